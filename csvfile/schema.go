@@ -1,0 +1,94 @@
+package csvfile
+
+// A Schema describes the columns one target accepts. Targets build it (with
+// the allowed values they fetched live, when connected); csvfile uses it to
+// map headers and validate rows, and never knows which target it serves.
+type Schema struct {
+	Target string
+	Fields []Field
+	// RowChecks are the target's rules that span several cells of one row
+	// (one primary department, at most one prebuilt role, …). They see the
+	// row through a getter keyed by Field.Key and return messages without a
+	// line; the validator fills it in.
+	RowChecks []RowCheck
+}
+
+// RowCheck is one cross-field rule of a target.
+type RowCheck func(get func(key string) string) []Message
+
+// Field is one column of a target's file.
+type Field struct {
+	Key      string   // the target's field name, e.g. "firstName"; what code uses
+	Header   string   // the template's header, e.g. "First Name"; what people see
+	Aliases  []string // other headers that mean this field (matched loosely)
+	Required bool     // a blank cell is a row error
+	List     bool     // several values in one cell, comma-separated
+	Email    bool     // a bare address; compared lowercase
+	Identity bool     // the user's identity (unique in the file)
+	// Choices, when non-nil, are the only values allowed; Kind names them in
+	// messages ("product key", "role ID").
+	Choices []Choice
+	Kind    string
+}
+
+// Choice is one allowed value. Label is a human name people often type where
+// the value belongs (a product's display name, a role's name); matching a
+// label yields a suggestion to use Value instead.
+type Choice struct {
+	Value    string
+	Label    string
+	Prebuilt bool
+}
+
+// Severity says whether a message blocks its row.
+type Severity int
+
+const (
+	Warning Severity = iota
+	Error
+)
+
+func (s Severity) String() string {
+	if s == Error {
+		return "error"
+	}
+	return "warning"
+}
+
+// Message is one finding about the file or a row. Line is the file line the
+// row starts on (1-based; 0 for the file as a whole); Column is the field's
+// Header, or the file's own header for unknown columns.
+type Message struct {
+	Severity Severity `json:"severity"`
+	Line     int      `json:"line"`
+	Column   string   `json:"column,omitempty"`
+	Text     string   `json:"message"`
+	Fix      *Fix     `json:"fix,omitempty"`
+}
+
+// Fix is a suggested replacement for one cell that the UI can apply with one key.
+type Fix struct {
+	Column string `json:"column"` // field Header
+	Value  string `json:"value"`  // the whole new cell
+	Label  string `json:"label"`  // e.g. `use "courseDemandProjections"`
+}
+
+// FieldByKey returns the field with that key, or nil.
+func (s *Schema) FieldByKey(key string) *Field {
+	for i := range s.Fields {
+		if s.Fields[i].Key == key {
+			return &s.Fields[i]
+		}
+	}
+	return nil
+}
+
+// Identity returns the identity field (the email), or nil.
+func (s *Schema) Identity() *Field {
+	for i := range s.Fields {
+		if s.Fields[i].Identity {
+			return &s.Fields[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+// Command usersync imports users from a file into a user-management API,
+// guided (the TUI) or headless (one subcommand per screen).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Exit codes, as DESIGN.md gives them; scripts depend on them.
+const (
+	exitOK          = 0
+	exitRowsFailed  = 1 // some rows invalid or failed
+	exitUsage       = 2 // usage error or an unreadable file
+	exitInterrupted = 3 // run the same command again to resume
+)
+
+// command is one subcommand. Each lives in its own cmd_*.go file and
+// registers itself, so main.go stays wiring only.
+type command struct {
+	name    string
+	summary string
+	run     func(env *cmdEnv, args []string) int
+}
+
+// cmdEnv carries the process's streams so commands can be tested in-process.
+type cmdEnv struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+// rootCommand runs when no subcommand is named (the guided import).
+var rootCommand func(env *cmdEnv, args []string) int
+
+func main() {
+	env := &cmdEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(run(env, os.Args[1:]))
+}
+
+func run(env *cmdEnv, args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "--help":
+			usage(env.stderr)
+			return exitOK
+		}
+		if c, ok := commands[args[0]]; ok {
+			return c.run(env, args[1:])
+		}
+	}
+	if rootCommand == nil || (len(args) > 0 && args[0] != "" && args[0][0] != '-') {
+		if len(args) > 0 {
+			fmt.Fprintf(env.stderr, "usersync: unknown command %q\n\n", args[0])
+		}
+		usage(env.stderr)
+		return exitUsage
+	}
+	return rootCommand(env, args)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: usersync [--sandbox [FILE]] | usersync COMMAND [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'usersync COMMAND -h' for a command's flags.")
+}
+
+// parseFlags parses fs, allowing flags after positional arguments
+// ("validate users.csv --json"), and maps flag errors to exitUsage.
+func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, 0, true
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,154 @@
+package sync
+
+import (
+	"context"
+	"time"
+)
+
+// Action is what the plan does with one row or user.
+type Action string
+
+const (
+	Create     Action = "create"
+	Update     Action = "update"
+	Unchanged  Action = "unchanged"
+	Skip       Action = "skip"
+	Deactivate Action = "deactivate" // users not in the file, with --deactivate-missing
+)
+
+// PlanOptions are the operator's choices that shape a plan.
+type PlanOptions struct {
+	// Replace makes list fields exactly what the file says; otherwise they
+	// gain what the file names and lose nothing. Blank cells always leave a
+	// field as it is.
+	Replace bool `json:"replace"`
+	// DeactivateMissing deactivates existing users the file does not name,
+	// refusing when that is more than MaxDeactivate users (default 10).
+	DeactivateMissing bool `json:"deactivate_missing"`
+	MaxDeactivate     int  `json:"max_deactivate"`
+	// Mail sends the registration mail on create (the vendor's default).
+	Mail bool `json:"mail"`
+	// Exclude lists rows (file row indexes) the operator chose to leave out.
+	Exclude []int `json:"exclude,omitempty"`
+}
+
+// Change is one field that an update alters. Lists are shown joined with ", ".
+type Change struct {
+	Field  string `json:"field"`  // the field key
+	Header string `json:"header"` // the field's header, for people
+	Old    string `json:"old"`
+	New    string `json:"new"`
+}
+
+// PlanRow is the plan for one file row (Row ≥ 0) or, for a deactivation, one
+// existing user the file does not name (Row = -1, Line = 0).
+type PlanRow struct {
+	Row     int      `json:"row"`
+	Line    int      `json:"line"`
+	Email   string   `json:"email"`
+	Action  Action   `json:"action"`
+	Changes []Change `json:"changes,omitempty"`
+	Reasons []string `json:"reasons,omitempty"` // why a row is skipped
+	Mail    bool     `json:"mail,omitempty"`    // a create that sends a registration mail
+	Old     *User    `json:"old,omitempty"`
+	New     *User    `json:"new,omitempty"`
+}
+
+// Counts tallies plan actions or apply outcomes.
+type Counts struct {
+	Create     int `json:"create"`
+	Update     int `json:"update"`
+	Unchanged  int `json:"unchanged"`
+	Skip       int `json:"skip"`
+	Deactivate int `json:"deactivate"`
+	Failed     int `json:"failed"` // apply only
+	Mails      int `json:"mails"`  // registration mails (to be) sent
+}
+
+// Writes is the number of user writes the counts stand for.
+func (c Counts) Writes() int { return c.Create + c.Update + c.Deactivate }
+
+// Plan is what an apply will do, computed before anything is sent. A saved
+// plan carries fingerprints of the file and of the users it saw, so a stale
+// plan is refused rather than applied.
+type Plan struct {
+	Target           string      `json:"target"`
+	Mode             string      `json:"mode"` // "merge" or "replace"
+	File             string      `json:"file"`
+	FileRows         int         `json:"file_rows"`
+	FileFingerprint  string      `json:"file_fingerprint"`
+	UsersFingerprint string      `json:"users_fingerprint"`
+	ExistingUsers    int         `json:"existing_users"`
+	CreatedAt        time.Time   `json:"created_at"`
+	Options          PlanOptions `json:"options"`
+	Counts           Counts      `json:"counts"`
+	Rows             []PlanRow   `json:"rows"`
+}
+
+// Outcome is what became of one plan row.
+type Outcome struct {
+	Row     int    `json:"row"`
+	Line    int    `json:"line"`
+	Email   string `json:"email"`
+	Action  Action `json:"action"`
+	Result  Result `json:"outcome"`
+	Status  int    `json:"http_status,omitempty"`
+	Column  string `json:"column,omitempty"` // the file column an error concerns, when known
+	Message string `json:"message,omitempty"`
+}
+
+// Result is the end state of one row.
+type Result string
+
+const (
+	Created     Result = "created"
+	Updated     Result = "updated"
+	Same        Result = "unchanged"
+	Skipped     Result = "skipped"
+	Failed      Result = "failed"
+	Deactivated Result = "deactivated"
+)
+
+// ApplyOptions control how a plan is carried out.
+type ApplyOptions struct {
+	Concurrency int     // workers for per-user targets (default 4)
+	Rate        float64 // writes per second across workers; 0 = unlimited
+	MaxTries    int     // per request, for retryable errors (default 6)
+	BatchSize   int     // rows per job for batch targets (default 500)
+	Bulk        bool    // coursedog: GET all → merge → one PUT of every user
+
+	JournalPath string // append-only record of outcomes; resume reads it
+	BackupPath  string // the existing users, written before the first write
+	ReportPath  string // CSV report; a JSON twin is written beside it (.json)
+
+	// Relogin, when set, is called once after a 401 to renew credentials
+	// (the TUI can ask); without it a 401 stops the run resumably.
+	Relogin func(ctx context.Context) error
+	// Events receives progress; sends never block (a full channel drops the
+	// event, and every event carries complete counts, so nothing is lost).
+	Events chan<- Event
+	// Gate, when set, lets the caller pause and resume the workers.
+	Gate *Gate
+}
+
+// Event is one progress report from Apply.
+type Event struct {
+	Outcome *Outcome      // the row just finished, if any
+	Batch   *BatchEvent   // batch targets: a job changed state
+	Counts  Counts        // outcomes so far (Create = created, …)
+	Done    int           // writes finished (ok or failed)
+	Total   int           // writes planned
+	Rate    float64       // writes per second, recent
+	ETA     time.Duration // 0 when unknown
+	Paused  bool
+	Note    string // a line for people: "rate limited, waiting 2s", "logged in again"
+}
+
+// BatchEvent tells where one job of a batch target is.
+type BatchEvent struct {
+	Index int    // batch number, from 1
+	Of    int    // batches in all
+	Rows  int    // rows in the batch
+	JobID string // the target's job id
+	State string // "uploading", the job's status, "done"
+}

@@ -1,0 +1,144 @@
+// Package sync is the engine: it plans the difference between a file and the
+// users a target already has, applies it (workers, rate limit, retries,
+// journal, resume) and reports every row. It never imports the UI and never
+// speaks HTTP itself: targets do, behind the interfaces in this file.
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"usersync/csvfile"
+)
+
+// User is a target-neutral user. Fields hold scalar values and Lists hold
+// multi-valued fields (products, roles, teams…), both keyed by csvfile.Field.Key.
+// Raw keeps the user exactly as the server sent it, so a backup or a bulk
+// put-back can return untouched users byte for byte.
+type User struct {
+	ID     string              `json:"id,omitempty"`
+	Email  string              `json:"email"`
+	Fields map[string]string   `json:"fields,omitempty"`
+	Lists  map[string][]string `json:"lists,omitempty"`
+	Raw    json.RawMessage     `json:"raw,omitempty"`
+}
+
+// Target is what every API adapter implements for the engine.
+type Target interface {
+	// Name is the target's short name: "coursedog" or "ccai".
+	Name() string
+	// Schema returns the file schema, with allowed values fetched live.
+	Schema(ctx context.Context) (*csvfile.Schema, error)
+	// ListUsers returns every existing user (all pages).
+	ListUsers(ctx context.Context) ([]User, error)
+}
+
+// UserWriter is a target that writes one user per request (coursedog).
+type UserWriter interface {
+	Target
+	// Create makes a new user; with mail false no registration mail is sent.
+	// An existing email answers an *Error of kind Conflict.
+	Create(ctx context.Context, u User, mail bool) (User, error)
+	// Update writes new over old (old is what ListUsers returned, so the
+	// adapter can keep every field the file does not carry).
+	Update(ctx context.Context, old, new User) (User, error)
+	// Lookup finds one existing user by email (after a Conflict).
+	Lookup(ctx context.Context, email string) (User, error)
+}
+
+// Op is one write the plan asks for, as a batch target receives it.
+type Op struct {
+	Action Action `json:"action"`
+	Row    int    `json:"row"`  // index of the row in the file, -1 for users not in it
+	Line   int    `json:"line"` // file line, 0 for users not in the file
+	Old    *User  `json:"old,omitempty"`
+	New    User   `json:"new"`
+}
+
+// BatchWriter is a target that writes users in jobs (ccai). The engine
+// journals the job id between Submit and Wait, so a resumed apply waits on
+// the job instead of uploading the batch again.
+type BatchWriter interface {
+	Target
+	SubmitBatch(ctx context.Context, ops []Op) (jobID string, err error)
+	// WaitBatch follows the job to its end and returns one result per op,
+	// in the order given.
+	WaitBatch(ctx context.Context, jobID string, ops []Op) ([]BatchResult, error)
+}
+
+// BatchResult is the outcome of one op inside a job. Column names the file
+// column an error concerns, when the target says.
+type BatchResult struct {
+	Err     error
+	Column  string
+	Warning string
+}
+
+// BulkReplacer is a target that can replace the whole directory in one
+// request (coursedog's bulk PUT). It must refuse to send fewer users than
+// exist.
+type BulkReplacer interface {
+	Target
+	BulkReplace(ctx context.Context, all []User) error
+}
+
+// Kind classifies an adapter error so the engine can decide what to retry.
+type Kind int
+
+const (
+	KindOther        Kind = iota
+	KindUnauthorized      // 401: log in again
+	KindConflict          // 409: already exists
+	KindNotFound          // 404
+	KindRejected          // 400/422: the server refused the data; retrying will not help
+	KindRateLimited       // 429: wait RetryAfter
+	KindServer            // 5xx
+	KindNetwork           // connection refused, reset, timeout
+)
+
+func (k Kind) String() string {
+	return [...]string{"error", "unauthorized", "conflict", "not found", "rejected",
+		"rate limited", "server error", "network error"}[k]
+}
+
+// Error is the one error type adapters return for a failed request. Msg must
+// never contain a token or a password.
+type Error struct {
+	Kind       Kind
+	Status     int           // HTTP status, 0 when none arrived
+	RetryAfter time.Duration // from Retry-After, when the server sent one
+	Op         string        // what was tried: "create jane@example.edu"
+	Msg        string        // the server's message, if any
+	Err        error         // the cause (network errors)
+}
+
+func (e *Error) Error() string {
+	s := e.Op
+	if s != "" {
+		s += ": "
+	}
+	if e.Status != 0 {
+		s += e.Kind.String() + " (HTTP " + strconv.Itoa(e.Status) + ")"
+	} else {
+		s += e.Kind.String()
+	}
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	} else if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether trying the same request again may succeed.
+func (e *Error) Retryable() bool {
+	switch e.Kind {
+	case KindRateLimited, KindServer, KindNetwork:
+		return true
+	}
+	return false
+}
