@@ -57,14 +57,17 @@ type Op struct {
 	New    User   `json:"new"`
 }
 
-// BatchWriter is a target that writes users in jobs (ccai). The engine
-// journals the job id between Submit and Wait, so a resumed apply waits on
-// the job instead of uploading the batch again.
+// BatchWriter is a target that writes users in jobs (ccai). SubmitBatch only
+// uploads (the job exists but does not run); the engine journals the job id,
+// then WaitBatch starts the job if it has not started, follows it to its end
+// and fetches its error logs. So a crash between upload and journal leaves a
+// job that never runs, and a resumed apply waits on a journaled job instead
+// of uploading the batch again.
 type BatchWriter interface {
 	Target
 	SubmitBatch(ctx context.Context, ops []Op) (jobID string, err error)
-	// WaitBatch follows the job to its end and returns one result per op,
-	// in the order given.
+	// WaitBatch returns one result per op, in the order given; ops are the
+	// same ones SubmitBatch received (the engine rebuilds them on resume).
 	WaitBatch(ctx context.Context, jobID string, ops []Op) ([]BatchResult, error)
 }
 
