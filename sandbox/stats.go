@@ -16,11 +16,11 @@ import (
 type Stats struct {
 	Requests           map[string]int `json:"requests"`
 	Responses          map[string]int `json:"responses"`
-	Dropped            int            `json:"dropped"`              // connections closed without an answer
-	Creates            int            `json:"creates"`              // users created, all APIs
+	Dropped            int            `json:"dropped"`               // connections closed without an answer
+	Creates            int            `json:"creates"`               // users created, all APIs
 	CreatesPerEmailMax int            `json:"creates_per_email_max"` // 1 unless a user was created twice
-	CreatesPerEmail    map[string]int `json:"creates_per_email"`    // lowercase email → users created
-	PostsPerEmail      map[string]int `json:"posts_per_email"`      // lowercase email → create requests, whatever their answer
+	CreatesPerEmail    map[string]int `json:"creates_per_email"`     // lowercase email → users created
+	PostsPerEmail      map[string]int `json:"posts_per_email"`       // lowercase email → create requests, whatever their answer
 	MailsSent          int            `json:"mails_sent"`
 }
 
