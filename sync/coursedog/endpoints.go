@@ -1,0 +1,97 @@
+// Package coursedog is the adapter for Coursedog's user API: an HTTP client
+// (login, users, roles, departments), the token sources and .properties
+// file, and the sync.Target the engine drives, one user per request or the
+// whole directory in one bulk PUT.
+package coursedog
+
+// Every endpoint path and JSON field name the client uses is in this file.
+// Documented: in the vendor's article "Uploading Users in Bulk via API".
+// Assumed: needed by any client and not public; the sandbox serves them the
+// same way, so a difference on the real server is a change here only.
+
+// Environments (documented).
+const (
+	StagingURL    = "https://staging.coursedog.com"
+	ProductionURL = "https://app.coursedog.com"
+)
+
+// Endpoint is one request the client makes.
+type Endpoint struct {
+	Name       string
+	Method     string
+	Path       string // relative to the base URL; {school} is the School Unique ID
+	Documented bool
+	Note       string
+}
+
+// The endpoints. The article misspells production's session path as
+// "sessons"; the client uses "sessions" for every environment.
+var (
+	epLogin = Endpoint{"log in", "POST", "/api/v1/sessions", true,
+		`body {"email","plaintextPassword"} → 201 {"token"}; the token lasts 24 h and dies when the same user logs in again`}
+	epListUsers = Endpoint{"list users", "GET", "/api/v1/{school}/users", false,
+		"?skip=N&limit=M → array of users; pages are read until one is shorter than the longest before it (so a server-side cap on limit is harmless)"}
+	epFindUser = Endpoint{"find a user", "GET", "/api/v1/{school}/users", false,
+		"?email=E → the users with that email; if the server ignores the filter, pages are scanned"}
+	epCreateUser = Endpoint{"create a user", "POST", "/api/v1/{school}/users", false,
+		`201 user; 409 when the email exists; "disableRegistrationMail": true (documented) suppresses the registration mail`}
+	epUpdateUser = Endpoint{"update a user", "PUT", "/api/v1/{school}/users/{id}", false,
+		"200 user; a full replace, so the body is the user as read with the changes laid over it"}
+	epReplaceAll = Endpoint{"replace all users", "PUT", "/api/v1/{school}/users", false,
+		"array of every user; overwrites the whole directory (documented behaviour of the bulk upload)"}
+	epRoles = Endpoint{"list roles", "GET", "/api/v1/{school}/roles", false,
+		`[{"id","name","prebuilt"}]; users carry role IDs, not names (documented)`}
+	epDepartments = Endpoint{"list departments", "GET", "/api/v1/{school}/departments", false,
+		`[{"id","name"}]; users carry the department's name (documented: "a primary department name")`}
+)
+
+// Endpoints lists every endpoint, for the README and `usersync` help.
+var Endpoints = []Endpoint{epLogin, epListUsers, epFindUser, epCreateUser, epUpdateUser, epReplaceAll, epRoles, epDepartments}
+
+// Query parameters (assumed).
+const (
+	querySkip  = "skip"
+	queryLimit = "limit"
+	queryEmail = "email"
+)
+
+// JSON field names. The user fields are documented as the CSV template's
+// columns and assumed as JSON keys; they are also the csvfile.Field keys and
+// the sync.User Fields/Lists keys.
+const (
+	jsonToken                   = "token"             // documented
+	jsonEmail                   = "email"             // documented (session and user)
+	jsonPlaintextPassword       = "plaintextPassword" // documented
+	jsonID                      = "id"                // assumed
+	jsonFirstName               = "firstName"
+	jsonLastName                = "lastName"
+	jsonProducts                = "products" // product keys, not display names (documented)
+	jsonExternalID              = "externalId"
+	jsonDepartment              = "department"
+	jsonSecondaryDepartments    = "secondaryDepartments"
+	jsonRoles                   = "roles" // role IDs (documented)
+	jsonStatus                  = "status"
+	jsonDisableRegistrationMail = "disableRegistrationMail" // documented
+	jsonRoleName                = "name"
+	jsonRolePrebuilt            = "prebuilt"
+	jsonErrorMessage            = "error"   // assumed error body: {"error": "..."}
+	jsonErrorMessageAlt         = "message" // or {"message": "..."}
+)
+
+// scalarKeys and listKeys are the user fields the adapter maps to
+// sync.User.Fields and sync.User.Lists.
+var (
+	scalarKeys = []string{jsonFirstName, jsonLastName, jsonExternalID, jsonDepartment, jsonStatus}
+	listKeys   = []string{jsonProducts, jsonSecondaryDepartments, jsonRoles}
+)
+
+// Status values (assumed).
+const (
+	StatusActive   = "Active"
+	StatusInactive = "Inactive"
+)
+
+// Paging.
+const (
+	defaultPageSize = 500
+)
