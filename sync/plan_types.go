@@ -50,8 +50,15 @@ type PlanRow struct {
 	Changes []Change `json:"changes,omitempty"`
 	Reasons []string `json:"reasons,omitempty"` // why a row is skipped
 	Mail    bool     `json:"mail,omitempty"`    // a create that sends a registration mail
-	Old     *User    `json:"old,omitempty"`
-	New     *User    `json:"new,omitempty"`
+	// Desired is what the file says (blank cells absent); Old is the user as
+	// it existed and New what the write sends. Resume and 409 recovery decide
+	// again from Desired against a fresher user.
+	Desired *User `json:"desired,omitempty"`
+	Old     *User `json:"old,omitempty"`
+	New     *User `json:"new,omitempty"`
+	// Done carries a row's outcome from an earlier run (a retry of the
+	// failed rows keeps the others as they ended).
+	Done *Outcome `json:"done,omitempty"`
 }
 
 // Counts tallies plan actions or apply outcomes.
@@ -61,8 +68,9 @@ type Counts struct {
 	Unchanged  int `json:"unchanged"`
 	Skip       int `json:"skip"`
 	Deactivate int `json:"deactivate"`
-	Failed     int `json:"failed"` // apply only
-	Mails      int `json:"mails"`  // registration mails (to be) sent
+	Failed     int `json:"failed"`            // apply only
+	Pending    int `json:"pending,omitempty"` // apply only: not sent before an interruption
+	Mails      int `json:"mails"`             // registration mails (to be) sent
 }
 
 // Writes is the number of user writes the counts stand for.
@@ -82,7 +90,9 @@ type Plan struct {
 	CreatedAt        time.Time   `json:"created_at"`
 	Options          PlanOptions `json:"options"`
 	Counts           Counts      `json:"counts"`
-	Rows             []PlanRow   `json:"rows"`
+	// Headers names each field key for people (from the schema).
+	Headers map[string]string `json:"headers"`
+	Rows    []PlanRow         `json:"rows"`
 }
 
 // Outcome is what became of one plan row.
@@ -107,6 +117,9 @@ const (
 	Skipped     Result = "skipped"
 	Failed      Result = "failed"
 	Deactivated Result = "deactivated"
+	// Pending marks a row an interrupted apply did not finish; running the
+	// same command again resumes it.
+	Pending Result = "pending"
 )
 
 // ApplyOptions control how a plan is carried out.
@@ -127,6 +140,10 @@ type ApplyOptions struct {
 	// Events receives progress; sends never block (a full channel drops the
 	// event, and every event carries complete counts, so nothing is lost).
 	Events chan<- Event
+	// Rebase decides every row again against the users as they are now,
+	// instead of refusing a plan they no longer match. For retries, and for
+	// callers that planned a moment ago in the same process.
+	Rebase bool
 	// Gate, when set, lets the caller pause and resume the workers.
 	Gate *Gate
 }

@@ -1,0 +1,175 @@
+package sync
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"usersync/csvfile"
+)
+
+// DefaultPaths names the journal, report and backup of an apply of file.
+// The journal's name is fixed so that running the same command again finds
+// it and resumes; report and backup carry the time so no run overwrites
+// another's.
+func DefaultPaths(file string, now time.Time) (journal, report, backup string) {
+	dir, base := filepath.Split(file)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	if base == "" {
+		base = "usersync"
+	}
+	stamp := now.UTC().Format("20060102-150405")
+	journal = filepath.Join(dir, base+".usersync-journal.jsonl")
+	report = filepath.Join(dir, base+".report-"+stamp+".csv")
+	backup = filepath.Join(dir, base+".backup-"+stamp+".json")
+	return
+}
+
+func jsonTwin(csvPath string) string {
+	return strings.TrimSuffix(csvPath, filepath.Ext(csvPath)) + ".json"
+}
+
+// Backup is the users as they were before an apply wrote anything.
+type Backup struct {
+	Version    int       `json:"version"`
+	Target     string    `json:"target"`
+	Connection string    `json:"connection,omitempty"`
+	TakenAt    time.Time `json:"taken_at"`
+	Users      []User    `json:"users"`
+}
+
+// writeBackupOnce writes the backup unless it exists: a resumed run keeps
+// the one taken before its first write, which is the state to roll back to.
+func writeBackupOnce(path, target, conn string, users []User) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	b := Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
+	return writeFileAtomic(path, func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(b)
+	})
+}
+
+// ReadBackup reads a backup written by Apply.
+func ReadBackup(path string) (*Backup, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read backup: %w", err)
+	}
+	var b Backup
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("read backup %s: %w", path, err)
+	}
+	return &b, nil
+}
+
+// WriteReport writes one CSV line per plan row (every file row, then any
+// deactivations) and a JSON twin beside it. Cells a spreadsheet would run as
+// formulas are escaped.
+func WriteReport(path string, p *Plan, r *Run) error {
+	err := writeFileAtomic(path, func(w *bufio.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"line", "email", "action", "outcome", "http_status", "column", "message"})
+		for _, o := range r.Outcomes {
+			line, status := "", ""
+			if o.Line > 0 {
+				line = strconv.Itoa(o.Line)
+			}
+			if o.Status > 0 {
+				status = strconv.Itoa(o.Status)
+			}
+			cw.Write([]string{line, csvfile.EscapeFormula(o.Email), string(o.Action), string(o.Result), status,
+				csvfile.EscapeFormula(o.Column), csvfile.EscapeFormula(o.Message)})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+	if err != nil {
+		return err
+	}
+	doc := struct {
+		Target      string    `json:"target"`
+		File        string    `json:"file"`
+		Mode        string    `json:"mode"`
+		FileRows    int       `json:"file_rows"`
+		Counts      Counts    `json:"counts"`
+		Interrupted bool      `json:"interrupted"`
+		Journal     string    `json:"journal"`
+		Backup      string    `json:"backup"`
+		Rows        []Outcome `json:"rows"`
+	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes}
+	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(doc)
+	})
+}
+
+// writeFileAtomic writes through a temp file, fsyncs and renames, so a
+// crash leaves the old file or the new one, never half of one. Files are
+// 0600: backups and reports hold people's data.
+func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	w := bufio.NewWriterSize(f, 256<<10)
+	if err := write(w); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// SavePlan writes the plan as JSON (plan --out).
+func SavePlan(path string, p *Plan) error {
+	return writeFileAtomic(path, func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(p)
+	})
+}
+
+// LoadPlan reads a plan saved by SavePlan.
+func LoadPlan(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	var p Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	if p.FileFingerprint == "" || p.UsersFingerprint == "" {
+		return nil, fmt.Errorf("read plan %s: not a usersync plan (no fingerprints)", path)
+	}
+	return &p, nil
+}

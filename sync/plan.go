@@ -1,0 +1,338 @@
+package sync
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"usersync/csvfile"
+)
+
+// StatusKey is the field both targets use for Active/Inactive.
+const StatusKey = "status"
+
+// Inactive is the status value that deactivates a user.
+const Inactive = "Inactive"
+
+// DefaultMaxDeactivate guards --deactivate-missing when no limit is given.
+const DefaultMaxDeactivate = 10
+
+// DeactivateLimitError is returned when a plan would deactivate more users
+// than the operator allowed: deprovisioning in bulk is the classic way to
+// lose a directory, so the plan refuses instead of trimming.
+type DeactivateLimitError struct {
+	Count, Max int
+}
+
+func (e *DeactivateLimitError) Error() string {
+	return fmt.Sprintf("the plan would deactivate %d users, more than the limit of %d; "+
+		"check the file, or raise --max-deactivate if that is intended", e.Count, e.Max)
+}
+
+// Key is the identity used to match users: the email, lowercased.
+func Key(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// DesiredUser is row i of the file as a user: what the file says, with blank
+// cells absent so they leave fields as they are.
+func DesiredUser(f *csvfile.File, i int) User {
+	u := User{Fields: map[string]string{}, Lists: map[string][]string{}}
+	for _, fld := range f.Schema().Fields {
+		if !f.Has(fld.Key) {
+			continue
+		}
+		switch {
+		case fld.Identity:
+			u.Email = f.Value(i, fld.Key)
+		case fld.List:
+			if l := f.List(i, fld.Key); len(l) > 0 {
+				u.Lists[fld.Key] = dedupe(l)
+			}
+		default:
+			if v := f.Value(i, fld.Key); v != "" {
+				u.Fields[fld.Key] = v
+			}
+		}
+	}
+	return u
+}
+
+// NewPlan compares the valid rows of f with the existing users and decides
+// one action per row. It sends nothing.
+func NewPlan(target string, f *csvfile.File, v *csvfile.Validation, existing []User, opts PlanOptions) (*Plan, error) {
+	if opts.MaxDeactivate <= 0 {
+		opts.MaxDeactivate = DefaultMaxDeactivate
+	}
+	p := &Plan{
+		Target:           target,
+		Mode:             modeName(opts.Replace),
+		File:             f.Path(),
+		FileRows:         f.Len(),
+		UsersFingerprint: UsersFingerprint(existing),
+		ExistingUsers:    len(existing),
+		CreatedAt:        time.Now().UTC().Truncate(time.Second),
+		Options:          opts,
+		Headers:          map[string]string{},
+		Rows:             make([]PlanRow, 0, f.Len()),
+	}
+	for _, fld := range f.Schema().Fields {
+		p.Headers[fld.Key] = fld.Header
+	}
+	byEmail := indexUsers(existing)
+	excluded := make(map[int]bool, len(opts.Exclude))
+	for _, i := range opts.Exclude {
+		excluded[i] = true
+	}
+	seen := make(map[string]bool, f.Len())
+	fp := sha256.New()
+	for i := 0; i < f.Len(); i++ {
+		desired := DesiredUser(f, i)
+		writeFingerprint(fp, f.Line(i), &desired)
+		r := PlanRow{Row: i, Line: f.Line(i), Email: desired.Email}
+		switch {
+		case excluded[i]:
+			r.Action, r.Reasons = Skip, []string{"excluded by the operator"}
+		case !v.OK(i):
+			r.Action, r.Reasons = Skip, rowErrors(v.Row(i))
+		default:
+			seen[Key(desired.Email)] = true
+			r.Desired = &desired
+			p.decide(&r, byEmail[Key(desired.Email)])
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	p.FileFingerprint = hex.EncodeToString(fp.Sum(nil))
+	if opts.DeactivateMissing {
+		if err := p.planDeactivations(existing, seen); err != nil {
+			return nil, err
+		}
+	}
+	p.Count()
+	return p, nil
+}
+
+// decide sets the row's action against the user that exists now (nil when
+// none), from the row's Desired user. Resume and 409 recovery call it again
+// with a fresher user, so the same rules decide every time.
+func (p *Plan) decide(r *PlanRow, old *User) {
+	r.Changes, r.Old, r.New = nil, nil, nil
+	if r.Action == Deactivate {
+		if old == nil || old.Fields[StatusKey] == Inactive {
+			r.Action = Unchanged
+			r.Old = old
+			return
+		}
+		nu := old.clone()
+		nu.Fields[StatusKey] = Inactive
+		r.Old, r.New = old, &nu
+		r.Changes = []Change{{Field: StatusKey, Header: p.header(StatusKey), Old: old.Fields[StatusKey], New: Inactive}}
+		return
+	}
+	if old == nil {
+		r.Action = Create
+		r.Mail = p.Options.Mail
+		nu := r.Desired.clone()
+		r.New = &nu
+		return
+	}
+	merged, changes := merge(old, r.Desired, p.Options.Replace, p.header)
+	r.Old = old
+	r.Mail = false
+	if len(changes) == 0 {
+		r.Action = Unchanged
+		return
+	}
+	r.Action, r.Changes, r.New = Update, changes, &merged
+}
+
+func (p *Plan) planDeactivations(existing []User, seen map[string]bool) error {
+	var rows []PlanRow
+	for i := range existing {
+		u := &existing[i]
+		if seen[Key(u.Email)] || u.Fields[StatusKey] == Inactive {
+			continue
+		}
+		r := PlanRow{Row: -1, Email: u.Email, Action: Deactivate}
+		p.decide(&r, u)
+		rows = append(rows, r)
+	}
+	if len(rows) > p.Options.MaxDeactivate {
+		return &DeactivateLimitError{Count: len(rows), Max: p.Options.MaxDeactivate}
+	}
+	sort.Slice(rows, func(a, b int) bool { return Key(rows[a].Email) < Key(rows[b].Email) })
+	p.Rows = append(p.Rows, rows...)
+	return nil
+}
+
+// Count recomputes the plan's counts from its rows.
+func (p *Plan) Count() {
+	var c Counts
+	for i := range p.Rows {
+		switch p.Rows[i].Action {
+		case Create:
+			c.Create++
+			if p.Rows[i].Mail {
+				c.Mails++
+			}
+		case Update:
+			c.Update++
+		case Unchanged:
+			c.Unchanged++
+		case Skip:
+			c.Skip++
+		case Deactivate:
+			c.Deactivate++
+		}
+	}
+	p.Counts = c
+}
+
+func (p *Plan) header(key string) string {
+	if h := p.Headers[key]; h != "" {
+		return h
+	}
+	return key
+}
+
+// merge lays the desired user over the existing one. Scalars the file names
+// replace; lists gain what the file names (replace: become exactly it).
+func merge(old, desired *User, replace bool, header func(string) string) (User, []Change) {
+	nu := old.clone()
+	var changes []Change
+	for _, k := range sortedKeys(desired.Fields) {
+		v := desired.Fields[k]
+		if old.Fields[k] != v {
+			changes = append(changes, Change{Field: k, Header: header(k), Old: old.Fields[k], New: v})
+			nu.Fields[k] = v
+		}
+	}
+	for _, k := range sortedKeys(desired.Lists) {
+		want := desired.Lists[k]
+		have := old.Lists[k]
+		var next []string
+		if replace {
+			next = want
+			if sameSet(have, want) {
+				continue
+			}
+		} else {
+			next = union(have, want)
+			if len(next) == len(have) {
+				continue
+			}
+		}
+		changes = append(changes, Change{Field: k, Header: header(k), Old: strings.Join(have, ", "), New: strings.Join(next, ", ")})
+		nu.Lists[k] = next
+	}
+	return nu, changes
+}
+
+func (u *User) clone() User {
+	c := User{ID: u.ID, Email: u.Email, Raw: u.Raw,
+		Fields: make(map[string]string, len(u.Fields)+1), Lists: make(map[string][]string, len(u.Lists))}
+	for k, v := range u.Fields {
+		c.Fields[k] = v
+	}
+	for k, v := range u.Lists {
+		c.Lists[k] = slices.Clone(v)
+	}
+	return c
+}
+
+func union(have, want []string) []string {
+	out := slices.Clone(have)
+	for _, w := range want {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	if len(dedupe(a)) != len(dedupe(b)) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func dedupe(l []string) []string {
+	out := l[:0:0]
+	for _, x := range l {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func rowErrors(msgs []csvfile.Message) []string {
+	var out []string
+	for _, m := range msgs {
+		if m.Severity == csvfile.Error {
+			if m.Column != "" {
+				out = append(out, m.Column+": "+m.Text)
+			} else {
+				out = append(out, m.Text)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"invalid row"}
+	}
+	return out
+}
+
+func modeName(replace bool) string {
+	if replace {
+		return "replace"
+	}
+	return "merge"
+}
+
+// UsersFingerprint is a digest of the users' content, independent of the
+// order the server listed them in. Apply compares it to refuse stale plans.
+func UsersFingerprint(users []User) string {
+	idx := make([]int, len(users))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return Key(users[idx[a]].Email) < Key(users[idx[b]].Email) })
+	h := sha256.New()
+	for _, i := range idx {
+		writeFingerprint(h, 0, &users[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type hashWriter interface{ Write([]byte) (int, error) }
+
+func writeFingerprint(h hashWriter, line int, u *User) {
+	b, _ := json.Marshal(struct {
+		L int                 `json:"l,omitempty"`
+		I string              `json:"i,omitempty"`
+		E string              `json:"e"`
+		F map[string]string   `json:"f,omitempty"`
+		S map[string][]string `json:"s,omitempty"`
+	}{line, u.ID, Key(u.Email), u.Fields, u.Lists})
+	h.Write(b)
+	h.Write([]byte{'\n'})
+}
