@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"usersync/csvfile"
+	"usersync/sync"
+)
+
+// Backend is everything the UI needs from the outside world. The UI never
+// speaks HTTP or touches a token: it asks the backend, always from inside a
+// tea.Cmd, and renders what comes back. cmd_tui.go implements it with the
+// real packages; tests implement it in memory.
+type Backend interface {
+	// Login signs in (or checks the saved token) and fetches the target's
+	// schema with its live allowed values. Errors are *sync.Error where the
+	// server answered or could not be reached.
+	Login(ctx context.Context, req LoginRequest) (Session, error)
+	// OpenFile reads a user file against the schema. Missing required columns come back as a *csvfile.FileError with
+	// Missing and Headers set (the UI then offers a column mapping).
+	OpenFile(ctx context.Context, req OpenRequest) (*csvfile.File, error)
+	// SaveMapping stores the header mapping of a file, so opening the same
+	// file again (OpenFile with a nil Mapping) uses it.
+	SaveMapping(file string, mapping map[string]string) (savedTo string, err error)
+	// ExistingUsers lists every user of the session's target, for the diff.
+	ExistingUsers(ctx context.Context, s Session) ([]sync.User, error)
+	// Apply carries out a plan; events stream on opts.Events.
+	Apply(ctx context.Context, s Session, p *sync.Plan, opts sync.ApplyOptions) (*sync.Run, error)
+	// RememberDir records the directory of the last file opened, so the
+	// picker starts there next time.
+	RememberDir(dir string) error
+}
+
+// Env is where a session connects.
+type Env int
+
+const (
+	EnvSandbox Env = iota
+	EnvStaging
+	EnvProduction
+	EnvCustom
+)
+
+func (e Env) String() string {
+	return [...]string{"Sandbox", "Staging", "Production", "Custom URL"}[e]
+}
+
+// LoginRequest is what the operator typed on the login screen.
+type LoginRequest struct {
+	Target        string // "coursedog" or "ccai"
+	Env           Env
+	URL           string // custom URL (EnvCustom); ignored otherwise
+	School        string // coursedog School Unique ID
+	Email         string
+	Password      string
+	UseSavedToken bool   // coursedog: the token from USERSYNC_TOKEN or coursedog.properties
+	Tenant        string // ccai subdomain
+	APIToken      string // ccai api_user token
+}
+
+// Session is a signed-in connection. It carries no secret the UI could
+// render: the token stays inside Target.
+type Session struct {
+	Target     sync.Target
+	Schema     *csvfile.Schema
+	Env        Env
+	URL        string // base URL, shown so the operator knows where writes go
+	Account    string // the school ID or tenant
+	Production bool
+	// Relogin renews credentials after a 401 mid-apply, when the backend
+	// still can (nil otherwise).
+	Relogin func(ctx context.Context) error
+}
+
+// OpenRequest asks the backend to read a file.
+type OpenRequest struct {
+	Path    string
+	Schema  *csvfile.Schema
+	Mapping map[string]string // file header → field header; nil to match by name (or the saved mapping)
+}
+
+// Defaults prefill the first screens. --sandbox fills in the demo identity.
+type Defaults struct {
+	Targets    []string // targets offered; the first is the default
+	Login      LoginRequest
+	SandboxURL string // the in-process sandbox, when one runs
+	SavedToken bool   // a coursedog token is at hand (USERSYNC_TOKEN or properties)
+	StartDir   string // the picker's first directory (the recent one)
+	File       string // open this file right after login (usersync --sandbox FILE)
+	// Now gives the clock (tests fix it); nil means time.Now.
+	Now func() time.Time
+}

@@ -1,0 +1,341 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/filepicker"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"usersync/csvfile"
+)
+
+// fileScreen chooses the user file: a picker filtered to the target's file
+// types, or a typed path. While a file loads it shows how far reading and
+// validation have come.
+type fileScreen struct {
+	picker filepicker.Model
+	path   textinput.Model
+	typing bool
+	spin   spinner.Model
+
+	busy    bool
+	job     int
+	phase   string // "Reading" or "Validating"
+	rows    int
+	started time.Time
+	err     string
+	opening string            // the path being opened
+	mapping map[string]string // the mapping it is opened with
+}
+
+// fileOpenedMsg is the result of reading a file.
+type fileOpenedMsg struct {
+	job     int
+	path    string
+	mapping map[string]string
+	file    *csvfile.File
+	err     error
+}
+
+// validatedMsg is the result of validating a file off the UI goroutine.
+type validatedMsg struct {
+	job        int
+	file       *csvfile.File
+	validation *csvfile.Validation
+	took       time.Duration
+}
+
+type dirRememberedMsg struct{ err error }
+
+func newFileScreen(d Defaults) fileScreen {
+	fp := filepicker.New()
+	fp.AutoHeight = false
+	fp.ShowPermissions = false
+	fp.AllowedTypes = []string{".csv"}
+	fp.CurrentDirectory = d.StartDir
+	if fp.CurrentDirectory == "" {
+		fp.CurrentDirectory = "."
+	}
+	if abs, err := filepath.Abs(fp.CurrentDirectory); err == nil {
+		fp.CurrentDirectory = abs
+	}
+	// Esc goes back a screen, so the picker climbs directories with h/←/backspace only.
+	fp.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("h", "parent dir"))
+	ti := textinput.New()
+	ti.Prompt = "Path: "
+	ti.Placeholder = "path/to/users.csv"
+	ti.CharLimit = 4096
+	return fileScreen{picker: fp, path: ti, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+}
+
+// setTarget filters the picker to the files the target reads.
+func (f *fileScreen) setTarget(target string) {
+	f.picker.AllowedTypes = []string{".csv"}
+	if target == "ccai" {
+		f.picker.AllowedTypes = []string{".csv", ".json"}
+	}
+}
+
+func (f *fileScreen) setStyles(st Styles, isDark bool) {
+	s := textinput.DefaultStyles(isDark)
+	if st.NoColor {
+		s = textinput.Styles{Cursor: s.Cursor}
+	}
+	f.path.SetStyles(s)
+	f.spin.Style = st.Accent
+	if st.NoColor {
+		ps := filepicker.DefaultStyles()
+		for _, p := range []*lipgloss.Style{&ps.Cursor, &ps.Symlink, &ps.Directory, &ps.DisabledCursor, &ps.DisabledFile, &ps.DisabledSelected, &ps.Permission, &ps.FileSize} {
+			*p = p.UnsetForeground()
+		}
+		ps.Selected = ps.Selected.UnsetForeground().Reverse(true)
+		ps.EmptyDirectory = ps.EmptyDirectory.UnsetForeground()
+		f.picker.Styles = ps
+	}
+}
+
+func (f *fileScreen) setSize(w, h int) {
+	f.picker.SetHeight(max(h-6, 1))
+	f.path.SetWidth(max(w-10, 10))
+}
+
+func (f *fileScreen) updateComponents(msg tea.Msg, visible bool) tea.Cmd {
+	var cmds []tea.Cmd
+	if f.busy {
+		var cmd tea.Cmd
+		f.spin, cmd = f.spin.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	if _, isKey := msg.(tea.KeyPressMsg); !isKey {
+		// The picker reads directories through its own messages.
+		var cmd tea.Cmd
+		f.picker, cmd = f.picker.Update(msg)
+		cmds = append(cmds, cmd)
+		if visible && f.typing {
+			f.path, cmd = f.path.Update(msg)
+			cmds = append(cmds, cmd)
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func (f *fileScreen) paste(msg tea.PasteMsg) tea.Cmd {
+	if f.busy {
+		return nil
+	}
+	if !f.typing {
+		f.typing = true
+		f.path.SetValue("")
+	}
+	var cmd tea.Cmd
+	f.path, cmd = f.path.Update(msg)
+	return tea.Batch(cmd, f.path.Focus())
+}
+
+func (f fileScreen) bindings(k KeyMap) bindings {
+	if f.busy {
+		return bindings{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Global.Quit}
+	}
+	if f.typing {
+		return bindings{k.File.Open, k.File.TypePath, k.Global.Back, k.Global.Quit}
+	}
+	return bindings{k.File.Pick, f.picker.KeyMap.Up, f.picker.KeyMap.Down, f.picker.KeyMap.Back, k.File.TypePath, k.Global.Back, k.Global.Quit}
+}
+
+func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
+	f := &m.file
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Global.Quit):
+		return m.quit()
+	case f.busy:
+		if key.Matches(msg, k.Global.Back) {
+			m.stopJob()
+			f.busy, f.job = false, 0
+			return m.setStatus(sevWarn, "Loading cancelled.")
+		}
+		return nil
+	case key.Matches(msg, k.Global.Back):
+		if m.preview.file != nil {
+			// Back to the rows already loaded, edits intact.
+			m.setState(ScreenPreview)
+			return nil
+		}
+		m.setState(ScreenLogin)
+		m.session = nil
+		return m.login.focusCmd()
+	case key.Matches(msg, k.File.TypePath):
+		f.typing = !f.typing
+		if f.typing {
+			if f.path.Value() == "" {
+				f.path.SetValue(f.picker.CurrentDirectory + string(filepath.Separator))
+				f.path.CursorEnd()
+			}
+			return f.path.Focus()
+		}
+		f.path.Blur()
+		return nil
+	case f.typing && key.Matches(msg, k.File.Open):
+		p := strings.TrimSpace(f.path.Value())
+		if p == "" {
+			f.err = "Type the path of a file."
+			return nil
+		}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			f.picker.CurrentDirectory = p
+			f.typing = false
+			f.path.Blur()
+			return f.picker.Init()
+		}
+		return m.startOpen(p, nil)
+	case f.typing:
+		var cmd tea.Cmd
+		f.path, cmd = f.path.Update(msg)
+		f.err = ""
+		return cmd
+	}
+	var cmd tea.Cmd
+	f.picker, cmd = f.picker.Update(msg)
+	if ok, path := f.picker.DidSelectFile(msg); ok {
+		return tea.Batch(cmd, m.startOpen(path, nil))
+	}
+	if ok, path := f.picker.DidSelectDisabledFile(msg); ok {
+		f.err = filepath.Base(path) + " is not a file this target reads (" + strings.Join(f.picker.AllowedTypes, ", ") + ")."
+	}
+	return cmd
+}
+
+// startOpen reads path in a command; the spinner and the elapsed time
+// show it is under way.
+func (m *Model) startOpen(path string, mapping map[string]string) tea.Cmd {
+	if m.session == nil {
+		return nil
+	}
+	ctx := m.startCancellable()
+	job := m.nextJob()
+	f := &m.file
+	f.busy, f.job, f.phase, f.err = true, job, "Reading", ""
+	f.rows, f.started = 0, m.defaults.Now()
+	f.opening, f.mapping = path, copyMap(mapping)
+	req := OpenRequest{Path: path, Schema: m.session.Schema, Mapping: copyMap(mapping)}
+	b := m.backend
+	open := func() tea.Msg {
+		file, err := b.OpenFile(ctx, req)
+		return fileOpenedMsg{job: job, path: path, mapping: req.Mapping, file: file, err: err}
+	}
+	return tea.Batch(open, f.spin.Tick)
+}
+
+func (m *Model) applyFileOpened(msg fileOpenedMsg) tea.Cmd {
+	f := &m.file
+	if msg.job != f.job || !f.busy {
+		return nil
+	}
+	m.cancel = nil
+	if msg.err != nil {
+		if errors.Is(msg.err, context.Canceled) {
+			f.busy = false
+			return nil
+		}
+		// A file whose required columns were not found goes to the
+		// mapping step; any other failure is said on this screen.
+		f.busy = false
+		f.err = msg.err.Error()
+		var fe *csvfile.FileError
+		if errors.As(msg.err, &fe) && len(fe.Missing) > 0 && len(fe.Headers) > 0 {
+			return m.startMapping(msg.path, fe, msg.mapping)
+		}
+		if m.screen != ScreenFile {
+			m.setState(ScreenFile)
+		}
+		return nil
+	}
+	f.phase, f.rows = "Validating", msg.file.Len()
+	job := f.job
+	file := msg.file
+	now := m.defaults.Now
+	validate := func() tea.Msg {
+		start := now()
+		v := csvfile.Validate(file)
+		return validatedMsg{job: job, file: file, validation: v, took: now().Sub(start)}
+	}
+	b := m.backend
+	dir := filepath.Dir(msg.path)
+	remember := func() tea.Msg { return dirRememberedMsg{err: b.RememberDir(dir)} }
+	return tea.Batch(validate, remember)
+}
+
+func (m *Model) applyValidated(msg validatedMsg) tea.Cmd {
+	f := &m.file
+	if msg.job != f.job || !f.busy {
+		return nil
+	}
+	f.busy = false
+	f.err = ""
+	m.preview = newPreview(msg.file, msg.validation, m.session, f.mapping, m.isDark)
+	m.diff = diffScreen{}
+	m.resize(m.width, m.height)
+	m.setState(ScreenPreview)
+	v := msg.validation
+	text := plural(msg.file.Len(), "row", "rows") + " read from " + filepath.Base(msg.file.Path()) + " and validated in " + msg.took.Round(time.Millisecond).String() + "."
+	if v.Errors() > 0 || v.Warnings() > 0 {
+		return m.setStatus(sevWarn, text+" "+plural(v.RowsWithErrors(), "row has", "rows have")+" errors; n jumps to the next problem.")
+	}
+	return m.setStatus(sevOK, text+" No problems found.")
+}
+
+func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
+	var b strings.Builder
+	b.WriteString("\n")
+	if f.busy {
+		b.WriteString("  " + f.spin.View() + " " + st.Text.Render(f.phase+" "+filepath.Base(f.opening)+"…") + "\n\n")
+		if f.phase == "Validating" {
+			b.WriteString(st.Muted.Render("  checking "+plural(f.rows, "row", "rows")+" against the target's schema") + "\n")
+		}
+		b.WriteString("\n" + st.Muted.Render("  esc cancels"))
+		return b.String()
+	}
+	types := strings.Join(f.picker.AllowedTypes, " or ")
+	b.WriteString(st.Text.Render("  Choose the user file to import ("+types+").") + "\n")
+	if f.err != "" {
+		b.WriteString("  " + st.Error.Render("✗ "+wrap(f.err, max(w-6, 20), "    ")) + "\n")
+	} else {
+		b.WriteString("\n")
+	}
+	if f.typing {
+		b.WriteString("\n  " + f.path.View() + "\n")
+		b.WriteString(st.Muted.Render("\n  enter opens the file; tab goes back to the picker"))
+		return b.String()
+	}
+	b.WriteString(st.Muted.Render("  "+f.picker.CurrentDirectory) + "\n\n")
+	b.WriteString(f.picker.View())
+	return b.String()
+}
+
+// bar draws a plain progress bar of width cells.
+func bar(st Styles, pct float64, width int) string {
+	width = max(width, 4)
+	pct = min(max(pct, 0), 1)
+	full := int(pct * float64(width))
+	return st.Accent.Render(strings.Repeat("█", full)) + st.Muted.Render(strings.Repeat("░", width-full))
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

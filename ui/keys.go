@@ -1,0 +1,153 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds every binding, grouped by screen. Screens match with
+// key.Matches and the help line is built from the current screen's group,
+// so what the help says is exactly what the keys do.
+type KeyMap struct {
+	Global   GlobalKeys
+	Login    LoginKeys
+	File     FileKeys
+	Mapping  MappingKeys
+	Preview  PreviewKeys
+	Edit     EditKeys
+	Diff     DiffKeys
+	Confirm  ConfirmKeys
+	Progress ProgressKeys
+	Summary  SummaryKeys
+}
+
+// GlobalKeys work on every screen.
+type GlobalKeys struct {
+	Quit, Back key.Binding
+}
+
+type LoginKeys struct {
+	Next, Prev, Choice, Submit key.Binding
+}
+
+type FileKeys struct {
+	Pick, TypePath, Open key.Binding
+}
+
+type MappingKeys struct {
+	Up, Down, Choice, Save, Continue key.Binding
+}
+
+type PreviewKeys struct {
+	Up, Down, Left, Right, PageUp, PageDown, Top, Bottom key.Binding
+	NextProblem, PrevProblem, Filter                     key.Binding
+	Edit, Fix, Undo, Save, Exclude, ExcludeAll, Continue key.Binding
+}
+
+// EditKeys are active while a cell is being edited inline.
+type EditKeys struct {
+	Accept, Cancel key.Binding
+}
+
+type DiffKeys struct {
+	Up, Down, PageUp, PageDown, Expand key.Binding
+	Mail, Replace, Bulk, Export, Apply key.Binding
+}
+
+// ConfirmKeys answer a yes/no question (the apply confirmation, exclusion).
+type ConfirmKeys struct {
+	Yes, No key.Binding
+}
+
+type ProgressKeys struct {
+	Pause, Cancel key.Binding
+}
+
+type SummaryKeys struct {
+	Up, Down, Retry, NewImport, Quit key.Binding
+}
+
+// DefaultKeyMap returns the bindings the help line documents.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, help string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
+	}
+	return KeyMap{
+		Global: GlobalKeys{
+			Quit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+			Back: b([]string{"esc"}, "esc", "back"),
+		},
+		Login: LoginKeys{
+			Next:   b([]string{"tab", "down"}, "tab/↓", "next field"),
+			Prev:   b([]string{"shift+tab", "up"}, "shift+tab/↑", "previous"),
+			Choice: b([]string{"left", "right"}, "←/→", "change choice"),
+			Submit: b([]string{"enter"}, "enter", "sign in"),
+		},
+		File: FileKeys{
+			Pick:     b([]string{"enter", "right"}, "enter", "open"),
+			TypePath: b([]string{"tab"}, "tab", "type a path / pick"),
+			Open:     b([]string{"enter"}, "enter", "open path"),
+		},
+		Mapping: MappingKeys{
+			Up:       b([]string{"up", "k"}, "↑/k", "up"),
+			Down:     b([]string{"down", "j"}, "↓/j", "down"),
+			Choice:   b([]string{"left", "right", "h", "l"}, "←/→", "choose header"),
+			Save:     b([]string{"s"}, "s", "save mapping"),
+			Continue: b([]string{"enter"}, "enter", "load with mapping"),
+		},
+		Preview: PreviewKeys{
+			Up:          b([]string{"up", "k"}, "↑/k", "up"),
+			Down:        b([]string{"down", "j"}, "↓/j", "down"),
+			Left:        b([]string{"left", "h"}, "←/h", "column"),
+			Right:       b([]string{"right", "l"}, "→/l", "column"),
+			PageUp:      b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+			PageDown:    b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+			Top:         b([]string{"home", "g"}, "g", "first"),
+			Bottom:      b([]string{"end", "G"}, "G", "last"),
+			NextProblem: b([]string{"n"}, "n/N", "next/prev problem"),
+			PrevProblem: b([]string{"N"}, "N", "previous problem"),
+			Filter:      b([]string{"f"}, "f", "problems only"),
+			Edit:        b([]string{"e"}, "e", "edit cell"),
+			Fix:         b([]string{"x"}, "x", "apply fix"),
+			Undo:        b([]string{"u", "ctrl+z"}, "u", "undo"),
+			Save:        b([]string{"ctrl+s"}, "ctrl+s", "save file"),
+			Exclude:     b([]string{"space"}, "space", "exclude row"),
+			ExcludeAll:  b([]string{"X"}, "X", "exclude invalid"),
+			Continue:    b([]string{"enter"}, "enter", "dry run"),
+		},
+		Edit: EditKeys{
+			Accept: b([]string{"enter"}, "enter", "set cell"),
+			Cancel: b([]string{"esc"}, "esc", "cancel edit"),
+		},
+		Diff: DiffKeys{
+			Up:       b([]string{"up", "k"}, "↑/k", "up"),
+			Down:     b([]string{"down", "j"}, "↓/j", "down"),
+			PageUp:   b([]string{"pgup"}, "pgup", "page up"),
+			PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+			Expand:   b([]string{"space", "right", "left"}, "space", "expand"),
+			Mail:     b([]string{"m"}, "m", "registration mail"),
+			Replace:  b([]string{"r"}, "r", "replace mode"),
+			Bulk:     b([]string{"b"}, "b", "bulk mode"),
+			Export:   b([]string{"w"}, "w", "export plan"),
+			Apply:    b([]string{"enter"}, "enter", "apply…"),
+		},
+		Confirm: ConfirmKeys{
+			Yes: b([]string{"y", "enter"}, "y", "yes"),
+			No:  b([]string{"n", "esc"}, "n/esc", "no"),
+		},
+		Progress: ProgressKeys{
+			Pause:  b([]string{"p", "space"}, "p", "pause/resume"),
+			Cancel: b([]string{"ctrl+c"}, "ctrl+c", "stop (resumable)"),
+		},
+		Summary: SummaryKeys{
+			Up:        b([]string{"up", "k"}, "↑/k", "up"),
+			Down:      b([]string{"down", "j"}, "↓/j", "down"),
+			Retry:     b([]string{"r"}, "r", "retry failed rows"),
+			NewImport: b([]string{"o"}, "o", "another file"),
+			Quit:      b([]string{"q"}, "q", "quit"),
+		},
+	}
+}
+
+// bindings is a help.KeyMap made of one screen's keys.
+type bindings []key.Binding
+
+func (b bindings) ShortHelp() []key.Binding  { return b }
+func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }

@@ -1,0 +1,512 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"usersync/sync"
+)
+
+// loginField is one row of the login form.
+type loginField int
+
+const (
+	fieldTarget loginField = iota
+	fieldEnv
+	fieldURL
+	fieldSchool
+	fieldSaved
+	fieldEmail
+	fieldPassword
+	fieldTenant
+	fieldAPIToken
+	fieldCount
+)
+
+var fieldLabels = [fieldCount]string{
+	"Target", "Environment", "URL", "School ID", "Saved token", "Email", "Password", "Tenant", "API token",
+}
+
+// loginScreen asks where to connect and who signs in.
+type loginScreen struct {
+	targets  []string
+	target   int
+	envs     []Env // offered for the current target
+	envIdx   int
+	useSaved bool
+	saved    bool // a coursedog token is at hand
+	sandbox  string
+	inputs   [fieldCount]textinput.Model
+	focus    loginField
+	spin     spinner.Model
+	busy     bool
+	job      int
+	err      string
+}
+
+// loggedInMsg is the result of a login job.
+type loggedInMsg struct {
+	job     int
+	session Session
+	err     error
+	req     LoginRequest // without secrets: only what explains the error
+}
+
+func newLoginScreen(d Defaults, st Styles) loginScreen {
+	l := loginScreen{targets: d.Targets, saved: d.SavedToken, sandbox: d.SandboxURL}
+	if len(l.targets) == 0 {
+		l.targets = []string{"coursedog"}
+	}
+	for i, t := range l.targets {
+		if t == d.Login.Target {
+			l.target = i
+		}
+	}
+	for f := range fieldCount {
+		ti := textinput.New()
+		ti.Prompt = ""
+		ti.CharLimit = 512
+		l.inputs[f] = ti
+	}
+	l.inputs[fieldPassword].EchoMode = textinput.EchoPassword
+	l.inputs[fieldPassword].EchoCharacter = '•'
+	l.inputs[fieldAPIToken].EchoMode = textinput.EchoPassword
+	l.inputs[fieldAPIToken].EchoCharacter = '•'
+	l.inputs[fieldURL].Placeholder = "https://…"
+	l.inputs[fieldSchool].Placeholder = "your School Unique ID"
+	l.inputs[fieldEmail].Placeholder = "you@school.edu"
+	l.inputs[fieldURL].SetValue(d.Login.URL)
+	l.inputs[fieldSchool].SetValue(d.Login.School)
+	l.inputs[fieldEmail].SetValue(d.Login.Email)
+	l.inputs[fieldPassword].SetValue(d.Login.Password)
+	l.inputs[fieldTenant].SetValue(d.Login.Tenant)
+	l.inputs[fieldAPIToken].SetValue(d.Login.APIToken)
+	l.useSaved = d.Login.UseSavedToken && d.SavedToken
+	l.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	l.setEnvs()
+	for i, e := range l.envs {
+		if e == d.Login.Env {
+			l.envIdx = i
+		}
+	}
+	l.focus = l.firstEmpty()
+	l.setStyles(st, true)
+	return l
+}
+
+func (l *loginScreen) targetName() string { return l.targets[l.target] }
+
+func (l *loginScreen) env() Env {
+	if len(l.envs) == 0 {
+		return EnvCustom
+	}
+	return l.envs[l.envIdx]
+}
+
+// setEnvs lists the environments the current target offers.
+func (l *loginScreen) setEnvs() {
+	cur := l.env()
+	l.envs = l.envs[:0]
+	if l.sandbox != "" {
+		l.envs = append(l.envs, EnvSandbox)
+	}
+	if l.targetName() == "coursedog" {
+		l.envs = append(l.envs, EnvStaging, EnvProduction)
+	}
+	l.envs = append(l.envs, EnvCustom)
+	l.envIdx = 0
+	for i, e := range l.envs {
+		if e == cur {
+			l.envIdx = i
+		}
+	}
+}
+
+// fields are the rows the form shows, which depend on target and choices.
+func (l *loginScreen) fields() []loginField {
+	var fs []loginField
+	if len(l.targets) > 1 {
+		fs = append(fs, fieldTarget)
+	}
+	fs = append(fs, fieldEnv)
+	if l.env() == EnvCustom {
+		fs = append(fs, fieldURL)
+	}
+	if l.targetName() == "ccai" {
+		return append(fs, fieldTenant, fieldAPIToken)
+	}
+	fs = append(fs, fieldSchool)
+	if l.saved {
+		fs = append(fs, fieldSaved)
+	}
+	if !l.useSaved {
+		fs = append(fs, fieldEmail, fieldPassword)
+	}
+	return fs
+}
+
+func (l *loginScreen) isChoice(f loginField) bool {
+	return f == fieldTarget || f == fieldEnv || f == fieldSaved
+}
+
+// firstEmpty is the first text field still blank (or the last field).
+func (l *loginScreen) firstEmpty() loginField {
+	fs := l.fields()
+	for _, f := range fs {
+		if !l.isChoice(f) && strings.TrimSpace(l.inputs[f].Value()) == "" {
+			return f
+		}
+	}
+	return fs[len(fs)-1]
+}
+
+func (l *loginScreen) setStyles(st Styles, isDark bool) {
+	for f := range fieldCount {
+		s := textinput.DefaultStyles(isDark)
+		if st.NoColor {
+			s = textinput.Styles{Cursor: s.Cursor}
+		}
+		l.inputs[f].SetStyles(s)
+	}
+	l.spin.Style = st.Accent
+}
+
+func (l *loginScreen) setSize(w, _ int) {
+	for f := range fieldCount {
+		l.inputs[f].SetWidth(max(w-22, 10))
+	}
+}
+
+// focusCmd focuses the current field's input, blurring the others.
+func (l *loginScreen) focusCmd() tea.Cmd {
+	for f := range fieldCount {
+		l.inputs[f].Blur()
+	}
+	if l.isChoice(l.focus) {
+		return nil
+	}
+	return l.inputs[l.focus].Focus()
+}
+
+func (l *loginScreen) move(delta int) tea.Cmd {
+	fs := l.fields()
+	i := 0
+	for j, f := range fs {
+		if f == l.focus {
+			i = j
+		}
+	}
+	i = (i + delta + len(fs)) % len(fs)
+	l.focus = fs[i]
+	return l.focusCmd()
+}
+
+// choose cycles the focused choice field.
+func (l *loginScreen) choose(delta int) {
+	switch l.focus {
+	case fieldTarget:
+		l.target = (l.target + delta + len(l.targets)) % len(l.targets)
+		l.setEnvs()
+	case fieldEnv:
+		l.envIdx = (l.envIdx + delta + len(l.envs)) % len(l.envs)
+	case fieldSaved:
+		l.useSaved = !l.useSaved
+	}
+}
+
+func (l *loginScreen) request() LoginRequest {
+	v := func(f loginField) string { return strings.TrimSpace(l.inputs[f].Value()) }
+	return LoginRequest{
+		Target:        l.targetName(),
+		Env:           l.env(),
+		URL:           v(fieldURL),
+		School:        v(fieldSchool),
+		Email:         v(fieldEmail),
+		Password:      l.inputs[fieldPassword].Value(), // passwords may carry spaces
+		UseSavedToken: l.useSaved,
+		Tenant:        v(fieldTenant),
+		APIToken:      v(fieldAPIToken),
+	}
+}
+
+// missing names the first blank required field, focusing it.
+func (l *loginScreen) missing() string {
+	for _, f := range l.fields() {
+		if l.isChoice(f) {
+			continue
+		}
+		if strings.TrimSpace(l.inputs[f].Value()) == "" {
+			l.focus = f
+			return fieldLabels[f]
+		}
+	}
+	if l.env() == EnvCustom {
+		u, err := url.Parse(strings.TrimSpace(l.inputs[fieldURL].Value()))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.focus = fieldURL
+			return "a valid URL (http:// or https://)"
+		}
+	}
+	return ""
+}
+
+func (l *loginScreen) updateComponents(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	if l.busy {
+		var cmd tea.Cmd
+		l.spin, cmd = l.spin.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	if !l.isChoice(l.focus) {
+		var cmd tea.Cmd
+		l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (l *loginScreen) paste(msg tea.PasteMsg) tea.Cmd {
+	if l.busy || l.isChoice(l.focus) {
+		return nil
+	}
+	var cmd tea.Cmd
+	l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
+	return cmd
+}
+
+func (l loginScreen) bindings(k KeyMap) bindings {
+	if l.busy {
+		return bindings{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel sign-in")), k.Global.Quit}
+	}
+	b := bindings{k.Login.Submit, k.Login.Next, k.Login.Prev}
+	if l.isChoice(l.focus) {
+		b = append(b, k.Login.Choice)
+	}
+	return append(b, k.Global.Quit)
+}
+
+func (m *Model) handleLoginKey(msg tea.KeyPressMsg) tea.Cmd {
+	l := &m.login
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Global.Quit):
+		return m.quit()
+	case l.busy:
+		if key.Matches(msg, k.Global.Back) {
+			m.stopJob()
+			l.busy = false
+			l.job = 0
+			return m.setStatus(sevWarn, "Sign-in cancelled.")
+		}
+		return nil
+	case key.Matches(msg, k.Login.Submit):
+		return m.startLogin()
+	case key.Matches(msg, k.Login.Next):
+		return l.move(1)
+	case key.Matches(msg, k.Login.Prev):
+		return l.move(-1)
+	case l.isChoice(l.focus) && key.Matches(msg, k.Login.Choice):
+		if msg.String() == "left" {
+			l.choose(-1)
+		} else {
+			l.choose(1)
+		}
+		return nil
+	case l.isChoice(l.focus) && msg.String() == "space":
+		l.choose(1)
+		return nil
+	case key.Matches(msg, k.Global.Back):
+		return nil // the first screen: nothing to go back to
+	}
+	if l.isChoice(l.focus) {
+		return nil
+	}
+	var cmd tea.Cmd
+	l.inputs[l.focus], cmd = l.inputs[l.focus].Update(msg)
+	l.err = ""
+	return cmd
+}
+
+// startLogin checks the form and signs in from a command.
+func (m *Model) startLogin() tea.Cmd {
+	l := &m.login
+	if what := l.missing(); what != "" {
+		l.err = "Please fill in " + what + "."
+		return l.focusCmd()
+	}
+	req := l.request()
+	ctx := m.startCancellable()
+	job := m.nextJob()
+	l.busy, l.job, l.err = true, job, ""
+	b := m.backend
+	// Only what explains an error travels back: never the password or token.
+	explain := LoginRequest{Target: req.Target, Env: req.Env, URL: req.URL, School: req.School, Email: req.Email, UseSavedToken: req.UseSavedToken, Tenant: req.Tenant}
+	login := func() tea.Msg {
+		s, err := b.Login(ctx, req)
+		return loggedInMsg{job: job, session: s, err: err, req: explain}
+	}
+	return tea.Batch(login, l.spin.Tick)
+}
+
+func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
+	l := &m.login
+	if msg.job != l.job || !l.busy {
+		return nil // cancelled or superseded
+	}
+	l.busy = false
+	m.cancel = nil
+	if msg.err != nil {
+		l.err = describeLoginError(msg.err, msg.req, l.sandbox)
+		if msg.req.UseSavedToken {
+			// The saved token failed: offer the password fields at once.
+			l.useSaved = false
+			l.focus = l.firstEmpty()
+		}
+		return l.focusCmd()
+	}
+	s := msg.session
+	m.session = &s
+	m.file.setTarget(s.Target.Name())
+	m.setState(ScreenFile)
+	status := m.setStatus(sevOK, "Signed in to "+s.Target.Name()+" ("+s.Env.String()+", "+s.Account+").")
+	if m.defaults.File != "" && m.file.path.Value() == "" {
+		// usersync --sandbox FILE: open the file straight away.
+		m.file.path.SetValue(m.defaults.File)
+		return tea.Batch(status, m.startOpen(m.defaults.File, nil))
+	}
+	return tea.Batch(status, m.file.picker.Init())
+}
+
+// describeLoginError says in plain words why signing in failed.
+func describeLoginError(err error, req LoginRequest, sandboxURL string) string {
+	where := req.URL
+	switch req.Env {
+	case EnvSandbox:
+		where = sandboxURL
+	case EnvStaging:
+		where = "Coursedog staging"
+	case EnvProduction:
+		where = "Coursedog production"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "Sign-in cancelled."
+	}
+	var se *sync.Error
+	if errors.As(err, &se) {
+		switch se.Kind {
+		case sync.KindUnauthorized:
+			switch {
+			case req.UseSavedToken:
+				return "The saved token was refused: it has expired or a newer sign-in replaced it. Sign in with your email and password."
+			case req.Target == "ccai":
+				return "Tenant or API token not accepted. Check both and try again."
+			default:
+				return "Wrong email or password. Check both and try again."
+			}
+		case sync.KindNotFound:
+			if req.Target == "ccai" {
+				return "Tenant \"" + req.Tenant + "\" was not found at " + where + "."
+			}
+			return "School ID \"" + req.School + "\" was not found at " + where + "."
+		case sync.KindNetwork:
+			return "Cannot reach " + where + ": the server did not answer. Check the URL, your network or VPN, and try again."
+		case sync.KindRateLimited:
+			return "The server is rate limiting sign-ins; wait a moment and try again."
+		case sync.KindServer:
+			return "The server failed (" + se.Error() + "). Try again in a moment."
+		}
+		return "Sign-in failed: " + se.Error()
+	}
+	return "Sign-in failed: " + err.Error()
+}
+
+func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
+	var b strings.Builder
+	b.WriteString("\n")
+	b.WriteString(st.Text.Render("  Sign in to the user-management API that receives the import.") + "\n\n")
+	for _, f := range l.fields() {
+		label := fieldLabels[f]
+		marker := "  "
+		ls := st.Label
+		if f == l.focus && !l.busy {
+			marker = st.Focused.Render("› ")
+			ls = st.Focused
+		}
+		b.WriteString(marker + ls.Render(padRight(label, 14)) + " ")
+		switch f {
+		case fieldTarget:
+			b.WriteString(choiceView(st, l.targetName(), f == l.focus))
+		case fieldEnv:
+			name := l.env().String()
+			if l.env() == EnvProduction {
+				b.WriteString(st.Prod.Render(" ‹ PRODUCTION › ") + " " + st.Bad.Render("writes go to real users"))
+			} else {
+				b.WriteString(choiceView(st, name, f == l.focus))
+				if l.env() == EnvSandbox {
+					b.WriteString(st.Muted.Render("  " + l.sandbox + " (local, demo users)"))
+				}
+			}
+		case fieldSaved:
+			v := "no, sign in with a password"
+			if l.useSaved {
+				v = "yes, use the saved token"
+			}
+			b.WriteString(choiceView(st, v, f == l.focus))
+		default:
+			b.WriteString(l.inputs[f].View())
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	switch {
+	case l.busy:
+		b.WriteString("  " + l.spin.View() + " " + st.Text.Render("Signing in…") + st.Muted.Render(" (esc cancels)"))
+	case l.err != "":
+		b.WriteString("  " + st.Error.Render("✗ ") + st.Error.Render(wrap(l.err, max(w-6, 20), "    ")))
+	default:
+		b.WriteString(st.Muted.Render("  Press enter to sign in. The password is sent once and never stored."))
+	}
+	return b.String()
+}
+
+func choiceView(st Styles, v string, focused bool) string {
+	if focused {
+		return st.Focused.Render("‹ " + v + " ›")
+	}
+	return st.Text.Render("  " + v)
+}
+
+func padRight(s string, n int) string {
+	if w := len([]rune(s)); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
+}
+
+// wrap breaks s into lines of at most w columns at spaces; continuation
+// lines start with indent.
+func wrap(s string, w int, indent string) string {
+	words := strings.Fields(s)
+	var b strings.Builder
+	col := 0
+	for i, word := range words {
+		n := len([]rune(word))
+		if i > 0 && col+1+n > w {
+			b.WriteString("\n" + indent)
+			col = len(indent)
+		} else if i > 0 {
+			b.WriteString(" ")
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	return b.String()
+}

@@ -1,0 +1,399 @@
+// Package ui is the guided import: a Bubble Tea program that walks the
+// operator from login to summary. One root Model routes between screens
+// (plain structs, one file each); every I/O happens in a tea.Cmd through the
+// Backend, and results come back as typed, past-tense messages carrying the
+// id of the job that produced them, so late answers are dropped.
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Screen is one step of the guided import.
+type Screen int
+
+const (
+	ScreenLogin Screen = iota
+	ScreenFile
+	ScreenMapping
+	ScreenPreview
+	ScreenDiff
+	ScreenProgress
+	ScreenSummary
+)
+
+func (s Screen) String() string {
+	return [...]string{"Sign in", "Choose a file", "Map columns", "Preview", "Dry run", "Applying", "Summary"}[s]
+}
+
+// step is the screen's place in the six steps the header counts.
+func (s Screen) step() int {
+	return [...]int{1, 2, 2, 3, 4, 5, 6}[s]
+}
+
+// Model is the root of the program.
+type Model struct {
+	backend  Backend
+	defaults Defaults
+	keys     KeyMap
+	styles   Styles
+	help     help.Model
+	noColor  bool
+	isDark   bool
+
+	width, height int
+	layout        Layout
+	screen        Screen
+
+	// jobSeq numbers every asynchronous job; results name theirs, and a
+	// screen keeps the id it waits for, so a result nobody waits for any
+	// more (the operator went back, or started again) is dropped.
+	jobSeq int
+	// cancel stops the job in flight that can be stopped (login, file
+	// read, listing users, apply); nil when none runs.
+	cancel context.CancelFunc
+
+	status  status
+	session *Session
+
+	login    loginScreen
+	file     fileScreen
+	mapping  mappingScreen
+	preview  previewScreen
+	diff     diffScreen
+	progress progressScreen
+	summary  summaryScreen
+}
+
+// New builds the root model. noColor drops every colour (NO_COLOR).
+func New(b Backend, d Defaults, noColor bool) Model {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	m := Model{
+		backend:  b,
+		defaults: d,
+		keys:     DefaultKeyMap(),
+		noColor:  noColor,
+		isDark:   true,
+		help:     help.New(),
+		screen:   ScreenLogin,
+	}
+	m.applyTheme()
+	m.login = newLoginScreen(d, m.styles)
+	m.file = newFileScreen(d)
+	m.resize(80, 24)
+	return m
+}
+
+// Init asks the terminal for its background (to pick the palette) and
+// starts the first screen's components.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.login.focusCmd(), m.file.picker.Init())
+}
+
+// Screen reports the current screen (tests and the end-to-end run use it).
+func (m Model) Screen() Screen { return m.screen }
+
+// Update only dispatches: each case hands the message to one handler.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return m.handleResize(msg)
+	case tea.BackgroundColorMsg:
+		m.isDark = msg.IsDark()
+		m.applyTheme()
+		return nil
+	case tea.KeyPressMsg:
+		return m.handleKeyPress(msg)
+	case tea.PasteMsg:
+		return m.handlePaste(msg)
+	case statusExpiredMsg:
+		m.status.expire(msg.id)
+		return nil
+	case loggedInMsg:
+		return m.applyLoggedIn(msg)
+	case fileOpenedMsg:
+		return m.applyFileOpened(msg)
+	case mappingSavedMsg:
+		return m.applyMappingSaved(msg)
+	case validatedMsg:
+		return m.applyValidated(msg)
+	case fileSavedMsg:
+		return m.applyFileSaved(msg)
+	case usersListedMsg:
+		return m.applyUsersListed(msg)
+	case plannedMsg:
+		return m.applyPlanned(msg)
+	case planExportedMsg:
+		return m.applyPlanExported(msg)
+	case applyEventMsg:
+		return m.applyApplyEvent(msg)
+	case appliedMsg:
+		return m.applyApplied(msg)
+	case dirRememberedMsg:
+		return nil
+	}
+	return m.forwardToComponents(msg)
+}
+
+// forwardToComponents hands everything else (spinner ticks, the picker's
+// directory reads, cursor blinks) to the components that asked for it.
+func (m *Model) forwardToComponents(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	cmds = append(cmds, m.login.updateComponents(msg))
+	cmds = append(cmds, m.file.updateComponents(msg, m.screen == ScreenFile))
+	cmds = append(cmds, m.preview.updateComponents(msg))
+	cmds = append(cmds, m.diff.updateComponents(msg))
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) applyTheme() {
+	m.styles = NewStyles(m.isDark, m.noColor)
+	m.help.Styles = help.DefaultStyles(m.isDark)
+	if m.noColor {
+		m.help.Styles = help.Styles{}
+	}
+	m.login.setStyles(m.styles, m.isDark)
+	m.file.setStyles(m.styles, m.isDark)
+	m.preview.setStyles(m.isDark)
+	m.diff.setStyles(m.isDark)
+}
+
+func (m *Model) handleResize(msg tea.WindowSizeMsg) tea.Cmd {
+	m.resize(msg.Width, msg.Height)
+	return nil
+}
+
+// resize recomputes the layout and hands every screen its size, whether it
+// shows or not, so going back to a screen draws it at the right size.
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.layout = ComputeLayout(w, h, m.wantsDetail())
+	m.help.SetWidth(w)
+	body := ComputeLayout(w, h, false).Body
+	m.login.setSize(w, body)
+	m.file.setSize(w, body)
+	detail := ComputeLayout(w, h, true)
+	m.preview.setSize(w, detail.Body, detail.Detail)
+	m.diff.setSize(w, detail.Body, detail.Detail)
+	m.progress.setSize(w, body)
+	m.summary.setSize(w, body)
+}
+
+func (m *Model) wantsDetail() bool {
+	return m.screen == ScreenPreview || m.screen == ScreenDiff
+}
+
+// setState moves to another screen; the one place screens change.
+func (m *Model) setState(s Screen) {
+	m.screen = s
+	m.layout = ComputeLayout(m.width, m.height, m.wantsDetail())
+}
+
+// nextJob returns a fresh job id.
+func (m *Model) nextJob() int {
+	m.jobSeq++
+	return m.jobSeq
+}
+
+// startCancellable returns a context for a job the operator can stop,
+// cancelling any earlier one.
+func (m *Model) startCancellable() context.Context {
+	m.stopJob()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	return ctx
+}
+
+// stopJob cancels the job in flight, if any.
+func (m *Model) stopJob() {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+}
+
+func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
+	switch m.screen {
+	case ScreenLogin:
+		return m.handleLoginKey(msg)
+	case ScreenFile:
+		return m.handleFileKey(msg)
+	case ScreenMapping:
+		return m.handleMappingKey(msg)
+	case ScreenPreview:
+		return m.handlePreviewKey(msg)
+	case ScreenDiff:
+		return m.handleDiffKey(msg)
+	case ScreenProgress:
+		return m.handleProgressKey(msg)
+	case ScreenSummary:
+		return m.handleSummaryKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	switch m.screen {
+	case ScreenLogin:
+		return m.login.paste(msg)
+	case ScreenFile:
+		return m.file.paste(msg)
+	case ScreenPreview:
+		return m.preview.paste(msg)
+	case ScreenDiff:
+		return m.diff.paste(msg)
+	}
+	return nil
+}
+
+// quit stops any job and ends the program.
+func (m *Model) quit() tea.Cmd {
+	m.stopJob()
+	return tea.Quit
+}
+
+// View draws header, body, detail, status and help, each band cut to the
+// lines the layout gives it, so the frame always fits the terminal.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "usersync · " + m.screen.String()
+	return v
+}
+
+func (m Model) render() string {
+	l := m.layout
+	var bands []string
+	if l.Header > 0 {
+		bands = append(bands, fit(m.renderHeader(), l.Width, l.Header))
+	}
+	if l.Body > 0 {
+		bands = append(bands, fit(m.renderBody(l), l.Width, l.Body))
+	}
+	if l.Detail > 0 {
+		bands = append(bands, fit(m.renderDetail(l), l.Width, l.Detail))
+	}
+	if l.Status > 0 {
+		bands = append(bands, fit(m.status.render(m.styles), l.Width, l.Status))
+	}
+	if l.Help > 0 {
+		bands = append(bands, fit(m.help.View(m.currentBindings()), l.Width, l.Help))
+	}
+	return strings.Join(bands, "\n")
+}
+
+func (m Model) renderBody(l Layout) string {
+	switch m.screen {
+	case ScreenLogin:
+		return m.login.view(m.styles, m.defaults, l.Width, l.Body)
+	case ScreenFile:
+		return m.file.view(m.styles, m.session, l.Width, l.Body)
+	case ScreenMapping:
+		busy := ""
+		if m.file.busy {
+			busy = m.file.spin.View() + " " + m.file.phase + " " + filepath.Base(m.file.opening) + "… (esc cancels)"
+		}
+		return m.mapping.view(m.styles, busy, l.Width, l.Body)
+	case ScreenPreview:
+		return m.preview.view(m.styles, l.Width, l.Body)
+	case ScreenDiff:
+		return m.diff.view(m.styles, m.session, m.canBulk(), l.Width, l.Body)
+	case ScreenProgress:
+		return m.progress.view(m.styles, l.Width, l.Body)
+	case ScreenSummary:
+		return m.summary.view(m.styles, l.Width, l.Body)
+	}
+	return ""
+}
+
+func (m Model) renderDetail(l Layout) string {
+	switch m.screen {
+	case ScreenPreview:
+		return m.preview.detailView(m.styles, l.Width, l.Detail)
+	case ScreenDiff:
+		return m.diff.detailView(m.styles, m.session, m.diff.bulk, l.Width, l.Detail)
+	}
+	return ""
+}
+
+// renderHeader draws the step and, on the right, where writes go. A
+// Production connection is a red, reversed badge on every screen.
+func (m Model) renderHeader() string {
+	left := m.styles.Title.Render("usersync") + m.styles.Muted.Render(" › ") +
+		m.styles.Text.Render(m.screen.String()) +
+		m.styles.Muted.Render(" · step "+itoa(m.screen.step())+" of 6")
+	right := ""
+	if m.session != nil {
+		right = sessionBadge(m.styles, *m.session)
+	} else if m.login.env() == EnvProduction {
+		right = m.styles.Prod.Render(" PRODUCTION ")
+	}
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return left
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// sessionBadge names the connection: target, environment and account.
+func sessionBadge(s Styles, sess Session) string {
+	name := sess.Target.Name() + " · " + sess.Account
+	if sess.Production {
+		return s.Prod.Render(" PRODUCTION ") + " " + s.Bad.Render(name)
+	}
+	return s.Muted.Render(sess.Env.String()+" · ") + s.Text.Render(name)
+}
+
+// currentBindings are the keys the help line shows for this screen and state.
+func (m Model) currentBindings() bindings {
+	k := m.keys
+	switch m.screen {
+	case ScreenLogin:
+		return m.login.bindings(k)
+	case ScreenFile:
+		return m.file.bindings(k)
+	case ScreenMapping:
+		return bindings{k.Mapping.Up, k.Mapping.Down, k.Mapping.Choice, k.Mapping.Save, k.Mapping.Continue, k.Global.Back, k.Global.Quit}
+	case ScreenPreview:
+		return m.preview.bindings(k)
+	case ScreenDiff:
+		return m.diff.bindings(k, m.canBulk())
+	case ScreenProgress:
+		return m.progress.bindings(k)
+	case ScreenSummary:
+		return m.summary.bindings(k)
+	}
+	return nil
+}
+
+// fit cuts s to w columns and exactly h lines.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, line := range lines {
+		if lipgloss.Width(line) > w {
+			lines[i] = ansi.Truncate(line, w, "…")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

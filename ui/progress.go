@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"usersync/sync"
+)
+
+const latestFailures = 5
+
+// progressScreen follows an apply: the engine streams events on a channel
+// and the model re-arms a wait command after each one; the final result
+// comes from Apply's own return.
+type progressScreen struct {
+	job                     int
+	plan                    *sync.Plan
+	retry                   bool // applying only the failed rows of an earlier run
+	gate                    *sync.Gate
+	last                    sync.Event
+	failures                []sync.Outcome // the latest, newest last
+	batch                   *sync.BatchEvent
+	note                    string
+	started                 time.Time
+	stopping                bool
+	journal, report, backup string
+
+	width, height int
+}
+
+// applyEventMsg is one progress event of the apply job.
+type applyEventMsg struct {
+	job    int
+	event  sync.Event
+	events <-chan sync.Event
+	done   <-chan struct{}
+}
+
+// appliedMsg is the end of an apply job.
+type appliedMsg struct {
+	job int
+	run *sync.Run
+	err error
+}
+
+func (p *progressScreen) setSize(w, h int) { p.width, p.height = w, h }
+
+// startApply runs plan in a command. retry applies a RetryPlan: the
+// engine rebases on the users as the earlier run left them.
+func (m *Model) startApply(plan *sync.Plan, retry bool) tea.Cmd {
+	ctx := m.startCancellable()
+	job := m.nextJob()
+	now := m.defaults.Now()
+	journal, report, backup := sync.DefaultPaths(m.preview.file.Path(), now)
+	if retry && m.summary.run != nil {
+		// Same journal and backup: the retry continues the same import.
+		journal, backup = m.summary.run.JournalPath, m.summary.run.BackupPath
+	}
+	m.progress = progressScreen{job: job, plan: plan, retry: retry, gate: sync.NewGate(), started: now,
+		journal: journal, report: report, backup: backup, width: m.progress.width, height: m.progress.height}
+	m.progress.last.Total = plan.Counts.Writes()
+	m.setState(ScreenProgress)
+	events := make(chan sync.Event, 256)
+	done := make(chan struct{})
+	opts := sync.ApplyOptions{
+		JournalPath: journal, ReportPath: report, BackupPath: backup,
+		Events: events, Gate: m.progress.gate, Bulk: m.diff.bulk, Rebase: retry,
+		Relogin: m.session.Relogin,
+	}
+	b, sess := m.backend, *m.session
+	apply := func() tea.Msg {
+		defer close(done)
+		run, err := b.Apply(ctx, sess, plan, opts)
+		return appliedMsg{job: job, run: run, err: err}
+	}
+	return tea.Batch(apply, waitApplyEvent(job, events, done))
+}
+
+// waitApplyEvent delivers the next event, or nothing once the job ended.
+func waitApplyEvent(job int, events <-chan sync.Event, done <-chan struct{}) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case e := <-events:
+			return applyEventMsg{job: job, event: e, events: events, done: done}
+		case <-done:
+			return nil
+		}
+	}
+}
+
+func (m *Model) applyApplyEvent(msg applyEventMsg) tea.Cmd {
+	p := &m.progress
+	if msg.job != p.job {
+		return nil
+	}
+	e := msg.event
+	p.last = e
+	if e.Outcome != nil && e.Outcome.Result == sync.Failed {
+		p.failures = append(p.failures, *e.Outcome)
+		if len(p.failures) > latestFailures {
+			p.failures = p.failures[len(p.failures)-latestFailures:]
+		}
+	}
+	if e.Batch != nil {
+		b := *e.Batch
+		p.batch = &b
+	}
+	if e.Note != "" {
+		p.note = e.Note
+	}
+	return waitApplyEvent(msg.job, msg.events, msg.done)
+}
+
+func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
+	p := &m.progress
+	if msg.job != p.job {
+		return nil
+	}
+	m.cancel = nil
+	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.retry, m.preview.ed != nil && m.preview.ed.Dirty())
+	m.summary.setSize(m.width, ComputeLayout(m.width, m.height, false).Body)
+	if m.summary.resumeFile == "" && m.preview.file != nil {
+		m.summary.resumeFile = m.preview.file.Path()
+	}
+	m.setState(ScreenSummary)
+	switch {
+	case msg.err != nil:
+		return m.setStatus(sevError, "The apply stopped: "+msg.err.Error())
+	case msg.run.Interrupted:
+		return m.setStatus(sevWarn, "Stopped. Nothing was lost: press r to resume.")
+	case msg.run.Counts.Failed > 0:
+		return m.setStatus(sevWarn, plural(msg.run.Counts.Failed, "row", "rows")+" failed; r retries only those.")
+	}
+	return m.setStatus(sevOK, "Import finished.")
+}
+
+func (p progressScreen) bindings(k KeyMap) bindings {
+	if p.stopping {
+		return bindings{}
+	}
+	return bindings{k.Progress.Pause, k.Progress.Cancel}
+}
+
+func (m *Model) handleProgressKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := &m.progress
+	switch {
+	case key.Matches(msg, m.keys.Progress.Cancel):
+		if p.stopping {
+			return nil
+		}
+		// Stop cleanly: the requests in flight finish and are journaled,
+		// Apply returns Interrupted, and the summary says how to resume.
+		p.stopping = true
+		p.gate.Resume()
+		m.stopJob()
+		return m.setStatus(sevWarn, "Stopping: the requests in flight finish and are recorded…")
+	case key.Matches(msg, m.keys.Progress.Pause) && !p.stopping:
+		if p.gate.Paused() {
+			p.gate.Resume()
+			return m.setStatus(sevInfo, "Resumed.")
+		}
+		p.gate.Pause()
+		return m.setStatus(sevWarn, "Paused: requests already sent finish; p resumes.")
+	case key.Matches(msg, m.keys.Global.Back):
+		return m.setStatus(sevInfo, "An apply is running: p pauses it, ctrl+c stops it (resumable).")
+	}
+	return nil
+}
+
+func (p progressScreen) view(st Styles, w, h int) string {
+	e := p.last
+	var b strings.Builder
+	title := "Applying the plan"
+	if p.retry {
+		title = "Retrying the failed rows"
+	}
+	state := ""
+	switch {
+	case p.stopping:
+		state = st.Warn.Render("  stopping…")
+	case p.gate != nil && p.gate.Paused():
+		state = st.Warn.Render("  ⏸ paused")
+	}
+	b.WriteString("\n " + st.Text.Render(title) + state + "\n\n")
+	pct := 0.0
+	if e.Total > 0 {
+		pct = float64(e.Done) / float64(e.Total)
+	}
+	b.WriteString(" " + bar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
+	c := e.Counts
+	b.WriteString(" " + st.OK.Render("created "+count(c.Create)) + st.Muted.Render(" · ") +
+		st.Warn.Render("updated "+count(c.Update)) + st.Muted.Render(" · ") +
+		st.Text.Render("deactivated "+count(c.Deactivate)) + st.Muted.Render(" · ") +
+		st.Bad.Render("failed "+count(c.Failed)) + "\n")
+	rate := "—"
+	if e.Rate > 0 {
+		rate = trimFloat(e.Rate) + " writes/s"
+	}
+	b.WriteString(st.Muted.Render(" rate "+rate+" · ETA "+humanDuration(e.ETA)) + "\n")
+	if p.batch != nil {
+		bt := p.batch
+		b.WriteString(st.Muted.Render(" batch "+itoa(bt.Index)+" of "+itoa(bt.Of)+" ("+plural(bt.Rows, "row", "rows")+"), job "+bt.JobID+": ") + st.Text.Render(bt.State) + "\n")
+	}
+	if p.note != "" {
+		b.WriteString(st.Muted.Render(" "+p.note) + "\n")
+	}
+	if len(p.failures) > 0 {
+		b.WriteString("\n " + st.Bad.Render("Latest failures") + "\n")
+		for i := len(p.failures) - 1; i >= 0; i-- {
+			o := p.failures[i]
+			b.WriteString(" " + st.Bad.Render("✗ ") + st.Text.Render("line "+itoa(o.Line)+" "+o.Email) + st.Muted.Render(": "+o.Message) + "\n")
+		}
+	}
+	b.WriteString("\n" + st.Muted.Render(" journal "+filepath.Base(p.journal)+" · p pauses · ctrl+c stops; running again resumes"))
+	return b.String()
+}
+
+func trimFloat(f float64) string {
+	if f >= 10 {
+		return itoa(int(f + 0.5))
+	}
+	return itoa(int(f)) + "." + itoa(int(f*10)%10)
+}

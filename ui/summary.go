@@ -1,0 +1,176 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"usersync/sync"
+)
+
+// summaryScreen is the end of an import: what happened to every row, the
+// failed rows with reasons, and where the report, journal and backup are.
+type summaryScreen struct {
+	plan       *sync.Plan
+	run        *sync.Run
+	err        error
+	failed     []sync.Outcome
+	cursor     int
+	offset     int
+	unsaved    bool   // the file has edits not yet saved
+	resumeFile string // the file a headless resume names
+	width      int
+	height     int
+}
+
+func newSummary(plan *sync.Plan, run *sync.Run, err error, prev *sync.Run, retry, unsaved bool) summaryScreen {
+	s := summaryScreen{plan: plan, run: run, err: err, unsaved: unsaved}
+	if run == nil && prev != nil {
+		s.run = prev // keep the earlier run's paths visible when a retry failed to start
+	}
+	if run != nil {
+		for _, o := range run.Outcomes {
+			if o.Result == sync.Failed {
+				s.failed = append(s.failed, o)
+			}
+		}
+	}
+	return s
+}
+
+func (s *summaryScreen) setSize(w, h int) {
+	s.width, s.height = w, h
+}
+
+func (s summaryScreen) bindings(k KeyMap) bindings {
+	b := bindings{}
+	if s.canRetry() {
+		r := k.Summary.Retry
+		if s.run.Interrupted {
+			r = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume"))
+		}
+		b = append(b, r)
+	}
+	if len(s.failed) > 0 {
+		b = append(b, k.Summary.Down, k.Summary.Up)
+	}
+	return append(b, k.Summary.NewImport, k.Summary.Quit)
+}
+
+func (s summaryScreen) canRetry() bool {
+	return s.run != nil && s.plan != nil && (s.run.Interrupted || s.run.Counts.Failed > 0 || s.run.Counts.Pending > 0)
+}
+
+func (m *Model) handleSummaryKey(msg tea.KeyPressMsg) tea.Cmd {
+	s := &m.summary
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Global.Quit, k.Summary.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Summary.Retry) && s.canRetry():
+		if s.run.Interrupted {
+			// The journal makes the same apply resume where it stopped.
+			return m.startApply(s.plan, false)
+		}
+		return m.startApply(sync.RetryPlan(s.plan, s.run), true)
+	case key.Matches(msg, k.Summary.Down):
+		s.cursor = min(s.cursor+1, max(len(s.failed)-1, 0))
+	case key.Matches(msg, k.Summary.Up):
+		s.cursor = max(s.cursor-1, 0)
+	case key.Matches(msg, k.Summary.NewImport):
+		// A new import: the session stays, the file and plan go.
+		m.preview = previewScreen{}
+		m.diff = diffScreen{}
+		m.summary = summaryScreen{}
+		m.file.path.SetValue("")
+		m.setState(ScreenFile)
+		return m.file.picker.Init()
+	case key.Matches(msg, k.Global.Back):
+		return m.setStatus(sevInfo, "The import is done: o starts another, q quits.")
+	}
+	return nil
+}
+
+func (s summaryScreen) view(st Styles, w, h int) string {
+	var b strings.Builder
+	if s.run == nil {
+		b.WriteString("\n " + st.Error.Render("✗ The apply did not run: "+errText(s.err)) + "\n")
+		b.WriteString(st.Muted.Render("\n Nothing was sent. esc… o picks a file again; q quits."))
+		return b.String()
+	}
+	r := s.run
+	c := r.Counts
+	head := "Import finished"
+	hs := st.OK
+	switch {
+	case r.Interrupted:
+		head, hs = "Import stopped before the end", st.Warn
+	case c.Failed > 0:
+		head, hs = "Import finished with failures", st.Warn
+	}
+	b.WriteString("\n " + hs.Render(head) + "\n\n")
+	b.WriteString(" " + st.OK.Render(count(c.Create)+" created") + st.Muted.Render(" · ") +
+		st.Text.Render(count(c.Update)+" updated") + st.Muted.Render(" · ") +
+		st.Muted.Render(count(c.Unchanged)+" unchanged · ") +
+		st.Text.Render(count(c.Deactivate)+" deactivated") + st.Muted.Render(" · ") +
+		st.Muted.Render(count(c.Skip)+" skipped · ") +
+		st.Bad.Render(count(c.Failed)+" failed"))
+	if c.Pending > 0 {
+		b.WriteString(st.Muted.Render(" · ") + st.Warn.Render(count(c.Pending)+" not sent yet"))
+	}
+	b.WriteString("\n")
+	b.WriteString(st.Muted.Render(" "+count(c.Mails)+" registration emails sent · "+plural(len(r.Outcomes), "row", "rows")+" accounted for") + "\n")
+	if s.err != nil {
+		b.WriteString(" " + st.Error.Render("✗ "+errText(s.err)) + "\n")
+	}
+	if r.Interrupted {
+		reason := r.Reason
+		if reason == "" {
+			reason = "stopped on request"
+		}
+		b.WriteString(" " + st.Warn.Render("! "+reason) + "\n")
+		b.WriteString(" " + st.Text.Render("Press r to resume here, or later run:") + "\n")
+		b.WriteString("   " + st.Accent.Render("usersync apply "+s.resumeFile+" --yes --journal "+r.JournalPath) + st.Muted.Render(" (same connection flags)") + "\n")
+		if s.unsaved {
+			b.WriteString(" " + st.Warn.Render("! The file has unsaved edits: save them in the preview (ctrl+s) before resuming from the command line.") + "\n")
+		}
+	}
+	b.WriteString("\n" + st.Label.Render(" Report  ") + st.Text.Render(r.ReportPath) + "\n")
+	if r.ReportJSONPath != "" {
+		b.WriteString(st.Label.Render("         ") + st.Text.Render(r.ReportJSONPath) + "\n")
+	}
+	b.WriteString(st.Label.Render(" Journal ") + st.Text.Render(r.JournalPath) + "\n")
+	b.WriteString(st.Label.Render(" Backup  ") + st.Text.Render(r.BackupPath) + "\n")
+	if len(s.failed) > 0 {
+		b.WriteString("\n " + st.Bad.Render("Failed rows ("+count(len(s.failed))+")") + st.Muted.Render("  r retries only these") + "\n")
+		used := strings.Count(b.String(), "\n")
+		rows := max(h-used, 1)
+		off := s.offset
+		if s.cursor >= off+rows {
+			off = s.cursor - rows + 1
+		}
+		if s.cursor < off {
+			off = s.cursor
+		}
+		for i := off; i < len(s.failed) && i < off+rows; i++ {
+			o := s.failed[i]
+			line := " " + st.Bad.Render("✗ ") + st.Text.Render(padRight("line "+itoa(o.Line), 10)+" "+padRight(o.Email, 30)) + " " + st.Muted.Render(o.Message)
+			if o.Column != "" {
+				line += st.Muted.Render(" (" + o.Column + ")")
+			}
+			if i == s.cursor {
+				line = st.SelectedRow.Render(padVisible(line, w))
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
