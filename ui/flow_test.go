@@ -1,0 +1,186 @@
+package ui
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"usersync/sync"
+)
+
+// seededTarget has Ada (in another department: an update) and Barbara
+// (exactly as the file says: unchanged).
+func seededTarget() *memTarget {
+	return newMemTarget(
+		sync.User{Email: "ada@example.edu", Fields: map[string]string{"firstName": "Ada", "lastName": "Lovelace", "department": "Physics"}, Lists: map[string][]string{"products": {"scheduling"}}},
+		sync.User{Email: "barbara@example.edu", Fields: map[string]string{"firstName": "Barbara", "lastName": "Liskov", "department": "Computing"}, Lists: map[string][]string{"products": {"curriculum"}}},
+	)
+}
+
+// fixAndPlan fixes Alan's product and Grace's last name, excludes the row
+// still invalid (Edsger's email) and waits for the dry run.
+func fixAndPlan(t *testing.T, d *driver) {
+	t.Helper()
+	p := &d.m.preview
+	p.moveTo(rowWithEmail(t, p.file, "alan@example.edu"))
+	d.keys("x")
+	p = &d.m.preview
+	p.moveTo(rowWithEmail(t, p.file, "grace@example.edu"))
+	p.col = fieldIndex(t, p, "lastName")
+	d.keys("e")
+	d.typeText("Hopper")
+	d.keys("enter", "enter")
+	d.sees("1 row still has errors")
+	d.keys("y")
+	d.until("the plan", func(m Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil && !m.diff.busy })
+}
+
+func TestDiffApplySummary(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	tgt.reject["grace@example.edu"] = 1 // the first write for Grace fails
+	d, b := loginToPreview(t, file, tgt)
+	fixAndPlan(t, d)
+
+	c := d.m.diff.plan.Counts
+	if c.Create != 2 || c.Update != 1 || c.Unchanged != 1 || c.Skip != 1 || c.Mails != 2 {
+		t.Fatalf("plan counts %+v, want 2 create (2 mails), 1 update, 1 unchanged, 1 skip", c)
+	}
+	d.sees("+ 2 create", "~ 1 update", "= 1 unchanged", "⊘ 1 skipped", "[x] mail: 2 registration emails")
+
+	// Registration mail off: planned again, no mail.
+	d.keys("m")
+	d.until("the new plan", func(m Model) bool { return !m.diff.busy })
+	if d.m.diff.plan.Counts.Mails != 0 || d.m.diff.opts.Mail {
+		t.Fatalf("mail toggle: %+v", d.m.diff.plan.Counts)
+	}
+	if b.lists != 1 {
+		t.Fatalf("users listed %d times; a toggle must re-plan without listing again", b.lists)
+	}
+	d.sees("[ ] mail")
+
+	// Expand Ada's update to field level.
+	for i, it := range d.m.diff.items {
+		if it.kind == itemRow && d.m.diff.plan.Rows[it.row].Email == "ada@example.edu" {
+			d.m.diff.cursor = i
+		}
+	}
+	d.keys("space")
+	d.sees("Department", "Physics → Mathematics")
+
+	// The confirmation says exactly what will happen.
+	d.keys("enter")
+	d.sees("This will: 2 users created (no registration email), 1 user updated in coursedog Sandbox (demo_university).")
+	d.keys("n")
+	if d.m.diff.confirming || d.m.screen != ScreenDiff {
+		t.Fatal("n did not cancel the confirmation")
+	}
+	d.keys("enter", "y")
+	d.until("the summary", func(m Model) bool { return m.screen == ScreenSummary })
+	d.sees("Import finished with failures", "1 created", "1 updated", "1 failed", "line 4", "department does not exist", "r retry failed rows")
+	run := d.m.summary.run
+	for _, p := range []string{run.ReportPath, run.JournalPath, run.BackupPath} {
+		d.sees(p)
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("summary names %s: %v", p, err)
+		}
+	}
+	if _, ok := tgt.user("grace@example.edu"); ok {
+		t.Fatal("Grace exists although her create failed")
+	}
+
+	// r retries only the failed row.
+	d.keys("r")
+	d.until("the retry's summary", func(m Model) bool { return m.screen == ScreenSummary && m.summary.run != run })
+	d.sees("Import finished", "0 failed")
+	g, ok := tgt.user("grace@example.edu")
+	if !ok || g.Fields["lastName"] != "Hopper" {
+		t.Fatalf("Grace after the retry: %+v %v", g, ok)
+	}
+	for email, n := range tgt.creates {
+		if n != 1 {
+			t.Fatalf("%s created %d times", email, n)
+		}
+	}
+	if tgt.mails != 0 {
+		t.Fatalf("%d registration mails sent with mail off", tgt.mails)
+	}
+	a, _ := tgt.user("ada@example.edu")
+	if a.Fields["department"] != "Mathematics" {
+		t.Fatalf("Ada not updated: %+v", a)
+	}
+	if _, ok := tgt.user("edsger@example"); ok {
+		t.Fatal("the excluded row was sent")
+	}
+}
+
+func TestProductionNeedsTheSchoolIDTyped(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	b := newMemBackend(seededTarget())
+	def := sandboxDefaults(file)
+	def.Login.Env = EnvProduction
+	d := newDriver(t, New(b, def, true), 120, 40)
+	d.keys("enter")
+	d.until("the preview", func(m Model) bool { return m.screen == ScreenPreview })
+	d.sees("PRODUCTION")
+	fixAndPlan(t, d)
+	d.sees("PRODUCTION")
+	d.keys("enter")
+	d.sees("Type the School ID to apply")
+	d.keys("y") // not the School ID: y is just typed
+	d.keys("enter")
+	d.sees("That is not the School ID")
+	if d.m.screen != ScreenDiff {
+		t.Fatal("applied to Production without the School ID")
+	}
+	for range 1 {
+		d.keys("backspace")
+	}
+	d.typeText("demo_university")
+	d.keys("enter")
+	d.until("the summary", func(m Model) bool { return m.screen == ScreenSummary })
+	if !strings.Contains(d.view(), "PRODUCTION") {
+		t.Fatal("the summary does not mark Production")
+	}
+}
+
+func TestProgressPauseAndCtrlCResume(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	tgt.hold = make(chan struct{})
+	d, _ := loginToPreview(t, file, tgt)
+	fixAndPlan(t, d)
+	d.keys("enter", "y")
+	d.until("the progress screen", func(m Model) bool { return m.screen == ScreenProgress })
+	d.sees("Applying the plan", "/ 3 writes")
+	d.keys("p")
+	if !d.m.progress.gate.Paused() {
+		t.Fatal("p did not pause")
+	}
+	d.sees("paused")
+	d.keys("p")
+	if d.m.progress.gate.Paused() {
+		t.Fatal("p did not resume")
+	}
+	// Ctrl-C stops cleanly: the summary says how to resume.
+	d.keys("ctrl+c")
+	d.until("the interrupted summary", func(m Model) bool { return m.screen == ScreenSummary })
+	if !d.m.summary.run.Interrupted {
+		t.Fatalf("run not interrupted: %+v", d.m.summary.run.Counts)
+	}
+	d.sees("Import stopped before the end", "Press r to resume here", "usersync apply "+file, "--journal")
+	// r resumes; with the writes let through it finishes.
+	tgt.mu.Lock()
+	tgt.hold = nil
+	tgt.mu.Unlock()
+	d.keys("r")
+	d.until("the resumed summary", func(m Model) bool {
+		return m.screen == ScreenSummary && m.summary.run != nil && !m.summary.run.Interrupted
+	})
+	d.sees("Import finished")
+	for _, e := range []string{"alan@example.edu", "grace@example.edu"} {
+		if _, ok := tgt.user(e); !ok {
+			t.Fatalf("%s not created after the resume", e)
+		}
+	}
+}
