@@ -286,7 +286,7 @@ func (m *Model) applyValidated(msg validatedMsg) tea.Cmd {
 	m.resize(m.width, m.height)
 	m.setState(ScreenPreview)
 	v := msg.validation
-	text := plural(msg.file.Len(), "row", "rows") + " read from " + filepath.Base(msg.file.Path()) + " and validated in " + msg.took.Round(time.Millisecond).String() + "."
+	text := plural(msg.file.Len(), "row", "rows") + " read from " + filepath.Base(msg.file.Path()) + " and validated in " + tookText(msg.took) + "."
 	if v.Errors() > 0 || v.Warnings() > 0 {
 		return m.setStatus(sevWarn, text+" "+plural(v.RowsWithErrors(), "row has", "rows have")+" errors; n jumps to the next problem.")
 	}
@@ -338,4 +338,12 @@ func copyMap(m map[string]string) map[string]string {
 		c[k] = v
 	}
 	return c
+}
+
+// tookText says how long something took, to the millisecond.
+func tookText(d time.Duration) string {
+	if d < time.Second {
+		return itoa(int(d/time.Millisecond)) + " ms"
+	}
+	return d.Round(10 * time.Millisecond).String()
 }

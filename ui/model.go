@@ -15,6 +15,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"usersync/sync"
 )
 
 // Screen is one step of the guided import.
@@ -397,3 +399,7 @@ func fit(s string, w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// LastRun is the result of the last apply, if any (the program's exit code
+// follows it).
+func (m Model) LastRun() *sync.Run { return m.summary.run }

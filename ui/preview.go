@@ -56,7 +56,7 @@ type fileSavedMsg struct {
 }
 
 const (
-	statusColWidth = 2
+	statusColWidth = 3 // cursor marker, status symbol, space
 	lineColWidth   = 7
 	maxColWidth    = 32
 	sampleRows     = 500
@@ -74,6 +74,9 @@ func newPreview(f *csvfile.File, v *csvfile.Validation, sess *Session, mapping m
 	p.widths = make([]int, len(p.fields))
 	for c, fd := range p.fields {
 		w := lipgloss.Width(fd.Header)
+		if fd.Required {
+			w++ // the "*" that marks it
+		}
 		for i := 0; i < f.Len() && i < sampleRows; i++ {
 			w = max(w, lipgloss.Width(strings.TrimSpace(f.Raw(i, fd.Key))))
 		}
@@ -637,6 +640,12 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, from, to, w i
 		mark = st.Warn.Render("!")
 	}
 	var b strings.Builder
+	// The cursor is drawn as a character too, so it shows without colour.
+	if selected {
+		b.WriteString(st.Focused.Render("›"))
+	} else {
+		b.WriteString(" ")
+	}
 	b.WriteString(mark + " ")
 	b.WriteString(st.Muted.Render(padRight(itoa(p.file.Line(i)), lineColWidth)))
 	for c := from; c < to; c++ {
@@ -714,7 +723,7 @@ func messageLine(st Styles, msg csvfile.Message) string {
 	}
 	s := " " + style.Render(icon+" "+msg.Column) + st.Text.Render(": "+msg.Text)
 	if msg.Fix != nil {
-		s += st.Accent.Render("  [x: " + msg.Fix.Label + "]")
+		s += "\n   " + st.Accent.Render("x: "+msg.Fix.Label)
 	}
 	return s
 }

@@ -47,15 +47,15 @@ func (s *status) expire(id int) {
 }
 
 func (s status) render(st Styles) string {
+	if s.text == "" {
+		return ""
+	}
 	switch s.sev {
 	case sevOK:
 		return st.OK.Render("✓ " + s.text)
 	case sevWarn:
 		return st.Warn.Render("! " + s.text)
 	case sevError:
-		if s.text == "" {
-			return ""
-		}
 		return st.Error.Render("✗ " + s.text)
 	}
 	return st.Status.Render(s.text)

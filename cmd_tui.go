@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"usersync/csvfile"
+	"usersync/sandbox"
+	"usersync/sync"
+	"usersync/sync/coursedog"
+	"usersync/ui"
+)
+
+func init() { rootCommand = runTUI }
+
+// tuiFlags are the guided import's flags: --sandbox and the CONN words,
+// which only prefill the login screen.
+type tuiFlags struct {
+	sandbox    bool
+	target     string
+	env        string
+	school     string
+	tenant     string
+	properties string
+	users      int
+}
+
+// runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
+func runTUI(env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("usersync", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	var tf tuiFlags
+	fs.BoolVar(&tf.sandbox, "sandbox", false, "start a sandbox in-process with demo users and sign in to it (the demo identity is filled in)")
+	fs.StringVar(&tf.target, "target", "coursedog", "the API: coursedog")
+	fs.StringVar(&tf.env, "env", "", "staging, production, sandbox or a URL (prefills the login screen)")
+	fs.StringVar(&tf.school, "school", "", "coursedog School Unique ID (prefills the login screen)")
+	fs.StringVar(&tf.tenant, "tenant", "", "ccai tenant subdomain")
+	fs.StringVar(&tf.properties, "properties", "", "coursedog.properties holding token=… (default: ./coursedog.properties, then the config dir)")
+	fs.IntVar(&tf.users, "sandbox-users", 200, "users the sandbox is seeded with")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(env.stderr, "usersync: one file at most, got %d\n", len(pos))
+		return exitUsage
+	}
+	if tf.target != coursedog.TargetName {
+		fmt.Fprintf(env.stderr, "usersync: the guided import speaks coursedog; use the headless commands for --target %s\n", tf.target)
+		return exitUsage
+	}
+	file := ""
+	if len(pos) == 1 {
+		file = pos[0]
+		if st, err := os.Stat(file); err != nil || st.IsDir() {
+			fmt.Fprintf(env.stderr, "usersync: %s: not a readable file\n", file)
+			return exitUsage
+		}
+	}
+
+	b := &tuiBackend{getenv: env.getenv, properties: tf.properties}
+	defaults := ui.Defaults{
+		Targets:  []string{coursedog.TargetName},
+		Login:    ui.LoginRequest{Target: coursedog.TargetName, Env: ui.EnvStaging, School: tf.school},
+		StartDir: b.recentDir(),
+		File:     file,
+	}
+	if file != "" {
+		defaults.StartDir = filepath.Dir(file)
+	}
+	if tf.sandbox || tf.env == "sandbox" {
+		srv, err := sandbox.Start(sandbox.Options{Users: tf.users})
+		if err != nil {
+			fmt.Fprintf(env.stderr, "usersync: start the sandbox: %v\n", err)
+			return exitUsage
+		}
+		defer srv.Close()
+		b.sandboxURL = srv.URL()
+		defaults.SandboxURL = srv.URL()
+		defaults.Login = ui.LoginRequest{Target: coursedog.TargetName, Env: ui.EnvSandbox,
+			School: sandbox.DemoSchool, Email: sandbox.DemoEmail, Password: sandbox.DemoPassword}
+	} else {
+		b.prefill(&defaults, tf)
+	}
+
+	opts := []tea.ProgramOption{}
+	noColor := env.getenv("NO_COLOR") != ""
+	if noColor {
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	final, err := tea.NewProgram(ui.New(b, defaults, noColor), opts...).Run()
+	if b.sandboxURL != "" {
+		fmt.Fprintf(env.stderr, "usersync: the sandbox at %s stopped with the program.\n", b.sandboxURL)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "usersync: %v\n", err)
+		return exitUsage
+	}
+	m, _ := final.(ui.Model)
+	run := m.LastRun()
+	switch {
+	case run == nil:
+		return exitOK
+	case run.Interrupted:
+		fmt.Fprintf(env.stderr, "usersync: the import was stopped; nothing was lost. Resume: usersync apply %s --yes --journal %s\n", run.JournalPath, run.JournalPath)
+		return exitInterrupted
+	}
+	fmt.Fprintf(env.stderr, "usersync: %d created, %d updated, %d unchanged, %d skipped, %d failed. Report: %s\n",
+		run.Counts.Create, run.Counts.Update, run.Counts.Unchanged, run.Counts.Skip, run.Counts.Failed, run.ReportPath)
+	if run.Counts.Failed > 0 {
+		return exitRowsFailed
+	}
+	return exitOK
+}
+
+// tuiBackend is ui.Backend over the real packages: the coursedog client for
+// sign-in, csvfile for reading, sync for listing and applying.
+type tuiBackend struct {
+	getenv     func(string) string
+	properties string
+	sandboxURL string
+}
+
+// prefill fills the login screen from CONN flags and the saved token's file.
+func (b *tuiBackend) prefill(d *ui.Defaults, tf tuiFlags) {
+	if ts, err := coursedog.FindToken(b.getenv, b.properties); err == nil {
+		d.SavedToken = true
+		d.Login.UseSavedToken = true
+		if d.Login.School == "" {
+			d.Login.School = ts.Default(coursedog.PropSchool)
+		}
+		d.Login.Email = ts.Default(coursedog.PropEmail)
+		if u := ts.Default(coursedog.PropURL); u != "" && tf.env == "" {
+			tf.env = u
+		}
+	}
+	switch strings.ToLower(tf.env) {
+	case "", "staging":
+		d.Login.Env = ui.EnvStaging
+	case "production", "prod":
+		d.Login.Env = ui.EnvProduction
+	default:
+		switch strings.TrimSuffix(tf.env, "/") {
+		case coursedog.StagingURL:
+			d.Login.Env = ui.EnvStaging
+		case coursedog.ProductionURL:
+			d.Login.Env = ui.EnvProduction
+		default:
+			d.Login.Env, d.Login.URL = ui.EnvCustom, tf.env
+		}
+	}
+}
+
+func (b *tuiBackend) baseURL(req ui.LoginRequest) string {
+	switch req.Env {
+	case ui.EnvSandbox:
+		return b.sandboxURL
+	case ui.EnvStaging:
+		return coursedog.StagingURL
+	case ui.EnvProduction:
+		return coursedog.ProductionURL
+	}
+	return req.URL
+}
+
+// Login signs in with the password (or checks the saved token) and reads
+// the school's schema, which also proves the token and the School ID.
+func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session, error) {
+	if req.Target != coursedog.TargetName {
+		return ui.Session{}, fmt.Errorf("the guided import does not speak %s", req.Target)
+	}
+	base := b.baseURL(req)
+	c, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: req.School})
+	if err != nil {
+		return ui.Session{}, err
+	}
+	if req.UseSavedToken {
+		ts, err := coursedog.FindToken(b.getenv, b.properties)
+		if err != nil {
+			return ui.Session{}, err
+		}
+		if err := ts.CheckURL(c.URL()); err != nil {
+			return ui.Session{}, err
+		}
+		c.SetToken(ts.Token)
+	} else if _, err := c.Login(ctx, req.Email, req.Password); err != nil {
+		return ui.Session{}, err
+	}
+	t := coursedog.NewTarget(c)
+	schema, err := t.Schema(ctx)
+	if err != nil {
+		return ui.Session{}, err
+	}
+	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: c.URL(), Account: req.School,
+		Production: req.Env == ui.EnvProduction || c.URL() == coursedog.ProductionURL}, nil
+}
+
+// mappingPath is where the mapping of a file is kept: beside it.
+func mappingPath(file string) string { return file + ".mapping" }
+
+// OpenFile reads the file, with the mapping saved for it when none is given.
+func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.File, error) {
+	mapping := req.Mapping
+	if mapping == nil {
+		m, err := csvfile.LoadMapping(mappingPath(req.Path))
+		switch {
+		case err == nil:
+			mapping = m
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+	}
+	return csvfile.Open(req.Path, req.Schema, csvfile.Options{Mapping: mapping})
+}
+
+func (b *tuiBackend) SaveMapping(file string, mapping map[string]string) (string, error) {
+	p := mappingPath(file)
+	return p, csvfile.SaveMapping(p, mapping)
+}
+
+func (b *tuiBackend) ExistingUsers(ctx context.Context, s ui.Session) ([]sync.User, error) {
+	return s.Target.ListUsers(ctx)
+}
+
+func (b *tuiBackend) Apply(ctx context.Context, s ui.Session, p *sync.Plan, opts sync.ApplyOptions) (*sync.Run, error) {
+	if t, ok := s.Target.(*coursedog.Target); ok && opts.Bulk {
+		// Users a bulk PUT creates get the mail only when the plan says so.
+		t.SetBulkMail(p.Options.Mail)
+	}
+	return sync.Apply(ctx, s.Target, p, opts)
+}
+
+// recentFile keeps the directory of the last file opened.
+func recentFile() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "usersync", "recent-dir"), nil
+}
+
+func (b *tuiBackend) recentDir() string {
+	p, err := recentFile()
+	if err != nil {
+		return "."
+	}
+	d, err := os.ReadFile(p)
+	if err != nil {
+		return "."
+	}
+	dir := strings.TrimSpace(string(d))
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "."
+	}
+	return dir
+}
+
+func (b *tuiBackend) RememberDir(dir string) error {
+	p, err := recentFile()
+	if err != nil {
+		return err
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(dir+"\n"), 0o600)
+}
