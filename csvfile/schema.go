@@ -1,5 +1,7 @@
 package csvfile
 
+import "fmt"
+
 // A Schema describes the columns one target accepts. Targets build it (with
 // the allowed values they fetched live, when connected); csvfile uses it to
 // map headers and validate rows, and never knows which target it serves.
@@ -53,6 +55,22 @@ func (s Severity) String() string {
 		return "error"
 	}
 	return "warning"
+}
+
+// MarshalText writes "error" or "warning", so JSON output reads as words.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = Error
+	case "warning":
+		*s = Warning
+	default:
+		return fmt.Errorf("severity %q: want error or warning", b)
+	}
+	return nil
 }
 
 // Message is one finding about the file or a row. Line is the file line the

@@ -1,0 +1,108 @@
+package csvfile
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Encoding names as File.Encoding reports them.
+const (
+	EncUTF8        = "UTF-8"
+	EncUTF8BOM     = "UTF-8 with BOM"
+	EncUTF16LE     = "UTF-16LE"
+	EncUTF16BE     = "UTF-16BE"
+	EncWindows1252 = "Windows-1252"
+)
+
+// decoded is the file's text as UTF-8, with how it was stored.
+type decoded struct {
+	text     string
+	encoding string
+	warning  string // set when the reader had to guess
+}
+
+// decode turns the raw bytes into UTF-8 text. Support staff hand us what
+// Excel wrote: UTF-8 with or without a BOM, "Unicode text" (UTF-16 with a
+// BOM), or an ANSI code page, which in practice is Windows-1252. Anything
+// that is not text (a workbook, a PDF) is refused with a clear message.
+func decode(raw string) (decoded, *FileError) {
+	switch {
+	case strings.HasPrefix(raw, "\xEF\xBB\xBF"):
+		text := raw[3:]
+		if err := refuseBinary(text); err != nil {
+			return decoded{}, err
+		}
+		if !utf8.ValidString(text) {
+			line := 1 + strings.Count(text[:firstInvalidUTF8(text)], "\n")
+			return decoded{text: strings.ToValidUTF8(text, "\uFFFD"), encoding: EncUTF8BOM,
+				warning: "the file says it is UTF-8 but has bytes that are not (first on line " +
+					strconv.Itoa(line) + "); they were replaced with \uFFFD"}, nil
+		}
+		return decoded{text: text, encoding: EncUTF8BOM}, nil
+	case strings.HasPrefix(raw, "\xFF\xFE"):
+		return decodeUTF16(raw, unicode.LittleEndian, EncUTF16LE)
+	case strings.HasPrefix(raw, "\xFE\xFF"):
+		return decodeUTF16(raw, unicode.BigEndian, EncUTF16BE)
+	}
+	// UTF-16 saved without a BOM: every other byte of ASCII text is NUL.
+	if len(raw) >= 4 && raw[0] != 0 && raw[1] == 0 && raw[2] != 0 && raw[3] == 0 {
+		return decodeUTF16(raw, unicode.LittleEndian, EncUTF16LE)
+	}
+	if len(raw) >= 4 && raw[0] == 0 && raw[1] != 0 && raw[2] == 0 && raw[3] != 0 {
+		return decodeUTF16(raw, unicode.BigEndian, EncUTF16BE)
+	}
+	if err := refuseBinary(raw); err != nil {
+		return decoded{}, err
+	}
+	if utf8.ValidString(raw) {
+		return decoded{text: raw, encoding: EncUTF8}, nil
+	}
+	text, err := charmap.Windows1252.NewDecoder().String(raw)
+	if err != nil { // Windows-1252 maps every byte; kept for safety
+		return decoded{}, &FileError{Msg: "cannot read the file as text: " + err.Error()}
+	}
+	line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
+	return decoded{text: text, encoding: EncWindows1252,
+		warning: "the file is not UTF-8 (first on line " + strconv.Itoa(line) +
+			"); it was read as Windows-1252, so check accented letters"}, nil
+}
+
+func decodeUTF16(raw string, e unicode.Endianness, name string) (decoded, *FileError) {
+	text, err := unicode.UTF16(e, unicode.UseBOM).NewDecoder().String(raw)
+	if err != nil {
+		return decoded{}, &FileError{Msg: "cannot read the file as " + name + ": " + err.Error()}
+	}
+	if err := refuseBinary(text); err != nil {
+		return decoded{}, err
+	}
+	return decoded{text: text, encoding: name}, nil
+}
+
+// refuseBinary rejects data that is not text. A zip archive (which is what
+// an .xlsx workbook is) gets its own message because it is the usual mistake.
+func refuseBinary(s string) *FileError {
+	if strings.HasPrefix(s, "PK\x03\x04") {
+		return &FileError{Msg: "this is an Excel workbook or a zip archive, not a CSV file; " +
+			"in Excel use Save As and choose CSV UTF-8"}
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return &FileError{Line: 1 + strings.Count(s[:i], "\n"),
+			Msg: "binary data (a NUL byte): this is not a CSV text file"}
+	}
+	return nil
+}
+
+func firstInvalidUTF8(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return len(s)
+}

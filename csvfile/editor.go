@@ -1,0 +1,319 @@
+package csvfile
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// Editor changes cells of a File one at a time, keeps its Validation
+// current without a full pass, undoes, and saves the file back.
+type Editor struct {
+	f     *File
+	v     *Validation
+	undo  []edit
+	seq   uint64 // id of the latest edit ever made
+	clean uint64 // id of the edit the file on disk matches (0: none)
+}
+
+// edit is one change, with what undoing it needs.
+type edit struct {
+	id       uint64
+	row, col int
+	old      string
+	oldFirst uint32 // the row's cell run before the edit (it moves when a short row grows)
+	oldN     uint32
+	note     string // what the reader had noticed about the old cell
+	hadNote  bool
+}
+
+// NewEditor edits f, keeping v (a Validation of f) current.
+func NewEditor(f *File, v *Validation) *Editor { return &Editor{f: f, v: v} }
+
+// Set replaces the cell of row i for the field key and revalidates that row
+// and the rows whose same-email status changes.
+func (e *Editor) Set(i int, key, value string) error {
+	f := e.f
+	if i < 0 || i >= len(f.rows) {
+		return fmt.Errorf("set %s: no row %d (the file has %d)", key, i, len(f.rows))
+	}
+	fi, ok := f.byKey[key]
+	if !ok {
+		return fmt.Errorf("set %s: %s has no such field", key, targetName(f.schema))
+	}
+	col := f.fieldCol[fi]
+	if col < 0 {
+		return fmt.Errorf("set %s: the file has no %s column", key, quote(f.schema.Fields[fi].Header))
+	}
+	if len(value) > MaxCell {
+		return fmt.Errorf("set %s on line %d: the value is longer than 1 MiB", key, f.Line(i))
+	}
+	if f.cell(i, col) == value {
+		return nil
+	}
+	r := f.rows[i]
+	ed := edit{row: i, col: col, old: f.cell(i, col), oldFirst: r.first, oldN: r.n}
+	ed.note, ed.hadNote = f.notes[[2]int{i, col}]
+	e.seq++
+	ed.id = e.seq
+	e.change(i, func() {
+		f.setCell(i, col, value)
+		delete(f.notes, [2]int{i, col})
+	})
+	e.undo = append(e.undo, ed)
+	return nil
+}
+
+// ApplyFix applies a suggestion from a message of row i.
+func (e *Editor) ApplyFix(i int, fix Fix) error {
+	for _, fd := range e.f.schema.Fields {
+		if fd.Header == fix.Column || fd.Key == fix.Column {
+			return e.Set(i, fd.Key, fix.Value)
+		}
+	}
+	return fmt.Errorf("apply fix %s: %s has no column %s", quote(fix.Label), targetName(e.f.schema), quote(fix.Column))
+}
+
+// Undo reverts the latest edit; false when there is none.
+func (e *Editor) Undo() bool {
+	if len(e.undo) == 0 {
+		return false
+	}
+	ed := e.undo[len(e.undo)-1]
+	e.undo = e.undo[:len(e.undo)-1]
+	f := e.f
+	e.change(ed.row, func() {
+		r := &f.rows[ed.row]
+		if r.n != ed.oldN { // the edit grew a short row: go back to its old cells
+			r.first, r.n = ed.oldFirst, ed.oldN
+		} else {
+			f.setCell(ed.row, ed.col, ed.old)
+		}
+		if ed.hadNote {
+			if f.notes == nil {
+				f.notes = map[[2]int]string{}
+			}
+			f.notes[[2]int{ed.row, ed.col}] = ed.note
+		}
+	})
+	return true
+}
+
+// Dirty reports whether the rows differ from the file on disk.
+func (e *Editor) Dirty() bool {
+	top := uint64(0)
+	if len(e.undo) > 0 {
+		top = e.undo[len(e.undo)-1].id
+	}
+	return top != e.clean
+}
+
+// change runs mutate on row i and revalidates what it affects: the row,
+// and every row whose same-email message changes.
+func (e *Editor) change(i int, mutate func()) {
+	v := e.v
+	if v.ids == nil {
+		mutate()
+		v.recheck(i)
+		return
+	}
+	oldKey := v.ids.key(i)
+	before := v.ids.rowsLike(i)
+	mutate()
+	if v.ids.key(i) == oldKey {
+		v.recheck(i)
+		return
+	}
+	v.ids.moveTo(i)
+	v.recheck(i)
+	for _, j := range append(before, v.ids.rowsLike(i)...) {
+		if int(j) != i {
+			v.recheck(int(j))
+		}
+	}
+}
+
+// setCell stores value as the cell of row i in file column col, growing a
+// short row as needed.
+func (f *File) setCell(i, col int, value string) {
+	r := &f.rows[i]
+	if col >= int(r.n) {
+		first := uint32(len(f.spans))
+		f.spans = append(f.spans, f.spans[r.first:r.first+r.n]...)
+		for k := int(r.n); k <= col; k++ {
+			f.spans = append(f.spans, span{})
+		}
+		r.first, r.n = first, uint32(col+1)
+	}
+	f.owned = append(f.owned, value)
+	f.spans[int(r.first)+col] = span{uint32(len(f.owned) - 1), ownedSpan}
+}
+
+// Save writes the rows back to the file they were read from: atomically
+// (a synced temporary file renamed over it), in the original column order
+// with unknown columns kept, in the original delimiter, line ends and
+// encoding (Windows-1252 files are written as UTF-8 with a BOM, so accented
+// names survive). The first save keeps the untouched original as FILE.bak;
+// later saves leave that backup alone. It refuses to overwrite a file that
+// changed on disk since it was read. Line numbers are renumbered to the
+// saved file (blank lines are not written) and the rows revalidated.
+func (e *Editor) Save() (bakPath string, err error) {
+	f := e.f
+	if f.disk == nil {
+		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
+	}
+	now, err := os.Stat(f.path)
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", f.path, err)
+	}
+	if now.Size() != f.disk.Size() || !now.ModTime().Equal(f.disk.ModTime()) {
+		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
+	}
+	bak := f.path + ".bak"
+	var lines []uint32
+	var hdrLine int
+	err = writeAtomic(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
+		var werr error
+		lines, hdrLine, werr = f.write(w)
+		return werr
+	}, func() error { return keepOriginal(f.path, bak) })
+	if err != nil {
+		return "", fmt.Errorf("save: %w", err)
+	}
+	if f.disk, err = os.Stat(f.path); err != nil {
+		return "", fmt.Errorf("save %s: %w", f.path, err)
+	}
+	if len(e.undo) > 0 {
+		e.clean = e.undo[len(e.undo)-1].id
+	} else {
+		e.clean = 0
+	}
+	if f.encoding == EncWindows1252 {
+		f.encoding = EncUTF8BOM
+	}
+	// The saved file has no blank lines and no oddly quoted cells left.
+	var keep []Message
+	for k, m := range f.warnings {
+		switch {
+		case k == 0 && f.encWarned: // written as proper Unicode now
+		case m.Line == f.hdrLine && m.Column != "":
+			m.Line = hdrLine
+			keep = append(keep, m)
+		case m.Line == 0:
+			keep = append(keep, m)
+		}
+	}
+	f.warnings, f.notes, f.hdrLine, f.encWarned = keep, nil, hdrLine, false
+	for i := range f.rows {
+		f.rows[i].line = lines[i]
+	}
+	e.v.all()
+	return bak, nil
+}
+
+// keepOriginal makes bak the untouched original, once: a hard link when
+// the file system allows, a synced copy otherwise.
+func keepOriginal(path, bak string) error {
+	if _, err := os.Lstat(bak); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("keep backup %s: %w", bak, err)
+	}
+	if os.Link(path, bak) == nil {
+		return nil
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("keep backup %s: %w", bak, err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(bak, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("keep backup %s: %w", bak, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("keep backup %s: %w", bak, err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return fmt.Errorf("keep backup %s: %w", bak, err)
+	}
+	return out.Close()
+}
+
+// write writes the file as CSV in its own dialect and encoding and returns
+// the line each row now starts on and the header's line.
+func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
+	var tw *transform.Writer
+	switch f.encoding {
+	case EncUTF8BOM, EncWindows1252:
+		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+			return nil, 0, err
+		}
+	case EncUTF16LE, EncUTF16BE:
+		order := unicode.LittleEndian
+		if f.encoding == EncUTF16BE {
+			order = unicode.BigEndian
+		}
+		tw = transform.NewWriter(w, unicode.UTF16(order, unicode.UseBOM).NewEncoder())
+		w = tw
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = f.delim
+	cw.UseCRLF = f.crlf
+	line := 1
+	if f.sepLine {
+		nl := "\n"
+		if f.crlf {
+			nl = "\r\n"
+		}
+		if _, err := io.WriteString(w, "sep="+string(f.delim)+nl); err != nil {
+			return nil, 0, err
+		}
+		line++
+	}
+	hdrLine = line
+	if err := cw.Write(f.header); err != nil {
+		return nil, 0, err
+	}
+	line += 1 + newlines(f.header)
+	lines = make([]uint32, len(f.rows))
+	cells := make([]string, 0, len(f.header))
+	for i := range f.rows {
+		cells = cells[:0]
+		for c := 0; c < max(int(f.rows[i].n), len(f.header)); c++ {
+			cells = append(cells, f.cell(i, c))
+		}
+		if err := cw.Write(cells); err != nil {
+			return nil, 0, err
+		}
+		lines[i] = uint32(line)
+		line += 1 + newlines(cells)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, 0, err
+	}
+	if tw != nil {
+		if err := tw.Close(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return lines, hdrLine, nil
+}
+
+func newlines(cells []string) int {
+	n := 0
+	for _, c := range cells {
+		n += strings.Count(c, "\n")
+	}
+	return n
+}

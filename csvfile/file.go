@@ -1,0 +1,475 @@
+// Package csvfile reads the user files support staff export (CSV in the
+// encodings and dialects spreadsheets write), maps their headers onto a
+// target's schema, validates every row, lets the UI fix cells with undo, and
+// writes the file back safely. It knows nothing of any target: the schema
+// (from the target adapter) says what is required and allowed.
+package csvfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Options adjust how a file is read.
+type Options struct {
+	// Delimiter separates cells; 0 sniffs comma, semicolon or tab from the
+	// header line.
+	Delimiter rune
+	// Mapping overrides header matching: file header → field Header or Key
+	// (both matched loosely). An empty value means "not a field": the column
+	// is kept but not imported.
+	Mapping map[string]string
+}
+
+// FileError is a failure of the file as a whole: it cannot be read, is not
+// text, or its header does not fit the schema. Line and Column (1-based)
+// point at the spot when there is one.
+type FileError struct {
+	Path   string
+	Line   int
+	Column int
+	Msg    string
+	// Missing and Headers are set when required columns are missing, so a
+	// UI can offer a column mapping instead of just the message.
+	Missing []string
+	Headers []string
+	Err     error // the underlying I/O error, if any
+}
+
+func (e *FileError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+		if e.Column > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Column))
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// maxFileSize keeps every offset within a uint32 span.
+const maxFileSize = math.MaxUint32 - 1
+
+// File is a read file: its header mapped onto a schema and its rows, which
+// the Editor may change. Row indexes are 0-based; lines are the file's.
+// A File is not safe for concurrent use while it is being edited.
+type File struct {
+	path      string
+	schema    *Schema
+	encoding  string
+	delim     rune
+	crlf      bool
+	sepLine   bool     // the file started with Excel's "sep=;" line; Save keeps it
+	encWarned bool     // warnings[0] is about the encoding
+	header    []string // the file's headers, trimmed, in file order
+	hdrLine   int
+	colField  []int // file column → index in schema.Fields, or -1
+	fieldCol  []int // schema field → file column, or -1
+	byKey     map[string]int
+	choices   []*choiceIndex // per schema field, nil without Choices
+
+	text     string // the decoded file; unedited cells are slices of it
+	rows     []row
+	spans    []span
+	owned    []string
+	notes    map[[2]int]string // (row, column) → what the reader noticed
+	warnings []Message
+	disk     fs.FileInfo // the file as read, so Save can refuse to clobber a newer one
+}
+
+// Open reads the file at path. Every failure is a *FileError.
+func Open(path string, schema *Schema, opts Options) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, ioError(path, "cannot open the file", err)
+	}
+	defer fh.Close()
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, ioError(path, "cannot open the file", err)
+	}
+	if info.IsDir() {
+		return nil, &FileError{Path: path, Msg: "this is a folder, not a file"}
+	}
+	f, err := read(fh, info.Size(), path, schema, opts)
+	if err != nil {
+		return nil, err
+	}
+	f.disk = info
+	return f, nil
+}
+
+// Read reads a file from r; name is used in messages. Every failure is a
+// *FileError.
+func Read(r io.Reader, name string, schema *Schema, opts Options) (*File, error) {
+	return read(r, 0, name, schema, opts)
+}
+
+func ioError(path, what string, err error) *FileError {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	return &FileError{Path: path, Msg: what + ": " + msg, Err: err}
+}
+
+func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*File, error) {
+	if size > maxFileSize {
+		return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
+	}
+	var b strings.Builder
+	b.Grow(int(size) + 1)
+	n, err := io.Copy(&b, io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, ioError(name, "cannot read the file", err)
+	}
+	if n > maxFileSize {
+		return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
+	}
+	f, ferr := parse(b.String(), schema, opts)
+	if ferr != nil {
+		ferr.Path = name
+		return nil, ferr
+	}
+	f.path = name
+	return f, nil
+}
+
+// parse builds a File from the raw bytes of a file.
+func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
+	if schema == nil {
+		schema = &Schema{}
+	}
+	if raw == "" {
+		return nil, &FileError{Msg: "the file is empty"}
+	}
+	dec, ferr := decode(raw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	f := &File{schema: schema, encoding: dec.encoding}
+	if dec.warning != "" {
+		f.warnings = append(f.warnings, Message{Severity: Warning, Text: dec.warning})
+		f.encWarned = true
+	}
+	text := dec.text
+	if !strings.Contains(text, "\n") && strings.Contains(text, "\r") {
+		text = strings.ReplaceAll(text, "\r", "\n") // classic Mac line ends
+	}
+	if isBlank(text) {
+		return nil, &FileError{Msg: "the file has only blank lines"}
+	}
+	f.text = text
+	p := &parser{s: text, line: 1}
+
+	// Excel's "sep=;" first line names the delimiter.
+	if len(text) >= 5 && strings.EqualFold(text[:4], "sep=") &&
+		(len(text) == 5 || text[5] == '\n' || (text[5] == '\r' && (len(text) == 6 || text[6] == '\n'))) {
+		if opts.Delimiter == 0 {
+			opts.Delimiter = rune(text[4])
+		}
+		p.pos = strings.IndexByte(text, '\n') + 1
+		if p.pos == 0 {
+			p.pos = len(text)
+		}
+		p.line = 2
+		f.sepLine = true
+	}
+	switch d := opts.Delimiter; {
+	case d == 0:
+		p.delim = sniffDelimiter(text[headerStart(text, p.pos):])
+	case d >= 0x80 || d == '"' || d == '\r' || d == '\n' || d == ' ':
+		return nil, &FileError{Msg: "the delimiter must be one ASCII character other than a quote, a space or a line break; got " + quote(string(d))}
+	default:
+		p.delim = byte(d)
+	}
+	f.delim = rune(p.delim)
+
+	// The header is the first record with anything in it.
+	var pending []Message // blank lines, reported once a row follows them
+	for {
+		first, line, ok, ferr := p.next()
+		if ferr != nil {
+			return nil, ferr
+		}
+		if !ok {
+			return nil, &FileError{Msg: "the file has only blank lines"}
+		}
+		if p.blank(first) {
+			pending = append(pending, p.blankMessage(first, line))
+			p.spans = p.spans[:first]
+			continue
+		}
+		for _, sp := range p.spans[first:] {
+			f.header = append(f.header, strings.TrimSpace(p.cell(sp)))
+		}
+		f.hdrLine = line
+		f.crlf = p.pos >= 2 && text[p.pos-1] == '\n' && text[p.pos-2] == '\r'
+		p.spans = p.spans[:0]
+		break
+	}
+	f.warnings = append(f.warnings, pending...)
+	pending = pending[:0]
+
+	cols, warns, ferr := MatchHeaders(schema, f.header, opts.Mapping)
+	if ferr != nil {
+		ferr.Line = f.hdrLine
+		return nil, ferr
+	}
+	for i := range warns {
+		if warns[i].Column != "" {
+			warns[i].Line = f.hdrLine
+		}
+	}
+	f.warnings = append(f.warnings, warns...)
+	f.colField = cols
+	f.indexFields()
+
+	// Size the row and cell tables once: growing them would double the
+	// peak memory of a large file.
+	lines := strings.Count(text[p.pos:], "\n") + 1
+	f.rows = make([]row, 0, lines)
+	p.spans = make([]span, 0, lines*len(f.header)+len(f.header))
+	for {
+		first, line, ok, ferr := p.next()
+		if ferr != nil {
+			return nil, ferr
+		}
+		if !ok {
+			break
+		}
+		if p.blank(first) {
+			pending = append(pending, p.blankMessage(first, line))
+			p.spans = p.spans[:first]
+			continue
+		}
+		f.warnings = append(f.warnings, pending...)
+		pending = pending[:0]
+		for _, n := range p.notes {
+			if f.notes == nil {
+				f.notes = map[[2]int]string{}
+			}
+			f.notes[[2]int{len(f.rows), n.col}] = n.text
+		}
+		f.rows = append(f.rows, row{first: uint32(first), n: uint32(len(p.spans) - first), line: uint32(line)})
+	}
+	// Blank lines at the very end hide nothing; empty rows of delimiters
+	// (",,,") there are still worth a word.
+	for _, m := range pending {
+		if m.Text != textBlankLine {
+			f.warnings = append(f.warnings, m)
+		}
+	}
+	if len(f.rows) == 0 {
+		return nil, &FileError{Line: f.hdrLine, Msg: "the file has a header but no rows"}
+	}
+	f.spans, f.owned = p.spans, p.owned
+	return f, nil
+}
+
+const (
+	textBlankLine = "blank line ignored"
+	textEmptyRow  = "empty row ignored"
+)
+
+func (p *parser) cell(sp span) string {
+	if sp.hi == ownedSpan {
+		return p.owned[sp.lo]
+	}
+	return p.s[sp.lo:sp.hi]
+}
+
+// blank reports whether the record starting at first has nothing in it.
+func (p *parser) blank(first int) bool {
+	for _, sp := range p.spans[first:] {
+		if !isBlank(p.cell(sp)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) blankMessage(first, line int) Message {
+	text := textEmptyRow
+	if len(p.spans)-first == 1 {
+		text = textBlankLine
+	}
+	return Message{Severity: Warning, Line: line, Text: text}
+}
+
+// headerStart skips blank lines so sniffing looks at the header itself.
+func headerStart(s string, pos int) int {
+	for pos < len(s) {
+		end := strings.IndexByte(s[pos:], '\n')
+		if end < 0 {
+			return pos
+		}
+		if !isBlank(strings.Trim(s[pos:pos+end], ",;\t")) {
+			return pos
+		}
+		pos += end + 1
+	}
+	return pos
+}
+
+// indexFields builds the field ↔ column tables and the choice indexes.
+func (f *File) indexFields() {
+	s := f.schema
+	f.fieldCol = make([]int, len(s.Fields))
+	for i := range f.fieldCol {
+		f.fieldCol[i] = -1
+	}
+	for c, fi := range f.colField {
+		if fi >= 0 {
+			f.fieldCol[fi] = c
+		}
+	}
+	f.byKey = make(map[string]int, len(s.Fields))
+	f.choices = make([]*choiceIndex, len(s.Fields))
+	for i := range s.Fields {
+		f.byKey[s.Fields[i].Key] = i
+		if s.Fields[i].Choices != nil {
+			f.choices[i] = newChoiceIndex(&s.Fields[i])
+		}
+	}
+}
+
+// cell returns the cell of row i in file column c as stored (not trimmed).
+func (f *File) cell(i, c int) string {
+	r := f.rows[i]
+	if c < 0 || c >= int(r.n) {
+		return ""
+	}
+	sp := f.spans[int(r.first)+c]
+	if sp.hi == ownedSpan {
+		return f.owned[sp.lo]
+	}
+	return f.text[sp.lo:sp.hi]
+}
+
+// Len returns the number of rows (blank lines and the header not counted).
+func (f *File) Len() int { return len(f.rows) }
+
+// Line returns the file line where row i starts (quoted cells may span
+// several lines).
+func (f *File) Line(i int) int {
+	if i < 0 || i >= len(f.rows) {
+		return 0
+	}
+	return int(f.rows[i].line)
+}
+
+// Has reports whether the file has a column for the field key.
+func (f *File) Has(key string) bool {
+	fi, ok := f.byKey[key]
+	return ok && f.fieldCol[fi] >= 0
+}
+
+// Value returns the trimmed cell of row i for the field key, "" when the
+// column is absent. A value that matches one of the field's choices in
+// another letter case comes back in the choice's own spelling.
+func (f *File) Value(i int, key string) string {
+	fi, ok := f.byKey[key]
+	if !ok || i < 0 || i >= len(f.rows) {
+		return ""
+	}
+	v := strings.TrimSpace(f.cell(i, f.fieldCol[fi]))
+	if x := f.choices[fi]; x != nil {
+		if c, ok := x.lookup(v); ok {
+			return x.field.Choices[c].Value
+		}
+	}
+	return v
+}
+
+// List returns the comma-separated values of row i for the field key,
+// trimmed, without empty items; choices come back in their own spelling.
+func (f *File) List(i int, key string) []string {
+	fi, ok := f.byKey[key]
+	if !ok || i < 0 || i >= len(f.rows) {
+		return nil
+	}
+	var out []string
+	x := f.choices[fi]
+	for it := range items(f.cell(i, f.fieldCol[fi])) {
+		v := it.text
+		if x != nil {
+			if c, ok := x.lookup(v); ok {
+				v = x.field.Choices[c].Value
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Raw returns the cell of row i for the field key exactly as stored, for an
+// editor to start from.
+func (f *File) Raw(i int, key string) string {
+	fi, ok := f.byKey[key]
+	if !ok || i < 0 || i >= len(f.rows) {
+		return ""
+	}
+	return f.cell(i, f.fieldCol[fi])
+}
+
+// Cells returns every cell of row i in file order, unknown columns
+// included, as stored.
+func (f *File) Cells(i int) []string {
+	if i < 0 || i >= len(f.rows) {
+		return nil
+	}
+	out := make([]string, f.rows[i].n)
+	for c := range out {
+		out[c] = f.cell(i, c)
+	}
+	return out
+}
+
+// Header returns the file's own headers in file order.
+func (f *File) Header() []string { return append([]string(nil), f.header...) }
+
+// Column returns the file's header for the field key, "" when absent.
+func (f *File) Column(key string) string {
+	fi, ok := f.byKey[key]
+	if !ok || f.fieldCol[fi] < 0 {
+		return ""
+	}
+	return f.header[f.fieldCol[fi]]
+}
+
+// Schema returns the schema the file was read with.
+func (f *File) Schema() *Schema { return f.schema }
+
+// Warnings returns the messages about the file as a whole: its encoding,
+// unknown columns, blank lines. Row messages come from Validate.
+func (f *File) Warnings() []Message { return append([]Message(nil), f.warnings...) }
+
+// Path returns the path or name the file was read from.
+func (f *File) Path() string { return f.path }
+
+// Encoding returns how the file was stored: "UTF-8", "UTF-8 with BOM",
+// "UTF-16LE", "UTF-16BE" or "Windows-1252".
+func (f *File) Encoding() string { return f.encoding }
+
+// Delimiter returns the cell delimiter, sniffed or given.
+func (f *File) Delimiter() rune { return f.delim }
+
+// String describes the file for logs: name, rows, encoding, delimiter.
+func (f *File) String() string {
+	return fmt.Sprintf("%s: %d rows, %s, %s-delimited", f.path, len(f.rows), f.encoding, delimiterName(f.delim))
+}
