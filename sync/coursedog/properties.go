@@ -326,7 +326,11 @@ func escape(s string, isKey bool) string {
 		case '\f':
 			b.WriteString(`\f`)
 		case '=', ':', '#', '!':
-			b.WriteByte('\\')
+			// Only a key needs these escaped; a value keeps them readable
+			// (url=https://…).
+			if isKey {
+				b.WriteByte('\\')
+			}
 			b.WriteRune(r)
 		case ' ':
 			if isKey || i == 0 {

@@ -100,13 +100,16 @@ func TestPropertiesRoundTrip(t *testing.T) {
 	out.Reset()
 	p.WriteTo(&out)
 	want := "# keep me\n\n! and me\nurl = https://app.coursedog.com\nmulti = a, \\\n   b\n" +
-		"token=new token \\= with\\: \\#specials\\\\ and \\u00E9\\n\n" +
+		"token=new token = with: #specials\\\\ and \\u00E9\\n\n" +
 		"added=\\ leading space\n"
 	if out.String() != want {
 		t.Errorf("written:\n%s\nwant:\n%s", out.String(), want)
 	}
+	p.Set("we:ird key#!=", "#value")
+	out.Reset()
+	p.WriteTo(&out)
 	back := parse(t, out.String())
-	for _, k := range []string{"token", "added", "url", "multi"} {
+	for _, k := range []string{"token", "added", "url", "multi", "we:ird key#!="} {
 		a, _ := p.Get(k)
 		b, _ := back.Get(k)
 		if a != b {
@@ -139,7 +142,7 @@ func TestSaveTokenMode0600(t *testing.T) {
 	}
 	checkMode(t, shared)
 	b, _ := os.ReadFile(shared)
-	if string(b) != "# my notes\ntoken=tok-2\nproxy=none\nurl=http\\://127.0.0.1\\:9\n" {
+	if string(b) != "# my notes\ntoken=tok-2\nproxy=none\nurl=http://127.0.0.1:9\n" {
 		t.Errorf("rewritten file:\n%s", b)
 	}
 	ts, err := coursedog.FindToken(func(string) string { return "" }, shared)

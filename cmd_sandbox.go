@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"usersync/sandbox"
+)
+
+func init() {
+	register(command{name: "sandbox", summary: "serve a local stand-in for the APIs, with demo users and faults on demand", run: runSandbox})
+}
+
+func runSandbox(env *cmdEnv, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveSandbox(ctx, env, args)
+}
+
+// serveSandbox serves until ctx ends (Ctrl-C), then shuts down gracefully
+// and writes the state one last time.
+func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	var o sandbox.Options
+	fs.StringVar(&o.Addr, "addr", defaultSandboxAddr, "loopback address to listen on (port 0: a free one)")
+	fs.IntVar(&o.Users, "users", 200, "users to seed")
+	fs.DurationVar(&o.Latency, "latency", 0, "added latency per request (each waits 0.5–1.5× this)")
+	fs.Float64Var(&o.FailRate, "fail-rate", 0, "share of requests answered 500/502/503 (0–1)")
+	fs.Float64Var(&o.DropRate, "drop-rate", 0, "share of requests whose connection is dropped after the work is done (0–1)")
+	fs.Float64Var(&o.RateLimit, "rate-limit", 0, "coursedog requests per second before 429 + Retry-After (0: no limit)")
+	fs.DurationVar(&o.TokenTTL, "token-ttl", 24*time.Hour, "session token lifetime")
+	fs.StringVar(&o.StateFile, "state", "", "keep the users in this file (loaded on start, written on change)")
+	fs.Int64Var(&o.Seed, "seed", 0, "seed for the demo data and the faults")
+	asJSON := fs.Bool("json", false, "print the address and credentials as one JSON document on stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: usersync sandbox [--addr 127.0.0.1:PORT] [--users N] [--latency D] [--fail-rate F] [--drop-rate F]\n"+
+			"         [--rate-limit PER_S] [--token-ttl D] [--state FILE] [--seed S] [--json]")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	o.Log = log.New(env.stderr, "", log.LstdFlags)
+	srv, err := sandbox.Start(o)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "usersync sandbox: %v\n", err)
+		if strings.Contains(err.Error(), "address already in use") {
+			fmt.Fprintln(env.stderr, "Another sandbox may be running; pass --addr 127.0.0.1:0 for a free port.")
+		}
+		return exitUsage
+	}
+	url := srv.URL()
+	if *asJSON {
+		json.NewEncoder(env.stdout).Encode(map[string]any{
+			"url": url,
+			"coursedog": map[string]string{
+				"email": sandbox.DemoEmail, "password": sandbox.DemoPassword, "school": sandbox.DemoSchool},
+			"ccai":  map[string]string{"tenant": sandbox.DemoTenant, "token": sandbox.DemoAPIToken},
+			"stats": url + "/_sandbox/stats",
+		})
+	}
+	fmt.Fprintf(env.stderr, "usersync sandbox serving at %s\n", url)
+	fmt.Fprintf(env.stderr, "  coursedog  email %s  password %s  school %s\n", sandbox.DemoEmail, sandbox.DemoPassword, sandbox.DemoSchool)
+	fmt.Fprintf(env.stderr, "  ccai       tenant %s  API token %s\n", sandbox.DemoTenant, sandbox.DemoAPIToken)
+	fmt.Fprintf(env.stderr, "  %d users (seed %d); faults: %s", len(srv.Users()), o.Seed, describeFaults(o))
+	if o.StateFile != "" {
+		fmt.Fprintf(env.stderr, "; state in %s", o.StateFile)
+	}
+	fmt.Fprintf(env.stderr, "\n  log in:  usersync login --env %s --email %s\n", url, sandbox.DemoEmail)
+	fmt.Fprintf(env.stderr, "  stats:   %s/_sandbox/stats\nCtrl-C stops it.\n", url)
+
+	<-ctx.Done()
+	fmt.Fprintln(env.stderr, "usersync sandbox: shutting down")
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(env.stderr, "usersync sandbox: %v\n", err)
+		return exitRowsFailed
+	}
+	return exitOK
+}
+
+func describeFaults(o sandbox.Options) string {
+	var f []string
+	if o.Latency > 0 {
+		f = append(f, "latency "+o.Latency.String())
+	}
+	if o.FailRate > 0 {
+		f = append(f, fmt.Sprintf("%g%% 5xx", o.FailRate*100))
+	}
+	if o.DropRate > 0 {
+		f = append(f, fmt.Sprintf("%g%% dropped", o.DropRate*100))
+	}
+	if o.RateLimit > 0 {
+		f = append(f, fmt.Sprintf("%g requests/s", o.RateLimit))
+	}
+	if len(f) == 0 {
+		return "none"
+	}
+	return strings.Join(f, ", ")
+}
