@@ -115,7 +115,7 @@ func (s *Server) handle(pattern string, lim *limiter, h http.HandlerFunc) {
 			// Retry-After carries whole seconds; round up so obeying it works.
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
-			s.stats.countResponse(http.StatusTooManyRequests)
+			s.stats.countResponse(pattern, http.StatusTooManyRequests)
 			writeError(w, http.StatusTooManyRequests, "rate limit exceeded: retry after %d s", max(1, secs))
 			return
 		}
@@ -130,7 +130,7 @@ func (s *Server) handle(pattern string, lim *limiter, h http.HandlerFunc) {
 			}
 		}
 		if ft.status != 0 {
-			s.stats.countResponse(ft.status)
+			s.stats.countResponse(pattern, ft.status)
 			writeError(w, ft.status, "%s (injected fault)", http.StatusText(ft.status))
 			return
 		}
@@ -155,7 +155,7 @@ func (s *Server) handle(pattern string, lim *limiter, h http.HandlerFunc) {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		s.stats.countResponse(sw.status)
+		s.stats.countResponse(pattern, sw.status)
 	})
 }
 

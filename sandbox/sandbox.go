@@ -302,6 +302,6 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 
 func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
 	s.stats.countRequest("unmatched")
-	s.stats.countResponse(http.StatusNotFound)
+	s.stats.countResponse("unmatched", http.StatusNotFound)
 	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 }

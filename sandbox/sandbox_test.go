@@ -242,6 +242,9 @@ func TestCreateUpdateAndErrors(t *testing.T) {
 	if status != http.StatusConflict || !strings.Contains(errorText(b), "already exists") {
 		t.Errorf("duplicate create: %d %s", status, b)
 	}
+	if byStatus := srv.Stats().RouteResponses["POST /api/v1/{school}/users"]; byStatus["201"] != 1 || byStatus["409"] != 1 {
+		t.Errorf("route responses %v", byStatus)
+	}
 
 	for _, tc := range []struct {
 		field string

@@ -14,14 +14,15 @@ import (
 // status. Creates and mails survive a restart with --state, so "never
 // created twice" holds across one.
 type Stats struct {
-	Requests           map[string]int `json:"requests"`
-	Responses          map[string]int `json:"responses"`
-	Dropped            int            `json:"dropped"`               // connections closed without an answer
-	Creates            int            `json:"creates"`               // users created, all APIs
-	CreatesPerEmailMax int            `json:"creates_per_email_max"` // 1 unless a user was created twice
-	CreatesPerEmail    map[string]int `json:"creates_per_email"`     // lowercase email → users created
-	PostsPerEmail      map[string]int `json:"posts_per_email"`       // lowercase email → create requests, whatever their answer
-	MailsSent          int            `json:"mails_sent"`
+	Requests           map[string]int            `json:"requests"`
+	Responses          map[string]int            `json:"responses"`
+	RouteResponses     map[string]map[string]int `json:"route_responses"`       // route → status → n
+	Dropped            int                       `json:"dropped"`               // connections closed without an answer
+	Creates            int                       `json:"creates"`               // users created, all APIs
+	CreatesPerEmailMax int                       `json:"creates_per_email_max"` // 1 unless a user was created twice
+	CreatesPerEmail    map[string]int            `json:"creates_per_email"`     // lowercase email → users created
+	PostsPerEmail      map[string]int            `json:"posts_per_email"`       // lowercase email → create requests, whatever their answer
+	MailsSent          int                       `json:"mails_sent"`
 }
 
 // Mail is one registration mail the sandbox "sent".
@@ -36,6 +37,7 @@ type stats struct {
 	mu        gosync.Mutex
 	requests  map[string]int
 	responses map[string]int
+	byRoute   map[string]map[string]int
 	dropped   int
 	creates   map[string]int
 	posts     map[string]int
@@ -46,6 +48,7 @@ func newStats() *stats {
 	return &stats{
 		requests:  map[string]int{},
 		responses: map[string]int{},
+		byRoute:   map[string]map[string]int{},
 		creates:   map[string]int{},
 		posts:     map[string]int{},
 	}
@@ -57,9 +60,14 @@ func (st *stats) countRequest(route string) {
 	st.mu.Unlock()
 }
 
-func (st *stats) countResponse(status int) {
+func (st *stats) countResponse(route string, status int) {
+	code := strconv.Itoa(status)
 	st.mu.Lock()
-	st.responses[strconv.Itoa(status)]++
+	st.responses[code]++
+	if st.byRoute[route] == nil {
+		st.byRoute[route] = map[string]int{}
+	}
+	st.byRoute[route][code]++
 	st.mu.Unlock()
 }
 
@@ -103,10 +111,14 @@ func (s *Server) Stats() Stats {
 	out := Stats{
 		Requests:        maps.Clone(st.requests),
 		Responses:       maps.Clone(st.responses),
+		RouteResponses:  make(map[string]map[string]int, len(st.byRoute)),
 		Dropped:         st.dropped,
 		CreatesPerEmail: maps.Clone(st.creates),
 		PostsPerEmail:   maps.Clone(st.posts),
 		MailsSent:       len(st.mails),
+	}
+	for route, m := range st.byRoute {
+		out.RouteResponses[route] = maps.Clone(m)
 	}
 	for _, n := range st.creates {
 		out.Creates += n
@@ -130,6 +142,7 @@ func (s *Server) ResetStats() {
 	st.mu.Lock()
 	st.requests = map[string]int{}
 	st.responses = map[string]int{}
+	st.byRoute = map[string]map[string]int{}
 	st.dropped = 0
 	st.posts = map[string]int{}
 	st.mu.Unlock()
