@@ -18,11 +18,13 @@ import (
 // run that finished (interrupted or not). A run without "end" is resumed by
 // the next apply of the same file to the same target.
 //
-// Outcome lines are fsynced in groups (every journalSyncEvery or
-// journalSyncLines, whichever first) because a lost line costs nothing: on
-// resume the engine decides again from the server's state, so a write that
-// happened but was not journaled is seen, not repeated. Job lines are
-// fsynced at once: they are what prevents a batch from being uploaded twice.
+// Every line reaches the file at once (one write each, so a killed process
+// loses at most the line it was writing), but outcome lines are fsynced in
+// groups (every journalSyncEvery or journalSyncLines, whichever first):
+// a line lost to a machine crash costs nothing, since on resume the engine
+// decides again from the server's state, so a write that happened but was
+// not journaled is seen, not repeated. Job lines are fsynced at once: they
+// are what prevents a batch from being uploaded twice.
 const (
 	journalVersion   = 1
 	journalSyncEvery = 100 * time.Millisecond
@@ -176,7 +178,6 @@ type Journal struct {
 	path  string
 	mu    gosync.Mutex
 	f     *os.File
-	w     *bufio.Writer
 	dirty int
 	err   error
 	stop  chan struct{}
@@ -234,7 +235,7 @@ func OpenJournal(path string, head JournalHead) (*Journal, *JournalState, error)
 }
 
 func newJournal(path string, f *os.File) *Journal {
-	j := &Journal{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	j := &Journal{path: path, f: f, stop: make(chan struct{}), done: make(chan struct{})}
 	go j.syncLoop()
 	return j
 }
@@ -271,7 +272,7 @@ func (j *Journal) append(rec journalRecord) error {
 	if j.err != nil {
 		return j.err
 	}
-	if _, err := j.w.Write(b); err != nil {
+	if _, err := j.f.Write(b); err != nil {
 		j.err = fmt.Errorf("journal %s: %w", j.path, err)
 		return j.err
 	}
@@ -294,10 +295,6 @@ func (j *Journal) writeNow(rec journalRecord) error {
 
 func (j *Journal) flushLocked() {
 	if j.err != nil {
-		return
-	}
-	if err := j.w.Flush(); err != nil {
-		j.err = fmt.Errorf("journal %s: %w", j.path, err)
 		return
 	}
 	if err := j.f.Sync(); err != nil {

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"usersync/sync"
+)
+
+func init() {
+	register(command{name: "apply", summary: "carry out the plan: create, update, deactivate (resumable)", run: runApply})
+}
+
+func runApply(env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	pf := addPlanFlags(fs)
+	yes := fs.Bool("yes", false, "apply without asking")
+	var ao sync.ApplyOptions
+	fs.IntVar(&ao.Concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
+	fs.Float64Var(&ao.Rate, "rate", 0, "writes per second at most (0: no limit of our own)")
+	fs.IntVar(&ao.BatchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
+	fs.BoolVar(&ao.Bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
+	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
+	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
+	fs.StringVar(&ao.BackupPath, "backup", "", "backup of the existing users, written before the first write")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: usersync apply FILE|plan.json [CONN] --yes [--concurrency N] [--rate PER_S] [--no-registration-mail]\n"+
+			"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--journal PATH] [--report PATH] [--backup PATH]")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var (
+		t        sync.Target
+		p        *sync.Plan
+		existing []sync.User
+	)
+	if saved, err := sync.LoadPlan(pos[0]); err == nil {
+		// A saved plan: Apply re-reads the users and refuses it if they changed.
+		if t, err = pf.conn.open(ctx, env); err != nil {
+			fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
+			return exitUsage
+		}
+		if t.Name() != saved.Target {
+			fmt.Fprintf(env.stderr, "usersync apply: the plan is for %s, not %s\n", saved.Target, t.Name())
+			return exitUsage
+		}
+		p = saved
+	} else {
+		pl, code, err := makePlan(ctx, env, pf, pos[0])
+		if err != nil {
+			fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
+			return code
+		}
+		t, p, existing = pl.target, pl.plan, pl.existing
+	}
+	if ao.JournalPath == "" || ao.ReportPath == "" || ao.BackupPath == "" {
+		j, r, b := sync.DefaultPaths(p.File, time.Now())
+		ao.JournalPath = orDefault(ao.JournalPath, j)
+		ao.ReportPath = orDefault(ao.ReportPath, r)
+		ao.BackupPath = orDefault(ao.BackupPath, b)
+	}
+
+	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), planSummary(p.Counts))
+	if !*yes {
+		if code, ok := confirm(env, p); !ok {
+			return code
+		}
+	}
+
+	events := make(chan sync.Event, 256)
+	ao.Events = events
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		showProgress(env.stderr, events)
+	}()
+	run, err := sync.ApplyWith(ctx, t, p, ao, existing)
+	close(events)
+	<-progressDone
+	if err != nil {
+		fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
+		return exitFor(err)
+	}
+	if pf.json {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", " ")
+		enc.Encode(run)
+	}
+	printRunSummary(env.stderr, run)
+	switch {
+	case run.Interrupted:
+		return exitInterrupted
+	case run.Counts.Failed > 0 || run.Counts.Skip > 0:
+		return exitRowsFailed
+	}
+	return exitOK
+}
+
+// confirm asks on a terminal; elsewhere it refuses without --yes, because a
+// script that forgot it must not send anything.
+func confirm(env *cmdEnv, p *sync.Plan) (int, bool) {
+	in, isFile := env.stdin.(*os.File)
+	if !isFile || !term.IsTerminal(int(in.Fd())) {
+		fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+		return exitUsage, false
+	}
+	fmt.Fprintf(env.stderr, "Apply to %s? Type yes to go on: ", p.Target)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+		fmt.Fprintln(env.stderr, "not applied")
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
+// showProgress draws a bar on a terminal and plain lines (every two
+// seconds, and at the end) elsewhere.
+func showProgress(w io.Writer, events <-chan sync.Event) {
+	tty := false
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		tty = true
+	}
+	var last sync.Event
+	var lastLine time.Time
+	for e := range events {
+		last = e
+		if e.Note != "" && e.Outcome == nil && e.Note != "finished" {
+			if tty {
+				fmt.Fprint(w, "\r\033[K")
+			}
+			fmt.Fprintln(w, e.Note)
+		}
+		if e.Batch != nil && !tty {
+			fmt.Fprintf(w, "batch %d/%d (%d rows) job %s: %s\n", e.Batch.Index, e.Batch.Of, e.Batch.Rows, orDash(e.Batch.JobID), e.Batch.State)
+		}
+		if e.Outcome != nil && e.Outcome.Result == sync.Failed {
+			if tty {
+				fmt.Fprint(w, "\r\033[K")
+			}
+			fmt.Fprintf(w, "failed: line %d %s: %s\n", e.Outcome.Line, e.Outcome.Email, e.Outcome.Message)
+		}
+		switch {
+		case tty:
+			fmt.Fprintf(w, "\r\033[K%s", progressLine(e, true))
+		case time.Since(lastLine) >= 2*time.Second:
+			fmt.Fprintln(w, progressLine(e, false))
+			lastLine = time.Now()
+		}
+	}
+	if tty {
+		fmt.Fprint(w, "\r\033[K")
+	}
+	if last.Total > 0 {
+		fmt.Fprintln(w, progressLine(last, false))
+	}
+}
+
+func progressLine(e sync.Event, bar bool) string {
+	frac := 1.0
+	if e.Total > 0 {
+		frac = float64(e.Done) / float64(e.Total)
+	}
+	s := fmt.Sprintf("%d/%d writes (created %d, updated %d, deactivated %d, failed %d)",
+		e.Done, e.Total, e.Counts.Create, e.Counts.Update, e.Counts.Deactivate, e.Counts.Failed)
+	if e.Rate > 0 {
+		s += fmt.Sprintf(" %.1f/s", e.Rate)
+	}
+	if e.ETA > 0 {
+		s += " ETA " + e.ETA.Round(time.Second).String()
+	}
+	if bar {
+		const width = 24
+		n := int(frac * width)
+		s = "[" + strings.Repeat("█", n) + strings.Repeat("·", width-n) + "] " + s
+	}
+	return s
+}
+
+func printRunSummary(w io.Writer, r *sync.Run) {
+	c := r.Counts
+	fmt.Fprintf(w, "\n%d created (%d registration emails), %d updated, %d unchanged, %d skipped, %d deactivated, %d failed",
+		c.Create, c.Mails, c.Update, c.Unchanged, c.Skip, c.Deactivate, c.Failed)
+	if c.Pending > 0 {
+		fmt.Fprintf(w, ", %d not yet sent", c.Pending)
+	}
+	fmt.Fprintln(w)
+	if r.Interrupted {
+		fmt.Fprintf(w, "Stopped: %s.\n", r.Reason)
+	}
+	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
+}
+
+func orDefault(s, d string) string {
+	if s != "" {
+		return s
+	}
+	return d
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"usersync/sandbox"
+	"usersync/sync/coursedog"
+)
+
+var (
+	binOnce gosync.Once
+	binPath string
+	binErr  error
+)
+
+// usersyncBinary builds the command once per test run.
+func usersyncBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "usersync-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "usersync")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// sandboxToken starts a sandbox and logs in to it with the demo identity.
+func sandboxToken(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
+	srv, err := sandbox.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c, err := coursedog.NewClient(coursedog.Options{BaseURL: srv.URL(), School: sandbox.DemoSchool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Login(context.Background(), sandbox.DemoEmail, sandbox.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, tok
+}
+
+// writeUsers writes n new users and n changes to existing ones.
+func writeUsers(t *testing.T, srv *sandbox.Server, dir string, n int) (string, map[string]string) {
+	t.Helper()
+	path := filepath.Join(dir, "users.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"First Name", "Last Name", "Email", "Products"})
+	want := map[string]string{} // email → last name
+	for i := 0; i < n; i++ {
+		email := fmt.Sprintf("crash%04d@example.edu", i)
+		w.Write([]string{"Crash", fmt.Sprintf("Test%d", i), email, "scheduling"})
+		want[email] = fmt.Sprintf("Test%d", i)
+	}
+	k := 0
+	for _, u := range srv.Users() {
+		if k == n || u.Email == sandbox.DemoEmail {
+			continue
+		}
+		w.Write([]string{u.FirstName, u.LastName + "-Renamed", u.Email, "catalog"})
+		want[strings.ToLower(u.Email)] = u.LastName + "-Renamed"
+		k++
+	}
+	w.Flush()
+	f.Close()
+	return path, want
+}
+
+// TestApplySurvivesSIGKILL kills `usersync apply` at random moments, again
+// and again, then lets it finish: every user ends as the file says and no
+// user is ever created twice.
+func TestApplySurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it 20+ times")
+	}
+	bin := usersyncBinary(t)
+	const rows, concurrency = 200, 2
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 300, Seed: 21, Latency: 10 * time.Millisecond})
+	dir := t.TempDir()
+	path, want := writeUsers(t, srv, dir, rows)
+	journal := filepath.Join(dir, "journal.jsonl")
+	args := []string{"apply", path, "--env", srv.URL(), "--school", sandbox.DemoSchool, "--yes",
+		"--no-registration-mail", "--concurrency", fmt.Sprint(concurrency), "--journal", journal,
+		"--report", filepath.Join(dir, "report.csv"), "--backup", filepath.Join(dir, "backup.json")}
+	command := func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = append(os.Environ(), "USERSYNC_TOKEN="+tok, "NO_COLOR=1")
+		cmd.Dir = dir
+		return cmd
+	}
+	// Kill the apply at random moments until 20 kills have landed, then let
+	// it run to the end; the run that ends resumes all the others.
+	rng := rand.New(rand.NewPCG(21, 1))
+	kills := 0
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		cmd := command(ctx)
+		out := &strings.Builder{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if kills < 20 {
+			time.Sleep(time.Duration(30+rng.IntN(250)) * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGKILL)
+		}
+		err := cmd.Wait()
+		timedOut := ctx.Err() != nil
+		cancel()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && !timedOut {
+			kills++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("apply after %d kills: %v\n%s", kills, err, out)
+		}
+		break
+	}
+	if kills < 20 {
+		t.Errorf("only %d kills landed before the apply finished; the test needs more work per run", kills)
+	}
+	st := srv.Stats()
+	if st.CreatesPerEmailMax > 1 {
+		t.Errorf("a user was created %d times across %d kills", st.CreatesPerEmailMax, kills)
+	}
+	for email, last := range want {
+		u, ok := srv.User(email)
+		if !ok || u.LastName != last {
+			t.Errorf("%s: %v %q, want last name %q", email, ok, u.LastName, last)
+		}
+	}
+	var report struct {
+		Counts struct{ Create, Update, Unchanged, Skip, Failed, Pending int }
+		Rows   []json.RawMessage
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	c := report.Counts
+	if len(report.Rows) != 2*rows || c.Create+c.Update+c.Unchanged+c.Skip+c.Failed != 2*rows || c.Failed+c.Pending != 0 {
+		t.Errorf("final report counts %+v over %d rows, want %d rows all done", c, len(report.Rows), 2*rows)
+	}
+	// A kill can lose only the journal lines of the writes in flight, so
+	// nearly every row still reports what was done to it.
+	if lost := 2*rows - c.Create - c.Update; lost > kills*concurrency {
+		t.Errorf("%d rows report no write after %d kills at concurrency %d", lost, kills, concurrency)
+	}
+	t.Logf("%d kills; final report %+v", kills, c)
+}

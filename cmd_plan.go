@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"charm.land/lipgloss/v2"
+
+	"usersync/csvfile"
+	"usersync/sync"
+)
+
+func init() {
+	register(command{name: "plan", summary: "show what an apply would do (a dry-run diff); sends nothing", run: runPlan})
+}
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	conn              *connFlags
+	replace           bool
+	deactivateMissing bool
+	maxDeactivate     int
+	noMail            bool
+	delimiter         string
+	maps              mapFlag
+	json              bool
+}
+
+func addPlanFlags(fs *flag.FlagSet) *planFlags {
+	pf := &planFlags{conn: addConnFlags(fs)}
+	fs.BoolVar(&pf.replace, "replace", false, "make list fields (products, roles…) exactly what the file says; default adds and never removes")
+	fs.BoolVar(&pf.deactivateMissing, "deactivate-missing", false, "deactivate existing users the file does not name")
+	fs.IntVar(&pf.maxDeactivate, "max-deactivate", sync.DefaultMaxDeactivate, "refuse to deactivate more users than this")
+	fs.BoolVar(&pf.noMail, "no-registration-mail", false, "create users without sending the registration email")
+	fs.StringVar(&pf.delimiter, "delimiter", "", "the file's delimiter (default: sniffed): , ; or tab")
+	fs.Var(&pf.maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
+	fs.BoolVar(&pf.json, "json", false, "print one JSON document on stdout")
+	return pf
+}
+
+func (pf *planFlags) options() sync.PlanOptions {
+	return sync.PlanOptions{Replace: pf.replace, DeactivateMissing: pf.deactivateMissing,
+		MaxDeactivate: pf.maxDeactivate, Mail: !pf.noMail}
+}
+
+// mapFlag collects repeated --map A=B flags.
+type mapFlag map[string]string
+
+func (m *mapFlag) String() string { return "" }
+func (m *mapFlag) Set(s string) error {
+	from, to, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
+		return fmt.Errorf("want FILE_HEADER=FIELD, got %q", s)
+	}
+	if *m == nil {
+		*m = mapFlag{}
+	}
+	(*m)[strings.TrimSpace(from)] = strings.TrimSpace(to)
+	return nil
+}
+
+func parseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case ",", "comma":
+		return ',', nil
+	case ";", "semicolon":
+		return ';', nil
+	case "\t", "\\t", "tab":
+		return '\t', nil
+	case "|", "pipe":
+		return '|', nil
+	}
+	return 0, fmt.Errorf("unknown delimiter %q (want , ; tab or |)", s)
+}
+
+// planned is everything a plan was made from.
+type planned struct {
+	target   sync.Target
+	file     *csvfile.File
+	plan     *sync.Plan
+	existing []sync.User
+}
+
+// makePlan reads the file with the target's live schema, lists the users
+// and plans. Errors come back with the exit code they deserve.
+func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*planned, int, error) {
+	delim, err := parseDelimiter(pf.delimiter)
+	if err != nil {
+		return nil, exitUsage, err
+	}
+	t, err := pf.conn.open(ctx, env)
+	if err != nil {
+		return nil, exitUsage, err
+	}
+	schema, err := t.Schema(ctx)
+	if err != nil {
+		return nil, exitUsage, fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)
+	}
+	f, err := csvfile.Open(path, schema, csvfile.Options{Delimiter: delim, Mapping: pf.maps})
+	if err != nil {
+		return nil, exitUsage, err
+	}
+	v := csvfile.Validate(f)
+	existing, err := t.ListUsers(ctx)
+	if err != nil {
+		return nil, exitUsage, fmt.Errorf("list existing users: %w", err)
+	}
+	p, err := sync.NewPlan(t.Name(), f, v, existing, pf.options())
+	if err != nil {
+		return nil, exitRowsFailed, err
+	}
+	return &planned{target: t, file: f, plan: p, existing: existing}, exitOK, nil
+}
+
+func runPlan(env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	pf := addPlanFlags(fs)
+	out := fs.String("out", "", "save the plan as JSON, for `usersync apply PLAN.json`")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: usersync plan FILE [CONN] [--json] [--out plan.json] [--replace] [--deactivate-missing [--max-deactivate N]]")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	pl, code, err := makePlan(ctx, env, pf, pos[0])
+	if err != nil {
+		fmt.Fprintf(env.stderr, "usersync plan: %v\n", err)
+		return code
+	}
+	p := pl.plan
+	if *out != "" {
+		if err := sync.SavePlan(*out, p); err != nil {
+			fmt.Fprintf(env.stderr, "usersync plan: %v\n", err)
+			return exitUsage
+		}
+	}
+	if pf.json {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", " ")
+		if err := enc.Encode(p); err != nil {
+			return exitUsage
+		}
+	} else {
+		printPlan(env.stdout, p)
+	}
+	if *out != "" {
+		fmt.Fprintf(env.stderr, "plan saved to %s; apply it with: usersync apply %s --yes\n", *out, *out)
+	}
+	if p.Counts.Skip > 0 {
+		return exitRowsFailed
+	}
+	return exitOK
+}
+
+var (
+	styleCreate = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	styleUpdate = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
+	styleSkip   = lipgloss.NewStyle().Foreground(lipgloss.Color("1"))
+	styleFaint  = lipgloss.NewStyle().Faint(true)
+	styleBold   = lipgloss.NewStyle().Bold(true)
+)
+
+// printPlan writes the readable diff. lipgloss.Fprint downsamples to what w
+// can show, so a pipe or NO_COLOR gets plain text.
+func printPlan(w io.Writer, p *sync.Plan) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s → %s (%s mode)\n", styleBold.Render("Plan for"), p.File, p.Target, p.Mode)
+	unchanged := 0
+	for _, r := range p.Rows {
+		where := fmt.Sprintf("line %d", r.Line)
+		if r.Line == 0 {
+			where = "not in file"
+		}
+		switch r.Action {
+		case sync.Create:
+			mail := ""
+			if r.Mail {
+				mail = styleFaint.Render(" (registration email)")
+			}
+			fmt.Fprintf(&b, "%s  %-12s %s%s\n", styleCreate.Render("+ create    "), where, r.Email, mail)
+		case sync.Update:
+			fmt.Fprintf(&b, "%s  %-12s %s\n", styleUpdate.Render("~ update    "), where, r.Email)
+			for _, c := range r.Changes {
+				fmt.Fprintf(&b, "      %s: %s → %s\n", c.Header, orDash(c.Old), c.New)
+			}
+		case sync.Deactivate:
+			fmt.Fprintf(&b, "%s  %-12s %s\n", styleSkip.Render("- deactivate"), where, r.Email)
+		case sync.Skip:
+			fmt.Fprintf(&b, "%s  %-12s %s  %s\n", styleSkip.Render("! skip      "), where, orDash(r.Email),
+				styleFaint.Render(strings.Join(r.Reasons, "; ")))
+		case sync.Unchanged:
+			unchanged++
+		}
+	}
+	if unchanged > 0 {
+		fmt.Fprintf(&b, "%s  %d rows already match\n", styleFaint.Render("= unchanged "), unchanged)
+	}
+	b.WriteString("\n" + planSummary(p.Counts) + "\n")
+	lipgloss.Fprint(w, b.String())
+}
+
+// planSummary says in one line exactly what an apply would do.
+func planSummary(c sync.Counts) string {
+	parts := []string{
+		fmt.Sprintf("%d to create (%d registration emails)", c.Create, c.Mails),
+		fmt.Sprintf("%d to update", c.Update),
+		fmt.Sprintf("%d unchanged", c.Unchanged),
+		fmt.Sprintf("%d skipped", c.Skip),
+	}
+	if c.Deactivate > 0 {
+		parts = append(parts, fmt.Sprintf("%d to deactivate", c.Deactivate))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// exitFor maps a run error to an exit code: a stale plan or refused
+// deactivation is the operator's to fix (1); the rest are usage or I/O (2).
+func exitFor(err error) int {
+	var stale *sync.StaleError
+	var limit *sync.DeactivateLimitError
+	if errors.As(err, &stale) || errors.As(err, &limit) {
+		return exitRowsFailed
+	}
+	return exitUsage
+}
