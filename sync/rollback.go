@@ -53,6 +53,8 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 		switch {
 		case cur == nil:
 			r.Action, r.Reasons = Skip, []string{"no longer exists"}
+		case entry.Result == Created && cur.Fields[StatusKey] == Inactive:
+			r.Action, r.Old = Unchanged, cur // already deactivated
 		case entry.Result == Created:
 			r.Action = Deactivate
 			if conflict := differs(entry.Set, cur); conflict != "" && !force {
