@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // Exit codes, as DESIGN.md gives them; scripts depend on them.
@@ -57,7 +58,7 @@ func run(env *cmdEnv, args []string) int {
 			return c.run(env, args[1:])
 		}
 	}
-	if rootCommand == nil || (len(args) > 0 && args[0] != "" && args[0][0] != '-') {
+	if rootCommand == nil || (len(args) > 0 && !strings.HasPrefix(args[0], "-") && !isFile(args[0])) {
 		if len(args) > 0 {
 			fmt.Fprintf(env.stderr, "usersync: unknown command %q\n\n", args[0])
 		}
@@ -65,6 +66,13 @@ func run(env *cmdEnv, args []string) int {
 		return exitUsage
 	}
 	return rootCommand(env, args)
+}
+
+// isFile reports whether s names a file, so `usersync users.csv` opens the
+// guided import on it rather than looking for a command of that name.
+func isFile(s string) bool {
+	st, err := os.Stat(s)
+	return err == nil && !st.IsDir()
 }
 
 func usage(w io.Writer) {
