@@ -32,6 +32,18 @@ type User struct {
 	Status               string    `json:"status"`
 	CreatedAt            time.Time `json:"createdAt"`
 	UpdatedAt            time.Time `json:"updatedAt"`
+
+	enc []byte // the user's JSON, kept so a page is served without encoding
+}
+
+// encode refreshes u's cached JSON after a change.
+func (u *User) encode() {
+	u.enc = nil
+	b, err := json.Marshal(u)
+	if err != nil {
+		panic(err) // strings, string slices and times always encode
+	}
+	u.enc = b
 }
 
 // Role is one coursedog role; users carry role IDs, not names.
@@ -107,6 +119,9 @@ func (c *coursedog) setUsers(users []*User) {
 	c.byID = make(map[string]*User, len(users))
 	c.byEmail = make(map[string]*User, len(users))
 	for _, u := range users {
+		if u.enc == nil {
+			u.encode()
+		}
 		c.byID[u.ID] = u
 		c.byEmail[strings.ToLower(u.Email)] = u
 	}
@@ -252,15 +267,20 @@ func (c *coursedog) listUsers(w http.ResponseWriter, r *http.Request) {
 	} else if skip < len(c.users) {
 		page = c.users[skip:min(len(c.users), skip+limit)]
 	}
-	if page == nil {
-		page = []*User{}
+	n := 2
+	for _, u := range page {
+		n += len(u.enc) + 1
 	}
-	b, err := json.Marshal(page)
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, u := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, u.enc...)
+	}
+	b = append(b, ']')
 	c.mu.RUnlock()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "%v", err)
-		return
-	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
@@ -295,18 +315,15 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u.ID = c.newID()
 	u.CreatedAt, u.UpdatedAt = now, now
+	u.encode()
 	c.users = append(c.users, u)
 	c.byID[u.ID] = u
 	c.byEmail[strings.ToLower(u.Email)] = u
-	b, err := json.Marshal(u)
+	b := u.enc
 	c.mu.Unlock()
 	c.s.recordCreate(u.Email)
 	if !body.DisableRegistrationMail {
 		c.s.recordMail("coursedog", u.Email)
-	}
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "%v", err)
-		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
@@ -347,14 +364,10 @@ func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	changed := c.replace(old, u)
-	b, err := json.Marshal(old)
+	b := old.enc
 	c.mu.Unlock()
 	if changed {
 		c.s.changed()
-	}
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "%v", err)
-		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
@@ -370,6 +383,7 @@ func (c *coursedog) replace(old, u *User) bool {
 		return false
 	}
 	next.UpdatedAt = time.Now().UTC().Truncate(time.Second)
+	next.encode()
 	*old = next
 	return true
 }
@@ -448,6 +462,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 		nu := *u
 		nu.ID = c.newID()
 		nu.CreatedAt, nu.UpdatedAt = now, now
+		nu.encode()
 		next = append(next, &nu)
 		created = append(created, body[i])
 	}
@@ -578,6 +593,7 @@ func (s *Server) Departments() []Department { return slices.Clone(seedDepartment
 
 func cloneUser(u *User) User {
 	c := *u
+	c.enc = nil
 	c.Products = slices.Clone(u.Products)
 	c.Roles = slices.Clone(u.Roles)
 	c.SecondaryDepartments = slices.Clone(u.SecondaryDepartments)
