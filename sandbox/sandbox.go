@@ -163,9 +163,13 @@ func Start(opts Options) (*Server, error) {
 		ErrorLog:          log.New(io.Discard, "", 0), // dropped connections are on purpose
 	}
 	if s.saver != nil {
-		// Write the seeded store at once so a restart finds it even if
-		// nothing changes.
-		s.saver.kick()
+		// Write the store at once: a restart finds it even if nothing
+		// changes, and an unwritable path fails here, not silently later.
+		if err := s.saver.save(); err != nil {
+			s.ln.Close()
+			s.cancel()
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
 		s.goAsync(s.saver.run)
 	}
 	go func() { _ = s.http.Serve(s.ln) }()

@@ -519,6 +519,10 @@ func TestStatePersists(t *testing.T) {
 	if b, _ := os.ReadFile(bad); string(b) != "{not json" {
 		t.Error("damaged state file was overwritten")
 	}
+	if _, err := Start(Options{StateFile: filepath.Join(t.TempDir(), "no", "such", "dir.json")}); err == nil ||
+		!strings.Contains(err.Error(), "save state") {
+		t.Errorf("unwritable state path: %v", err)
+	}
 }
 
 func TestOptionsChecked(t *testing.T) {
