@@ -109,7 +109,7 @@ func runTUI(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync: %v\n", err)
 		return exitUsage
 	}
-	m, _ := final.(ui.Model)
+	m, _ := final.(*ui.Model)
 	run := m.LastRun()
 	switch {
 	case run == nil:

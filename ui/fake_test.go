@@ -302,12 +302,12 @@ func keyPress(s string) tea.KeyPressMsg {
 // timers (spinner frames, cursor blinks, status expiry) so nothing loops.
 type driver struct {
 	t    *testing.T
-	m    Model
+	m    *Model
 	msgs chan tea.Msg
 	busy gosync.WaitGroup
 }
 
-func newDriver(t *testing.T, m Model, w, h int) *driver {
+func newDriver(t *testing.T, m *Model, w, h int) *driver {
 	d := &driver{t: t, m: m, msgs: make(chan tea.Msg, 1024)}
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})
 	return d
@@ -345,7 +345,7 @@ func isTimer(msg tea.Msg) bool {
 // send delivers msg to the model and starts the commands it returns.
 func (d *driver) send(msg tea.Msg) {
 	nm, cmd := d.m.Update(msg)
-	d.m = nm.(Model)
+	d.m = nm.(*Model)
 	d.run(cmd)
 }
 
@@ -378,7 +378,7 @@ func (d *driver) drain() {
 }
 
 // until delivers results until cond holds, or fails after a while.
-func (d *driver) until(what string, cond func(m Model) bool) {
+func (d *driver) until(what string, cond func(m *Model) bool) {
 	d.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for !cond(d.m) {

@@ -32,7 +32,7 @@ func fixAndPlan(t *testing.T, d *driver) {
 	d.keys("enter", "enter")
 	d.sees("1 row still has errors")
 	d.keys("y")
-	d.until("the plan", func(m Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil && !m.diff.busy })
+	d.until("the plan", func(m *Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil && !m.diff.busy })
 }
 
 func TestDiffApplySummary(t *testing.T) {
@@ -50,7 +50,7 @@ func TestDiffApplySummary(t *testing.T) {
 
 	// Registration mail off: planned again, no mail.
 	d.keys("m")
-	d.until("the new plan", func(m Model) bool { return !m.diff.busy })
+	d.until("the new plan", func(m *Model) bool { return !m.diff.busy })
 	if d.m.diff.plan.Counts.Mails != 0 || d.m.diff.opts.Mail {
 		t.Fatalf("mail toggle: %+v", d.m.diff.plan.Counts)
 	}
@@ -76,7 +76,7 @@ func TestDiffApplySummary(t *testing.T) {
 		t.Fatal("n did not cancel the confirmation")
 	}
 	d.keys("enter", "y")
-	d.until("the summary", func(m Model) bool { return m.screen == ScreenSummary })
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
 	d.sees("Import finished with failures", "1 created", "1 updated", "1 failed", "line 4", "department does not exist", "r retry failed rows")
 	run := d.m.summary.run
 	for _, p := range []string{run.ReportPath, run.JournalPath, run.BackupPath} {
@@ -91,7 +91,7 @@ func TestDiffApplySummary(t *testing.T) {
 
 	// r retries only the failed row.
 	d.keys("r")
-	d.until("the retry's summary", func(m Model) bool { return m.screen == ScreenSummary && m.summary.run != run })
+	d.until("the retry's summary", func(m *Model) bool { return m.screen == ScreenSummary && m.summary.run != run })
 	d.sees("Import finished", "0 failed")
 	g, ok := tgt.user("grace@example.edu")
 	if !ok || g.Fields["lastName"] != "Hopper" {
@@ -121,7 +121,7 @@ func TestProductionNeedsTheSchoolIDTyped(t *testing.T) {
 	def.Login.Env = EnvProduction
 	d := newDriver(t, New(b, def, true), 120, 40)
 	d.keys("enter")
-	d.until("the preview", func(m Model) bool { return m.screen == ScreenPreview })
+	d.until("the preview", func(m *Model) bool { return m.screen == ScreenPreview })
 	d.sees("PRODUCTION")
 	fixAndPlan(t, d)
 	d.sees("PRODUCTION")
@@ -138,7 +138,7 @@ func TestProductionNeedsTheSchoolIDTyped(t *testing.T) {
 	}
 	d.typeText("demo_university")
 	d.keys("enter")
-	d.until("the summary", func(m Model) bool { return m.screen == ScreenSummary })
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
 	if !strings.Contains(d.view(), "PRODUCTION") {
 		t.Fatal("the summary does not mark Production")
 	}
@@ -151,7 +151,7 @@ func TestProgressPauseAndCtrlCResume(t *testing.T) {
 	d, _ := loginToPreview(t, file, tgt)
 	fixAndPlan(t, d)
 	d.keys("enter", "y")
-	d.until("the progress screen", func(m Model) bool { return m.screen == ScreenProgress })
+	d.until("the progress screen", func(m *Model) bool { return m.screen == ScreenProgress })
 	d.sees("Applying the plan", "/ 3 writes")
 	d.keys("p")
 	if !d.m.progress.gate.Paused() {
@@ -164,7 +164,7 @@ func TestProgressPauseAndCtrlCResume(t *testing.T) {
 	}
 	// Ctrl-C stops cleanly: the summary says how to resume.
 	d.keys("ctrl+c")
-	d.until("the interrupted summary", func(m Model) bool { return m.screen == ScreenSummary })
+	d.until("the interrupted summary", func(m *Model) bool { return m.screen == ScreenSummary })
 	if !d.m.summary.run.Interrupted {
 		t.Fatalf("run not interrupted: %+v", d.m.summary.run.Counts)
 	}
@@ -174,7 +174,7 @@ func TestProgressPauseAndCtrlCResume(t *testing.T) {
 	tgt.hold = nil
 	tgt.mu.Unlock()
 	d.keys("r")
-	d.until("the resumed summary", func(m Model) bool {
+	d.until("the resumed summary", func(m *Model) bool {
 		return m.screen == ScreenSummary && m.summary.run != nil && !m.summary.run.Interrupted
 	})
 	d.sees("Import finished")

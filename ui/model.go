@@ -75,8 +75,10 @@ type Model struct {
 	summary  summaryScreen
 }
 
-// New builds the root model. noColor drops every colour (NO_COLOR).
-func New(b Backend, d Defaults, noColor bool) Model {
+// New builds the root model. noColor drops every colour (NO_COLOR). The
+// model is used through a pointer: it holds a dozen text inputs, and
+// copying them on every message would cost more than drawing a frame.
+func New(b Backend, d Defaults, noColor bool) *Model {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -93,20 +95,20 @@ func New(b Backend, d Defaults, noColor bool) Model {
 	m.login = newLoginScreen(d, m.styles)
 	m.file = newFileScreen(d)
 	m.resize(80, 24)
-	return m
+	return &m
 }
 
 // Init asks the terminal for its background (to pick the palette) and
 // starts the first screen's components.
-func (m Model) Init() tea.Cmd {
+func (m *Model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, m.login.focusCmd(), m.file.picker.Init())
 }
 
 // Screen reports the current screen (tests and the end-to-end run use it).
-func (m Model) Screen() Screen { return m.screen }
+func (m *Model) Screen() Screen { return m.screen }
 
 // Update only dispatches: each case hands the message to one handler.
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
 	return m, cmd
 }
@@ -271,7 +273,7 @@ func (m *Model) quit() tea.Cmd {
 
 // View draws header, body, detail, status and help, each band cut to the
 // lines the layout gives it, so the frame always fits the terminal.
-func (m Model) View() tea.View {
+func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.WindowTitle = "usersync · " + m.screen.String()
@@ -390,7 +392,8 @@ func fit(s string, w, h int) string {
 		lines = lines[:h]
 	}
 	for i, line := range lines {
-		if lipgloss.Width(line) > w {
+		// A line no longer in bytes than w columns cannot be wider.
+		if len(line) > w && lipgloss.Width(line) > w {
 			lines[i] = ansi.Truncate(line, w, "…")
 		}
 	}
@@ -402,4 +405,4 @@ func fit(s string, w, h int) string {
 
 // LastRun is the result of the last apply, if any (the program's exit code
 // follows it).
-func (m Model) LastRun() *sync.Run { return m.summary.run }
+func (m *Model) LastRun() *sync.Run { return m.summary.run }

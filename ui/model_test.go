@@ -18,7 +18,7 @@ func loginToPreview(t *testing.T, file string, tgt *memTarget) (*driver, *memBac
 	d := newDriver(t, New(b, sandboxDefaults(file), true), 120, 40)
 	d.sees("Sign in", "demo_university", "Sandbox")
 	d.keys("enter")
-	d.until("the preview", func(m Model) bool { return m.screen == ScreenPreview })
+	d.until("the preview", func(m *Model) bool { return m.screen == ScreenPreview })
 	return d, b
 }
 
@@ -35,7 +35,7 @@ func TestLoginWrongPasswordSaysSoAndStays(t *testing.T) {
 	d.sees("Please fill in Password.")
 	d.typeText("wrong")
 	d.keys("enter")
-	d.until("the login answer", func(m Model) bool { return !m.login.busy })
+	d.until("the login answer", func(m *Model) bool { return !m.login.busy })
 	d.sees("Wrong email or password.")
 	if d.m.screen != ScreenLogin || d.m.session != nil {
 		t.Fatalf("screen %v session %v after a wrong password", d.m.screen, d.m.session)
@@ -49,7 +49,7 @@ func TestLoginWrongPasswordSaysSoAndStays(t *testing.T) {
 	}
 	d.typeText("sandbox")
 	d.keys("enter")
-	d.until("the file screen", func(m Model) bool { return m.screen == ScreenFile })
+	d.until("the file screen", func(m *Model) bool { return m.screen == ScreenFile })
 	d.sees("Choose the user file", "Sandbox · coursedog · demo_university")
 	if strings.Contains(d.view(), "sandbox\n") || strings.Contains(d.view(), "•••••••") {
 		t.Fatal("password residue on the file screen")
@@ -65,7 +65,7 @@ func TestLoginUnreachableServerAndCancel(t *testing.T) {
 	d := newDriver(t, New(b, def, true), 80, 24)
 	d.sees("Custom URL", "http://unreachable.test")
 	d.keys("enter")
-	d.until("the login answer", func(m Model) bool { return !m.login.busy })
+	d.until("the login answer", func(m *Model) bool { return !m.login.busy })
 	d.sees("Cannot reach http://unreachable.test")
 
 	// A slow sign-in shows the spinner; esc cancels it and stays put.
@@ -93,7 +93,7 @@ func TestLoginSavedTokenRefusedOffersPassword(t *testing.T) {
 		t.Fatal("password asked for while using the saved token")
 	}
 	d.keys("enter")
-	d.until("the login answer", func(m Model) bool { return !m.login.busy })
+	d.until("the login answer", func(m *Model) bool { return !m.login.busy })
 	d.sees("The saved token was refused", "Password")
 	if d.m.login.useSaved {
 		t.Fatal("still set to use the refused token")
@@ -122,7 +122,7 @@ func TestPreviewShowsRowsCountsAndProblems(t *testing.T) {
 		t.Fatalf("rows = %d, want 5", p.file.Len())
 	}
 	d.sees("5 rows", "errors in", "ada@example.edu", "Line 2")
-	d.until("the directory remembered", func(Model) bool { return len(b.rememberedDirs()) == 1 })
+	d.until("the directory remembered", func(*Model) bool { return len(b.rememberedDirs()) == 1 })
 	if got := b.rememberedDirs(); got[0] != filepath.Dir(file) {
 		t.Fatalf("recent directory remembered as %v, want %s", got, filepath.Dir(file))
 	}
@@ -203,7 +203,7 @@ func TestPreviewFixEditUndoSave(t *testing.T) {
 	d.keys("e")
 	d.typeText("Hopper")
 	d.keys("enter", "ctrl+s")
-	d.until("the save", func(m Model) bool { return !m.preview.saving })
+	d.until("the save", func(m *Model) bool { return !m.preview.saving })
 	d.sees("original is kept as users.csv.bak")
 	saved, _ := os.ReadFile(file)
 	orig, _ := os.ReadFile(file + ".bak")
@@ -234,7 +234,7 @@ func TestPreviewExclusionIsExplicit(t *testing.T) {
 	}
 	// y excludes exactly the invalid rows and plans.
 	d.keys("enter", "y")
-	d.until("the dry run", func(m Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil })
+	d.until("the dry run", func(m *Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil })
 	if got := d.m.diff.plan.Options.Exclude; len(got) != len(bad) {
 		t.Fatalf("excluded %v, want the invalid rows %v", got, bad)
 	}

@@ -624,30 +624,34 @@ func (p previewScreen) view(st Styles, w, h int) string {
 // renderRow draws one file row; cells a message names are marked.
 func (p *previewScreen) renderRow(st Styles, i int, selected bool, from, to, w int) string {
 	msgs := p.v.Row(i)
-	bad := map[string]csvfile.Severity{}
+	var bad map[string]csvfile.Severity
 	for _, m := range msgs {
+		if bad == nil {
+			bad = map[string]csvfile.Severity{}
+		}
 		if s, ok := bad[m.Column]; !ok || m.Severity > s {
 			bad[m.Column] = m.Severity
 		}
 	}
-	mark := st.OK.Render("✓")
+	mark := st.PaintOK.on("✓")
 	switch {
 	case p.excluded[i]:
-		mark = st.Muted.Render("⊘")
+		mark = st.PaintMuted.on("⊘")
 	case !p.v.OK(i):
-		mark = st.Bad.Render("✗")
+		mark = st.PaintBad.on("✗")
 	case len(msgs) > 0:
-		mark = st.Warn.Render("!")
+		mark = st.PaintWarn.on("!")
 	}
 	var b strings.Builder
+	b.Grow(w + 64)
 	// The cursor is drawn as a character too, so it shows without colour.
 	if selected {
-		b.WriteString(st.Focused.Render("›"))
+		b.WriteString(st.PaintFocused.on("›"))
 	} else {
 		b.WriteString(" ")
 	}
 	b.WriteString(mark + " ")
-	b.WriteString(st.Muted.Render(padRight(itoa(p.file.Line(i)), lineColWidth)))
+	b.WriteString(st.PaintMuted.on(padRight(itoa(p.file.Line(i)), lineColWidth)))
 	for c := from; c < to; c++ {
 		fd := p.fields[c]
 		v := strings.TrimSpace(p.file.Raw(i, fd.Key))
@@ -657,15 +661,15 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, from, to, w i
 				cell = padCell("␀", p.widths[c]) // a blank that a message is about
 			}
 			if sev == csvfile.Error {
-				cell = st.Bad.Render(cell)
+				cell = st.PaintBad.on(cell)
 			} else {
-				cell = st.Warn.Render(cell)
+				cell = st.PaintWarn.on(cell)
 			}
 		} else if p.excluded[i] {
-			cell = st.Muted.Render(cell)
+			cell = st.PaintMuted.on(cell)
 		}
 		if selected && c == p.col {
-			cell = st.SelectedCell.Render(ansi.Strip(cell))
+			cell = st.PaintSelCell.on(ansi.Strip(cell))
 		}
 		b.WriteString(" " + cell)
 	}
@@ -746,10 +750,22 @@ func lineList(f *csvfile.File, rows []int, n int) string {
 // padCell fits s into exactly w columns.
 func padCell(s string, w int) string {
 	s = strings.ReplaceAll(s, "\n", "⏎")
-	if lipgloss.Width(s) > w {
+	sw := textWidth(s)
+	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}
-	return s + strings.Repeat(" ", w-lipgloss.Width(s))
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// textWidth is the display width of unstyled s; plain ASCII, the common
+// case, is counted without grapheme segmentation.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
 }
 
 // padVisible pads a styled line to w columns.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 )
@@ -44,6 +45,32 @@ type Styles struct {
 
 	Header, HeaderCell, Cell, SelectedRow, SelectedCell lipgloss.Style
 	Pane, Label, Focused, Error, Status                 lipgloss.Style
+
+	// Paints are the same styles as fixed escape sequences, for the table
+	// cells drawn on every key press (a Render per cell costs too much on
+	// a large file).
+	PaintOK, PaintBad, PaintWarn, PaintMuted, PaintSelCell, PaintFocused paint
+}
+
+// paint wraps text in a style's escape sequences without re-rendering it.
+type paint struct{ pre, post string }
+
+func (p paint) on(s string) string {
+	if p.pre == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
+// paintOf captures the sequences a one-line style puts around text.
+func paintOf(st lipgloss.Style) paint {
+	const mark = "\x1f"
+	out := st.Render(mark)
+	i := strings.Index(out, mark)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: out[:i], post: out[i+len(mark):]}
 }
 
 // NewStyles builds the styles for a dark or light background; noColor drops
@@ -87,5 +114,7 @@ func NewStyles(isDark, noColor bool) Styles {
 	s.Focused = fg(p.Accent).Bold(true)
 	s.Error = fg(p.Bad).Bold(true)
 	s.Status = fg(p.Muted)
+	s.PaintOK, s.PaintBad, s.PaintWarn = paintOf(s.OK), paintOf(s.Bad), paintOf(s.Warn)
+	s.PaintMuted, s.PaintSelCell, s.PaintFocused = paintOf(s.Muted), paintOf(s.SelectedCell), paintOf(s.Focused)
 	return s
 }

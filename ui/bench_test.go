@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"usersync/csvfile"
+)
+
+// writeBigFile writes n rows; one in 500 has a broken email and one in 700
+// a product name where a key belongs, so n/N have problems to jump to.
+func writeBigFile(tb testing.TB, n int) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), "big.csv")
+	fh, err := os.Create(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(fh, 1<<20)
+	fmt.Fprintln(w, "First Name,Last Name,Email,Products,Department")
+	for i := range n {
+		email := fmt.Sprintf("user%07d@example.edu", i)
+		if i%500 == 499 {
+			email = fmt.Sprintf("user%07d@example", i)
+		}
+		product := "scheduling"
+		if i%700 == 699 {
+			product = "Course Demand Projections"
+		}
+		fmt.Fprintf(w, "First%d,Last%d,%s,%s,Department %d\n", i, i, email, product, i%40)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// bigPreview is a model on the preview of an n-row file.
+func bigPreview(tb testing.TB, n int) *Model {
+	tb.Helper()
+	path := writeBigFile(tb, n)
+	tgt := newMemTarget()
+	f, err := csvfile.Open(path, tgt.schema, csvfile.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v := csvfile.Validate(f)
+	m := New(newMemBackend(tgt), sandboxDefaults(path), true)
+	m.session = &Session{Target: tgt, Schema: tgt.schema, Env: EnvSandbox, Account: "demo_university"}
+	m.file.busy, m.file.job = true, 1
+	nm, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = nm.(*Model)
+	m.applyValidated(validatedMsg{job: 1, file: f, validation: v})
+	if m.screen != ScreenPreview || m.preview.file.Len() != n {
+		tb.Fatalf("not on the preview of %d rows", n)
+	}
+	return m
+}
+
+// BenchmarkPreviewKeypress1M times one key press (Update and View) on the
+// preview of a 1,000,000-row file, for a mix of moves: down, page down,
+// next problem, up, column right and left, previous problem, last row.
+// It reports p50, p99 and max latency.
+//
+//	go test -run '^$' -bench PreviewKeypress1M -benchtime 20000x ./ui/
+func BenchmarkPreviewKeypress1M(b *testing.B) {
+	m := bigPreview(b, 1_000_000)
+	keys := []tea.KeyPressMsg{keyPress("down"), keyPress("down"), keyPress("pgdown"), keyPress("n"),
+		keyPress("up"), keyPress("right"), keyPress("left"), keyPress("N"), keyPress("G"), keyPress("g")}
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		nm, _ := m.Update(keys[i%len(keys)])
+		m = nm.(*Model)
+		_ = m.View()
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(q(1), "max-ms")
+}
+
+// TestPreviewKeypressCostIsIndependentOfRows checks the virtual table: a
+// key press on 100,000 rows costs about what it costs on 100.
+func TestPreviewKeypressCostIsIndependentOfRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 100,000-row file")
+	}
+	cost := func(n int) time.Duration {
+		m := bigPreview(t, n)
+		keys := []tea.KeyPressMsg{keyPress("down"), keyPress("pgdown"), keyPress("n"), keyPress("G"), keyPress("g")}
+		lat := make([]time.Duration, 0, 300)
+		for i := range 300 {
+			start := time.Now()
+			nm, _ := m.Update(keys[i%len(keys)])
+			m = nm.(*Model)
+			_ = m.View()
+			lat = append(lat, time.Since(start))
+		}
+		slices.Sort(lat)
+		return lat[len(lat)/2]
+	}
+	small, big := cost(100), cost(100_000)
+	if big > 5*small+2*time.Millisecond {
+		t.Fatalf("median key press: %v on 100 rows, %v on 100,000: the table is not virtual", small, big)
+	}
+	t.Logf("median key press: %v on 100 rows, %v on 100,000", small, big)
+}
