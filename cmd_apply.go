@@ -143,7 +143,7 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		tty = true
 	}
 	var last sync.Event
-	var lastLine time.Time
+	lastLine := time.Now()
 	for e := range events {
 		last = e
 		if e.Note != "" && e.Outcome == nil && e.Note != "finished" {

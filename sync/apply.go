@@ -160,7 +160,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	}
 	a.total = len(writes) + a.done
 	a.recount()
-	a.emit(Event{Note: fmt.Sprintf("%d writes to send", len(writes))})
+	a.emit(Event{})
 
 	switch {
 	case opts.Bulk:

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"usersync/sandbox"
+	"usersync/sync"
+)
+
+// runCmd runs usersync in-process with the token in the environment.
+func runCmd(t *testing.T, token string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &cmdEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string {
+		switch k {
+		case "USERSYNC_TOKEN":
+			return token
+		case "NO_COLOR":
+			return "1"
+		}
+		return ""
+	}}
+	code = run(env, args)
+	return code, out.String(), errb.String()
+}
+
+func TestPlanSavedThenAppliedAndRefusedWhenStale(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 40, Seed: 4})
+	dir := t.TempDir()
+	path, want := writeUsers(t, srv, dir, 10)
+	conn := []string{"--env", srv.URL(), "--school", sandbox.DemoSchool}
+	planPath := filepath.Join(dir, "plan.json")
+
+	code, stdout, stderr := runCmd(t, tok, append([]string{"plan", path, "--out", planPath, "--no-registration-mail"}, conn...)...)
+	if code != exitOK {
+		t.Fatalf("plan exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "10 to create (0 registration emails), 10 to update, 0 unchanged, 0 skipped") {
+		t.Fatalf("plan summary missing:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "Last Name: ") || !strings.Contains(stdout, "-Renamed") {
+		t.Errorf("plan does not show field-level changes:\n%s", stdout)
+	}
+	if len(srv.Stats().CreatesPerEmail) != 0 {
+		t.Fatalf("plan wrote to the server")
+	}
+
+	// Without --yes and without a terminal nothing is sent.
+	if code, _, stderr := runCmd(t, tok, append([]string{"apply", planPath}, conn...)...); code != exitUsage || !strings.Contains(stderr, "--yes") {
+		t.Fatalf("apply without --yes: exit %d: %s", code, stderr)
+	}
+
+	// Another import adds a user before the saved plan is applied: stale.
+	extra := filepath.Join(dir, "extra.csv")
+	if err := os.WriteFile(extra, []byte("First Name,Last Name,Email,Products\nNew,Comer,new.comer@example.edu,events\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCmd(t, tok, append([]string{"apply", extra, "--yes", "--no-registration-mail", "--journal", filepath.Join(dir, "x.jsonl")}, conn...)...); code != exitOK {
+		t.Fatalf("extra apply: %d %s", code, stderr)
+	}
+	code, _, stderr = runCmd(t, tok, append([]string{"apply", planPath, "--yes"}, conn...)...)
+	if code != exitRowsFailed || !strings.Contains(stderr, "changed since the plan") {
+		t.Fatalf("stale plan: exit %d, %s", code, stderr)
+	}
+
+	// A fresh plan, saved and applied with --json: one document on stdout.
+	if code, _, stderr := runCmd(t, tok, append([]string{"plan", path, "--out", planPath, "--json", "--no-registration-mail"}, conn...)...); code != exitOK {
+		t.Fatalf("replan: %d %s", code, stderr)
+	}
+	code, stdout, stderr = runCmd(t, tok, append([]string{"apply", planPath, "--yes", "--json"}, conn...)...)
+	if code != exitOK {
+		t.Fatalf("apply plan.json: exit %d: %s", code, stderr)
+	}
+	var run sync.Run
+	if err := json.Unmarshal([]byte(stdout), &run); err != nil {
+		t.Fatalf("apply --json stdout is not one JSON document: %v\n%s", err, stdout)
+	}
+	if run.Counts.Create != 10 || run.Counts.Update != 10 || len(run.Outcomes) != 20 {
+		t.Fatalf("apply counts %+v over %d rows", run.Counts, len(run.Outcomes))
+	}
+	for email, last := range want {
+		if u, ok := srv.User(email); !ok || u.LastName != last {
+			t.Errorf("%s: %v %q, want %q", email, ok, u.LastName, last)
+		}
+	}
+	if srv.Stats().MailsSent != 0 {
+		t.Errorf("mail sent though the plan suppressed it")
+	}
+}
