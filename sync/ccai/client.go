@@ -1,0 +1,352 @@
+package ccai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"usersync/sync"
+)
+
+// Options configure a Client. Only BaseURL, Tenant and Token are required.
+type Options struct {
+	// BaseURL is https://{subdomain}.{domain} (see BaseURL) or a sandbox's
+	// URL; the API prefix /apps/api/v1 is added when it is missing.
+	BaseURL string
+	// Tenant is the subdomain, sent as the Basic-auth username; Token is the
+	// api_user token, sent as the password and never shown.
+	Tenant, Token string
+	HTTPClient    *http.Client
+	// Rate caps requests per second from this client, all endpoints
+	// together. The vendor allows 10 per customer; 0 or more than 10 means 10.
+	Rate float64
+	// PollMin and PollMax bound the wait between job status checks: the
+	// wait starts at PollMin, grows while the status stays the same and goes
+	// back to PollMin when it changes. Defaults 500 ms and 5 s.
+	PollMin, PollMax time.Duration
+	// MaxTries bounds attempts of one request on a retryable error (default 6).
+	MaxTries int
+	// OnJobState, when set, hears each status a job is seen in ("uploading",
+	// the vendor's statuses, "done"), so a progress view can show it.
+	OnJobState func(jobID, state string)
+}
+
+// rateMargin keeps the client 5% under its rate, so scheduling and network
+// jitter cannot bunch eleven requests into one second at the server.
+const rateMargin = 0.95
+
+// Client speaks the CCAI bulk user API. It is safe for concurrent use; every
+// request, retries included, waits on one limiter, so the client never sends
+// more than Options.Rate requests per second.
+type Client struct {
+	base     *url.URL
+	tenant   string
+	token    string
+	http     *http.Client
+	limiter  *rate.Limiter
+	opts     Options
+	requests atomic.Int64
+
+	mu   gosync.Mutex
+	rand *rand.Rand
+}
+
+// NewClient checks the options and returns a client.
+func NewClient(opts Options) (*Client, error) {
+	if opts.Tenant == "" {
+		return nil, errors.New("ccai: the tenant (subdomain) is required")
+	}
+	if opts.Token == "" {
+		return nil, errors.New("ccai: the API token is required")
+	}
+	base, err := apiBase(opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if opts.Rate <= 0 || opts.Rate > documentedRate {
+		opts.Rate = documentedRate
+	}
+	if opts.PollMin <= 0 {
+		opts.PollMin = 500 * time.Millisecond
+	}
+	if opts.PollMax < opts.PollMin {
+		opts.PollMax = max(5*time.Second, opts.PollMin)
+	}
+	if opts.MaxTries <= 0 {
+		opts.MaxTries = 6
+	}
+	return &Client{
+		base:    base,
+		tenant:  opts.Tenant,
+		token:   opts.Token,
+		http:    opts.HTTPClient,
+		limiter: rate.NewLimiter(rate.Limit(opts.Rate*rateMargin), 1),
+		opts:    opts,
+		rand:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6363_6169)),
+	}, nil
+}
+
+// BaseURL returns the API host for a tenant: env is a URL (used as it is,
+// e.g. a sandbox's) or the platform's domain ("uc1.ccaiplatform.com"), which
+// the tenant's subdomain is put in front of, as the vendor documents.
+func BaseURL(env, tenant string) (string, error) {
+	env = strings.TrimSpace(env)
+	switch {
+	case strings.HasPrefix(env, "http://"), strings.HasPrefix(env, "https://"):
+		return env, nil
+	case env == "" || env == "staging" || env == "production" || env == "sandbox":
+		return "", fmt.Errorf("ccai has no fixed %q host: give --env the platform's domain "+
+			"(the part after your subdomain, e.g. uc1.ccaiplatform.com) or a URL", env)
+	case strings.ContainsAny(env, "/:@ ") || !strings.Contains(env, "."):
+		return "", fmt.Errorf("ccai: %q is neither a URL nor a domain such as uc1.ccaiplatform.com", env)
+	case tenant == "":
+		return "", errors.New("ccai: the tenant (subdomain) is required")
+	}
+	return "https://" + tenant + "." + env, nil
+}
+
+func apiBase(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("ccai: the base URL is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("ccai: base URL %q is not an http(s) URL", raw)
+	}
+	if u.User != nil {
+		return nil, errors.New("ccai: put the token in the token option, not in the URL")
+	}
+	p := strings.TrimRight(u.Path, "/")
+	if !strings.HasSuffix(p, apiPrefix) {
+		p += apiPrefix
+	}
+	u.Path = p + "/"
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+// Requests is how many HTTP requests this client has sent (retries included).
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// request describes one call. Body is bytes so a retry can send it again.
+type request struct {
+	method      string
+	path        string
+	query       url.Values
+	body        []byte
+	contentType string
+	op          string // for errors: "upload batch of 3 users"
+	// idempotent requests are retried after 5xx and network errors; every
+	// request is retried after 429, which the server answers before acting.
+	idempotent bool
+}
+
+// do sends r (with retries) and decodes a 2xx JSON body into out when out
+// is not nil. Every failure is a *sync.Error.
+func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error) {
+	var last *sync.Error
+	for try := 1; ; try++ {
+		h, body, err := c.once(ctx, r)
+		if err == nil {
+			if out != nil && len(bytes.TrimSpace(body)) > 0 {
+				if jerr := json.Unmarshal(body, out); jerr != nil {
+					return h, &sync.Error{Kind: sync.KindServer, Status: http.StatusOK, Op: r.op,
+						Msg: "the answer is not the JSON expected: " + jerr.Error()}
+				}
+			}
+			return h, nil
+		}
+		last = err
+		retry := err.Kind == sync.KindRateLimited || (r.idempotent && err.Retryable())
+		if !retry || try >= c.opts.MaxTries || ctx.Err() != nil {
+			return h, last
+		}
+		if werr := sleep(ctx, c.backoff(try, err.RetryAfter)); werr != nil {
+			return h, last
+		}
+	}
+}
+
+func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *sync.Error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: ctxErr(ctx, err)}
+	}
+	u := c.base.ResolveReference(&url.URL{Path: r.path, RawQuery: r.query.Encode()})
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return nil, nil, &sync.Error{Kind: sync.KindOther, Op: r.op, Err: err}
+	}
+	req.SetBasicAuth(c.tenant, c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "usersync")
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	c.requests.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: c.redactErr(ctxErr(ctx, err))}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return resp.Header, nil, &sync.Error{Kind: sync.KindNetwork, Status: resp.StatusCode, Op: r.op, Err: c.redactErr(err)}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.Header, data, nil
+	}
+	return resp.Header, data, &sync.Error{
+		Kind:       statusKind(resp.StatusCode),
+		Status:     resp.StatusCode,
+		RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+		Op:         r.op,
+		Msg:        c.redact(serverMessage(data)),
+	}
+}
+
+// backoff is the wait before attempt try+1: the server's Retry-After when
+// given, else exponential from 200 ms to 5 s with jitter.
+func (c *Client) backoff(try int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
+	d := 200 * time.Millisecond << min(try-1, 5)
+	d = min(d, 5*time.Second)
+	c.mu.Lock()
+	j := time.Duration(c.rand.Int64N(int64(d)/2 + 1))
+	c.mu.Unlock()
+	return d/2 + j
+}
+
+func statusKind(code int) sync.Kind {
+	switch {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return sync.KindUnauthorized
+	case code == http.StatusNotFound:
+		return sync.KindNotFound
+	case code == http.StatusConflict:
+		return sync.KindConflict
+	case code == http.StatusTooManyRequests:
+		return sync.KindRateLimited
+	case code >= 500:
+		return sync.KindServer
+	case code >= 400:
+		return sync.KindRejected
+	}
+	return sync.KindOther
+}
+
+func retryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// serverMessage pulls a message out of an error body: {"message"},
+// {"error"}, {"errors":[…]}, or the start of a text body.
+func serverMessage(body []byte) string {
+	var m struct {
+		Message string          `json:"message"`
+		Error   json.RawMessage `json:"error"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	if json.Unmarshal(body, &m) == nil {
+		if m.Message != "" {
+			return m.Message
+		}
+		for _, raw := range []json.RawMessage{m.Error, m.Errors} {
+			if s, err := scalarText(raw); err == nil && s != "" {
+				return s
+			}
+			if len(raw) > 0 && string(raw) != "null" {
+				return truncate(string(raw), 300)
+			}
+		}
+	}
+	return truncate(strings.TrimSpace(string(body)), 300)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// redact removes the token from text that came from elsewhere (a server
+// echoing a header, an error quoting a request), so it cannot reach a log.
+func (c *Client) redact(s string) string {
+	if c.token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.token, "[token]")
+}
+
+func (c *Client) redactErr(err error) error {
+	if err == nil || !strings.Contains(err.Error(), c.token) {
+		return err
+	}
+	return errors.New(c.redact(err.Error()))
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// serverShapeError reports an answer that is not what the API documents.
+func serverShapeError(op string, err error) error {
+	return &sync.Error{Kind: sync.KindServer, Status: http.StatusOK, Op: op,
+		Msg: "the answer is not the JSON expected: " + err.Error()}
+}
+
+// isStatus reports whether err is a *sync.Error with that HTTP status.
+func isStatus(err error, status int) bool {
+	var se *sync.Error
+	return errors.As(err, &se) && se.Status == status
+}

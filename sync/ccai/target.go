@@ -1,0 +1,371 @@
+package ccai
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"usersync/csvfile"
+	"usersync/sync"
+)
+
+// Target is the ccai sync.BatchWriter: one job per batch, followed to its
+// end, every logged error mapped back to its op (and so its file line).
+type Target struct {
+	c *Client
+}
+
+var _ sync.BatchWriter = (*Target)(nil)
+
+// New returns the ccai target for the given connection.
+func New(opts Options) (*Target, error) {
+	c, err := NewClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Target{c: c}, nil
+}
+
+// Client is the HTTP client underneath, for the job list and the template.
+func (t *Target) Client() *Client { return t.c }
+
+// Name is "ccai".
+func (t *Target) Name() string { return TargetName }
+
+// Describe names the connection for the journal (never the token), so a
+// run is only resumed against the same tenant.
+func (t *Target) Describe() string {
+	return TargetName + " " + strings.TrimSuffix(t.c.base.String(), "/") + " tenant " + t.c.tenant
+}
+
+// Schema fetches the live template (and locations) and builds the schema
+// from them.
+func (t *Target) Schema(ctx context.Context) (*csvfile.Schema, error) {
+	cfg, _, err := t.c.LiveConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewSchema(cfg), nil
+}
+
+// ListUsers reads every page of the users listing.
+func (t *Target) ListUsers(ctx context.Context) ([]sync.User, error) {
+	var out []sync.User
+	for page := 1; ; page++ {
+		users, raws, total, err := t.c.usersPage(ctx, page, maxPerPage)
+		if err != nil {
+			return nil, err
+		}
+		for i := range users {
+			out = append(out, toUser(&users[i], raws[i]))
+		}
+		if len(users) < maxPerPage || (total >= 0 && len(out) >= total) {
+			return out, nil
+		}
+	}
+}
+
+// toUser turns a listed user into the engine's form: blank values absent,
+// roles and teams as the names whose value is 1.
+func toUser(w *wireUser, raw []byte) sync.User {
+	u := sync.User{ID: w.ID, Email: w.Email, Fields: map[string]string{}, Lists: map[string][]string{}, Raw: raw}
+	set := func(k, v string) {
+		if v = strings.TrimSpace(v); v != "" {
+			u.Fields[k] = v
+		}
+	}
+	set(FieldFirstName, w.FirstName)
+	set(FieldLastName, w.LastName)
+	set(FieldAgentNumber, w.AgentNumber)
+	set(FieldStatus, w.Status)
+	set(FieldLocation, w.Location)
+	set(FieldMaxChatLimit, w.MaxChatLimit)
+	set(FieldMaxChatLimitEnabled, w.MaxChatLimitEnabled)
+	if r := assigned(w.Roles); len(r) > 0 {
+		u.Lists[FieldRoles] = r
+	}
+	if r := assigned(w.Teams); len(r) > 0 {
+		u.Lists[FieldTeams] = r
+	}
+	return u
+}
+
+// SubmitBatch uploads the ops as one job and returns its id. The job does
+// not run until WaitBatch proceeds it, so a crash before the engine
+// journals the id leaves a job that never runs.
+func (t *Target) SubmitBatch(ctx context.Context, ops []sync.Op) (string, error) {
+	bf, err := newBatchFile(ops)
+	if err == nil {
+		err = bf.render()
+	}
+	if err != nil {
+		return "", fmt.Errorf("ccai: build the batch: %w", err)
+	}
+	t.state("", "uploading")
+	id, err := t.c.upload(ctx, "", bf.filename(), bf.content(), len(bf.rows))
+	if err != nil {
+		return "", err
+	}
+	t.state(id, JobCreated)
+	return id, nil
+}
+
+func (t *Target) state(jobID, s string) {
+	if t.c.opts.OnJobState != nil {
+		t.c.opts.OnJobState(jobID, s)
+	}
+}
+
+// WaitBatch follows the job from wherever it is: it waits for the scheme
+// check, proceeds a valid job, waits for it to complete and maps the update
+// error log back to the ops. When the scheme check fails it maps those
+// errors, replaces the job's file with the rows that passed (PUT with the
+// job id, so the journaled id stays right) and carries on; the ops left out
+// fail with the server's message.
+func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]sync.BatchResult, error) {
+	bf, err := newBatchFile(ops)
+	if err != nil {
+		return nil, fmt.Errorf("ccai: rebuild the batch of job %s: %w", jobID, err)
+	}
+	results := make([]sync.BatchResult, len(ops))
+	schemeMsg := map[int]bool{} // ops whose scheme error is already in results
+	delay := t.c.opts.PollMin
+	last := ""
+	checked := false
+	for {
+		j, err := t.c.Job(ctx, jobID)
+		if err != nil {
+			return nil, err
+		}
+		if !checked {
+			if err := t.adopt(bf, j, len(ops)); err != nil {
+				return nil, err
+			}
+			checked = true
+		}
+		if j.Status != last {
+			t.state(jobID, j.Status)
+			last, delay = j.Status, t.c.opts.PollMin
+		}
+		switch j.Status {
+		case JobCreated, JobInProgress:
+			if err := sleep(ctx, delay); err != nil {
+				return nil, &sync.Error{Kind: sync.KindNetwork, Op: "wait for job " + jobID, Err: err}
+			}
+			delay = min(delay*3/2, t.c.opts.PollMax)
+		case JobValidScheme:
+			if err := t.c.proceed(ctx, jobID); err != nil && !isStatus(err, http.StatusConflict) {
+				return nil, err
+			}
+			// 409: someone (an earlier run) proceeded it already; look again.
+		case JobInvalidScheme:
+			done, err := t.rejectRows(ctx, jobID, bf, ops, results, schemeMsg)
+			if err != nil || done {
+				return results, err
+			}
+		case JobCompleted:
+			if err := t.collect(ctx, jobID, bf, ops, results, schemeMsg); err != nil {
+				return nil, err
+			}
+			t.state(jobID, "done")
+			return results, nil
+		default:
+			return nil, &sync.Error{Kind: sync.KindServer, Op: "check job " + jobID,
+				Msg: fmt.Sprintf("unknown job status %q", j.Status)}
+		}
+	}
+}
+
+// adopt checks that the job holds this batch (its file name carries the
+// batch's hash) and learns which ops an earlier run left out of its file.
+func (t *Target) adopt(bf *batchFile, j *job, n int) error {
+	hash, skip, ok := parseFilename(j.Filename)
+	if !ok {
+		return nil // not named by usersync (or renamed by the server): nothing to check
+	}
+	if hash != bf.hash {
+		return &sync.Error{Kind: sync.KindConflict, Op: "check job " + string(j.ID),
+			Msg: fmt.Sprintf("the job holds a different batch (file %s) than the %d rows given", j.Filename, n)}
+	}
+	for _, s := range skip {
+		if s >= n {
+			return &sync.Error{Kind: sync.KindConflict, Op: "check job " + string(j.ID),
+				Msg: fmt.Sprintf("the job's file %s names row %d of a %d-row batch", j.Filename, s, n)}
+		}
+	}
+	bf.setSkip(skip)
+	return nil
+}
+
+// rejectRows handles an invalid_scheme job: each logged error fails its op;
+// the rest go up again in the same job. done is true when nothing is left
+// to send (results are final).
+func (t *Target) rejectRows(ctx context.Context, jobID string, bf *batchFile, ops []sync.Op,
+	results []sync.BatchResult, schemeMsg map[int]bool) (done bool, err error) {
+	log, err := t.c.schemeErrors(ctx, jobID)
+	if err != nil {
+		return false, err
+	}
+	skip := append([]int(nil), bf.skip...)
+	var general []string
+	for _, e := range log {
+		i, ok := bf.opAt(string(e.Row))
+		if !ok {
+			general = append(general, logText(e))
+			continue
+		}
+		addErr(&results[i], ops[i], e, "refused by the server's file check")
+		schemeMsg[i] = true
+		skip = append(skip, i)
+	}
+	fail := func(msg string) {
+		for _, i := range bf.rows {
+			if results[i].Err == nil {
+				results[i].Err = &sync.Error{Kind: sync.KindRejected, Op: opName(ops[i]), Msg: msg}
+			}
+		}
+	}
+	switch {
+	case len(general) > 0:
+		fail("job " + jobID + " was refused: " + strings.Join(general, "; "))
+		return true, nil
+	case len(skip) == len(bf.skip):
+		fail("job " + jobID + " was refused by the server's file check without naming a row")
+		return true, nil
+	}
+	bf.setSkip(skip)
+	switch {
+	case len(bf.rows) == 0:
+		t.state(jobID, "done")
+		return true, nil
+	case len(bf.skip) > maxSkip:
+		fail(fmt.Sprintf("not sent: %d other rows of this batch failed the server's file check; fix them and run again", len(bf.skip)))
+		t.state(jobID, "done")
+		return true, nil
+	case bf.render() != nil:
+		// A resumed apply knows these rows only by email: it cannot send
+		// them again, so they fail and a retry (the same command) sends
+		// them in a new job.
+		fail("not sent: other rows of this batch failed the server's file check; retry the failed rows to send it")
+		t.state(jobID, "done")
+		return true, nil
+	}
+	t.state(jobID, "uploading")
+	if _, err := t.c.upload(ctx, jobID, bf.filename(), bf.content(), len(bf.rows)); err != nil {
+		return false, err
+	}
+	t.state(jobID, JobCreated)
+	return false, nil
+}
+
+// collect maps the update error log of a completed job to the ops.
+func (t *Target) collect(ctx context.Context, jobID string, bf *batchFile, ops []sync.Op,
+	results []sync.BatchResult, schemeMsg map[int]bool) error {
+	log, err := t.c.updateErrors(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	var general []string
+	for _, e := range log {
+		i, ok := bf.opAt(string(e.Row))
+		if !ok {
+			general = append(general, logText(e))
+			continue
+		}
+		if strings.EqualFold(e.ErrorType, errorTypeWarning) {
+			addWarning(&results[i], e)
+			continue
+		}
+		addErr(&results[i], ops[i], e, "refused by the server")
+	}
+	for _, s := range bf.skip {
+		if !schemeMsg[s] && results[s].Err == nil {
+			// Left out by an earlier run whose scheme log is gone with the
+			// replaced file.
+			results[s].Err = &sync.Error{Kind: sync.KindRejected, Op: opName(ops[s]),
+				Msg: "refused by the server's file check (job " + jobID + "); validate the row against the live template and run again"}
+		}
+	}
+	if len(general) > 0 {
+		note := "job " + jobID + ": " + strings.Join(general, "; ")
+		for _, i := range bf.rows {
+			if results[i].Warning == "" {
+				results[i].Warning = note
+			} else {
+				results[i].Warning += "; " + note
+			}
+		}
+	}
+	return nil
+}
+
+func addErr(r *sync.BatchResult, op sync.Op, e logEntry, fallback string) {
+	msg := strings.TrimSpace(e.Message)
+	if msg == "" {
+		msg = fallback
+	}
+	if r.Err != nil {
+		msg = r.Err.(*sync.Error).Msg + "; " + msg
+	}
+	r.Err = &sync.Error{Kind: sync.KindRejected, Op: opName(op), Msg: msg}
+	if r.Column == "" {
+		r.Column = columnHeader(e.Column)
+	}
+}
+
+func addWarning(r *sync.BatchResult, e logEntry) {
+	msg := strings.TrimSpace(e.Message)
+	if h := columnHeader(e.Column); h != "" && msg != "" {
+		msg = h + ": " + msg
+	}
+	if msg == "" {
+		return
+	}
+	if r.Warning != "" {
+		r.Warning += "; "
+	}
+	r.Warning += msg
+	if r.Column == "" && r.Err == nil {
+		r.Column = columnHeader(e.Column)
+	}
+}
+
+func logText(e logEntry) string {
+	msg := strings.TrimSpace(e.Message)
+	if e.Column != "" {
+		msg = columnHeader(e.Column) + ": " + msg
+	}
+	if e.Row != "" && e.Row != "0" {
+		msg = "row " + string(e.Row) + ": " + msg
+	}
+	return msg
+}
+
+func opName(op sync.Op) string {
+	return string(op.Action) + " " + opEmail(op)
+}
+
+var blankFields = BlankSchema().Fields
+
+// columnHeader turns a log's column (a JSON field name, or a header) into
+// the file's header, so the report and the UI point at the right cell.
+func columnHeader(col string) string {
+	col = strings.TrimSpace(col)
+	if col == "" {
+		return ""
+	}
+	// "roles.Admin" or "roles[2]" name one assignment; the column is roles.
+	if i := strings.IndexAny(col, ".["); i > 0 {
+		col = col[:i]
+	}
+	norm := func(s string) string {
+		return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(strings.ToLower(s))
+	}
+	for _, f := range blankFields {
+		if norm(f.Key) == norm(col) || norm(f.Header) == norm(col) {
+			return f.Header
+		}
+	}
+	return col
+}
