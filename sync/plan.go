@@ -3,10 +3,10 @@ package sync
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -325,14 +325,33 @@ func UsersFingerprint(users []User) string {
 
 type hashWriter interface{ Write([]byte) (int, error) }
 
+// writeFingerprint feeds one user's content to h in a canonical form: keys
+// sorted, every string length-prefixed so no two users encode alike. It is
+// on the plan's hot path (every row and every existing user), hence no JSON.
 func writeFingerprint(h hashWriter, line int, u *User) {
-	b, _ := json.Marshal(struct {
-		L int                 `json:"l,omitempty"`
-		I string              `json:"i,omitempty"`
-		E string              `json:"e"`
-		F map[string]string   `json:"f,omitempty"`
-		S map[string][]string `json:"s,omitempty"`
-	}{line, u.ID, Key(u.Email), u.Fields, u.Lists})
-	h.Write(b)
-	h.Write([]byte{'\n'})
+	buf := make([]byte, 0, 256)
+	str := func(s string) {
+		buf = strconv.AppendInt(buf, int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
+	}
+	buf = strconv.AppendInt(buf, int64(line), 10)
+	buf = append(buf, '|')
+	str(u.ID)
+	str(Key(u.Email))
+	buf = append(buf, 'F')
+	for _, k := range sortedKeys(u.Fields) {
+		str(k)
+		str(u.Fields[k])
+	}
+	buf = append(buf, 'L')
+	for _, k := range sortedKeys(u.Lists) {
+		str(k)
+		buf = strconv.AppendInt(buf, int64(len(u.Lists[k])), 10)
+		for _, v := range u.Lists[k] {
+			str(v)
+		}
+	}
+	buf = append(buf, '\n')
+	h.Write(buf)
 }
