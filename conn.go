@@ -10,6 +10,7 @@ import (
 
 	"usersync/sandbox"
 	"usersync/sync"
+	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
 )
 
@@ -47,8 +48,8 @@ func (c *connFlags) open(ctx context.Context, env *cmdEnv) (sync.Target, error) 
 	case coursedog.TargetName, "":
 		t, _, err := c.openCoursedog(env)
 		return t, err
-	case "ccai":
-		return nil, errors.New("--target ccai is not yet supported by the connection flags")
+	case ccai.TargetName:
+		return c.openCCAI(env)
 	}
 	return nil, fmt.Errorf("unknown --target %q: want coursedog or ccai", c.target)
 }
@@ -108,6 +109,42 @@ func (c *connFlags) coursedogSchool(envName string) string {
 		return sandbox.DemoSchool
 	}
 	return ""
+}
+
+// openCCAI connects to a ccai tenant: --tenant (the subdomain), the API
+// token from USERSYNC_TOKEN or --properties (token=…), --env the platform's
+// domain or a URL. --env sandbox is the local sandbox, whose demo tenant
+// and token are used when none are given.
+func (c *connFlags) openCCAI(env *cmdEnv) (*ccai.Target, error) {
+	name := strings.TrimSpace(c.env)
+	tenant, token := c.tenant, env.getenv("USERSYNC_TOKEN")
+	if token == "" && c.properties != "" {
+		p, err := coursedog.ReadProperties(c.properties)
+		if err != nil {
+			return nil, err
+		}
+		token, _ = p.Get("token")
+	}
+	base := ""
+	if strings.EqualFold(name, "sandbox") {
+		base = "http://" + defaultSandboxAddr
+		if tenant == "" && token == "" {
+			tenant, token = sandbox.DemoTenant, sandbox.DemoAPIToken
+		}
+	}
+	switch {
+	case tenant == "":
+		return nil, errors.New("no tenant: pass --tenant with your CCAI Platform subdomain")
+	case token == "":
+		return nil, errors.New("no API token: set USERSYNC_TOKEN to the api_user token (Settings > Developer Settings > API Credentials), or pass --properties FILE holding token=…")
+	case base == "":
+		b, err := ccai.BaseURL(name, tenant)
+		if err != nil {
+			return nil, err
+		}
+		base = b
+	}
+	return ccai.New(ccai.Options{BaseURL: base, Tenant: tenant, Token: token})
 }
 
 // hostOf is a URL's host, for messages.

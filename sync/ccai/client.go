@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -132,6 +133,9 @@ func apiBase(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, errors.New("ccai: put the token in the token option, not in the URL")
 	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("ccai: refusing to send the API token over plain http to %s; use https", u.Host)
+	}
 	p := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(p, apiPrefix) {
 		p += apiPrefix
@@ -139,6 +143,14 @@ func apiBase(raw string) (*url.URL, error) {
 	u.Path = p + "/"
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Requests is how many HTTP requests this client has sent (retries included).

@@ -564,7 +564,7 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("apiBase(%q) = %v, %v", c.in, u, err)
 		}
 	}
-	for _, bad := range []string{"", "ftp://x", "https://user:pw@host", "host-only"} {
+	for _, bad := range []string{"", "ftp://x", "https://user:pw@host", "host-only", "http://acme.example.com"} {
 		if _, err := apiBase(bad); err == nil {
 			t.Errorf("apiBase(%q) accepted", bad)
 		}
