@@ -44,7 +44,7 @@ func (e *Editor) Set(i int, key, value string) error {
 	if i < 0 || i >= len(f.rows) {
 		return fmt.Errorf("set %s: no row %d (the file has %d)", key, i, len(f.rows))
 	}
-	fi, ok := f.byKey[key]
+	fi, ok := f.field(key)
 	if !ok {
 		return fmt.Errorf("set %s: %s has no such field", key, targetName(f.schema))
 	}

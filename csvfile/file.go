@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Options adjust how a file is read.
@@ -131,16 +132,26 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 	if size > maxFileSize {
 		return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
 	}
-	var b strings.Builder
-	b.Grow(int(size) + 1)
-	n, err := io.Copy(&b, io.LimitReader(r, maxFileSize+1))
-	if err != nil {
-		return nil, ioError(name, "cannot read the file", err)
+	// Read straight into one buffer of the known size; it becomes the
+	// text every cell is a slice of, and is never written again.
+	buf := make([]byte, 0, max(size+1, 512))
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, ioError(name, "cannot read the file", err)
+		}
+		if len(buf) > maxFileSize {
+			return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
 	}
-	if n > maxFileSize {
-		return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
-	}
-	f, ferr := parse(b.String(), schema, opts)
+	f, ferr := parse(unsafe.String(unsafe.SliceData(buf), len(buf)), schema, opts)
 	if ferr != nil {
 		ferr.Path = name
 		return nil, ferr
@@ -193,7 +204,7 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	case d == 0:
 		p.delim = sniffDelimiter(text[headerStart(text, p.pos):])
 	case d >= 0x80 || d == '"' || d == '\r' || d == '\n' || d == ' ':
-		return nil, &FileError{Msg: "the delimiter must be one ASCII character other than a quote, a space or a line break; got " + quote(string(d))}
+		return nil, &FileError{Msg: "the delimiter must be one ASCII character other than a quote, a space or a line break; got " + strconv.QuoteRune(d)}
 	default:
 		p.delim = byte(d)
 	}
@@ -348,6 +359,21 @@ func (f *File) indexFields() {
 	}
 }
 
+// field finds a field by key. A scan of a few keys (different lengths
+// mostly) is quicker than hashing, and RowChecks call it on every row.
+func (f *File) field(key string) (int, bool) {
+	if fs := f.schema.Fields; len(fs) <= 16 {
+		for i := range fs {
+			if fs[i].Key == key {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	fi, ok := f.byKey[key]
+	return fi, ok
+}
+
 // cell returns the cell of row i in file column c as stored (not trimmed).
 func (f *File) cell(i, c int) string {
 	r := f.rows[i]
@@ -375,7 +401,7 @@ func (f *File) Line(i int) int {
 
 // Has reports whether the file has a column for the field key.
 func (f *File) Has(key string) bool {
-	fi, ok := f.byKey[key]
+	fi, ok := f.field(key)
 	return ok && f.fieldCol[fi] >= 0
 }
 
@@ -383,7 +409,7 @@ func (f *File) Has(key string) bool {
 // column is absent. A value that matches one of the field's choices in
 // another letter case comes back in the choice's own spelling.
 func (f *File) Value(i int, key string) string {
-	fi, ok := f.byKey[key]
+	fi, ok := f.field(key)
 	if !ok || i < 0 || i >= len(f.rows) {
 		return ""
 	}
@@ -399,7 +425,7 @@ func (f *File) Value(i int, key string) string {
 // List returns the comma-separated values of row i for the field key,
 // trimmed, without empty items; choices come back in their own spelling.
 func (f *File) List(i int, key string) []string {
-	fi, ok := f.byKey[key]
+	fi, ok := f.field(key)
 	if !ok || i < 0 || i >= len(f.rows) {
 		return nil
 	}
@@ -420,7 +446,7 @@ func (f *File) List(i int, key string) []string {
 // Raw returns the cell of row i for the field key exactly as stored, for an
 // editor to start from.
 func (f *File) Raw(i int, key string) string {
-	fi, ok := f.byKey[key]
+	fi, ok := f.field(key)
 	if !ok || i < 0 || i >= len(f.rows) {
 		return ""
 	}
@@ -445,7 +471,7 @@ func (f *File) Header() []string { return append([]string(nil), f.header...) }
 
 // Column returns the file's header for the field key, "" when absent.
 func (f *File) Column(key string) string {
-	fi, ok := f.byKey[key]
+	fi, ok := f.field(key)
 	if !ok || f.fieldCol[fi] < 0 {
 		return ""
 	}

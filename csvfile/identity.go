@@ -68,16 +68,9 @@ func (x *identities) hash(i int) (h uint64, ok bool) {
 	return maphash.String(x.seed, strings.ToLower(val)), true
 }
 
-// build indexes every row and returns the groups of rows that share an
-// identity, each ascending.
-func (x *identities) build() [][]int32 {
-	n := x.v.f.Len()
-	entries := make([]idEntry, 0, n)
-	for i := range n {
-		if h, ok := x.hash(i); ok {
-			entries = append(entries, idEntry{h, int32(i)})
-		}
-	}
+// build indexes the rows' entries (from hash) and returns the groups of
+// rows that share an identity, each ascending.
+func (x *identities) build(entries []idEntry) [][]int32 {
 	x.sorted = sortByHash(entries)
 	x.moved = nil
 	var groups [][]int32

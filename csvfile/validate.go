@@ -1,9 +1,11 @@
 package csvfile
 
 import (
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Validation holds the messages of every row of one File. The Editor keeps
@@ -14,26 +16,36 @@ type Validation struct {
 	nErr    int
 	nWarn   int
 	nBadRow int
-
-	ids *identities // nil when the file has no identity column
-
-	advice map[string]advice // field index + value → explanation, computed once
-
-	// RowChecks see the row through get, which reads row cur; one closure
-	// for the whole pass instead of one per row.
-	cur int
-	get func(key string) string
+	ids     *identities // nil when the file has no identity column
+	chk     *checker    // for rows checked one at a time (edits)
 }
 
-// Validate checks every row of f against its schema.
+// checker checks rows. A full pass runs one per CPU on its own share of
+// the rows; each has its own current row for the RowChecks' getter and its
+// own cache of advice about wrong values.
+type checker struct {
+	f      *File
+	cur    int
+	get    func(key string) string
+	advice map[string]advice // field index + value → explanation, computed once
+}
+
+func newChecker(f *File) *checker {
+	c := &checker{f: f, advice: map[string]advice{}}
+	c.get = func(key string) string { return c.f.Value(c.cur, key) }
+	return c
+}
+
+// Validate checks every row of f against its schema. Large files are
+// checked on every CPU; the schema's RowChecks must be safe to call
+// concurrently (on different rows).
 func Validate(f *File) *Validation {
-	v := &Validation{f: f}
+	v := &Validation{f: f, chk: newChecker(f)}
 	if id := f.schema.Identity(); id != nil {
-		if fi := f.byKey[id.Key]; f.fieldCol[fi] >= 0 {
+		if fi, ok := f.field(id.Key); ok && f.fieldCol[fi] >= 0 {
 			v.ids = newIdentities(v, fi)
 		}
 	}
-	v.get = func(key string) string { return v.f.Value(v.cur, key) }
 	v.all()
 	return v
 }
@@ -41,16 +53,56 @@ func Validate(f *File) *Validation {
 // all validates from scratch.
 func (v *Validation) all() {
 	f := v.f
+	n := len(f.rows)
+	workers := 1
+	if n >= 1<<15 {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	type share struct {
+		rows []int
+		msgs [][]Message
+		ids  []idEntry
+	}
+	shares := make([]share, workers)
+	var wg sync.WaitGroup
+	for w := range shares {
+		wg.Go(func() {
+			sh := &shares[w]
+			c := v.chk
+			if w > 0 {
+				c = newChecker(f)
+			}
+			lo, hi := n*w/workers, n*(w+1)/workers
+			if v.ids != nil {
+				sh.ids = make([]idEntry, 0, hi-lo)
+			}
+			for i := lo; i < hi; i++ {
+				if ms := c.row(i); ms != nil {
+					sh.rows = append(sh.rows, i)
+					sh.msgs = append(sh.msgs, ms)
+				}
+				if v.ids != nil {
+					if h, ok := v.ids.hash(i); ok {
+						sh.ids = append(sh.ids, idEntry{h, int32(i)})
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 	v.msgs = map[int][]Message{}
-	v.advice = map[string]advice{}
 	v.nErr, v.nWarn, v.nBadRow = 0, 0, 0
-	for i := range f.rows {
-		if ms := v.check(i, false); ms != nil {
-			v.msgs[i] = ms
+	for _, sh := range shares {
+		for k, i := range sh.rows {
+			v.msgs[i] = sh.msgs[k]
 		}
 	}
 	if v.ids != nil {
-		for _, g := range v.ids.build() {
+		entries := shares[0].ids
+		for _, sh := range shares[1:] {
+			entries = append(entries, sh.ids...)
+		}
+		for _, g := range v.ids.build(entries) {
 			for _, i := range g {
 				v.msgs[int(i)] = append(v.msgs[int(i)], v.dupMessage(int(i), g))
 			}
@@ -61,25 +113,36 @@ func (v *Validation) all() {
 	}
 }
 
-// check returns the messages of row i; withDup adds the same-email one
-// (the full pass adds those once it has seen every row).
-func (v *Validation) check(i int, withDup bool) []Message {
-	f := v.f
+// check returns the messages of row i, same-email one included.
+func (v *Validation) check(i int) []Message {
+	ms := v.chk.row(i)
+	if v.ids != nil {
+		if g := v.ids.rowsLike(i); len(g) > 1 {
+			ms = append(ms, v.dupMessage(i, g))
+		}
+	}
+	return ms
+}
+
+// row returns the messages of row i, but for the same-email one (which
+// needs every row).
+func (c *checker) row(i int) []Message {
+	f := c.f
 	s := f.schema
 	var ms []Message
 	line := int(f.rows[i].line)
 	if n, want := int(f.rows[i].n), len(f.header); n != want {
-		ms = append(ms, v.raggedMessage(i, n, want))
+		ms = append(ms, raggedMessage(f, i, n, want))
 	}
 	for fi := range s.Fields {
-		c := f.fieldCol[fi]
-		if c < 0 {
+		col := f.fieldCol[fi]
+		if col < 0 {
 			continue
 		}
 		fd := &s.Fields[fi]
-		raw := f.cell(i, c)
+		raw := f.cell(i, col)
 		if f.notes != nil {
-			if note, ok := f.notes[[2]int{i, c}]; ok {
+			if note, ok := f.notes[[2]int{i, col}]; ok {
 				ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header, Text: note})
 			}
 		}
@@ -105,28 +168,23 @@ func (v *Validation) check(i int, withDup bool) []Message {
 			}
 		}
 		if x := f.choices[fi]; x != nil {
-			ms = v.checkChoices(ms, fi, x, raw, val, line)
+			ms = c.checkChoices(ms, fi, x, raw, line)
 		}
 	}
 	if f.notes != nil { // unknown columns are kept, so what the reader noticed there counts too
-		for c, fi := range f.colField {
-			if note, ok := f.notes[[2]int{i, c}]; ok && fi < 0 {
-				ms = append(ms, Message{Severity: Warning, Line: line, Column: f.header[c], Text: note})
+		for col, fi := range f.colField {
+			if note, ok := f.notes[[2]int{i, col}]; ok && fi < 0 {
+				ms = append(ms, Message{Severity: Warning, Line: line, Column: f.header[col], Text: note})
 			}
 		}
 	}
 	if len(s.RowChecks) > 0 {
-		v.cur = i
+		c.cur = i
 		for _, rc := range s.RowChecks {
-			for _, m := range rc(v.get) {
+			for _, m := range rc(c.get) {
 				m.Line = line
 				ms = append(ms, m)
 			}
-		}
-	}
-	if withDup && v.ids != nil {
-		if g := v.ids.rowsLike(i); len(g) > 1 {
-			ms = append(ms, v.dupMessage(i, g))
 		}
 	}
 	return ms
@@ -136,10 +194,10 @@ func (v *Validation) check(i int, withDup bool) []Message {
 // whose whole value is a choice is fine even with a comma in it (department
 // names can hold one); how many values a scalar may hold is the target's
 // rule (a RowCheck).
-func (v *Validation) checkChoices(ms []Message, fi int, x *choiceIndex, raw, val string, line int) []Message {
+func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string, line int) []Message {
 	fd := x.field
 	if !fd.List {
-		if _, ok := x.lookup(val); ok {
+		if _, ok := x.lookup(strings.TrimSpace(raw)); ok {
 			return ms
 		}
 	}
@@ -148,10 +206,10 @@ func (v *Validation) checkChoices(ms []Message, fi int, x *choiceIndex, raw, val
 			continue
 		}
 		key := strconv.Itoa(fi) + "\x00" + it.text
-		a, ok := v.advice[key]
+		a, ok := c.advice[key]
 		if !ok {
 			a = x.explain(it.text)
-			v.advice[key] = a
+			c.advice[key] = a
 		}
 		m := Message{Severity: Error, Line: line, Column: fd.Header, Text: a.text}
 		if a.use != "" {
@@ -163,8 +221,8 @@ func (v *Validation) checkChoices(ms []Message, fi int, x *choiceIndex, raw, val
 	return ms
 }
 
-func (v *Validation) raggedMessage(i, n, want int) Message {
-	m := Message{Line: v.f.Line(i)}
+func raggedMessage(f *File, i, n, want int) Message {
+	m := Message{Line: f.Line(i)}
 	if n < want {
 		m.Severity = Warning
 		m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
@@ -172,10 +230,10 @@ func (v *Validation) raggedMessage(i, n, want int) Message {
 		return m
 	}
 	for c := want; c < n; c++ {
-		if !isBlank(v.f.cell(i, c)) {
+		if !isBlank(f.cell(i, c)) {
 			m.Severity = Error
 			m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
-				"; a value may hold an unquoted " + delimiterName(v.f.delim)
+				"; a value may hold an unquoted " + delimiterName(f.delim)
 			return m
 		}
 	}
@@ -227,7 +285,7 @@ func (v *Validation) count(ms []Message, sign int) {
 // recheck validates row i again after an edit.
 func (v *Validation) recheck(i int) {
 	v.count(v.msgs[i], -1)
-	if ms := v.check(i, true); ms != nil {
+	if ms := v.check(i); ms != nil {
 		v.msgs[i] = ms
 		v.count(ms, 1)
 	} else {

@@ -1,6 +1,7 @@
 package coursedog
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,7 +88,8 @@ func onePrimaryDepartment(departments []csvfile.Choice) csvfile.RowCheck {
 }
 
 // secondaryNotPrimary warns when the primary department is listed again as
-// a secondary one, and offers to drop it there.
+// a secondary one, and offers to drop it there. It allocates only when it
+// has something to say: it runs on every row.
 func secondaryNotPrimary(get func(string) string) []csvfile.Message {
 	sec := get("secondaryDepartments")
 	if sec == "" {
@@ -97,18 +99,21 @@ func secondaryNotPrimary(get func(string) string) []csvfile.Message {
 	if dep == "" {
 		return nil
 	}
-	var rest []string
 	found := false
 	for part := range strings.SplitSeq(sec, ",") {
-		part = strings.TrimSpace(part)
-		if strings.EqualFold(part, dep) {
+		if strings.EqualFold(strings.TrimSpace(part), dep) {
 			found = true
-		} else if part != "" {
-			rest = append(rest, part)
+			break
 		}
 	}
 	if !found {
 		return nil
+	}
+	var rest []string
+	for part := range strings.SplitSeq(sec, ",") {
+		if part = strings.TrimSpace(part); part != "" && !strings.EqualFold(part, dep) {
+			rest = append(rest, part)
+		}
 	}
 	return []csvfile.Message{{Severity: csvfile.Warning, Column: "Secondary Departments",
 		Text: `"` + dep + `" is already the primary department`,
@@ -132,13 +137,25 @@ func onePrebuiltRole(roles []csvfile.Choice) csvfile.RowCheck {
 		if !strings.Contains(cell, ",") { // one role cannot be two prebuilt ones
 			return nil
 		}
-		var named []string
-		seen := map[string]bool{}
+		var named []string // allocated only once a second prebuilt role turns up
+		var first csvfile.Choice
 		for part := range strings.SplitSeq(cell, ",") {
-			id := strings.ToLower(strings.TrimSpace(part))
-			if r, ok := prebuilt[id]; ok && !seen[id] {
-				seen[id] = true
-				named = append(named, r.Value+` "`+r.Label+`"`)
+			id := strings.TrimSpace(part)
+			r, ok := prebuilt[id]
+			if !ok {
+				r, ok = prebuilt[strings.ToLower(id)]
+			}
+			switch {
+			case !ok || r.Value == first.Value:
+			case first.Value == "":
+				first = r
+			default:
+				if named == nil {
+					named = []string{first.Value + ` "` + first.Label + `"`}
+				}
+				if !slices.Contains(named, r.Value+` "`+r.Label+`"`) {
+					named = append(named, r.Value+` "`+r.Label+`"`)
+				}
 			}
 		}
 		if len(named) < 2 {
