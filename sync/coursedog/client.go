@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -35,15 +36,21 @@ type Options struct {
 	Timeout time.Duration
 	// PageSize is the limit asked per page when listing (default 500).
 	PageSize int
+	// ReadTries bounds the attempts of a read (GET) that meets a 429, a 5xx
+	// or no answer (default 5; 1 sends every read once). Writes are sent
+	// once: the engine retries them, because only it can tell whether a
+	// create whose answer was lost may have landed.
+	ReadTries int
 }
 
 // Client speaks Coursedog's user API. It is safe for concurrent use.
 type Client struct {
-	base     *url.URL
-	school   string
-	http     *http.Client
-	timeout  time.Duration
-	pageSize int
+	base      *url.URL
+	school    string
+	http      *http.Client
+	timeout   time.Duration
+	pageSize  int
+	readTries int
 
 	mu    gosync.RWMutex
 	token string
@@ -59,11 +66,12 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:     base,
-		school:   opts.School,
-		http:     opts.HTTPClient,
-		timeout:  opts.Timeout,
-		pageSize: opts.PageSize,
+		base:      base,
+		school:    opts.School,
+		http:      opts.HTTPClient,
+		timeout:   opts.Timeout,
+		pageSize:  opts.PageSize,
+		readTries: opts.ReadTries,
 	}
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -75,6 +83,9 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if c.pageSize <= 0 {
 		c.pageSize = defaultPageSize
+	}
+	if c.readTries <= 0 {
+		c.readTries = defaultReadTries
 	}
 	c.SetToken(opts.Token)
 	return c, nil
@@ -214,9 +225,41 @@ type request struct {
 
 const maxBody = 256 << 20
 
+// Reads that fail in a way another try may mend wait readBackoff, doubling
+// up to readBackoffMax (or the server's Retry-After when longer).
+const (
+	defaultReadTries = 5
+	readBackoff      = 250 * time.Millisecond
+	readBackoffMax   = 4 * time.Second
+)
+
 // do sends r and returns the body of a 2xx answer; anything else is a
-// *sync.Error.
+// *sync.Error. A read is sent again after a 429, a 5xx or no answer (a
+// flaky server must not stop a plan before it starts); a write never is.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+	wait := readBackoff
+	for try := 1; ; try++ {
+		data, err := c.once(ctx, r)
+		var se *sync.Error
+		if err == nil || r.ep.Method != http.MethodGet || try >= c.readTries ||
+			!errors.As(err, &se) || !se.Retryable() {
+			return data, err
+		}
+		d := wait/2 + time.Duration(rand.Int64N(int64(wait/2)+1)) // jitter
+		d = max(d, se.RetryAfter)
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+		wait = min(2*wait, readBackoffMax)
+	}
+}
+
+// once sends r once.
+func (c *Client) once(ctx context.Context, r request) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &sync.Error{Kind: sync.KindOther, Op: r.op, Msg: "canceled", Err: err}
 	}

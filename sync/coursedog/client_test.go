@@ -212,7 +212,7 @@ func TestMailRecordedOrSuppressed(t *testing.T) {
 
 func TestRateLimitSurfacesRetryAfter(t *testing.T) {
 	srv := startSandbox(t, sandbox.Options{Users: 1, RateLimit: 2})
-	c, token := connect(t, srv, coursedog.Options{})
+	c, token := connect(t, srv, coursedog.Options{ReadTries: 1})
 	var err error
 	for range 10 {
 		if _, err = c.Roles(context.Background()); err != nil {
@@ -227,7 +227,7 @@ func TestRateLimitSurfacesRetryAfter(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	srv := startSandbox(t, sandbox.Options{Users: 1})
-	c, token := connect(t, srv, coursedog.Options{})
+	c, token := connect(t, srv, coursedog.Options{ReadTries: 1})
 	srv.SetFaults(sandbox.Options{FailRate: 1})
 	_, err := c.Roles(context.Background())
 	var se *sync.Error
@@ -237,6 +237,37 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 	srv.SetFaults(sandbox.Options{DropRate: 1})
 	_, err = c.Roles(context.Background())
 	syncError(t, err, sync.KindNetwork, 0, token)
+}
+
+// Reads are sent again after a 5xx, a 429 or a lost answer, so a flaky
+// server cannot stop a plan; writes are sent once, because the engine must
+// see the failure to know a create may have landed.
+func TestReadsRetriedWritesNot(t *testing.T) {
+	srv := startSandbox(t, sandbox.Options{Users: 3, Seed: 9})
+	c, _ := connect(t, srv, coursedog.Options{ReadTries: 40})
+	srv.SetFaults(sandbox.Options{FailRate: 0.6, Seed: 9})
+	srv.ResetStats()
+	for range 5 {
+		if _, err := c.ListUsers(context.Background()); err != nil {
+			t.Fatalf("list at a 60%% failure rate with 40 tries: %v", err)
+		}
+	}
+	st := srv.Stats()
+	if st.Responses["500"]+st.Responses["502"]+st.Responses["503"] == 0 {
+		t.Fatalf("no fault fired: %v", st.Responses)
+	}
+	srv.SetFaults(sandbox.Options{FailRate: 1})
+	srv.ResetStats()
+	tg := coursedog.NewTarget(c)
+	_, err := tg.Create(context.Background(), sync.User{Email: "once@example.edu",
+		Fields: map[string]string{"firstName": "A", "lastName": "B"}, Lists: map[string][]string{"products": {"catalog"}}}, false)
+	var se *sync.Error
+	if !errors.As(err, &se) || se.Kind != sync.KindServer {
+		t.Fatalf("create at a 100%% failure rate: %v", err)
+	}
+	if n := srv.Stats().Requests["POST /api/v1/{school}/users"]; n != 1 {
+		t.Errorf("a failed create was sent %d times, want once", n)
+	}
 }
 
 func TestClearErrors(t *testing.T) {
@@ -329,7 +360,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 
 func TestCancelAndTimeout(t *testing.T) {
 	srv := startSandbox(t, sandbox.Options{Users: 1})
-	c, _ := connect(t, srv, coursedog.Options{Timeout: 100 * time.Millisecond})
+	c, _ := connect(t, srv, coursedog.Options{Timeout: 100 * time.Millisecond, ReadTries: 1})
 	srv.SetFaults(sandbox.Options{Latency: 2 * time.Second})
 
 	t0 := time.Now()
