@@ -133,6 +133,7 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 	delay := t.c.opts.PollMin
 	last := ""
 	checked := false
+	polls := 0 // status checks since the status last changed
 	for {
 		j, err := t.c.Job(ctx, jobID)
 		if err != nil {
@@ -146,7 +147,7 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 		}
 		if j.Status != last {
 			t.state(jobID, j.Status)
-			last, delay = j.Status, t.c.opts.PollMin
+			last, delay, polls = j.Status, t.c.opts.PollMin, 0
 		}
 		switch j.Status {
 		case JobCreated, JobInProgress:
@@ -155,14 +156,27 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 			}
 			delay = min(delay*3/2, t.c.opts.PollMax)
 		case JobValidScheme:
-			if err := t.c.proceed(ctx, jobID); err != nil && !isStatus(err, http.StatusConflict) {
-				return nil, err
+			// Proceed once, then wait for in_progress; ask again only if
+			// the job sits there for long (a lost request). A 409 means it
+			// was proceeded already (by an earlier run, or just now).
+			if polls%10 == 0 {
+				if err := t.c.proceed(ctx, jobID); err != nil && !isStatus(err, http.StatusConflict) {
+					return nil, err
+				}
 			}
-			// 409: someone (an earlier run) proceeded it already; look again.
+			polls++
+			if err := sleep(ctx, delay); err != nil {
+				return nil, &sync.Error{Kind: sync.KindNetwork, Op: "wait for job " + jobID, Err: err}
+			}
+			delay = min(delay*3/2, t.c.opts.PollMax)
+			continue
 		case JobInvalidScheme:
 			done, err := t.rejectRows(ctx, jobID, bf, ops, results, schemeMsg)
-			if err != nil || done {
-				return results, err
+			if err != nil {
+				return nil, err
+			}
+			if done {
+				return results, nil
 			}
 		case JobCompleted:
 			if err := t.collect(ctx, jobID, bf, ops, results, schemeMsg); err != nil {

@@ -1,0 +1,205 @@
+package ccai
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"usersync/csvfile"
+	"usersync/sync"
+)
+
+// copyFixture copies testdata/ccai/name into a temp dir (the journal,
+// report and backup go beside it) and returns its path.
+func copyFixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ccai", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// plan reads the file with the live schema and plans it against the
+// sandbox's users, as `usersync plan` does.
+func (e *env) plan(t *testing.T, path string, opts sync.PlanOptions) (*csvfile.File, *sync.Plan) {
+	t.Helper()
+	ctx := ctxT(t)
+	schema, err := e.t.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := csvfile.Open(path, schema, csvfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := csvfile.Validate(f)
+	if v.Errors() != 0 {
+		t.Fatalf("%s does not validate: %+v", path, v.Messages())
+	}
+	existing, err := e.t.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sync.NewPlan(e.t.Name(), f, v, existing, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, p
+}
+
+func applyOpts(path string) sync.ApplyOptions {
+	dir := filepath.Dir(path)
+	return sync.ApplyOptions{BatchSize: 2, JournalPath: filepath.Join(dir, "journal.jsonl"),
+		ReportPath: filepath.Join(dir, "report.csv"), BackupPath: filepath.Join(dir, "backup.json")}
+}
+
+// The clean example file through sync.Apply: three jobs of two rows, users
+// that match the file afterwards, a deactivation, and a second plan that
+// finds nothing left to do.
+func TestApplyThroughTheEngine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 30)
+	path := copyFixture(t, "users.csv")
+	f, p := e.plan(t, path, sync.PlanOptions{})
+	if p.Counts.Create != 3 || p.Counts.Update != 2 {
+		t.Fatalf("plan counts %+v", p.Counts)
+	}
+	run, err := sync.Apply(ctxT(t), e.t, p, applyOpts(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Interrupted || run.Counts.Create != 3 || run.Counts.Update != 2 || run.Counts.Failed != 0 {
+		t.Fatalf("run counts %+v (interrupted %v)", run.Counts, run.Interrupted)
+	}
+	for i := range f.Len() {
+		want := sync.DesiredUser(f, i)
+		got, ok := e.srv.CCAIUser(want.Email)
+		if !ok {
+			t.Fatalf("line %d: %s missing", f.Line(i), want.Email)
+		}
+		for k, v := range want.Fields {
+			have := map[string]string{FieldFirstName: got.FirstName, FieldLastName: got.LastName, FieldStatus: got.Status,
+				FieldAgentNumber: got.AgentNumber, FieldLocation: got.Location}[k]
+			if k == FieldMaxChatLimit || k == FieldMaxChatLimitEnabled {
+				continue // compared through the listing below
+			}
+			if have != v {
+				t.Errorf("line %d %s: %s is %q, want %q", f.Line(i), want.Email, k, have, v)
+			}
+		}
+		for _, r := range want.Lists[FieldRoles] {
+			if !strings.Contains(","+strings.Join(got.Roles, ",")+",", ","+r+",") {
+				t.Errorf("line %d: role %s missing from %v", f.Line(i), r, got.Roles)
+			}
+		}
+	}
+	if u, _ := e.srv.CCAIUser("lucia.kaur@example.com"); u.Status != StatusInactive {
+		t.Errorf("the deactivation did not happen: %+v", u)
+	}
+	if u, _ := e.srv.CCAIUser("renee.ramirez@example.com"); strings.Join(u.Teams, ",") != "Sales,Tier 2,Spanish Queue" {
+		t.Errorf("the merge should add Tier 2 and keep Sales and Spanish Queue: %v", u.Teams)
+	}
+	st := e.srv.Stats()
+	if st.Requests["POST /apps/api/v1/bulk/users/upload"] != 3 || st.Requests["POST /apps/api/v1/bulk/users/proceed"] != 3 || st.CreatesPerEmailMax != 1 {
+		t.Errorf("want 3 jobs, each proceeded once, nobody created twice: %v", st.Requests)
+	}
+	// Applying the same file again finds every row as the file says.
+	_, again := e.plan(t, path, sync.PlanOptions{})
+	if again.Counts.Create != 0 || again.Counts.Update != 0 || again.Counts.Unchanged != 5 {
+		for _, r := range again.Rows {
+			t.Logf("line %d %s %v", r.Line, r.Action, r.Changes)
+		}
+		t.Errorf("second plan %+v", again.Counts)
+	}
+}
+
+// A file the client's checks pass but the server's scheme check refuses
+// (a chat limit above the tenant's maximum, a new email twice): those rows
+// fail with their file line and column, in the outcome and the report,
+// and the other rows are applied.
+func TestApplySchemeErrorsReportFileLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 5)
+	path := copyFixture(t, "scheme_errors.csv")
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	opts := applyOpts(path)
+	opts.BatchSize = 10
+	run, err := sync.Apply(ctxT(t), e.t, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLine := map[int]sync.Outcome{}
+	for _, o := range run.Outcomes {
+		byLine[o.Line] = o
+	}
+	for line, col := range map[int]string{3: "Max Chat Limit", 6: "New Email"} {
+		o := byLine[line]
+		if o.Result != sync.Failed || o.Column != col || o.Message == "" {
+			t.Errorf("line %d: %+v, want failed in %s", line, o, col)
+		}
+	}
+	for _, line := range []int{2, 4, 5} {
+		if o := byLine[line]; o.Result != sync.Created {
+			t.Errorf("line %d: %+v", line, o)
+		}
+	}
+	if !strings.Contains(byLine[5].Message, "new_email") {
+		t.Errorf("line 5 should carry the server's warning: %+v", byLine[5])
+	}
+	csvReport, _ := os.ReadFile(run.ReportPath)
+	if !strings.Contains(string(csvReport), "Max Chat Limit") || !strings.Contains(string(csvReport), "must be a whole number from 1 to 10") {
+		t.Errorf("the CSV report lacks the scheme error:\n%s", csvReport)
+	}
+	if _, ok := e.srv.CCAIUser("too.many@example.com"); ok {
+		t.Error("a row with a scheme error was created")
+	}
+}
+
+// An apply interrupted right after its first job is journaled resumes by
+// waiting on that job: no batch is uploaded twice and nobody is created
+// twice.
+func TestApplyResumesWithoutUploadingTwice(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(ctxT(t))
+	e := newEnv(t, 30, func(o *Options) {
+		o.OnJobState = func(id, state string) {
+			if state == JobCreated {
+				cancel() // the first upload is done; stop before the job runs
+			}
+		}
+	})
+	path := copyFixture(t, "users.csv")
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	opts := applyOpts(path)
+	run, err := sync.Apply(ctx, e.t, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Interrupted {
+		t.Fatalf("want an interrupted run: %+v", run.Counts)
+	}
+	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 1 {
+		t.Fatalf("%d uploads before the interruption", n)
+	}
+	// Run the same apply again, as the operator would. The target keeps no
+	// state between calls, so reusing it (and its client's rate limiter,
+	// which a new process would start afresh a second later) changes nothing.
+	run, err = sync.Apply(ctxT(t), e.t, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Interrupted || !run.Resumed || run.Counts.Failed != 0 || run.Counts.Create != 3 || run.Counts.Update != 2 {
+		t.Fatalf("resumed run %+v (resumed %v)", run.Counts, run.Resumed)
+	}
+	st := e.srv.Stats()
+	if st.Requests["POST /apps/api/v1/bulk/users/upload"] != 3 || st.CreatesPerEmailMax != 1 || st.Creates != 3 {
+		t.Errorf("want 3 uploads in all (the first job waited on, not sent again) and 3 creates: %v, creates %v", st.Requests, st.CreatesPerEmail)
+	}
+}
