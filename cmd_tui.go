@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -32,6 +33,7 @@ type tuiFlags struct {
 	tenant     string
 	properties string
 	users      int
+	latency    time.Duration
 }
 
 // runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
@@ -46,6 +48,7 @@ func runTUI(env *cmdEnv, args []string) int {
 	fs.StringVar(&tf.tenant, "tenant", "", "ccai tenant subdomain")
 	fs.StringVar(&tf.properties, "properties", "", "coursedog.properties holding token=… (default: ./coursedog.properties, then the config dir)")
 	fs.IntVar(&tf.users, "sandbox-users", 200, "users the sandbox is seeded with")
+	fs.DurationVar(&tf.latency, "sandbox-latency", 0, "latency the sandbox adds to each request (to watch the progress screen)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
 		fs.PrintDefaults()
@@ -82,7 +85,7 @@ func runTUI(env *cmdEnv, args []string) int {
 		defaults.StartDir = filepath.Dir(file)
 	}
 	if tf.sandbox || tf.env == "sandbox" {
-		srv, err := sandbox.Start(sandbox.Options{Users: tf.users})
+		srv, err := sandbox.Start(sandbox.Options{Users: tf.users, Latency: tf.latency})
 		if err != nil {
 			fmt.Fprintf(env.stderr, "usersync: start the sandbox: %v\n", err)
 			return exitUsage

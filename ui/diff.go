@@ -533,10 +533,11 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 		ch := d.plan.Rows[it.row].Changes[it.change]
 		line = "      " + st.Label.Render(padRight(ch.Header, 22)) + " " + st.Bad.Render(orNone(ch.Old)) + st.Muted.Render(" → ") + st.OK.Render(orNone(ch.New))
 	}
+	// The cursor is a character too, so it shows without colour.
 	if selected {
-		line = st.SelectedRow.Render(padVisible(line, w))
+		return st.SelectedRow.Render(padVisible(st.Focused.Render("›")+line, w))
 	}
-	return line
+	return " " + line
 }
 
 func groupTitle(a sync.Action) string {

@@ -55,7 +55,11 @@ func (m *Model) startApply(plan *sync.Plan, retry bool) tea.Cmd {
 	ctx := m.startCancellable()
 	job := m.nextJob()
 	now := m.defaults.Now()
-	journal, report, backup := sync.DefaultPaths(m.preview.file.Path(), now)
+	file := m.preview.file.Path()
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs // the summary names where the files are, from anywhere
+	}
+	journal, report, backup := sync.DefaultPaths(file, now)
 	if retry && m.summary.run != nil {
 		// Same journal and backup: the retry continues the same import.
 		journal, backup = m.summary.run.JournalPath, m.summary.run.BackupPath

@@ -155,7 +155,11 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		}
 		for i := off; i < len(s.failed) && i < off+rows; i++ {
 			o := s.failed[i]
-			line := " " + st.Bad.Render("✗ ") + st.Text.Render(padRight("line "+itoa(o.Line), 10)+" "+padRight(o.Email, 30)) + " " + st.Muted.Render(o.Message)
+			cursor := " "
+			if i == s.cursor {
+				cursor = st.Focused.Render("›")
+			}
+			line := cursor + st.Bad.Render("✗ ") + st.Text.Render(padRight("line "+itoa(o.Line), 10)+" "+padRight(o.Email, 30)) + " " + st.Muted.Render(o.Message)
 			if o.Column != "" {
 				line += st.Muted.Render(" (" + o.Column + ")")
 			}
