@@ -203,3 +203,61 @@ func TestApplyResumesWithoutUploadingTwice(t *testing.T) {
 		t.Errorf("want 3 uploads in all (the first job waited on, not sent again) and 3 creates: %v, creates %v", st.Requests, st.CreatesPerEmail)
 	}
 }
+
+// Rollback of a ccai apply goes through a job too: updated users get their
+// backed-up values back (a cleared location, a team taken away), the
+// deactivated user is active again and the created ones are deactivated.
+func TestRollbackThroughAJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 30)
+	path := copyFixture(t, "users.csv")
+	before := e.srv.CCAIUsers()
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	opts := applyOpts(path)
+	if _, err := sync.Apply(ctxT(t), e.t, p, opts); err != nil {
+		t.Fatal(err)
+	}
+	j, err := sync.ReadJournal(opts.JournalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sync.ReadBackup(opts.BackupPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := e.t.ListUsers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := sync.RollbackPlan(j, b, current, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp.Counts.Update != 2 || rp.Counts.Deactivate != 3 {
+		t.Fatalf("rollback plan %+v", rp.Counts)
+	}
+	dir := t.TempDir()
+	run, err := sync.Apply(ctxT(t), e.t, rp, sync.ApplyOptions{BatchSize: 10, JournalPath: filepath.Join(dir, "rb.jsonl"),
+		ReportPath: filepath.Join(dir, "rb.csv"), BackupPath: filepath.Join(dir, "rb-backup.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts.Failed != 0 {
+		t.Fatalf("rollback run %+v: %+v", run.Counts, run.Outcomes)
+	}
+	for _, u := range before {
+		got, _ := e.srv.CCAIUser(u.Email)
+		got.UpdatedAt = u.UpdatedAt
+		if !reflectEqualUsers(got, u) {
+			t.Errorf("%s not restored:\n got %+v\nwant %+v", u.Email, got, u)
+		}
+	}
+	for _, email := range []string{"maya.okafor@example.com", "tom.becker@example.com", "priya.natarajan@example.com"} {
+		if u, ok := e.srv.CCAIUser(email); !ok || u.Status != StatusInactive {
+			t.Errorf("%s should be deactivated, not deleted: %+v", email, u)
+		}
+	}
+	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 4 {
+		t.Errorf("want 3 jobs for the apply and 1 for the rollback, got %d uploads", n)
+	}
+}

@@ -2,6 +2,7 @@ package ccai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -570,4 +571,10 @@ func TestBaseURL(t *testing.T) {
 	if _, err := NewClient(Options{BaseURL: "https://x.example.com", Tenant: "x"}); err == nil {
 		t.Error("a client without a token was accepted")
 	}
+}
+
+func reflectEqualUsers(a, b sandbox.CCAIUser) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
 }
