@@ -126,7 +126,8 @@ func TestSeedIsDeterministic(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
-	srv := start(t, Options{TokenTTL: 300 * time.Millisecond})
+	const ttl = time.Second // wide enough for a loaded machine between login and use
+	srv := start(t, Options{TokenTTL: ttl})
 	url := srv.URL() + "/api/v1/sessions"
 
 	status, b, _ := call(t, "POST", url, "", map[string]string{"email": DemoEmail, "plaintextPassword": "wrong"})
@@ -152,6 +153,7 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("fresh token: %d", status)
 	}
 	second := login(t, srv)
+	loggedIn := time.Now()
 	status, b, _ = call(t, "GET", usersURL(srv), first, nil)
 	if status != http.StatusUnauthorized || !strings.Contains(errorText(b), "revoked") {
 		t.Errorf("token after re-login: %d %s", status, b)
@@ -159,7 +161,7 @@ func TestSessions(t *testing.T) {
 	if status, _, _ := call(t, "GET", usersURL(srv), second, nil); status != 200 {
 		t.Errorf("newest token: %d", status)
 	}
-	time.Sleep(350 * time.Millisecond)
+	time.Sleep(time.Until(loggedIn.Add(ttl + 50*time.Millisecond)))
 	status, b, _ = call(t, "GET", usersURL(srv), second, nil)
 	if status != http.StatusUnauthorized || errorText(b) != "token expired" {
 		t.Errorf("expired token: %d %s", status, b)
@@ -415,7 +417,7 @@ func TestFaults(t *testing.T) {
 		}
 	})
 	t.Run("rate limit", func(t *testing.T) {
-		srv := start(t, Options{Users: 1, RateLimit: 5})
+		srv := start(t, Options{Users: 1, RateLimit: 2})
 		token := login(t, srv)
 		limited := 0
 		var retryAfter string

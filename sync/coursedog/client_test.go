@@ -67,8 +67,10 @@ func syncError(t *testing.T, err error, kind sync.Kind, status int, secrets ...s
 }
 
 func TestLoginAndExpiry(t *testing.T) {
-	srv := startSandbox(t, sandbox.Options{Users: 5, TokenTTL: 400 * time.Millisecond})
+	const ttl = time.Second // wide enough for a loaded machine between login and use
+	srv := startSandbox(t, sandbox.Options{Users: 5, TokenTTL: ttl})
 	c, token := connect(t, srv, coursedog.Options{})
+	loggedIn := time.Now()
 	if !strings.HasPrefix(token, "sbx_") {
 		t.Fatalf("token %q", token)
 	}
@@ -77,7 +79,7 @@ func TestLoginAndExpiry(t *testing.T) {
 	if err != nil || len(users) != 5 {
 		t.Fatalf("list: %d users, %v", len(users), err)
 	}
-	time.Sleep(450 * time.Millisecond)
+	time.Sleep(time.Until(loggedIn.Add(ttl + 50*time.Millisecond)))
 	_, err = c.ListUsers(ctx)
 	se := syncError(t, err, sync.KindUnauthorized, 401, token)
 	if se.Msg != "token expired" || se.Retryable() {
@@ -211,7 +213,7 @@ func TestMailRecordedOrSuppressed(t *testing.T) {
 }
 
 func TestRateLimitSurfacesRetryAfter(t *testing.T) {
-	srv := startSandbox(t, sandbox.Options{Users: 1, RateLimit: 2})
+	srv := startSandbox(t, sandbox.Options{Users: 1, RateLimit: 1})
 	c, token := connect(t, srv, coursedog.Options{ReadTries: 1})
 	var err error
 	for range 10 {
@@ -305,7 +307,7 @@ func TestClearErrors(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		c, _ := coursedog.NewClient(coursedog.Options{BaseURL: "http://" + addr, School: "x", Token: "sbx_SECRET_TOKEN"})
+		c, _ := coursedog.NewClient(coursedog.Options{BaseURL: "http://" + addr, School: "x", Token: "sbx_SECRET_TOKEN", ReadTries: 1})
 		_, err = c.ListUsers(ctx)
 		se := syncError(t, err, sync.KindNetwork, 0, "sbx_SECRET_TOKEN")
 		if !se.Retryable() || !strings.Contains(err.Error(), "cannot reach "+addr) || !strings.Contains(err.Error(), "connection refused") {
