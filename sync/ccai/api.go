@@ -3,7 +3,9 @@ package ccai
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -209,4 +211,16 @@ func (c *Client) schemeErrors(ctx context.Context, jobID string) ([]logEntry, er
 
 func (c *Client) updateErrors(ctx context.Context, jobID string) ([]logEntry, error) {
 	return c.errorLog(ctx, pathUpdateErrors, "update", jobID)
+}
+
+// WriteJSON writes the template as the vendor served it, indented: every
+// role and team the tenant has, ready to fill in and import as a JSON file.
+func (t *Template) WriteJSON(w io.Writer) error {
+	var b bytes.Buffer
+	if err := json.Indent(&b, t.Raw, "", "  "); err != nil {
+		return fmt.Errorf("ccai: the template is not JSON: %w", err)
+	}
+	b.WriteByte('\n')
+	_, err := w.Write(b.Bytes())
+	return err
 }

@@ -425,3 +425,15 @@ func (f *JSONFile) Records() (header []string, records [][]string, lines []int) 
 	}
 	return header, records, lines
 }
+
+// ReadJSONRecords reads a JSON template file into CSV-like records: the
+// shape a csvfile format hook takes, so a JSON file can be opened wherever
+// a CSV is.
+func ReadJSONRecords(r io.Reader, name string) (header []string, records [][]string, lines []int, warnings []csvfile.Message, err error) {
+	f, err := ReadTemplateJSON(r, name)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	header, records, lines = f.Records()
+	return header, records, lines, f.Warnings, nil
+}

@@ -578,3 +578,28 @@ func reflectEqualUsers(a, b sandbox.CCAIUser) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+func TestTemplateWriteJSONRoundTrips(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2)
+	tmpl, err := e.t.Client().Template(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := tmpl.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	// What `template` prints reads back as an input file, one row per
+	// example user, each starting on its own line.
+	f, err := ReadTemplateJSON(strings.NewReader(b.String()), "template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rows) != len(tmpl.Users) || f.Rows[0].Line != 2 || f.Rows[1].Line <= f.Rows[0].Line {
+		t.Errorf("rows %+v", f.Rows)
+	}
+	if f.Rows[0].Values[FieldEmail] != tmpl.Users[0].Email || f.Rows[0].Values[FieldRoles] != strings.Join(assigned(tmpl.Users[0].Roles), ", ") {
+		t.Errorf("row 1 %+v vs %+v", f.Rows[0], tmpl.Users[0])
+	}
+}
