@@ -18,6 +18,7 @@ const (
 	DefaultMaxTries    = 6
 	DefaultBatchSize   = 500
 	maxRelogins        = 3
+	maxRateLimited     = 50 // 429s waited out per request before one counts as a failed try
 	backoffBase        = 200 * time.Millisecond
 	backoffMax         = 15 * time.Second
 )
@@ -373,10 +374,14 @@ func (a *applier) waitTurn(ctx context.Context) error {
 // call runs one request with the retry policy: retryable errors back off
 // exponentially with jitter (Retry-After honoured, and shared by every
 // worker after a 429); a 401 logs in again when the caller can, else stops
-// the run resumably. ambiguous reports whether an earlier try failed in a
-// way that may have reached the server (so a later 409 is our own create).
+// the run resumably. A 429 costs no try (up to maxRateLimited of them): the
+// server answers it before acting, so waiting it out is always safe, and a
+// rate-limit storm must slow the run, not fail its rows. ambiguous reports
+// whether an earlier try failed in a way that may have reached the server
+// (so a later 409 is our own create).
 func (a *applier) call(ctx context.Context, fn func(context.Context) error) (ambiguous bool, err error) {
-	for attempt := 1; ; attempt++ {
+	tries, limited := 0, 0
+	for {
 		if err := a.waitTurn(ctx); err != nil {
 			return ambiguous, err
 		}
@@ -393,19 +398,28 @@ func (a *applier) call(ctx context.Context, fn func(context.Context) error) (amb
 		}
 		if se.Kind == KindUnauthorized {
 			if a.relogin(ctx, gen) {
-				attempt--
 				continue
 			}
 			a.stop("the session expired or was revoked: log in again (usersync login)")
 			return ambiguous, err
 		}
-		if !se.Retryable() || attempt >= a.opts.MaxTries {
+		var wait time.Duration
+		switch {
+		case se.Kind == KindRateLimited && limited < maxRateLimited:
+			limited++
+			wait = backoff(min(limited, 4))
+		case !se.Retryable():
 			return ambiguous, err
+		default:
+			tries++
+			if tries >= a.opts.MaxTries {
+				return ambiguous, err
+			}
+			if se.Kind == KindServer || se.Kind == KindNetwork {
+				ambiguous = true
+			}
+			wait = backoff(tries)
 		}
-		if se.Kind == KindServer || se.Kind == KindNetwork {
-			ambiguous = true
-		}
-		wait := backoff(attempt)
 		if se.RetryAfter > wait {
 			wait = se.RetryAfter
 		}
@@ -600,6 +614,9 @@ func (a *applier) applyBulk(ctx context.Context, existing []User, writes []int) 
 		err = fmt.Errorf("bulk mode refused: %d users to send, but the server has %d", len(all), len(now))
 	}
 	if err == nil {
+		if bm, ok := br.(BulkMailer); ok {
+			bm.SetBulkMail(a.p.Options.Mail)
+		}
 		_, err = a.call(ctx, func(ctx context.Context) error { return br.BulkReplace(ctx, all) })
 	}
 	if err != nil {
