@@ -195,18 +195,28 @@ func TestApplyWithFaultsReachesThePlannedState(t *testing.T) {
 }
 
 func TestMailSentOnlyWhenAsked(t *testing.T) {
-	e := startEnv(t, sandbox.Options{Users: 50, Seed: 3})
-	path, _ := writeMix(t, e, 20)
-	p, existing := plan(t, e, path, sync.PlanOptions{Mail: true})
-	if p.Counts.Mails != 10 {
-		t.Fatalf("plan counts %d mails, want 10", p.Counts.Mails)
-	}
-	run, err := sync.ApplyWith(context.Background(), e.t, p, applyOpts(e.dir), existing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := e.srv.Stats().MailsSent; got != 10 || run.Counts.Mails != 10 {
-		t.Fatalf("mails sent %d (run says %d), want 10", got, run.Counts.Mails)
+	for _, bulk := range []bool{false, true} {
+		for _, mail := range []bool{false, true} {
+			e := startEnv(t, sandbox.Options{Users: 50, Seed: 3})
+			path, _ := writeMix(t, e, 20)
+			p, existing := plan(t, e, path, sync.PlanOptions{Mail: mail})
+			want := 0
+			if mail {
+				want = 10
+			}
+			if p.Counts.Mails != want {
+				t.Fatalf("plan counts %d mails, want %d", p.Counts.Mails, want)
+			}
+			opts := applyOpts(e.dir)
+			opts.Bulk = bulk
+			run, err := sync.ApplyWith(context.Background(), e.t, p, opts, existing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.srv.Stats().MailsSent; got != want || run.Counts.Mails != want {
+				t.Errorf("bulk=%v mail=%v: mails sent %d (run says %d), want %d", bulk, mail, got, run.Counts.Mails, want)
+			}
+		}
 	}
 }
 

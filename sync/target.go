@@ -87,6 +87,12 @@ type BulkReplacer interface {
 	BulkReplace(ctx context.Context, all []User) error
 }
 
+// BulkMailer is a BulkReplacer that can send the registration mail to the
+// users a bulk replace creates; the engine turns it on when the plan says so.
+type BulkMailer interface {
+	SetBulkMail(on bool)
+}
+
 // Kind classifies an adapter error so the engine can decide what to retry.
 type Kind int
 
