@@ -2,7 +2,6 @@ package csvfile
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -266,24 +265,18 @@ func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 		tw = transform.NewWriter(w, unicode.UTF16(order, unicode.UseBOM).NewEncoder())
 		w = tw
 	}
-	cw := csv.NewWriter(w)
-	cw.Comma = f.delim
-	cw.UseCRLF = f.crlf
+	nl := "\n"
+	if f.crlf {
+		nl = "\r\n"
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
 	line := 1
 	if f.sepLine {
-		nl := "\n"
-		if f.crlf {
-			nl = "\r\n"
-		}
-		if _, err := io.WriteString(w, "sep="+string(f.delim)+nl); err != nil {
-			return nil, 0, err
-		}
+		bw.WriteString("sep=" + string(f.delim) + nl)
 		line++
 	}
 	hdrLine = line
-	if err := cw.Write(f.header); err != nil {
-		return nil, 0, err
-	}
+	writeRecord(bw, f.header, f.delim, nl)
 	line += 1 + newlines(f.header)
 	lines = make([]uint32, len(f.rows))
 	cells := make([]string, 0, len(f.header))
@@ -292,14 +285,11 @@ func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 		for c := 0; c < max(int(f.rows[i].n), len(f.header)); c++ {
 			cells = append(cells, f.cell(i, c))
 		}
-		if err := cw.Write(cells); err != nil {
-			return nil, 0, err
-		}
+		writeRecord(bw, cells, f.delim, nl)
 		lines[i] = uint32(line)
 		line += 1 + newlines(cells)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return nil, 0, err
 	}
 	if tw != nil {
@@ -308,6 +298,26 @@ func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 		}
 	}
 	return lines, hdrLine, nil
+}
+
+// writeRecord writes one record. A cell is quoted when it holds the
+// delimiter, a quote or a line break, or starts with white space (which a
+// reader could take for padding before a quote); inside quotes every byte
+// is kept as it is, so reading the file back gives the same cells.
+func writeRecord(w *bufio.Writer, cells []string, delim rune, nl string) {
+	for c, cell := range cells {
+		if c > 0 {
+			w.WriteRune(delim)
+		}
+		if !strings.ContainsAny(cell, string(delim)+"\"\r\n") && (cell == "" || (cell[0] != ' ' && cell[0] != '\t')) {
+			w.WriteString(cell)
+			continue
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(cell, `"`, `""`))
+		w.WriteByte('"')
+	}
+	w.WriteString(nl)
 }
 
 func newlines(cells []string) int {

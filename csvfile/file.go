@@ -254,7 +254,9 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	// peak memory of a large file.
 	lines := strings.Count(text[p.pos:], "\n") + 1
 	f.rows = make([]row, 0, lines)
-	p.spans = make([]span, 0, lines*len(f.header)+len(f.header))
+	// A cell takes at least its delimiter or line end, which bounds the
+	// guess for files with a very wide header and short rows.
+	p.spans = make([]span, 0, min(lines*len(f.header)+len(f.header), len(text)-p.pos+1))
 	for {
 		first, line, ok, ferr := p.next()
 		if ferr != nil {

@@ -140,6 +140,14 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 		if len(nonEmpty(headers)) == 0 {
 			found = "the header has no names"
 		}
+		if hs := nonEmpty(headers); len(hs) == 1 {
+			for _, d := range []rune{',', ';', '\t', '|'} {
+				if strings.ContainsRune(hs[0], d) {
+					found += " (one column holding " + delimiterName(d) + "s: is the delimiter right?)"
+					break
+				}
+			}
+		}
 		return nil, nil, &FileError{Msg: what + "; " + found,
 			Missing: missing, Headers: append([]string(nil), headers...)}
 	}

@@ -48,6 +48,8 @@ func TestBadFiles(t *testing.T) {
 			`users.csv:1: missing required column "Email"; the header has "First Name", "Last Name", "Mail Addr" and "Products"`},
 		{"missing columns", "Name,Mail\nAda,ada@example.edu\n", Options{},
 			`users.csv:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "Name" and "Mail"`},
+		{"delimiter given wrong", "First Name;Last Name;Email;Products\nAda;Lovelace;ada@example.edu;events\n", Options{Delimiter: '\t'},
+			`users.csv:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "First Name;Last Name;Email;Products" (one column holding semicolons: is the delimiter right?)`},
 		{"two columns mean one field", "First Name,Last Name,Email,E-mail,Products\nAda,Lovelace,a@example.edu,b@example.edu,events\n", Options{},
 			`users.csv:1:4: columns 3 ("Email") and 4 ("E-mail") both mean "Email"; map one of them to something else`},
 		{"same header twice", "First Name,Last Name,Email,Products,Notes,notes\nAda,Lovelace,a@example.edu,events,x,y\n", Options{},

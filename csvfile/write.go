@@ -1,7 +1,7 @@
 package csvfile
 
 import (
-	"encoding/csv"
+	"bufio"
 	"io"
 	"strconv"
 )
@@ -34,10 +34,7 @@ func WriteTemplate(w io.Writer, s *Schema) error {
 	for i := range s.Fields {
 		headers[i] = s.Fields[i].Header
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(headers); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
+	bw := bufio.NewWriter(w)
+	writeRecord(bw, headers, ',', "\n")
+	return bw.Flush()
 }

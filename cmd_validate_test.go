@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"usersync/csvfile"
+)
+
+// runOffline runs usersync in-process with empty stdin and no environment.
+func runOffline(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &cmdEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	code = run(env, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidateDemoFile(t *testing.T) {
+	code, stdout, stderr := runOffline(t, "validate", "testdata/users.csv")
+	want := `testdata/users.csv: 12 rows for coursedog (UTF-8, comma-delimited)
+
+Errors (3 in 3 rows; Products 2, Email 1):
+testdata/users.csv:3: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
+    fix: use "courseDemandProjections"
+testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
+    fix: use "grace.hopper@example.edu"
+testdata/users.csv:6: Products: "curriculm" is not a product key; did you mean "curriculum"?
+    fix: use "curriculum"
+
+Warnings (1; Secondary Departments 1):
+testdata/users.csv:8: Secondary Departments: "Mathematics" is already the primary department
+    fix: remove "Mathematics"
+
+testdata/users.csv: 9 rows valid, 3 rows with errors; 3 errors, 1 warning
+`
+	if code != exitRowsFailed || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", code, stdout, stderr, want)
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	code, stdout, stderr := runOffline(t, "validate", "testdata/users.csv", "--json")
+	if code != exitRowsFailed || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var r validateReport
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if dec.More() {
+		t.Error("more than one JSON document")
+	}
+	if r.File != "testdata/users.csv" || r.Target != "coursedog" || r.Encoding != "UTF-8" || r.Delimiter != "," ||
+		r.Rows != 12 || r.ValidRows != 9 || r.RowsWithErrors != 3 || r.Errors != 3 || r.Warnings != 1 || len(r.Messages) != 4 || r.Error != nil {
+		t.Errorf("report %+v", r)
+	}
+	m := r.Messages[1]
+	if m.Line != 4 || m.Column != "Email" || m.Fix == nil || m.Fix.Value != "grace.hopper@example.edu" ||
+		!strings.Contains(stdout, `"severity": "error"`) || !strings.Contains(stdout, `<grace.hopper@example.edu>`) {
+		t.Errorf("message %+v in\n%s", m, stdout)
+	}
+}
+
+func TestValidateFiles(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string // lines stderr must hold
+	}{
+		{"Excel Unicode text", []string{"testdata/csvfile/unicode_text_utf16le.csv"}, exitOK,
+			[]string{"testdata/csvfile/unicode_text_utf16le.csv: 3 rows for coursedog (UTF-16LE, tab-delimited)",
+				"testdata/csvfile/unicode_text_utf16le.csv: 3 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+		{"semicolons with a BOM", []string{"testdata/csvfile/semicolon_bom_crlf.csv"}, exitOK,
+			[]string{"testdata/csvfile/semicolon_bom_crlf.csv: 3 rows for coursedog (UTF-8 with BOM, semicolon-delimited)"}},
+		{"Windows-1252", []string{"testdata/csvfile/windows1252.csv"}, exitOK,
+			[]string{"Warnings (1; file 1):",
+				"testdata/csvfile/windows1252.csv: the file is not UTF-8 (first on line 2); it was read as Windows-1252, so check accented letters"}},
+		{"quoted cells over several lines", []string{"testdata/csvfile/quoted_multiline.csv"}, exitRowsFailed,
+			[]string{"Errors (1 in 1 row; row 1):",
+				"testdata/csvfile/quoted_multiline.csv:8: the row has 9 cells but the header has 8; a value may hold an unquoted comma",
+				"testdata/csvfile/quoted_multiline.csv:6: blank line ignored",
+				"testdata/csvfile/quoted_multiline.csv:7: the row has 4 cells but the header has 8; the missing cells are read as empty"}},
+		{"mapping saved beside the file", []string{"testdata/csvfile/localized_headers.csv"}, exitOK,
+			[]string{"using the column mapping in testdata/csvfile/localized_headers.csv.mapping",
+				"testdata/csvfile/localized_headers.csv: 2 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+		{"a --map flag wins over the mapping file", []string{"testdata/csvfile/localized_headers.csv", "--map", "Abteilung=Secondary Departments"}, exitOK,
+			[]string{"testdata/csvfile/localized_headers.csv: 2 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+		{"delimiter given wrong", []string{"testdata/csvfile/semicolon_bom_crlf.csv", "--delimiter", ","}, exitUsage,
+			[]string{`usersync validate: testdata/csvfile/semicolon_bom_crlf.csv:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "First Name;Last Name;Email;Products;Unique ID;Department;…" (one column holding semicolons: is the delimiter right?)`}},
+		{"missing column", []string{"testdata/csvfile/missing_email_column.csv"}, exitUsage,
+			[]string{`usersync validate: testdata/csvfile/missing_email_column.csv:1: missing required column "Email"; the header has "First Name", "Last Name", "Mail Address" and "Products"`,
+				`if a column has another name, map it: --map "HEADER=Email"`}},
+		{"missing column mapped", []string{"testdata/csvfile/missing_email_column.csv", "--map", "Mail Address=Email"}, exitOK, nil},
+		{"header only", []string{"testdata/csvfile/header_only.csv"}, exitUsage,
+			[]string{"usersync validate: testdata/csvfile/header_only.csv:1: the file has a header but no rows"}},
+		{"workbook", []string{"testdata/csvfile/workbook_not_csv.csv"}, exitUsage,
+			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+		{"no such file", []string{"testdata/nope.csv"}, exitUsage,
+			[]string{"usersync validate: testdata/nope.csv: cannot open the file: no such file or directory"}},
+		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},
+		{"two files", []string{"a.csv", "b.csv"}, exitUsage, []string{"exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error"}},
+		{"unknown target", []string{"testdata/users.csv", "--target", "nope"}, exitUsage, []string{`usersync validate: unknown target "nope" (known: `}},
+		{"unknown delimiter", []string{"testdata/users.csv", "--delimiter", "x"}, exitUsage, []string{`usersync validate: unknown delimiter "x"`}},
+		{"missing mapping file", []string{"testdata/users.csv", "--mapping", "testdata/nope.mapping"}, exitUsage,
+			[]string{"usersync validate: load mapping: open testdata/nope.mapping: no such file or directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runOffline(t, append([]string{"validate"}, tt.args...)...)
+			if code != tt.code || stdout != "" {
+				t.Errorf("exit %d (want %d), stdout %q", code, tt.code, stdout)
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateJSONFileError(t *testing.T) {
+	code, stdout, stderr := runOffline(t, "validate", "--json", "testdata/csvfile/missing_email_column.csv")
+	if code != exitUsage || stderr != "" {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+	var r validateReport
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Error == nil || r.Error.Line != 1 || r.Error.Missing[0] != "Email" || len(r.Error.Headers) != 4 || r.Rows != 0 || r.Messages == nil {
+		t.Errorf("report %+v error %+v", r, r.Error)
+	}
+}
+
+func TestValidateWithoutAMappingFileBeside(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/csvfile/localized_headers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "export.csv")
+	os.WriteFile(path, data, 0o644)
+	if code, _, stderr := runOffline(t, "validate", path); code != exitUsage || !strings.Contains(stderr, `missing required columns "First Name", "Last Name", "Email" and "Products"`) {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+	mapping := filepath.Join(dir, "german.mapping")
+	os.WriteFile(mapping, []byte("Vorname=First Name\nNachname=lastName\nE-Mail-Adresse=email\n"), 0o644)
+	code, _, stderr := runOffline(t, "validate", path, "--mapping", mapping, "--map", "Produkte=Products")
+	if code != exitOK || !strings.Contains(stderr, `"Abteilung" is not a coursedog column; it is kept but not imported`) {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+}
+
+func TestTemplateCommand(t *testing.T) {
+	for _, args := range [][]string{{"template"}, {"template", "--target", "coursedog"}} {
+		code, stdout, stderr := runOffline(t, args...)
+		if code != exitOK || stderr != "" ||
+			stdout != "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs\n" {
+			t.Errorf("%v: exit %d stdout %q stderr %q", args, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := runOffline(t, "template", "--target", "nope"); code != exitUsage || !strings.Contains(stderr, `unknown target "nope"`) {
+		t.Errorf("unknown target: exit %d %q", code, stderr)
+	}
+	if code, _, _ := runOffline(t, "template", "extra"); code != exitUsage {
+		t.Errorf("extra argument: exit %d", code)
+	}
+	// Every known target's template reads back as a file of that target.
+	for name, ft := range fileTargets {
+		var b bytes.Buffer
+		if err := ft.writeTemplate(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		path := filepath.Join(t.TempDir(), "template.csv")
+		os.WriteFile(path, b.Bytes(), 0o644)
+		_, err := ft.openFile(path, ft.schema(), csvfile.Options{})
+		if err == nil || !strings.Contains(err.Error(), "no rows") {
+			t.Errorf("%s: template read back: %v", name, err)
+		}
+	}
+}

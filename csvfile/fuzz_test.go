@@ -1,0 +1,251 @@
+package csvfile
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fuzzSeeds are small files covering each path of the reader.
+var fuzzSeeds = []string{
+	testHeader + "Ada,Lovelace,ada@example.edu,\"events, Course Demand Projections\",S1,Mathematics,\"Physics, Mathematics\",\"r-1,Advisor\"\n",
+	"\uFEFFFirst Name;Last Name;E-mail;Products\r\nAda;\"Love\r\nlace\";ada@example.edu;events\r\n\r\n;;;\r\n",
+	"sep=;\nFirst Name;Last Name;Email;Products\nRen\xe9e;D;r@example.edu;catalgo\n",
+	"\xff\xfeF\x00i\x00r\x00s\x00t\x00 \x00N\x00a\x00m\x00e\x00\n\x00",
+	"First Name,Last Name,Email,Products,,Notes\n\"Ada\"x,\"B\"\"c\",Ada <a@b.edu>,\n a , b ,a@b.edu,events,1,2,3\n",
+	"First Name\tLast Name\tEmail\tProducts\nA\tB\tC@D.E\tevents\nA\tB\tc@d.e\tevents\n",
+	"First Name,Last Name,Email,Products\r\"x\",y,z@w.v,events\r",
+	"Given,Surname,Mail\n",
+}
+
+func FuzzRead(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s), byte(0))
+	}
+	f.Add([]byte(fuzzSeeds[1]), byte(2))
+	f.Fuzz(func(t *testing.T, data []byte, d byte) {
+		opts := Options{Delimiter: []rune{0, ',', ';', '\t', '|'}[int(d)%5]}
+		file, err := Read(bytes.NewReader(data), "fuzz.csv", testSchema(nil, nil), opts)
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Msg == "" || !strings.HasPrefix(err.Error(), "fuzz.csv") {
+				t.Fatalf("error %T %q", err, err)
+			}
+			return
+		}
+		checkFile(t, file)
+		// Writing the file and reading it back gives the same cells.
+		var buf bytes.Buffer
+		w := bufio.NewWriter(&buf)
+		lines, _, err := file.write(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		again, err := Read(&buf, "again.csv", testSchema(nil, nil), Options{Delimiter: file.Delimiter()})
+		if err != nil {
+			t.Fatalf("re-read: %v\n%q", err, buf.String())
+		}
+		if again.Len() != file.Len() || !reflect.DeepEqual(again.Header(), file.Header()) {
+			t.Fatalf("re-read %d rows %q, wrote %d rows %q", again.Len(), again.Header(), file.Len(), file.Header())
+		}
+		for i := range file.Len() {
+			want := file.Cells(i)
+			for len(want) < len(file.Header()) {
+				want = append(want, "")
+			}
+			if got := again.Cells(i); !reflect.DeepEqual(got, want) || again.Line(i) != int(lines[i]) {
+				t.Fatalf("row %d re-read %q on line %d, wrote %q on line %d", i, got, again.Line(i), want, lines[i])
+			}
+		}
+	})
+}
+
+// checkFile asserts what every read file promises.
+func checkFile(t *testing.T, f *File) {
+	t.Helper()
+	if f.Len() == 0 {
+		t.Fatal("a file without rows was read")
+	}
+	prev := 0
+	for i := range f.Len() {
+		if f.Line(i) <= prev {
+			t.Fatalf("row %d on line %d after line %d", i, f.Line(i), prev)
+		}
+		prev = f.Line(i)
+		blank := true
+		for _, c := range f.Cells(i) {
+			if len(c) > MaxCell {
+				t.Fatalf("row %d has a cell of %d bytes", i, len(c))
+			}
+			blank = blank && isBlank(c)
+		}
+		if blank {
+			t.Fatalf("row %d is blank", i)
+		}
+		for _, fd := range f.Schema().Fields {
+			if v := f.Value(i, fd.Key); v != strings.TrimSpace(v) {
+				t.Fatalf("Value %q not trimmed", v)
+			}
+			for _, it := range f.List(i, fd.Key) {
+				if it == "" || strings.Contains(it, ",") {
+					t.Fatalf("list item %q", it)
+				}
+			}
+		}
+	}
+}
+
+func FuzzValidate(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s), uint16(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, edits uint16) {
+		file, err := Read(bytes.NewReader(data), "fuzz.csv", testSchema(testRoles, testDepartments), Options{})
+		if err != nil {
+			return
+		}
+		v := Validate(file)
+		checkValidation(t, file, v)
+		before := v.Messages()
+		// Apply fixes and a few edits; the incremental result must equal a
+		// fresh pass, and undoing everything must bring back the start.
+		ed := NewEditor(file, v)
+		for step := 0; step < int(edits%16); step++ {
+			i := step % file.Len()
+			applied := false
+			for _, m := range v.Row(i) {
+				if m.Fix != nil {
+					if err := ed.ApplyFix(i, *m.Fix); err != nil && file.Has(keyOf(file, m.Fix.Column)) {
+						t.Fatalf("fix %+v: %v", m.Fix, err)
+					}
+					applied = true
+					break
+				}
+			}
+			if !applied && file.Has("email") {
+				ed.Set(i, "email", file.Value((i+1)%file.Len(), "email"))
+			}
+			checkValidation(t, file, v)
+			if fresh := Validate(file); !reflect.DeepEqual(v.Messages(), fresh.Messages()) {
+				t.Fatalf("step %d: incremental\n%+v\nfull\n%+v", step, v.Messages(), fresh.Messages())
+			}
+		}
+		for ed.Undo() {
+		}
+		if !reflect.DeepEqual(v.Messages(), before) || ed.Dirty() {
+			t.Fatalf("after undo\n%+v\nbefore\n%+v", v.Messages(), before)
+		}
+	})
+}
+
+func keyOf(f *File, header string) string {
+	for _, fd := range f.Schema().Fields {
+		if fd.Header == header {
+			return fd.Key
+		}
+	}
+	return ""
+}
+
+// checkValidation asserts that the counts, the per-row messages and the
+// file-order list agree.
+func checkValidation(t *testing.T, f *File, v *Validation) {
+	t.Helper()
+	errs, warns, bad := 0, len(f.Warnings()), 0
+	for i := range f.Len() {
+		rowErr := false
+		for _, m := range v.Row(i) {
+			if m.Line != f.Line(i) {
+				t.Fatalf("row %d message on line %d, row on %d", i, m.Line, f.Line(i))
+			}
+			if m.Text == "" {
+				t.Fatalf("empty message %+v", m)
+			}
+			if m.Fix != nil && keyOf(f, m.Fix.Column) == "" {
+				t.Fatalf("fix for no column: %+v", m.Fix)
+			}
+			if m.Severity == Error {
+				errs++
+				rowErr = true
+			} else {
+				warns++
+			}
+		}
+		if rowErr {
+			bad++
+		}
+		if v.OK(i) == rowErr {
+			t.Fatalf("OK(%d) = %v", i, v.OK(i))
+		}
+	}
+	if errs != v.Errors() || warns != v.Warnings() || bad != v.RowsWithErrors() {
+		t.Fatalf("counted %d/%d/%d, reported %d/%d/%d", errs, warns, bad, v.Errors(), v.Warnings(), v.RowsWithErrors())
+	}
+	ms := v.Messages()
+	if len(ms) != errs+warns {
+		t.Fatalf("%d messages, %d counted", len(ms), errs+warns)
+	}
+	for k := 1; k < len(ms); k++ {
+		if ms[k].Line < ms[k-1].Line {
+			t.Fatalf("messages out of order at %d", k)
+		}
+	}
+}
+
+func FuzzMatchHeader(f *testing.F) {
+	f.Add("First Name\nLast Name\nEmail\nProducts", "")
+	f.Add("given name\nSURNAME\ne_mail\nproduct s\nDept\n\n", "Dept=Department\ne_mail=")
+	f.Add("Email\nE-mail\nFirst Name\nLast Name\nProducts", "E-mail=")
+	f.Add("A\nB\nC", "A=First Name\nB=lastName\nC=Email\nD=Products")
+	f.Fuzz(func(t *testing.T, headers, mapping string) {
+		s := testSchema(nil, nil)
+		hs := strings.Split(headers, "\n")
+		m := map[string]string{}
+		for _, l := range strings.Split(mapping, "\n") {
+			if from, to, err := ParseMapping(l); err == nil {
+				m[from] = to
+			}
+		}
+		cols, warns, err := MatchHeaders(s, hs, m)
+		if err != nil {
+			if err.Msg == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if len(cols) != len(hs) {
+			t.Fatalf("%d columns for %d headers", len(cols), len(hs))
+		}
+		claimed := map[int]bool{}
+		for c, fi := range cols {
+			if fi < -1 || fi >= len(s.Fields) || (fi >= 0 && claimed[fi]) {
+				t.Fatalf("column %d → field %d (claimed %v)", c, fi, claimed)
+			}
+			if fi >= 0 {
+				claimed[fi] = true
+			}
+			if _, mapped := m[hs[c]]; !mapped && len(m) == 0 {
+				if want := MatchHeader(s, hs[c]); (want == nil) != (fi < 0) || (want != nil && s.Fields[fi].Key != want.Key) {
+					t.Fatalf("column %q → %d, MatchHeader says %v", hs[c], fi, want)
+				}
+			}
+		}
+		for i, fd := range s.Fields {
+			if fd.Required && !claimed[i] {
+				t.Fatalf("required %s not matched and no error", fd.Key)
+			}
+		}
+		for _, w := range warns {
+			if w.Severity != Warning || w.Text == "" {
+				t.Fatalf("warning %+v", w)
+			}
+		}
+		if n := normHeader(normHeader(headers)); n != normHeader(headers) {
+			t.Fatalf("normHeader not idempotent: %q", headers)
+		}
+	})
+}
