@@ -141,6 +141,16 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	s.waitFor("Line 7", `"Faculty" is a name, not a role ID`)
 	s.keys("x")
 	s.waitFor("line 7 is valid now", "1 error in 1 row")
+	// Save the fixes: atomically, the original kept as .bak.
+	s.keys("C-s")
+	s.waitFor("the original is kept as tui_demo.csv.bak")
+	snap("Saved", "ctrl+s writes the fixed file back atomically and keeps the original once as FILE.bak.")
+	if saved, err := os.ReadFile(file); err != nil || !strings.Contains(string(saved), "Grace,Hopper,grace.hopper@example.edu") {
+		t.Fatalf("the saved file lacks the edit (%v):\n%s", err, saved)
+	}
+	if orig, err := os.ReadFile(file + ".bak"); err != nil || string(orig) != string(data) {
+		t.Fatalf("the .bak is not the original (%v)", err)
+	}
 	// The bad email cannot be fixed here: exclude it, explicitly.
 	s.keys("Enter")
 	s.waitFor("1 row still has errors (line 8)", "Exclude them and continue")

@@ -34,6 +34,7 @@ type fileScreen struct {
 	started time.Time
 	err     string
 	opening string            // the path being opened
+	discard string            // opening this path again discards unsaved edits
 	mapping map[string]string // the mapping it is opened with
 }
 
@@ -214,12 +215,18 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// startOpen reads path in a command; the spinner and the elapsed time
-// show it is under way.
+// startOpen reads path in a command; the spinner shows it is under way.
+// Opening another file while the open one has unsaved edits asks first.
 func (m *Model) startOpen(path string, mapping map[string]string) tea.Cmd {
 	if m.session == nil {
 		return nil
 	}
+	if m.unsaved() && m.file.discard != path && m.screen == ScreenFile {
+		m.file.discard = path
+		m.file.err = filepath.Base(m.preview.file.Path()) + " has unsaved edits: esc goes back to save them (ctrl+s), or open " + filepath.Base(path) + " again to discard them."
+		return nil
+	}
+	m.file.discard = ""
 	ctx := m.startCancellable()
 	job := m.nextJob()
 	f := &m.file

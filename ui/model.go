@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -63,8 +64,9 @@ type Model struct {
 	// read, listing users, apply); nil when none runs.
 	cancel context.CancelFunc
 
-	status  status
-	session *Session
+	status    status
+	session   *Session
+	quitArmed bool // ctrl+c was pressed once with unsaved edits
 
 	login    loginScreen
 	file     fileScreen
@@ -122,6 +124,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.applyTheme()
 		return nil
 	case tea.KeyPressMsg:
+		if !key.Matches(msg, m.keys.Global.Quit) {
+			m.quitArmed = false
+		}
 		return m.handleKeyPress(msg)
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
@@ -267,8 +272,18 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 
 // quit stops any job and ends the program.
 func (m *Model) quit() tea.Cmd {
+	if m.unsaved() && !m.quitArmed {
+		// Edits live only in memory until saved: ask once.
+		m.quitArmed = true
+		return m.setStatus(sevWarn, "Unsaved edits in "+filepath.Base(m.preview.file.Path())+": ctrl+s in the preview saves them; ctrl+c again quits without saving.")
+	}
 	m.stopJob()
 	return tea.Quit
+}
+
+// unsaved reports whether the open file has edits not written back.
+func (m *Model) unsaved() bool {
+	return m.preview.ed != nil && m.preview.ed.Dirty()
 }
 
 // View draws header, body, detail, status and help, each band cut to the

@@ -274,3 +274,40 @@ func fieldIndex(t *testing.T, p *previewScreen, key string) int {
 }
 
 var _ = sync.Create
+
+func TestUnsavedEditsAskBeforeQuitOrOpeningAnotherFile(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	other := copyTestdata(t, "odd_headers.csv")
+	d, _ := loginToPreview(t, file, newMemTarget())
+	d.m.preview.moveTo(rowWithEmail(t, d.m.preview.file, "alan@example.edu"))
+	d.keys("x")
+	if !d.m.unsaved() {
+		t.Fatal("the fix left no unsaved edit")
+	}
+	// ctrl+c asks once; another key disarms it.
+	d.send(keyPress("ctrl+c"))
+	if !d.m.quitArmed {
+		t.Fatal("ctrl+c with unsaved edits quit at once")
+	}
+	d.sees("ctrl+c again quits without saving")
+	d.keys("down")
+	if d.m.quitArmed {
+		t.Fatal("another key did not disarm the quit")
+	}
+	// Opening another file asks; esc goes back with the edits intact.
+	d.keys("esc")
+	if d.m.screen != ScreenFile {
+		t.Fatalf("esc from the preview went to %v", d.m.screen)
+	}
+	d.send(keyPress("tab"))
+	d.m.file.path.SetValue(other)
+	d.keys("enter")
+	d.sees("has unsaved edits")
+	if d.m.file.busy {
+		t.Fatal("opened another file over unsaved edits without asking")
+	}
+	d.keys("esc")
+	if d.m.screen != ScreenPreview || !d.m.unsaved() {
+		t.Fatal("esc did not return to the edited preview")
+	}
+}

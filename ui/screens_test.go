@@ -85,6 +85,7 @@ func press(tm *program, keys ...string) {
 func finish(t *testing.T, tm *program) (*Model, string) {
 	t.Helper()
 	tm.Send(keyPress("ctrl+c"))
+	tm.Send(keyPress("ctrl+c")) // unsaved edits ask once
 	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(watched).Model
 	return m, ansi.Strip(m.View().Content)
 }
