@@ -17,6 +17,7 @@ import (
 	"usersync/csvfile"
 	"usersync/sandbox"
 	"usersync/sync"
+	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
 	"usersync/ui"
 )
@@ -42,7 +43,7 @@ func runTUI(env *cmdEnv, args []string) int {
 	fs.SetOutput(env.stderr)
 	var tf tuiFlags
 	fs.BoolVar(&tf.sandbox, "sandbox", false, "start a sandbox in-process with demo users and sign in to it (the demo identity is filled in)")
-	fs.StringVar(&tf.target, "target", "coursedog", "the API: coursedog")
+	fs.StringVar(&tf.target, "target", "coursedog", "the API: coursedog or ccai")
 	fs.StringVar(&tf.env, "env", "", "staging, production, sandbox or a URL (prefills the login screen)")
 	fs.StringVar(&tf.school, "school", "", "coursedog School Unique ID (prefills the login screen)")
 	fs.StringVar(&tf.tenant, "tenant", "", "ccai tenant subdomain")
@@ -61,8 +62,8 @@ func runTUI(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync: one file at most, got %d\n", len(pos))
 		return exitUsage
 	}
-	if tf.target != coursedog.TargetName {
-		fmt.Fprintf(env.stderr, "usersync: the guided import speaks coursedog; use the headless commands for --target %s\n", tf.target)
+	if tf.target != coursedog.TargetName && tf.target != ccai.TargetName {
+		fmt.Fprintf(env.stderr, "usersync: --target is coursedog or ccai, not %q\n", tf.target)
 		return exitUsage
 	}
 	file := ""
@@ -76,8 +77,8 @@ func runTUI(env *cmdEnv, args []string) int {
 
 	b := &tuiBackend{getenv: env.getenv, properties: tf.properties}
 	defaults := ui.Defaults{
-		Targets:  []string{coursedog.TargetName},
-		Login:    ui.LoginRequest{Target: coursedog.TargetName, Env: ui.EnvStaging, School: tf.school},
+		Targets:  []string{coursedog.TargetName, ccai.TargetName},
+		Login:    ui.LoginRequest{Target: tf.target, Env: ui.EnvStaging, School: tf.school, Tenant: tf.tenant},
 		StartDir: b.recentDir(),
 		File:     file,
 	}
@@ -93,8 +94,9 @@ func runTUI(env *cmdEnv, args []string) int {
 		defer srv.Close()
 		b.sandboxURL = srv.URL()
 		defaults.SandboxURL = srv.URL()
-		defaults.Login = ui.LoginRequest{Target: coursedog.TargetName, Env: ui.EnvSandbox,
-			School: sandbox.DemoSchool, Email: sandbox.DemoEmail, Password: sandbox.DemoPassword}
+		defaults.Login = ui.LoginRequest{Target: tf.target, Env: ui.EnvSandbox,
+			School: sandbox.DemoSchool, Email: sandbox.DemoEmail, Password: sandbox.DemoPassword,
+			Tenant: sandbox.DemoTenant, APIToken: sandbox.DemoAPIToken}
 	} else {
 		b.prefill(&defaults, tf)
 	}
@@ -180,10 +182,11 @@ func (b *tuiBackend) baseURL(req ui.LoginRequest) string {
 }
 
 // Login signs in with the password (or checks the saved token) and reads
-// the school's schema, which also proves the token and the School ID.
+// the school's schema, which also proves the token and the School ID. For
+// ccai, reading the live template proves the tenant and API token.
 func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session, error) {
-	if req.Target != coursedog.TargetName {
-		return ui.Session{}, fmt.Errorf("the guided import does not speak %s", req.Target)
+	if req.Target == ccai.TargetName {
+		return b.loginCCAI(ctx, req)
 	}
 	base := b.baseURL(req)
 	c, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: req.School})
@@ -209,6 +212,26 @@ func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session
 	}
 	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: c.URL(), Account: req.School,
 		Production: req.Env == ui.EnvProduction || c.URL() == coursedog.ProductionURL}, nil
+}
+
+func (b *tuiBackend) loginCCAI(ctx context.Context, req ui.LoginRequest) (ui.Session, error) {
+	base := b.sandboxURL
+	if req.Env != ui.EnvSandbox {
+		u, err := ccai.BaseURL(req.URL, req.Tenant)
+		if err != nil {
+			return ui.Session{}, err
+		}
+		base = u
+	}
+	t, err := ccai.New(ccai.Options{BaseURL: base, Tenant: req.Tenant, Token: req.APIToken})
+	if err != nil {
+		return ui.Session{}, err
+	}
+	schema, err := t.Schema(ctx)
+	if err != nil {
+		return ui.Session{}, err
+	}
+	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: base, Account: req.Tenant}, nil
 }
 
 // mappingPath is where the mapping of a file is kept: beside it.

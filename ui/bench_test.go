@@ -106,3 +106,32 @@ func BenchmarkPreviewKeypress1M(b *testing.B) {
 	b.ReportMetric(q(cpu, 0.50), "cpu-p50-ms")
 	b.ReportMetric(q(cpu, 0.99), "cpu-p99-ms")
 }
+
+// TestPreviewKeypressCostIsIndependentOfRows checks the virtual table: a
+// key press on 20,000 rows costs about what it costs on 100.
+func TestPreviewKeypressCostIsIndependentOfRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 20,000-row file")
+	}
+	cost := func(n int) time.Duration {
+		m := bigPreview(t, n)
+		keys := []tea.KeyPressMsg{keyPress("down"), keyPress("pgdown"), keyPress("n"), keyPress("G"), keyPress("g")}
+		cpu := make([]time.Duration, 0, 300)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for i := range 300 {
+			start := threadCPU()
+			nm, _ := m.Update(keys[i%len(keys)])
+			m = nm.(*Model)
+			_ = m.View()
+			cpu = append(cpu, threadCPU()-start)
+		}
+		slices.Sort(cpu)
+		return cpu[len(cpu)/2]
+	}
+	small, big := cost(100), cost(20_000)
+	if big > 3*small+time.Millisecond {
+		t.Fatalf("median key press: %v on 100 rows, %v on 20,000: the table is not virtual", small, big)
+	}
+	t.Logf("median key press (thread CPU): %v on 100 rows, %v on 20,000", small, big)
+}

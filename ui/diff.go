@@ -29,6 +29,9 @@ type diffScreen struct {
 	plan     *sync.Plan
 	opts     sync.PlanOptions
 	bulk     bool
+	// mail is whether the target sends a registration mail on create
+	// (per-user targets do; ccai's jobs do not).
+	mail bool
 
 	groups    map[sync.Action][]int // plan row indexes per action
 	collapsed map[sync.Action]bool
@@ -124,6 +127,7 @@ func (m *Model) startPlan() tea.Cmd {
 		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
 	}
 	d.opts.Exclude = p.exclusions()
+	_, d.mail = m.session.Target.(sync.UserWriter)
 	d.err, d.confirming, d.exported = "", false, ""
 	m.setState(ScreenDiff)
 	if d.existing != nil {
@@ -271,7 +275,11 @@ func (d diffScreen) bindings(k KeyMap, bulkOK bool) bindings {
 	case d.confirming:
 		return bindings{k.Confirm.Yes, k.Confirm.No}
 	}
-	b := bindings{k.Diff.Apply, k.Diff.Expand, k.Diff.Mail, k.Diff.Replace}
+	b := bindings{k.Diff.Apply, k.Diff.Expand}
+	if d.mail {
+		b = append(b, k.Diff.Mail)
+	}
+	b = append(b, k.Diff.Replace)
 	if bulkOK {
 		b = append(b, k.Diff.Bulk)
 	}
@@ -322,7 +330,7 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 		d.cursor += d.listRows()
 	case key.Matches(msg, k.Diff.Expand):
 		d.toggle()
-	case key.Matches(msg, k.Diff.Mail):
+	case key.Matches(msg, k.Diff.Mail) && d.mail:
 		d.opts.Mail = !d.opts.Mail
 		return m.plan()
 	case key.Matches(msg, k.Diff.Replace):
@@ -410,14 +418,16 @@ func (m *Model) applyPlanExported(msg planExportedMsg) tea.Cmd {
 }
 
 // whatWillHappen says exactly what an apply of p does, in numbers.
-func whatWillHappen(p *sync.Plan, sess *Session, bulk bool) string {
+func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail bool) string {
 	c := p.Counts
 	var parts []string
 	if c.Create > 0 {
 		s := plural(c.Create, "user created", "users created")
-		if c.Mails > 0 {
+		switch {
+		case !mail:
+		case c.Mails > 0:
 			s += " (" + plural(c.Mails, "registration email", "registration emails") + " sent)"
-		} else {
+		default:
 			s += " (no registration email)"
 		}
 		parts = append(parts, s)
@@ -526,7 +536,7 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 			line += st.Muted.Render(changedFields(r.Changes))
 		case r.Action == sync.Skip:
 			line += st.Bad.Render(strings.Join(r.Reasons, "; "))
-		case r.Mail:
+		case r.Mail && d.mail:
 			line += st.Muted.Render("registration email")
 		}
 	case itemChange:
@@ -580,7 +590,7 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 	switch {
 	case d.plan == nil:
 	case d.confirming:
-		lines = append(lines, " "+st.Text.Render(wrap("This will: "+whatWillHappen(d.plan, sess, bulk), max(w-3, 20), " ")))
+		lines = append(lines, " "+st.Text.Render(wrap("This will: "+whatWillHappen(d.plan, sess, bulk, d.mail), max(w-3, 20), " ")))
 		if sess.Production {
 			lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+d.typed.View())
 			if d.err != "" {
@@ -598,7 +608,7 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 		}
 		it := d.items[d.cursor]
 		if it.kind == itemGroup {
-			lines = append(lines, st.Muted.Render(" "+groupHelp(it.action, d.opts)))
+			lines = append(lines, st.Muted.Render(" "+groupHelp(it.action, d.opts, d.mail)))
 			break
 		}
 		r := d.plan.Rows[it.row]
@@ -613,9 +623,12 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 	return strings.Join(lines, "\n")
 }
 
-func groupHelp(a sync.Action, o sync.PlanOptions) string {
+func groupHelp(a sync.Action, o sync.PlanOptions, mail bool) string {
 	switch a {
 	case sync.Create:
+		if !mail {
+			return "New users."
+		}
 		if o.Mail {
 			return "New users. Each gets the registration email (m turns it off)."
 		}

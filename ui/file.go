@@ -78,12 +78,10 @@ func newFileScreen(d Defaults) fileScreen {
 	return fileScreen{picker: fp, path: ti, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
 
-// setTarget filters the picker to the files the target reads.
-func (f *fileScreen) setTarget(target string) {
+// setTarget filters the picker to the files the target reads. (ccai's
+// JSON template files join .csv once csvfile reads them with their lines.)
+func (f *fileScreen) setTarget(string) {
 	f.picker.AllowedTypes = []string{".csv"}
-	if target == "ccai" {
-		f.picker.AllowedTypes = []string{".csv", ".json"}
-	}
 }
 
 func (f *fileScreen) setStyles(st Styles, isDark bool) {

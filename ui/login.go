@@ -79,7 +79,7 @@ func newLoginScreen(d Defaults, st Styles) loginScreen {
 	l.inputs[fieldPassword].EchoCharacter = '•'
 	l.inputs[fieldAPIToken].EchoMode = textinput.EchoPassword
 	l.inputs[fieldAPIToken].EchoCharacter = '•'
-	l.inputs[fieldURL].Placeholder = "https://…"
+	l.inputs[fieldURL].Placeholder = "https://… (ccai: or the domain, uc1.ccaiplatform.com)"
 	l.inputs[fieldSchool].Placeholder = "your School Unique ID"
 	l.inputs[fieldEmail].Placeholder = "you@school.edu"
 	l.inputs[fieldURL].SetValue(d.Login.URL)
@@ -214,6 +214,9 @@ func (l *loginScreen) choose(delta int) {
 	case fieldTarget:
 		l.target = (l.target + delta + len(l.targets)) % len(l.targets)
 		l.setEnvs()
+		if l.saved && l.targetName() != "coursedog" {
+			l.useSaved = false
+		}
 	case fieldEnv:
 		l.envIdx = (l.envIdx + delta + len(l.envs)) % len(l.envs)
 	case fieldSaved:
@@ -248,9 +251,16 @@ func (l *loginScreen) missing() string {
 		}
 	}
 	if l.env() == EnvCustom {
-		u, err := url.Parse(strings.TrimSpace(l.inputs[fieldURL].Value()))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		raw := strings.TrimSpace(l.inputs[fieldURL].Value())
+		u, err := url.Parse(raw)
+		isURL := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+		// ccai also takes the platform's domain (uc1.ccaiplatform.com).
+		isDomain := l.targetName() == "ccai" && strings.Contains(raw, ".") && !strings.ContainsAny(raw, "/:@ ")
+		if !isURL && !isDomain {
 			l.focus = fieldURL
+			if l.targetName() == "ccai" {
+				return "a URL (https://…) or the platform's domain (uc1.ccaiplatform.com)"
+			}
 			return "a valid URL (http:// or https://)"
 		}
 	}

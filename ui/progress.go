@@ -127,6 +127,7 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	m.cancel = nil
 	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.retry, m.preview.ed != nil && m.preview.ed.Dirty())
 	m.summary.setSize(m.width, ComputeLayout(m.width, m.height, false).Body)
+	m.summary.mail = m.diff.mail
 	if m.summary.resumeFile == "" && m.preview.file != nil {
 		m.summary.resumeFile = m.preview.file.Path()
 	}

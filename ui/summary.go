@@ -19,6 +19,7 @@ type summaryScreen struct {
 	cursor     int
 	offset     int
 	unsaved    bool   // the file has edits not yet saved
+	mail       bool   // the target sends registration mails
 	resumeFile string // the file a headless resume names
 	width      int
 	height     int
@@ -120,7 +121,11 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		b.WriteString(st.Muted.Render(" · ") + st.Warn.Render(count(c.Pending)+" not sent yet"))
 	}
 	b.WriteString("\n")
-	b.WriteString(st.Muted.Render(" "+count(c.Mails)+" registration emails sent · "+plural(len(r.Outcomes), "row", "rows")+" accounted for") + "\n")
+	mails := ""
+	if s.mail {
+		mails = count(c.Mails) + " registration emails sent · "
+	}
+	b.WriteString(st.Muted.Render(" "+mails+plural(len(r.Outcomes), "row", "rows")+" accounted for") + "\n")
 	if s.err != nil {
 		b.WriteString(" " + st.Error.Render("✗ "+errText(s.err)) + "\n")
 	}
