@@ -27,10 +27,7 @@ func runApply(env *cmdEnv, args []string) int {
 	fs.SetOutput(env.stderr)
 	pf := addPlanFlags(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
-	var ao sync.ApplyOptions
-	fs.IntVar(&ao.Concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
-	fs.Float64Var(&ao.Rate, "rate", 0, "writes per second at most (0: no limit of our own)")
-	fs.IntVar(&ao.BatchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
+	ao := addApplyFlags(fs)
 	fs.BoolVar(&ao.Bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
 	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
@@ -89,6 +86,23 @@ func runApply(env *cmdEnv, args []string) int {
 		}
 	}
 
+	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
+}
+
+// addApplyFlags defines the flags that shape how writes are sent.
+func addApplyFlags(fs *flag.FlagSet) *sync.ApplyOptions {
+	ao := &sync.ApplyOptions{}
+	fs.IntVar(&ao.Concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
+	fs.Float64Var(&ao.Rate, "rate", 0, "writes per second at most (0: no limit of our own)")
+	fs.IntVar(&ao.BatchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
+	return ao
+}
+
+// applyWithProgress applies p with progress on stderr, then prints the
+// summary (and the run as JSON when asked) and returns the exit code;
+// rowsFailed says whether rows already count as failed before the run.
+func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Target, p *sync.Plan,
+	ao sync.ApplyOptions, existing []sync.User, asJSON, rowsFailed bool) int {
 	events := make(chan sync.Event, 256)
 	ao.Events = events
 	progressDone := make(chan struct{})
@@ -100,10 +114,10 @@ func runApply(env *cmdEnv, args []string) int {
 	close(events)
 	<-progressDone
 	if err != nil {
-		fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
+		fmt.Fprintf(env.stderr, "usersync %s: %v\n", name, err)
 		return exitFor(err)
 	}
-	if pf.json {
+	if asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", " ")
 		enc.Encode(run)
@@ -112,7 +126,7 @@ func runApply(env *cmdEnv, args []string) int {
 	switch {
 	case run.Interrupted:
 		return exitInterrupted
-	case run.Counts.Failed > 0 || run.Counts.Skip > 0:
+	case run.Counts.Failed > 0 || rowsFailed:
 		return exitRowsFailed
 	}
 	return exitOK

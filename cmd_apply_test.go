@@ -96,6 +96,43 @@ func writeUsers(t *testing.T, srv *sandbox.Server, dir string, n int) (string, m
 	return path, want
 }
 
+// killRepeatedly starts the command built by start and SIGKILLs it after a
+// random pause (from min to min+spread), until kills have landed; then it
+// lets a run finish and returns the kills. A run that ends by itself before
+// its kill ends the loop too; one that fails fails the test.
+func killRepeatedly(t *testing.T, start func(context.Context) *exec.Cmd, kills int, seed uint64, min, spread time.Duration) int {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	deadline := time.Now().Add(90 * time.Second)
+	landed := 0
+	for {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		cmd := start(ctx)
+		out := &strings.Builder{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		if landed < kills {
+			time.Sleep(min + time.Duration(rng.Int64N(int64(spread))))
+			cmd.Process.Signal(syscall.SIGKILL)
+		}
+		err := cmd.Wait()
+		timedOut := ctx.Err() != nil
+		cancel()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && !timedOut {
+			landed++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s after %d kills: %v\n%s", cmd.Args[1], landed, err, out)
+		}
+		return landed
+	}
+}
+
 // TestApplySurvivesSIGKILL kills `usersync apply` at random moments, again
 // and again, then lets it finish: every user ends as the file says and no
 // user is ever created twice.
@@ -120,34 +157,7 @@ func TestApplySurvivesSIGKILL(t *testing.T) {
 	}
 	// Kill the apply at random moments until 20 kills have landed, then let
 	// it run to the end; the run that ends resumes all the others.
-	rng := rand.New(rand.NewPCG(21, 1))
-	kills := 0
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		cmd := command(ctx)
-		out := &strings.Builder{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if kills < 20 {
-			time.Sleep(time.Duration(30+rng.IntN(250)) * time.Millisecond)
-			cmd.Process.Signal(syscall.SIGKILL)
-		}
-		err := cmd.Wait()
-		timedOut := ctx.Err() != nil
-		cancel()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && !timedOut {
-			kills++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("apply after %d kills: %v\n%s", kills, err, out)
-		}
-		break
-	}
+	kills := killRepeatedly(t, command, 20, 21, 30*time.Millisecond, 250*time.Millisecond)
 	if kills < 20 {
 		t.Errorf("only %d kills landed before the apply finished; the test needs more work per run", kills)
 	}

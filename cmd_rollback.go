@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -28,10 +27,7 @@ func runRollback(env *cmdEnv, args []string) int {
 	yes := fs.Bool("yes", false, "roll back without asking")
 	force := fs.Bool("force", false, "also undo users someone else changed since the apply")
 	asJSON := fs.Bool("json", false, "print one JSON document on stdout")
-	var ao sync.ApplyOptions
-	fs.IntVar(&ao.Concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
-	fs.Float64Var(&ao.Rate, "rate", 0, "writes per second at most (0: no limit of our own)")
-	fs.IntVar(&ao.BatchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
+	ao := addApplyFlags(fs)
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: usersync rollback --journal PATH [--backup PATH] [CONN] [--yes] [--force] [--json]")
@@ -104,32 +100,7 @@ func runRollback(env *cmdEnv, args []string) int {
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
 	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
-	events := make(chan sync.Event, 256)
-	ao.Events = events
-	progressDone := make(chan struct{})
-	go func() {
-		defer close(progressDone)
-		showProgress(env.stderr, events)
-	}()
-	run, err := sync.ApplyWith(ctx, t, p, ao, current)
-	close(events)
-	<-progressDone
-	if err != nil {
-		return fail(exitFor(err), err)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", " ")
-		enc.Encode(run)
-	}
-	printRunSummary(env.stderr, run)
-	switch {
-	case run.Interrupted:
-		return exitInterrupted
-	case run.Counts.Failed > 0 || conflicts > 0:
-		return exitRowsFailed
-	}
-	return exitOK
+	return applyWithProgress(ctx, env, "rollback", t, p, *ao, current, *asJSON, conflicts > 0)
 }
 
 // flagGiven reports whether the flag was on the command line.

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,34 +42,10 @@ func TestRollbackSurvivesSIGKILL(t *testing.T) {
 	}
 	createsAfterApply := srv.Stats().Creates
 
-	rng := rand.New(rand.NewPCG(33, 2))
-	kills := 0
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		cmd := run(ctx, "rollback", "--journal", journal, "--concurrency", "2")
-		out := &strings.Builder{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if kills < 8 {
-			time.Sleep(time.Duration(40+rng.IntN(300)) * time.Millisecond)
-			cmd.Process.Signal(syscall.SIGKILL)
-		}
-		err := cmd.Wait()
-		timedOut := ctx.Err() != nil
-		cancel()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && !timedOut {
-			kills++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("rollback after %d kills: %v\n%s", kills, err, out)
-		}
-		break
+	rollback := func(ctx context.Context) *exec.Cmd {
+		return run(ctx, "rollback", "--journal", journal, "--concurrency", "2")
 	}
+	kills := killRepeatedly(t, rollback, 8, 33, 40*time.Millisecond, 300*time.Millisecond)
 	if kills < 8 {
 		t.Errorf("only %d kills landed", kills)
 	}
