@@ -120,22 +120,34 @@ func (e *Editor) change(i int, mutate func()) {
 	v := e.v
 	if v.ids == nil {
 		mutate()
-		v.recheck(i)
+		v.recheck(i, nil)
 		return
 	}
 	oldKey := v.ids.key(i)
 	before := v.ids.rowsLike(i)
 	mutate()
 	if v.ids.key(i) == oldKey {
-		v.recheck(i)
+		v.recheck(i, nil)
 		return
 	}
 	v.ids.moveTo(i)
-	v.recheck(i)
-	for _, j := range append(before, v.ids.rowsLike(i)...) {
+	after := v.ids.rowsLike(i)
+	left := make([]int32, 0, len(before))
+	for _, j := range before {
 		if int(j) != i {
-			v.recheck(int(j))
+			left = append(left, j)
 		}
+	}
+	// Every row of both groups gets its message again: the lines it names
+	// (or how many it names) changed. Each group is looked up once.
+	for _, j := range left {
+		v.recheck(int(j), left)
+	}
+	for _, j := range after {
+		v.recheck(int(j), after)
+	}
+	if len(after) == 0 {
+		v.recheck(i, []int32{})
 	}
 }
 

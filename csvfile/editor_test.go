@@ -335,3 +335,31 @@ func TestTemplate(t *testing.T) {
 		t.Errorf("got %q", b.String())
 	}
 }
+
+// TestEditInALargeGroup: a placeholder address on thousands of rows; an
+// edit rechecks the group once (not once per member) and stays exact.
+func TestEditInALargeGroup(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(testHeader)
+	for range 3000 {
+		b.WriteString("Ada,Lovelace,none@example.edu,events,,,,\n")
+	}
+	f := readString(t, b.String(), Options{})
+	v := Validate(f)
+	ed := NewEditor(f, v)
+	if got := v.Row(0)[0].Text; got != "this email is also on lines 3, 4, 5, 6, 7 and 2994 more" {
+		t.Fatalf("got %q", got)
+	}
+	for i := range 5 {
+		if err := ed.Set(i*2, "email", "NONE@example.edu "); err != nil { // the same address again
+			t.Fatal(err)
+		}
+		if err := ed.Set(i*2+1, "email", "own@example.edu"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := v.Row(1000)[0].Text; got != "this email is also on lines 2, 4, 6, 8, 10 and 2989 more" {
+		t.Errorf("got %q", got)
+	}
+	assertIncremental(t, f, v)
+}

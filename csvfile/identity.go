@@ -121,7 +121,7 @@ func (x *identities) rowsLike(i int) []int32 {
 	key := x.key(i)
 	var out []int32
 	add := func(r int32) {
-		if rh, ok := x.hash(int(r)); ok && rh == h && !slices.Contains(out, r) && x.key(int(r)) == key {
+		if rh, ok := x.hash(int(r)); ok && rh == h && x.key(int(r)) == key {
 			out = append(out, r)
 		}
 	}
@@ -133,7 +133,7 @@ func (x *identities) rowsLike(i int) []int32 {
 		add(r)
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out) // a row moved back to its first identity is in both
 }
 
 // moveTo records that row i now has the identity it has (after an edit).

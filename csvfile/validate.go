@@ -115,11 +115,19 @@ func (v *Validation) all() {
 
 // check returns the messages of row i, same-email one included.
 func (v *Validation) check(i int) []Message {
-	ms := v.chk.row(i)
+	var g []int32
 	if v.ids != nil {
-		if g := v.ids.rowsLike(i); len(g) > 1 {
-			ms = append(ms, v.dupMessage(i, g))
-		}
+		g = v.ids.rowsLike(i)
+	}
+	return v.checkIn(i, g)
+}
+
+// checkIn is check with the rows that share row i's identity already
+// known (an edit finds them once for the whole group).
+func (v *Validation) checkIn(i int, g []int32) []Message {
+	ms := v.chk.row(i)
+	if len(g) > 1 {
+		ms = append(ms, v.dupMessage(i, g))
 	}
 	return ms
 }
@@ -282,10 +290,17 @@ func (v *Validation) count(ms []Message, sign int) {
 	}
 }
 
-// recheck validates row i again after an edit.
-func (v *Validation) recheck(i int) {
+// recheck validates row i again after an edit; g, when not nil, is the
+// rows sharing its identity (found once for a whole group).
+func (v *Validation) recheck(i int, g []int32) {
 	v.count(v.msgs[i], -1)
-	if ms := v.check(i); ms != nil {
+	var ms []Message
+	if g == nil {
+		ms = v.check(i)
+	} else {
+		ms = v.checkIn(i, g)
+	}
+	if ms != nil {
 		v.msgs[i] = ms
 		v.count(ms, 1)
 	} else {
