@@ -189,6 +189,7 @@ type applier struct {
 
 	mu        gosync.Mutex
 	run       *Run
+	counts    Counts // of run.Outcomes, kept as outcomes land: emit must not recount every row per write
 	done      int
 	total     int
 	recent    []time.Time // completion times, for the rate
@@ -248,33 +249,40 @@ func (a *applier) finish(ctx context.Context) (*Run, error) {
 func (a *applier) recount() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.run.Counts = countOutcomes(a.run.Outcomes, a.p.Rows)
+	a.counts = countOutcomes(a.run.Outcomes, a.p.Rows)
+	a.run.Counts = a.counts
 }
 
 func countOutcomes(outs []Outcome, rows []PlanRow) Counts {
 	var c Counts
 	for i, o := range outs {
-		switch o.Result {
-		case Created:
-			c.Create++
-			if i < len(rows) && rows[i].Mail {
-				c.Mails++
-			}
-		case Updated:
-			c.Update++
-		case Same:
-			c.Unchanged++
-		case Skipped:
-			c.Skip++
-		case Deactivated:
-			c.Deactivate++
-		case Failed:
-			c.Failed++
-		case Pending:
-			c.Pending++
-		}
+		c.tally(o, i < len(rows) && rows[i].Mail, 1)
 	}
 	return c
+}
+
+// tally adds n (1, or -1 to take back) outcomes o; mail says whether the
+// row's create sends the registration mail.
+func (c *Counts) tally(o Outcome, mail bool, n int) {
+	switch o.Result {
+	case Created:
+		c.Create += n
+		if mail {
+			c.Mails += n
+		}
+	case Updated:
+		c.Update += n
+	case Same:
+		c.Unchanged += n
+	case Skipped:
+		c.Skip += n
+	case Deactivated:
+		c.Deactivate += n
+	case Failed:
+		c.Failed += n
+	case Pending:
+		c.Pending += n
+	}
 }
 
 // rebase decides every row again against the users the server has now.
@@ -308,6 +316,9 @@ func (a *applier) record(i int, o Outcome, userID string) {
 		a.stop("cannot write the journal: " + err.Error())
 	}
 	a.mu.Lock()
+	mail := a.p.Rows[i].Mail
+	a.counts.tally(a.run.Outcomes[i], mail, -1)
+	a.counts.tally(o, mail, 1)
 	a.run.Outcomes[i] = o
 	if o.Result != Pending {
 		a.done++
@@ -328,7 +339,7 @@ func (a *applier) emit(e Event) {
 		return
 	}
 	a.mu.Lock()
-	e.Counts = countOutcomes(a.run.Outcomes, a.p.Rows)
+	e.Counts = a.counts
 	e.Done, e.Total = a.done, a.total
 	if n := len(a.recent); n >= 2 {
 		if span := a.recent[n-1].Sub(a.recent[0]); span > 0 {
