@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -26,6 +28,7 @@ type diffScreen struct {
 	spin  spinner.Model
 
 	existing []sync.User // the listing the plan was made from (read-only)
+	rollback *sync.Run   // set when the plan undoes this run
 	plan     *sync.Plan
 	opts     sync.PlanOptions
 	bulk     bool
@@ -275,6 +278,9 @@ func (d diffScreen) bindings(k KeyMap, bulkOK bool) bindings {
 	case d.confirming:
 		return bindings{k.Confirm.Yes, k.Confirm.No}
 	}
+	if d.rollback != nil {
+		return bindings{k.Diff.Apply, k.Diff.Expand, k.Diff.Export, k.Diff.Down, k.Global.Back, k.Global.Quit}
+	}
 	b := bindings{k.Diff.Apply, k.Diff.Expand}
 	if d.mail {
 		b = append(b, k.Diff.Mail)
@@ -300,23 +306,33 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.Global.Quit) {
 		return m.quit()
 	}
+	back := ScreenPreview
+	if d.rollback != nil {
+		back = ScreenSummary
+	}
 	if d.busy {
 		if key.Matches(msg, k.Global.Back) {
 			m.stopJob()
 			d.busy, d.job = false, 0
-			m.setState(ScreenPreview)
+			m.setState(back)
 		}
 		return nil
 	}
 	if d.confirming {
 		return m.handleConfirmKey(msg)
 	}
+	if d.rollback != nil && key.Matches(msg, k.Diff.Mail, k.Diff.Replace, k.Diff.Bulk) {
+		return m.setStatus(sevInfo, "A rollback restores exactly what the backup holds: nothing to choose.")
+	}
 	switch {
 	case key.Matches(msg, k.Global.Back):
-		m.setState(ScreenPreview)
+		m.setState(back)
 		return nil
 	case d.plan == nil:
 		if key.Matches(msg, k.Diff.Apply) {
+			if d.rollback != nil {
+				return m.startRollbackPlan(d.rollback)
+			}
 			return m.startPlan() // try again after an error
 		}
 		return nil
@@ -378,7 +394,7 @@ func (m *Model) handleConfirmKey(msg tea.KeyPressMsg) tea.Cmd {
 				return nil
 			}
 			d.confirming, d.err = false, ""
-			return m.startApply(d.plan, false)
+			return m.confirmedApply()
 		}
 		var cmd tea.Cmd
 		d.typed, cmd = d.typed.Update(msg)
@@ -387,17 +403,81 @@ func (m *Model) handleConfirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Confirm.Yes):
 		d.confirming = false
-		return m.startApply(d.plan, false)
+		return m.confirmedApply()
 	case key.Matches(msg, k.Confirm.No):
 		d.confirming = false
 	}
 	return nil
 }
 
+// confirmedApply starts the apply the operator just confirmed.
+func (m *Model) confirmedApply() tea.Cmd {
+	d := &m.diff
+	if d.rollback != nil {
+		return m.startApply(d.plan, applyRollback, m.rollbackPaths(d.rollback.JournalPath))
+	}
+	return m.startApply(d.plan, applyImport, m.importPaths())
+}
+
+// startRollbackPlan plans the undo of run: the journal says what it did,
+// the backup what the users were, the target what they are now. The plan
+// is shown on the dry-run screen with the same confirmation.
+func (m *Model) startRollbackPlan(run *sync.Run) tea.Cmd {
+	ctx := m.startCancellable()
+	job := m.nextJob()
+	m.diff = diffScreen{busy: true, job: job, phase: "Planning the rollback", rollback: run,
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), collapsed: map[sync.Action]bool{sync.Unchanged: true}}
+	m.diff.setSize(m.preview.width, m.preview.height, m.preview.detailHeight)
+	m.setState(ScreenDiff)
+	b, sess := m.backend, *m.session
+	journals, backup := slices.Clone(m.journals), run.BackupPath
+	if len(journals) == 0 {
+		journals = []string{run.JournalPath}
+	}
+	plan := func() tea.Msg {
+		j, err := readJournals(journals)
+		if err != nil {
+			return plannedMsg{job: job, err: err}
+		}
+		bk, err := sync.ReadBackup(backup)
+		if err != nil {
+			return plannedMsg{job: job, err: err}
+		}
+		users, err := b.ExistingUsers(ctx, sess)
+		if err != nil {
+			return plannedMsg{job: job, err: fmt.Errorf("list existing users: %w", err)}
+		}
+		p, err := sync.RollbackPlan(j, bk, users, false)
+		return plannedMsg{job: job, plan: p, err: err}
+	}
+	return tea.Batch(plan, m.diff.spin.Tick)
+}
+
+// readJournals reads the journals of one import (its run, then each retry)
+// as one: a user's latest outcome is what the import left it as.
+func readJournals(paths []string) (*sync.JournalState, error) {
+	var all *sync.JournalState
+	for _, p := range paths {
+		st, err := sync.ReadJournal(p)
+		if err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = st
+			continue
+		}
+		all.Entries = append(all.Entries, st.Entries...)
+	}
+	return all, nil
+}
+
 func (m *Model) exportPlan() tea.Cmd {
 	d := &m.diff
 	file := m.preview.file.Path()
 	path := strings.TrimSuffix(file, filepath.Ext(file)) + ".plan.json"
+	if d.rollback != nil {
+		path = strings.TrimSuffix(d.rollback.JournalPath, filepath.Ext(d.rollback.JournalPath)) + ".rollback-plan.json"
+	}
 	job := m.nextJob()
 	d.job = job
 	p := d.plan
@@ -473,10 +553,18 @@ func (d diffScreen) view(st Styles, sess *Session, bulkOK bool, w, h int) string
 		st.Warn.Render("~ "+count(c.Update)+" update") + st.Muted.Render(" · ") +
 		st.Bad.Render("- "+count(c.Deactivate)+" deactivate") + st.Muted.Render(" · ") +
 		st.Muted.Render("= "+count(c.Unchanged)+" unchanged · ⊘ "+count(c.Skip)+" skipped"))
-	b.WriteString("\n " + toggleView(st, "mail", d.opts.Mail, count(c.Mails)+" registration emails") +
-		"  " + toggleView(st, "replace", d.opts.Replace, "lists exactly as the file"))
-	if bulkOK {
-		b.WriteString("  " + toggleView(st, "bulk", d.bulk, "one PUT of all users"))
+	b.WriteString("\n ")
+	switch {
+	case d.rollback != nil:
+		b.WriteString(st.Warn.Render("Rollback of the import: updated users get their backed-up fields back, created users are deactivated (never deleted)."))
+	default:
+		if d.mail {
+			b.WriteString(toggleView(st, "mail", d.opts.Mail, count(c.Mails)+" registration emails") + "  ")
+		}
+		b.WriteString(toggleView(st, "replace", d.opts.Replace, "lists exactly as the file"))
+		if bulkOK {
+			b.WriteString("  " + toggleView(st, "bulk", d.bulk, "one PUT of all users"))
+		}
 	}
 	rows := d.listRows()
 	for pos := d.offset; pos < len(d.items) && pos < d.offset+rows; pos++ {
@@ -590,7 +678,11 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 	switch {
 	case d.plan == nil:
 	case d.confirming:
-		lines = append(lines, " "+st.Text.Render(wrap("This will: "+whatWillHappen(d.plan, sess, bulk, d.mail), max(w-3, 20), " ")))
+		what := "This will: "
+		if d.rollback != nil {
+			what = "Rolling back, this will: "
+		}
+		lines = append(lines, " "+st.Text.Render(wrap(what+whatWillHappen(d.plan, sess, bulk, d.mail), max(w-3, 20), " ")))
 		if sess.Production {
 			lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+d.typed.View())
 			if d.err != "" {

@@ -61,7 +61,7 @@ type ProgressKeys struct {
 }
 
 type SummaryKeys struct {
-	Up, Down, Retry, NewImport, Quit key.Binding
+	Up, Down, Retry, Rollback, NewImport, Quit key.Binding
 }
 
 // DefaultKeyMap returns the bindings the help line documents.
@@ -140,6 +140,7 @@ func DefaultKeyMap() KeyMap {
 			Up:        b([]string{"up", "k"}, "↑/k", "up"),
 			Down:      b([]string{"down", "j"}, "↓/j", "down"),
 			Retry:     b([]string{"r"}, "r", "retry failed rows"),
+			Rollback:  b([]string{"R"}, "R", "roll back this import"),
 			NewImport: b([]string{"o"}, "o", "another file"),
 			Quit:      b([]string{"q"}, "q", "quit"),
 		},

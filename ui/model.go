@@ -66,7 +66,8 @@ type Model struct {
 
 	status    status
 	session   *Session
-	quitArmed bool // ctrl+c was pressed once with unsaved edits
+	quitArmed bool     // ctrl+c was pressed once with unsaved edits
+	journals  []string // the journals of the last import (its run and retries)
 
 	login    loginScreen
 	file     fileScreen

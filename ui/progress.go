@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ const latestFailures = 5
 type progressScreen struct {
 	job                     int
 	plan                    *sync.Plan
-	retry                   bool // applying only the failed rows of an earlier run
+	kind                    applyKind
 	gate                    *sync.Gate
 	last                    sync.Event
 	failures                []sync.Outcome // the latest, newest last
@@ -49,31 +50,81 @@ type appliedMsg struct {
 
 func (p *progressScreen) setSize(w, h int) { p.width, p.height = w, h }
 
-// startApply runs plan in a command. retry applies a RetryPlan: the
-// engine rebases on the users as the earlier run left them.
-func (m *Model) startApply(plan *sync.Plan, retry bool) tea.Cmd {
-	ctx := m.startCancellable()
-	job := m.nextJob()
-	now := m.defaults.Now()
+// applyKind says what an apply is: the import itself, a retry of its
+// failed rows (rebased on what the earlier run left), or a rollback.
+type applyKind int
+
+const (
+	applyImport applyKind = iota
+	applyRetry
+	applyRollback
+)
+
+// applyPaths are where an apply keeps its journal, report and backup.
+type applyPaths struct{ journal, report, backup string }
+
+// importPaths are the default paths beside the file.
+func (m *Model) importPaths() applyPaths {
 	file := m.preview.file.Path()
 	if abs, err := filepath.Abs(file); err == nil {
 		file = abs // the summary names where the files are, from anywhere
 	}
-	journal, report, backup := sync.DefaultPaths(file, now)
-	if retry && m.summary.run != nil {
-		// Same journal and backup: the retry continues the same import.
-		journal, backup = m.summary.run.JournalPath, m.summary.run.BackupPath
+	j, r, b := sync.DefaultPaths(file, m.defaults.Now())
+	return applyPaths{journal: j, report: r, backup: b}
+}
+
+// rollbackPaths give a rollback its own journal, report and backup (the
+// state before it), as `usersync rollback` does, so it resumes like an
+// apply and can itself be undone.
+func (m *Model) rollbackPaths(journal string) applyPaths {
+	base := strings.TrimSuffix(journal, filepath.Ext(journal))
+	stamp := m.defaults.Now().UTC().Format("20060102-150405")
+	return applyPaths{journal: base + ".rollback.jsonl", report: base + ".rollback-report-" + stamp + ".csv",
+		backup: base + ".rollback-backup-" + stamp + ".json"}
+}
+
+// resumePaths are an interrupted run's own paths: its journal makes the
+// same apply go on where it stopped.
+func resumePaths(r *sync.Run) applyPaths {
+	return applyPaths{journal: r.JournalPath, report: r.ReportPath, backup: r.BackupPath}
+}
+
+// retryPaths give a retry of failed rows a journal and report of its own
+// beside the run's (the engine starts a finished journal afresh, and a
+// rollback reads every journal of the import) and the run's backup, which
+// holds the users as they were before the import.
+func (m *Model) retryPaths(r *sync.Run) applyPaths {
+	base := strings.TrimSuffix(r.JournalPath, filepath.Ext(r.JournalPath))
+	stamp := m.defaults.Now().UTC().Format("20060102-150405")
+	report := strings.TrimSuffix(r.ReportPath, filepath.Ext(r.ReportPath))
+	return applyPaths{journal: base + ".retry-" + stamp + ".jsonl", report: report + ".retry-" + stamp + ".csv", backup: r.BackupPath}
+}
+
+// startApply runs plan in a command and streams its events.
+func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) tea.Cmd {
+	// The journals that make up the import, for "roll back this import".
+	switch kind {
+	case applyImport, applyRollback:
+		if !slices.Contains(m.journals, paths.journal) || len(m.journals) == 0 {
+			m.journals = []string{paths.journal}
+		}
+	case applyRetry:
+		if !slices.Contains(m.journals, paths.journal) {
+			m.journals = append(m.journals, paths.journal)
+		}
 	}
-	m.progress = progressScreen{job: job, plan: plan, retry: retry, gate: sync.NewGate(), started: now,
-		journal: journal, report: report, backup: backup, width: m.progress.width, height: m.progress.height}
+	ctx := m.startCancellable()
+	job := m.nextJob()
+	m.progress = progressScreen{job: job, plan: plan, kind: kind, gate: sync.NewGate(), started: m.defaults.Now(),
+		journal: paths.journal, report: paths.report, backup: paths.backup, width: m.progress.width, height: m.progress.height}
 	m.progress.last.Total = plan.Counts.Writes()
 	m.setState(ScreenProgress)
 	events := make(chan sync.Event, 256)
 	done := make(chan struct{})
 	opts := sync.ApplyOptions{
-		JournalPath: journal, ReportPath: report, BackupPath: backup,
-		Events: events, Gate: m.progress.gate, Bulk: m.diff.bulk, Rebase: retry,
-		Relogin: m.session.Relogin,
+		JournalPath: paths.journal, ReportPath: paths.report, BackupPath: paths.backup,
+		Events: events, Gate: m.progress.gate, Bulk: m.diff.bulk && kind != applyRollback,
+		Rebase: kind == applyRetry, Relogin: m.session.Relogin,
 	}
 	b, sess := m.backend, *m.session
 	apply := func() tea.Msg {
@@ -125,7 +176,7 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 		return nil
 	}
 	m.cancel = nil
-	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.retry, m.preview.ed != nil && m.preview.ed.Dirty())
+	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.kind, m.unsaved())
 	m.summary.setSize(m.width, ComputeLayout(m.width, m.height, false).Body)
 	m.summary.mail = m.diff.mail
 	if m.summary.resumeFile == "" && m.preview.file != nil {
@@ -180,8 +231,11 @@ func (p progressScreen) view(st Styles, w, h int) string {
 	e := p.last
 	var b strings.Builder
 	title := "Applying the plan"
-	if p.retry {
+	switch p.kind {
+	case applyRetry:
 		title = "Retrying the failed rows"
+	case applyRollback:
+		title = "Rolling back the import"
 	}
 	state := ""
 	switch {

@@ -18,6 +18,7 @@ type summaryScreen struct {
 	failed     []sync.Outcome
 	cursor     int
 	offset     int
+	kind       applyKind
 	unsaved    bool   // the file has edits not yet saved
 	mail       bool   // the target sends registration mails
 	resumeFile string // the file a headless resume names
@@ -25,8 +26,8 @@ type summaryScreen struct {
 	height     int
 }
 
-func newSummary(plan *sync.Plan, run *sync.Run, err error, prev *sync.Run, retry, unsaved bool) summaryScreen {
-	s := summaryScreen{plan: plan, run: run, err: err, unsaved: unsaved}
+func newSummary(plan *sync.Plan, run *sync.Run, err error, prev *sync.Run, kind applyKind, unsaved bool) summaryScreen {
+	s := summaryScreen{plan: plan, run: run, err: err, unsaved: unsaved, kind: kind}
 	if run == nil && prev != nil {
 		s.run = prev // keep the earlier run's paths visible when a retry failed to start
 	}
@@ -56,7 +57,19 @@ func (s summaryScreen) bindings(k KeyMap) bindings {
 	if len(s.failed) > 0 {
 		b = append(b, k.Summary.Down, k.Summary.Up)
 	}
+	if s.canRollback() {
+		b = append(b, k.Summary.Rollback)
+	}
 	return append(b, k.Summary.NewImport, k.Summary.Quit)
+}
+
+// canRollback: a run that wrote something can be undone.
+func (s summaryScreen) canRollback() bool {
+	if s.run == nil {
+		return false
+	}
+	c := s.run.Counts
+	return c.Create+c.Update+c.Deactivate > 0
 }
 
 func (s summaryScreen) canRetry() bool {
@@ -72,9 +85,11 @@ func (m *Model) handleSummaryKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Summary.Retry) && s.canRetry():
 		if s.run.Interrupted {
 			// The journal makes the same apply resume where it stopped.
-			return m.startApply(s.plan, false)
+			return m.startApply(s.plan, s.kind, resumePaths(s.run))
 		}
-		return m.startApply(sync.RetryPlan(s.plan, s.run), true)
+		return m.startApply(sync.RetryPlan(s.plan, s.run), applyRetry, m.retryPaths(s.run))
+	case key.Matches(msg, k.Summary.Rollback) && s.canRollback():
+		return m.startRollbackPlan(s.run)
 	case key.Matches(msg, k.Summary.Down):
 		s.cursor = min(s.cursor+1, max(len(s.failed)-1, 0))
 	case key.Matches(msg, k.Summary.Up):
@@ -84,6 +99,7 @@ func (m *Model) handleSummaryKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.preview = previewScreen{}
 		m.diff = diffScreen{}
 		m.summary = summaryScreen{}
+		m.journals = nil
 		m.file.path.SetValue("")
 		m.setState(ScreenFile)
 		return m.file.picker.Init()
@@ -102,13 +118,17 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 	}
 	r := s.run
 	c := r.Counts
-	head := "Import finished"
+	what := "Import"
+	if s.kind == applyRollback {
+		what = "Rollback"
+	}
+	head := what + " finished"
 	hs := st.OK
 	switch {
 	case r.Interrupted:
-		head, hs = "Import stopped before the end", st.Warn
+		head, hs = what+" stopped before the end", st.Warn
 	case c.Failed > 0:
-		head, hs = "Import finished with failures", st.Warn
+		head, hs = what+" finished with failures", st.Warn
 	}
 	b.WriteString("\n " + hs.Render(head) + "\n\n")
 	b.WriteString(" " + st.OK.Render(count(c.Create)+" created") + st.Muted.Render(" · ") +
