@@ -33,6 +33,10 @@ const (
 // max_chat_limit (the vendor allows 1 to a configured X).
 const CCAIMaxChatLimit = 10
 
+// maxArrivals bounds the request times kept for CCAIPeakRate (hours of
+// requests at the vendor's rate).
+const maxArrivals = 1 << 16
+
 // ccaiRate is the vendor's documented limit: 10 requests a second per customer.
 const ccaiRate = 10
 
@@ -168,6 +172,10 @@ func (c *ccai) restore(raw json.RawMessage) error {
 func (c *ccai) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
+		if len(c.arrivals) >= maxArrivals {
+			// A long-running sandbox keeps the recent half.
+			c.arrivals = append(c.arrivals[:0], c.arrivals[maxArrivals/2:]...)
+		}
 		c.arrivals = append(c.arrivals, time.Now())
 		c.mu.Unlock()
 		user, pass, ok := r.BasicAuth()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"usersync/csvfile"
+	"usersync/sandbox"
 	"usersync/sync"
 )
 
@@ -259,5 +260,40 @@ func TestRollbackThroughAJob(t *testing.T) {
 	}
 	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 4 {
 		t.Errorf("want 3 jobs for the apply and 1 for the rollback, got %d uploads", n)
+	}
+}
+
+// Bad weather: a fifth of the requests answer 5xx and some connections drop
+// after the server acted. The apply still ends with every row done, and
+// nobody is created twice (a dropped upload leaves a job that never runs).
+func TestApplyWithFaults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 30)
+	path := copyFixture(t, "users.csv")
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	if err := e.srv.SetFaults(sandbox.Options{Seed: 11, FailRate: 0.2, DropRate: 0.05}); err != nil {
+		t.Fatal(err)
+	}
+	opts := applyOpts(path)
+	opts.MaxTries = 10
+	run, err := sync.Apply(ctxT(t), e.t, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Interrupted || run.Counts.Failed != 0 || run.Counts.Create != 3 || run.Counts.Update != 2 {
+		t.Fatalf("run %+v: %+v", run.Counts, run.Outcomes)
+	}
+	e.srv.SetFaults(sandbox.Options{})
+	st := e.srv.Stats()
+	if st.CreatesPerEmailMax != 1 || st.Creates != 3 {
+		t.Errorf("creates %v", st.CreatesPerEmail)
+	}
+	t.Logf("responses %v, dropped %d", st.Responses, st.Dropped)
+	if st.Responses["500"]+st.Responses["502"]+st.Responses["503"] == 0 {
+		t.Error("no fault was injected: the test proves nothing")
+	}
+	_, again := e.plan(t, path, sync.PlanOptions{})
+	if again.Counts.Unchanged != 5 {
+		t.Errorf("after the faulty run, the second plan is %+v", again.Counts)
 	}
 }

@@ -62,11 +62,31 @@ func ReadTemplateJSON(r io.Reader, name string) (*JSONFile, error) {
 	return f, nil
 }
 
+// where names the part of the file being read, for messages; it is
+// formatted only when one is written.
+type where struct {
+	user int    // from 1; 0 for the list itself
+	list string // "roles" or "teams" inside a user
+}
+
+func (w where) String() string {
+	switch {
+	case w.user == 0:
+		return "the list of users"
+	case w.list != "":
+		return fmt.Sprintf("%s of user %d", w.list, w.user)
+	}
+	return fmt.Sprintf("user %d", w.user)
+}
+
 type jsonParser struct {
 	name string
 	data []byte
 	dec  *json.Decoder
 	f    JSONFile
+	// A cursor for position: offsets asked for mostly grow, so counting
+	// lines from the last one keeps a large file linear.
+	curOff, curLine, curStart int64
 }
 
 // errAt builds the error for the byte offset off.
@@ -84,14 +104,20 @@ func (p *jsonParser) position(off int64) (line, col int) {
 	if off > int64(len(p.data)) {
 		off = int64(len(p.data))
 	}
-	before := p.data[:off]
-	line = 1 + bytes.Count(before, []byte{'\n'})
-	start := bytes.LastIndexByte(before, '\n') + 1
-	return line, 1 + utf8.RuneCount(before[start:])
+	if off < p.curOff || p.curLine == 0 {
+		p.curOff, p.curLine, p.curStart = 0, 1, 0
+	}
+	span := p.data[p.curOff:off]
+	if n := bytes.Count(span, []byte{'\n'}); n > 0 {
+		p.curLine += int64(n)
+		p.curStart = p.curOff + int64(bytes.LastIndexByte(span, '\n')) + 1
+	}
+	p.curOff = off
+	return int(p.curLine), 1 + utf8.RuneCount(p.data[p.curStart:off])
 }
 
 // next returns the next token and the offset where it starts.
-func (p *jsonParser) next(what string) (json.Token, int64, error) {
+func (p *jsonParser) next(what where) (json.Token, int64, error) {
 	start := p.skip(p.dec.InputOffset())
 	tok, err := p.dec.Token()
 	if err != nil {
@@ -133,7 +159,7 @@ func (p *jsonParser) invalid() *csvfile.FileError {
 	return p.errAt(off, "not valid JSON: %s", msg)
 }
 
-func (p *jsonParser) syntax(err error, at int64, what string) *csvfile.FileError {
+func (p *jsonParser) syntax(err error, at int64, what where) *csvfile.FileError {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
@@ -155,7 +181,7 @@ func (p *jsonParser) file() (*JSONFile, error) {
 	if !json.Valid(p.data) {
 		return nil, p.invalid()
 	}
-	tok, at, err := p.next("the list of users")
+	tok, at, err := p.next(where{})
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +193,7 @@ func (p *jsonParser) file() (*JSONFile, error) {
 			return nil, err
 		}
 	}
-	if _, _, err := p.next("the list of users"); err != nil { // the closing ]
+	if _, _, err := p.next(where{}); err != nil { // the closing ]
 		return nil, err
 	}
 	if off := p.skip(p.dec.InputOffset()); off < int64(len(p.data)) {
@@ -180,7 +206,7 @@ func (p *jsonParser) file() (*JSONFile, error) {
 }
 
 func (p *jsonParser) user(n int) error {
-	tok, at, err := p.next(fmt.Sprintf("user %d", n))
+	tok, at, err := p.next(where{user: n})
 	if err != nil {
 		return err
 	}
@@ -191,7 +217,7 @@ func (p *jsonParser) user(n int) error {
 	row := JSONRow{Line: line, Values: map[string]string{}}
 	seen := map[string]bool{}
 	for p.dec.More() {
-		ktok, kat, err := p.next(fmt.Sprintf("user %d", n))
+		ktok, kat, err := p.next(where{user: n})
 		if err != nil {
 			return err
 		}
@@ -206,7 +232,7 @@ func (p *jsonParser) user(n int) error {
 				return err
 			}
 		case isScalarField(key):
-			v, vat, err := p.scalar(fmt.Sprintf("user %d", n))
+			v, vat, err := p.scalar(where{user: n})
 			if err != nil {
 				return err
 			}
@@ -218,7 +244,7 @@ func (p *jsonParser) user(n int) error {
 			vat := p.skip(p.dec.InputOffset())
 			var skip json.RawMessage
 			if err := p.dec.Decode(&skip); err != nil {
-				return p.syntax(err, vat, fmt.Sprintf("user %d", n))
+				return p.syntax(err, vat, where{user: n})
 			}
 			if key != fieldID {
 				l, c := p.position(kat)
@@ -227,7 +253,7 @@ func (p *jsonParser) user(n int) error {
 			}
 		}
 	}
-	if _, _, err := p.next(fmt.Sprintf("user %d", n)); err != nil { // the closing }
+	if _, _, err := p.next(where{user: n}); err != nil { // the closing }
 		return err
 	}
 	p.f.Rows = append(p.f.Rows, row)
@@ -251,7 +277,7 @@ type scalarValue struct {
 	null bool
 }
 
-func (p *jsonParser) scalar(what string) (scalarValue, int64, error) {
+func (p *jsonParser) scalar(what where) (scalarValue, int64, error) {
 	at := p.skip(p.dec.InputOffset())
 	var raw json.RawMessage
 	if err := p.dec.Decode(&raw); err != nil {
@@ -270,7 +296,7 @@ func (p *jsonParser) scalar(what string) (scalarValue, int64, error) {
 
 // assignments reads roles or teams: a list of {"name","value"}.
 func (p *jsonParser) assignments(row *JSONRow, key string, n int) error {
-	what := fmt.Sprintf("%s of user %d", key, n)
+	what := where{user: n, list: key}
 	tok, at, err := p.next(what)
 	if err != nil {
 		return err
