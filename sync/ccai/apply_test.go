@@ -2,6 +2,7 @@ package ccai
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,5 +296,52 @@ func TestApplyWithFaults(t *testing.T) {
 	_, again := e.plan(t, path, sync.PlanOptions{})
 	if again.Counts.Unchanged != 5 {
 		t.Errorf("after the faulty run, the second plan is %+v", again.Counts)
+	}
+}
+
+// --deactivate-missing through a job: every active user the file does not
+// name ends Inactive (not deleted), behind the same guard as coursedog's.
+func TestApplyDeactivateMissing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 8)
+	path := copyFixture(t, "users.csv")
+	schema, err := e.t.Schema(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := csvfile.Open(path, schema, csvfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	existing, err := e.t.ListUsers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string // active seeded users the file does not name
+	for _, u := range e.srv.CCAIUsers() {
+		if u.Status == StatusActive && u.Email != "renee.ramirez@example.com" && u.Email != "lucia.kaur@example.com" {
+			missing = append(missing, u.Email)
+		}
+	}
+	_, err = sync.NewPlan(e.t.Name(), f, csvfile.Validate(f), existing, sync.PlanOptions{DeactivateMissing: true, MaxDeactivate: len(missing) - 1})
+	var le *sync.DeactivateLimitError
+	if !errors.As(err, &le) || le.Count != len(missing) {
+		t.Fatalf("the guard should refuse %d deactivations: %v", len(missing), err)
+	}
+	p, err := sync.NewPlan(e.t.Name(), f, csvfile.Validate(f), existing, sync.PlanOptions{DeactivateMissing: true, MaxDeactivate: len(missing)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := sync.Apply(ctxT(t), e.t, p, applyOpts(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts.Failed != 0 || run.Counts.Deactivate != len(missing) {
+		t.Fatalf("run %+v", run.Counts)
+	}
+	for _, email := range missing {
+		if u, ok := e.srv.CCAIUser(email); !ok || u.Status != StatusInactive {
+			t.Errorf("%s: %+v", email, u)
+		}
 	}
 }
