@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"usersync/csvfile"
+	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
 )
 
@@ -32,6 +33,9 @@ type fileTarget struct {
 // init in its own file).
 var fileTargets = map[string]fileTarget{
 	"coursedog": {schema: func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) }},
+	// ccai offline: the documented rules; roles, teams and locations need
+	// the live template, so they are not checked here.
+	ccai.TargetName: {schema: ccai.BlankSchema},
 }
 
 // defaultFileTarget is the target when --target is not given.
