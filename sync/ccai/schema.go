@@ -47,7 +47,7 @@ func NewSchema(cfg Config) *csvfile.Schema {
 				Choices: choices(cfg.Teams)},
 			{Key: FieldMaxChatLimit, Header: "Max Chat Limit", Aliases: []string{"Chat Limit"}},
 			{Key: FieldMaxChatLimitEnabled, Header: "Max Chat Limit Enabled", Aliases: []string{"Chat Limit Enabled"},
-				Kind: "0 or 1", Choices: []csvfile.Choice{{Value: "1", Label: "yes"}, {Value: "0", Label: "no"}}},
+				Kind: "0/1 flag", Choices: []csvfile.Choice{{Value: "1", Label: "yes"}, {Value: "0", Label: "no"}}},
 		},
 		RowChecks: []csvfile.RowCheck{checkMaxChatLimit, checkNewEmail},
 	}
