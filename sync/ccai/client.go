@@ -40,8 +40,11 @@ type Options struct {
 	PollMin, PollMax time.Duration
 	// MaxTries bounds attempts of one request on a retryable error (default 6).
 	MaxTries int
-	// OnJobState, when set, hears each status a job is seen in ("uploading",
-	// the vendor's statuses, "done"), so a progress view can show it.
+	// OnJobState, when set, hears each status a job is seen in ("uploading"
+	// with an empty id before the first upload, then the vendor's statuses,
+	// "uploading" again when the file is replaced, and "done"), so a
+	// progress view can show it. It is called on the goroutine running the
+	// batch and must not block.
 	OnJobState func(jobID, state string)
 }
 
