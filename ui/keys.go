@@ -20,7 +20,7 @@ type KeyMap struct {
 
 // GlobalKeys work on every screen.
 type GlobalKeys struct {
-	Quit, Back key.Binding
+	Quit, Back, Help key.Binding
 }
 
 type LoginKeys struct {
@@ -73,6 +73,7 @@ func DefaultKeyMap() KeyMap {
 		Global: GlobalKeys{
 			Quit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
 			Back: b([]string{"esc"}, "esc", "back"),
+			Help: b([]string{"?"}, "?", "all keys"),
 		},
 		Login: LoginKeys{
 			Next:   b([]string{"tab", "down"}, "tab/↓", "next field"),
@@ -150,5 +151,13 @@ func DefaultKeyMap() KeyMap {
 // bindings is a help.KeyMap made of one screen's keys.
 type bindings []key.Binding
 
-func (b bindings) ShortHelp() []key.Binding  { return b }
-func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }
+func (b bindings) ShortHelp() []key.Binding { return b }
+
+// FullHelp lays the keys out in columns of five.
+func (b bindings) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for i := 0; i < len(b); i += 5 {
+		cols = append(cols, b[i:min(i+5, len(b))])
+	}
+	return cols
+}

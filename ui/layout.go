@@ -25,6 +25,12 @@ const (
 // bodyMinDet, shrinks towards detailMin on short terminals, and vanishes
 // when even that does not fit. Negative sizes are treated as zero.
 func ComputeLayout(width, height int, wantDetail bool) Layout {
+	return ComputeLayoutHelp(width, height, wantDetail, 1)
+}
+
+// ComputeLayoutHelp is ComputeLayout with a help band of helpLines (the
+// full help, toggled with ?); a help that does not fit gets one line.
+func ComputeLayoutHelp(width, height int, wantDetail bool, helpLines int) Layout {
 	width, height = max(width, 0), max(height, 0)
 	l := Layout{Width: width}
 	// Fixed bands in order of importance: help, header, status.
@@ -35,7 +41,11 @@ func ComputeLayout(width, height int, wantDetail bool) Layout {
 		}
 		return 0
 	}
-	l.Help = take(1)
+	if helpLines > 1 && height-helpLines-2 >= bodyMinDet {
+		l.Help = take(helpLines)
+	} else {
+		l.Help = take(1)
+	}
 	l.Header = take(1)
 	l.Status = take(1)
 	if wantDetail {

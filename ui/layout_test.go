@@ -20,6 +20,9 @@ func TestComputeLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if got := ComputeLayoutHelp(tt.w, tt.h, tt.detail, 1); got != tt.want {
+				t.Fatalf("one help line differs: %+v", got)
+			}
 			got := ComputeLayout(tt.w, tt.h, tt.detail)
 			if got != tt.want {
 				t.Fatalf("ComputeLayout(%d, %d, %v) = %+v, want %+v", tt.w, tt.h, tt.detail, got, tt.want)
@@ -28,5 +31,16 @@ func TestComputeLayout(t *testing.T) {
 				t.Fatalf("bands add up to %d, more than the height %d", sum, tt.h)
 			}
 		})
+	}
+}
+
+func TestComputeLayoutFullHelp(t *testing.T) {
+	got := ComputeLayoutHelp(80, 24, true, 5)
+	if got.Help != 5 || got.Header+got.Body+got.Detail+got.Status+got.Help != 24 || got.Body < bodyMinDet {
+		t.Fatalf("full help at 80x24: %+v", got)
+	}
+	// Too short for the full help: one line, the body keeps its room.
+	if got := ComputeLayoutHelp(80, 9, false, 5); got.Help != 1 || got.Body != 6 {
+		t.Fatalf("full help at 80x9: %+v", got)
 	}
 }

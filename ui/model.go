@@ -128,6 +128,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if !key.Matches(msg, m.keys.Global.Quit) {
 			m.quitArmed = false
 		}
+		if key.Matches(msg, m.keys.Global.Help) && !m.typing() {
+			m.help.ShowAll = !m.help.ShowAll
+			m.resize(m.width, m.height)
+			return nil
+		}
 		return m.handleKeyPress(msg)
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
@@ -192,12 +197,12 @@ func (m *Model) handleResize(msg tea.WindowSizeMsg) tea.Cmd {
 // shows or not, so going back to a screen draws it at the right size.
 func (m *Model) resize(w, h int) {
 	m.width, m.height = w, h
-	m.layout = ComputeLayout(w, h, m.wantsDetail())
 	m.help.SetWidth(w)
-	body := ComputeLayout(w, h, false).Body
+	m.layout = m.computeLayout(m.wantsDetail())
+	body := m.computeLayout(false).Body
 	m.login.setSize(w, body)
 	m.file.setSize(w, body)
-	detail := ComputeLayout(w, h, true)
+	detail := m.computeLayout(true)
 	m.preview.setSize(w, detail.Body, detail.Detail)
 	m.diff.setSize(w, detail.Body, detail.Detail)
 	m.progress.setSize(w, body)
@@ -208,10 +213,34 @@ func (m *Model) wantsDetail() bool {
 	return m.screen == ScreenPreview || m.screen == ScreenDiff
 }
 
+// computeLayout is the layout for the current help (one line, or all keys).
+func (m *Model) computeLayout(wantDetail bool) Layout {
+	lines := 1
+	if m.help.ShowAll {
+		lines = strings.Count(m.help.View(m.currentBindings()), "\n") + 1
+	}
+	return ComputeLayoutHelp(m.width, m.height, wantDetail, lines)
+}
+
 // setState moves to another screen; the one place screens change.
 func (m *Model) setState(s Screen) {
 	m.screen = s
-	m.layout = ComputeLayout(m.width, m.height, m.wantsDetail())
+	m.resize(m.width, m.height)
+}
+
+// typing reports whether keys go into a text field, where ? is a character.
+func (m *Model) typing() bool {
+	switch m.screen {
+	case ScreenLogin:
+		return !m.login.isChoice(m.login.focus)
+	case ScreenFile:
+		return m.file.typing
+	case ScreenPreview:
+		return m.preview.editing
+	case ScreenDiff:
+		return m.diff.confirming && m.session != nil && m.session.Production
+	}
+	return false
 }
 
 // nextJob returns a fresh job id.
@@ -379,8 +408,17 @@ func sessionBadge(s Styles, sess Session) string {
 	return s.Muted.Render(sess.Env.String()+" · ") + s.Text.Render(name)
 }
 
-// currentBindings are the keys the help line shows for this screen and state.
-func (m Model) currentBindings() bindings {
+// currentBindings are the keys the help line shows for this screen and
+// state: the screen's own, with ? (all keys) second when it is a key.
+func (m *Model) currentBindings() bindings {
+	b := m.screenBindings()
+	if len(b) > 0 && !m.typing() {
+		b = append(bindings{b[0], m.keys.Global.Help}, b[1:]...)
+	}
+	return b
+}
+
+func (m *Model) screenBindings() bindings {
 	k := m.keys
 	switch m.screen {
 	case ScreenLogin:

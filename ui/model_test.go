@@ -2,6 +2,8 @@ package ui
 
 import (
 	"os"
+
+	tea "charm.land/bubbletea/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -309,5 +311,29 @@ func TestUnsavedEditsAskBeforeQuitOrOpeningAnotherFile(t *testing.T) {
 	d.keys("esc")
 	if d.m.screen != ScreenPreview || !d.m.unsaved() {
 		t.Fatal("esc did not return to the edited preview")
+	}
+}
+
+func TestQuestionMarkShowsEveryKey(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	d, _ := loginToPreview(t, file, newMemTarget())
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if strings.Contains(d.view(), "ctrl+s save file") {
+		t.Fatal("the one-line help already shows everything; the test proves nothing")
+	}
+	d.keys("?")
+	v := d.view()
+	for _, want := range []string{"save file", "problems only", "exclude invalid", "undo", "quit"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("full help lacks %q:\n%s", want, v)
+		}
+	}
+	if n := len(strings.Split(v, "\n")); n != 24 || d.m.layout.Help < 2 {
+		t.Fatalf("full help: %d lines, help band %d", n, d.m.layout.Help)
+	}
+	// While editing a cell, ? is a character.
+	d.keys("?", "e", "?")
+	if !d.m.preview.editing || !strings.HasSuffix(d.m.preview.input.Value(), "?") || d.m.help.ShowAll {
+		t.Fatalf("? while editing: value %q, full help %v", d.m.preview.input.Value(), d.m.help.ShowAll)
 	}
 }

@@ -177,7 +177,7 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	}
 	m.cancel = nil
 	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.kind, m.unsaved())
-	m.summary.setSize(m.width, ComputeLayout(m.width, m.height, false).Body)
+	m.summary.setSize(m.width, m.computeLayout(false).Body)
 	m.summary.mail = m.diff.mail
 	if m.summary.resumeFile == "" && m.preview.file != nil {
 		m.summary.resumeFile = m.preview.file.Path()
