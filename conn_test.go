@@ -209,7 +209,7 @@ func TestConnFlags(t *testing.T) {
 		{[]string{"--env", "staging"}, "no school"},
 		{[]string{"--school", "x"}, "no environment"},
 		{[]string{"--env", "http://10.0.0.1", "--school", "x"}, "plain http"},
-		{[]string{"--target", "ccai"}, "not yet supported"},
+		{[]string{"--target", "ccai"}, "no tenant"},
 		{[]string{"--target", "other"}, "unknown --target"},
 	} {
 		if _, err := open(tc.args, tokenEnv); err == nil || !strings.Contains(err.Error(), tc.want) {
