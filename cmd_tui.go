@@ -120,7 +120,10 @@ func runTUI(env *cmdEnv, args []string) int {
 	case run == nil:
 		return exitOK
 	case run.Interrupted:
-		fmt.Fprintf(env.stderr, "usersync: the import was stopped; nothing was lost. Resume: usersync apply %s --yes --journal %s\n", run.JournalPath, run.JournalPath)
+		fmt.Fprintf(env.stderr, "usersync: the import was stopped; nothing was lost. Resume with:\n  %s\n", m.ResumeCommand())
+		if b.sandboxURL != "" {
+			fmt.Fprintln(env.stderr, "  (the in-process sandbox stopped with the program: resume against a sandbox started with --state, or run usersync --sandbox again)")
+		}
 		return exitInterrupted
 	}
 	fmt.Fprintf(env.stderr, "usersync: %d created, %d updated, %d unchanged, %d skipped, %d failed. Report: %s\n",

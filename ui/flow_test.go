@@ -191,7 +191,7 @@ func TestProgressPauseAndCtrlCResume(t *testing.T) {
 	if !d.m.summary.run.Interrupted {
 		t.Fatalf("run not interrupted: %+v", d.m.summary.run.Counts)
 	}
-	d.sees("Import stopped before the end", "Press r to resume here", "usersync apply "+file, "--journal")
+	d.sees("Import stopped before the end", "Press r to resume here", "usersync apply "+file, "--target coursedog", "--env http://sandbox.test", "--school demo_university", "--journal", "--yes")
 	// r resumes; with the writes let through it finishes.
 	tgt.mu.Lock()
 	tgt.hold = nil

@@ -135,6 +135,51 @@ func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) te
 	return tea.Batch(apply, waitApplyEvent(job, events, done))
 }
 
+// resumeCommand is the headless command that resumes an interrupted run:
+// the same file (and mapping) with its journal. A rollback resumes with
+// `usersync rollback`.
+func (m *Model) resumeCommand(r *sync.Run) string {
+	if r == nil || m.session == nil {
+		return ""
+	}
+	conn := " --target " + m.session.Target.Name() + " --env " + shellQuote(m.session.URL)
+	if m.session.Target.Name() == "ccai" {
+		conn += " --tenant " + shellQuote(m.session.Account)
+	} else {
+		conn += " --school " + shellQuote(m.session.Account)
+	}
+	if m.progress.kind == applyRollback && len(m.journals) > 0 {
+		return "usersync rollback --journal " + shellQuote(r.JournalPath) + conn + " --yes"
+	}
+	cmd := "usersync apply " + shellQuote(m.preview.file.Path())
+	keys := make([]string, 0, len(m.preview.mapping))
+	for k := range m.preview.mapping {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		cmd += " --map " + shellQuote(k+"="+m.preview.mapping[k])
+	}
+	return cmd + conn + " --journal " + shellQuote(r.JournalPath) + " --yes"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ResumeCommand is the command that resumes the last run when it was
+// interrupted, or "".
+func (m *Model) ResumeCommand() string {
+	if m.summary.run == nil || !m.summary.run.Interrupted {
+		return ""
+	}
+	return m.summary.resume
+}
+
 // waitApplyEvent delivers the next event, or nothing once the job ended.
 func waitApplyEvent(job int, events <-chan sync.Event, done <-chan struct{}) tea.Cmd {
 	return func() tea.Msg {
@@ -179,9 +224,7 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.kind, m.unsaved())
 	m.summary.setSize(m.width, m.computeLayout(false).Body)
 	m.summary.mail = m.diff.mail
-	if m.summary.resumeFile == "" && m.preview.file != nil {
-		m.summary.resumeFile = m.preview.file.Path()
-	}
+	m.summary.resume = m.resumeCommand(msg.run)
 	m.setState(ScreenSummary)
 	switch {
 	case msg.err != nil:

@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"usersync/sync"
 )
@@ -12,18 +13,18 @@ import (
 // summaryScreen is the end of an import: what happened to every row, the
 // failed rows with reasons, and where the report, journal and backup are.
 type summaryScreen struct {
-	plan       *sync.Plan
-	run        *sync.Run
-	err        error
-	failed     []sync.Outcome
-	cursor     int
-	offset     int
-	kind       applyKind
-	unsaved    bool   // the file has edits not yet saved
-	mail       bool   // the target sends registration mails
-	resumeFile string // the file a headless resume names
-	width      int
-	height     int
+	plan    *sync.Plan
+	run     *sync.Run
+	err     error
+	failed  []sync.Outcome
+	cursor  int
+	offset  int
+	kind    applyKind
+	unsaved bool   // the file has edits not yet saved
+	mail    bool   // the target sends registration mails
+	resume  string // the headless command that resumes an interrupted run
+	width   int
+	height  int
 }
 
 func newSummary(plan *sync.Plan, run *sync.Run, err error, prev *sync.Run, kind applyKind, unsaved bool) summaryScreen {
@@ -156,7 +157,7 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		}
 		b.WriteString(" " + st.Warn.Render("! "+reason) + "\n")
 		b.WriteString(" " + st.Text.Render("Press r to resume here, or later run:") + "\n")
-		b.WriteString("   " + st.Accent.Render("usersync apply "+s.resumeFile+" --yes --journal "+r.JournalPath) + st.Muted.Render(" (same connection flags)") + "\n")
+		b.WriteString(st.Accent.Render(wrapCommand(s.resume, max(w-6, 30))) + "\n")
 		if s.unsaved {
 			b.WriteString(" " + st.Warn.Render("! The file has unsaved edits: save them in the preview (ctrl+s) before resuming from the command line.") + "\n")
 		}
@@ -202,4 +203,21 @@ func errText(err error) string {
 		return "unknown error"
 	}
 	return err.Error()
+}
+
+// wrapCommand breaks a shell command before its flags so that it fits in w
+// columns, with a backslash at each line end so it still pastes whole.
+func wrapCommand(cmd string, w int) string {
+	parts := strings.Split(cmd, " --")
+	var lines []string
+	line := "   " + parts[0]
+	for _, p := range parts[1:] {
+		if lipgloss.Width(line)+3+len(p) > w {
+			lines = append(lines, line+" \\")
+			line = "     --" + p
+			continue
+		}
+		line += " --" + p
+	}
+	return strings.Join(append(lines, line), "\n")
 }
