@@ -77,14 +77,25 @@ func emailProblem(s string) string {
 	if len(local) > 64 {
 		return `the part before "@" is longer than 64 characters`
 	}
-	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+	prev := byte('.') // so a leading dot reads as two in a row
+	for i := 0; i < len(local); i++ {
+		if local[i] == '.' && prev == '.' {
+			return `the part before "@" starts or ends with a dot or has two dots in a row`
+		}
+		prev = local[i]
+	}
+	if prev == '.' {
 		return `the part before "@" starts or ends with a dot or has two dots in a row`
 	}
 	if len(domain) > 253 {
 		return "the domain is longer than 253 characters"
 	}
-	dots := 0
-	for label := range strings.SplitSeq(domain, ".") {
+	dots, start := 0, 0
+	for i := 0; i <= len(domain); i++ {
+		if i < len(domain) && domain[i] != '.' {
+			continue
+		}
+		label := domain[start:i]
 		if label == "" {
 			return "the domain " + quote(domain) + " has an empty part"
 		}
@@ -92,6 +103,7 @@ func emailProblem(s string) string {
 			return "a part of the domain " + quote(domain) + ` starts or ends with "-"`
 		}
 		dots++
+		start = i + 1
 	}
 	if dots < 2 {
 		return "the domain " + quote(domain) + " has no dot"

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -26,6 +27,8 @@ type Options struct {
 	// (both matched loosely). An empty value means "not a field": the column
 	// is kept but not imported.
 	Mapping map[string]string
+
+	workers int // goroutines reading rows; 0 decides by size (tests set it)
 }
 
 // FileError is a failure of the file as a whole: it cannot be read, is not
@@ -134,7 +137,18 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 	}
 	// Read straight into one buffer of the known size; it becomes the
 	// text every cell is a slice of, and is never written again.
-	buf := make([]byte, 0, max(size+1, 512))
+	var buf []byte
+	if fh, ok := r.(*os.File); ok && size >= parallelMin {
+		// A large file is read in parts on several goroutines: copying
+		// from the page cache and faulting in the buffer both go faster.
+		var err error
+		if buf, err = readParts(fh, size); err != nil {
+			return nil, ioError(name, "cannot read the file", err)
+		}
+		r = fh // the rest, if it grew meanwhile
+	} else {
+		buf = make([]byte, 0, max(size+1, 512))
+	}
 	for {
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -158,6 +172,25 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 	}
 	f.path = name
 	return f, nil
+}
+
+// readParts reads the first size bytes of fh in parallel parts and leaves
+// its offset after them.
+func readParts(fh *os.File, size int64) ([]byte, error) {
+	buf := make([]byte, size, size+1)
+	parts := int64(min(runtime.GOMAXPROCS(0), 8))
+	errs := make([]error, parts)
+	run(int(parts), func(k int) {
+		lo, hi := size*int64(k)/parts, size*int64(k+1)/parts
+		_, errs[k] = fh.ReadAt(buf[lo:hi], lo)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if _, err := fh.Seek(size, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // parse builds a File from the raw bytes of a file.
@@ -250,47 +283,24 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	f.colField = cols
 	f.indexFields()
 
-	// Size the row and cell tables once: growing them would double the
-	// peak memory of a large file.
-	lines := strings.Count(text[p.pos:], "\n") + 1
-	f.rows = make([]row, 0, lines)
-	// A cell takes at least its delimiter or line end, which bounds the
-	// guess for files with a very wide header and short rows.
-	p.spans = make([]span, 0, min(lines*len(f.header)+len(f.header), len(text)-p.pos+1))
-	for {
-		first, line, ok, ferr := p.next()
-		if ferr != nil {
-			return nil, ferr
-		}
-		if !ok {
-			break
-		}
-		if p.blank(first) {
-			pending = append(pending, p.blankMessage(first, line))
-			p.spans = p.spans[:first]
-			continue
-		}
-		f.warnings = append(f.warnings, pending...)
-		pending = pending[:0]
-		for _, n := range p.notes {
-			if f.notes == nil {
-				f.notes = map[[2]int]string{}
-			}
-			f.notes[[2]int{len(f.rows), n.col}] = n.text
-		}
-		f.rows = append(f.rows, row{first: uint32(first), n: uint32(len(p.spans) - first), line: uint32(line)})
+	blanks, ferr := readRows(f, text, p.pos, p.line, p.delim, opts.workers)
+	if ferr != nil {
+		return nil, ferr
 	}
-	// Blank lines at the very end hide nothing; empty rows of delimiters
-	// (",,,") there are still worth a word.
-	for _, m := range pending {
-		if m.Text != textBlankLine {
+	// Blank lines after the last row hide nothing; empty rows of
+	// delimiters (",,,") there are still worth a word.
+	last := 0
+	if len(f.rows) > 0 {
+		last = int(f.rows[len(f.rows)-1].line)
+	}
+	for _, m := range blanks {
+		if m.Line < last || m.Text != textBlankLine {
 			f.warnings = append(f.warnings, m)
 		}
 	}
 	if len(f.rows) == 0 {
 		return nil, &FileError{Line: f.hdrLine, Msg: "the file has a header but no rows"}
 	}
-	f.spans, f.owned = p.spans, p.owned
 	return f, nil
 }
 

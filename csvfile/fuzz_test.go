@@ -29,6 +29,21 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, d byte) {
 		opts := Options{Delimiter: []rune{0, ',', ';', '\t', '|'}[int(d)%5]}
 		file, err := Read(bytes.NewReader(data), "fuzz.csv", testSchema(nil, nil), opts)
+		// Read in several shares, the same file comes out.
+		shared, serr := Read(bytes.NewReader(data), "fuzz.csv", testSchema(nil, nil), Options{Delimiter: opts.Delimiter, workers: 3})
+		if (err == nil) != (serr == nil) || (err != nil && err.Error() != serr.Error()) {
+			t.Fatalf("in shares: %v, in one piece: %v", serr, err)
+		}
+		if err == nil {
+			if shared.Len() != file.Len() || !reflect.DeepEqual(shared.Warnings(), file.Warnings()) {
+				t.Fatalf("in shares %d rows %v, in one piece %d rows %v", shared.Len(), shared.Warnings(), file.Len(), file.Warnings())
+			}
+			for i := range file.Len() {
+				if !reflect.DeepEqual(shared.Cells(i), file.Cells(i)) || shared.Line(i) != file.Line(i) {
+					t.Fatalf("row %d in shares %q line %d, in one piece %q line %d", i, shared.Cells(i), shared.Line(i), file.Cells(i), file.Line(i))
+				}
+			}
+		}
 		if err != nil {
 			var fe *FileError
 			if !errors.As(err, &fe) || fe.Msg == "" || !strings.HasPrefix(err.Error(), "fuzz.csv") {

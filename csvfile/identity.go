@@ -3,6 +3,7 @@ package csvfile
 import (
 	"cmp"
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -44,7 +45,11 @@ func (x *identities) key(i int) string {
 // hash hashes row i's identity without allocating for the usual short
 // ASCII address. ok is false when the row has none.
 func (x *identities) hash(i int) (h uint64, ok bool) {
-	val := strings.TrimSpace(x.v.f.cell(i, x.v.f.fieldCol[x.field]))
+	return x.hashValue(strings.TrimSpace(x.v.f.cell(i, x.v.f.fieldCol[x.field])))
+}
+
+// hashValue hashes a trimmed identity value.
+func (x *identities) hashValue(val string) (h uint64, ok bool) {
 	if val == "" {
 		return 0, false
 	}
@@ -150,38 +155,45 @@ func (x *identities) moveTo(i int) {
 	}
 }
 
-// sortByHash sorts by hash then row: one counting pass on the top 16 bits
-// of the (uniform) hash, then tiny buckets sorted in place.
+// sortByHash sorts by hash then row: one counting pass on the top bits of
+// the (uniform) hash, about one entry a bucket, then each bucket put in
+// order in place. Two sequential passes and one scatter, where a
+// comparison sort of a million entries takes several times longer.
 func sortByHash(a []idEntry) []idEntry {
-	byHashRow := func(p, q idEntry) int {
-		if c := cmp.Compare(p.h, q.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.row, q.row)
-	}
 	if len(a) < 1<<12 {
-		slices.SortFunc(a, byHashRow)
+		slices.SortFunc(a, func(p, q idEntry) int {
+			if c := cmp.Compare(p.h, q.h); c != 0 {
+				return c
+			}
+			return cmp.Compare(p.row, q.row)
+		})
 		return a
 	}
-	const buckets = 1 << 16
-	starts := make([]int32, buckets+1)
+	width := bits.Len(uint(len(a)))
+	shift := 64 - width
+	starts := make([]int32, 1<<width+1)
 	for _, e := range a {
-		starts[e.h>>48+1]++
+		starts[e.h>>shift+1]++
 	}
-	for b := 1; b <= buckets; b++ {
+	for b := 1; b < len(starts); b++ {
 		starts[b] += starts[b-1]
 	}
+	next := slices.Clone(starts[:len(starts)-1])
 	out := make([]idEntry, len(a))
-	next := make([]int32, buckets)
-	copy(next, starts[:buckets])
 	for _, e := range a {
-		b := e.h >> 48
+		b := e.h >> shift
 		out[next[b]] = e
 		next[b]++
 	}
-	for b := range buckets {
-		if lo, hi := starts[b], starts[b+1]; hi-lo > 1 {
-			slices.SortFunc(out[lo:hi], byHashRow)
+	for b := 0; b < len(starts)-1; b++ {
+		lo, hi := int(starts[b]), int(starts[b+1])
+		for i := lo + 1; i < hi; i++ {
+			e, j := out[i], i
+			for j > lo && (e.h < out[j-1].h || (e.h == out[j-1].h && e.row < out[j-1].row)) {
+				out[j] = out[j-1]
+				j--
+			}
+			out[j] = e
 		}
 	}
 	return out

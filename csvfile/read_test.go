@@ -2,6 +2,7 @@ package csvfile
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -342,6 +343,69 @@ func TestMappingFiles(t *testing.T) {
 	for _, arg := range []string{"Given", "=First Name"} {
 		if _, _, err := ParseMapping(arg); err == nil {
 			t.Errorf("ParseMapping(%q) accepted", arg)
+		}
+	}
+}
+
+// TestSharesReadLikeOne reads files split into many shares (so splits fall
+// inside quoted cells that span lines, on blank lines, in ragged rows) and
+// compares everything with reading them in one piece.
+func TestSharesReadLikeOne(t *testing.T) {
+	inputs := []string{
+		testHeader + "Ada,\"Love\nlace\",ada@example.edu,\"events,\n\ncatalog\",,,,\n\nBob,\"Sm\"\"ith\",b@example.edu,events,,,,\n,,,\nCy,\"x\"y,c@example.edu\nDi,D,d@example.edu,events,,,,,extra\n\n\n",
+		testHeader + strings.Repeat("Ada,\"multi\nline\nnote\",ada@example.edu,events,,,,\n", 40) + "Zed,\"never closed,z@example.edu\n",
+		testHeader + strings.Repeat("Ada,\"\"\"q\"\"\",ada@example.edu,events,,,,\r\n\r\n", 30),
+		"sep=;\n" + strings.ReplaceAll(testHeader, ",", ";") + strings.Repeat("A;B;a@b.edu;events\n\"x\n\";y;z@w.edu;events\n", 25),
+	}
+	for n, in := range inputs {
+		one, err1 := Read(strings.NewReader(in), "u.csv", testSchema(nil, nil), Options{workers: 1})
+		for _, workers := range []int{2, 3, 7, 16, 64} {
+			many, err2 := Read(strings.NewReader(in), "u.csv", testSchema(nil, nil), Options{workers: workers})
+			if (err1 == nil) != (err2 == nil) || (err1 != nil && err1.Error() != err2.Error()) {
+				t.Fatalf("input %d, %d shares: error %v, in one piece %v", n, workers, err2, err1)
+			}
+			if err1 != nil {
+				continue
+			}
+			if many.Len() != one.Len() || !reflect.DeepEqual(many.Warnings(), one.Warnings()) {
+				t.Fatalf("input %d, %d shares: %d rows %v, in one piece %d rows %v", n, workers, many.Len(), many.Warnings(), one.Len(), one.Warnings())
+			}
+			for i := range one.Len() {
+				if !reflect.DeepEqual(many.Cells(i), one.Cells(i)) || many.Line(i) != one.Line(i) {
+					t.Fatalf("input %d, %d shares, row %d: %q on line %d, in one piece %q on line %d",
+						n, workers, i, many.Cells(i), many.Line(i), one.Cells(i), one.Line(i))
+				}
+			}
+			if !reflect.DeepEqual(Validate(many).Messages(), Validate(one).Messages()) {
+				t.Fatalf("input %d, %d shares: messages differ", n, workers)
+			}
+		}
+	}
+}
+
+// TestLargeFileReadsInParts opens a file big enough to be read and split on
+// several goroutines and compares it with reading it in one piece.
+func TestLargeFileReadsInParts(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(testHeader)
+	for i := 0; b.Len() < parallelMin+1<<20; i++ {
+		fmt.Fprintf(&b, "Ada,\"Love\nlace %d\",ada%d@example.edu,\"events, catalog\",,,,\n", i, i)
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path, testSchema(nil, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := readString(t, b.String(), Options{workers: 1})
+	if f.Len() != one.Len() || f.Len() < 50000 {
+		t.Fatalf("%d rows, %d in one piece", f.Len(), one.Len())
+	}
+	for _, i := range []int{0, 1, f.Len() / 2, f.Len() - 1} {
+		if !reflect.DeepEqual(f.Cells(i), one.Cells(i)) || f.Line(i) != one.Line(i) || f.Line(i) != 2+2*i {
+			t.Errorf("row %d: %q line %d, in one piece %q line %d", i, f.Cells(i), f.Line(i), one.Cells(i), one.Line(i))
 		}
 	}
 }

@@ -25,14 +25,28 @@ type Validation struct {
 // own cache of advice about wrong values.
 type checker struct {
 	f      *File
-	cur    int
+	vals   []string // the current row's trimmed values, by field
 	get    func(key string) string
 	advice map[string]advice // field index + value → explanation, computed once
 }
 
 func newChecker(f *File) *checker {
-	c := &checker{f: f, advice: map[string]advice{}}
-	c.get = func(key string) string { return c.f.Value(c.cur, key) }
+	c := &checker{f: f, vals: make([]string, len(f.schema.Fields)), advice: map[string]advice{}}
+	// The RowChecks' getter reads the values the field pass trimmed; it
+	// answers as File.Value does.
+	c.get = func(key string) string {
+		fi, ok := c.f.field(key)
+		if !ok {
+			return ""
+		}
+		v := c.vals[fi]
+		if x := c.f.choices[fi]; x != nil && v != "" {
+			if k, ok := x.lookup(v); ok {
+				return x.field.Choices[k].Value
+			}
+		}
+		return v
+	}
 	return c
 }
 
@@ -82,7 +96,7 @@ func (v *Validation) all() {
 					sh.msgs = append(sh.msgs, ms)
 				}
 				if v.ids != nil {
-					if h, ok := v.ids.hash(i); ok {
+					if h, ok := v.ids.hashValue(c.vals[v.ids.field]); ok {
 						sh.ids = append(sh.ids, idEntry{h, int32(i)})
 					}
 				}
@@ -144,6 +158,7 @@ func (c *checker) row(i int) []Message {
 	}
 	for fi := range s.Fields {
 		col := f.fieldCol[fi]
+		c.vals[fi] = ""
 		if col < 0 {
 			continue
 		}
@@ -155,6 +170,7 @@ func (c *checker) row(i int) []Message {
 			}
 		}
 		val := strings.TrimSpace(raw)
+		c.vals[fi] = val
 		if val == "" {
 			if fd.Required {
 				ms = append(ms, Message{Severity: Error, Line: line, Column: fd.Header, Text: "required, but the cell is empty"})
@@ -187,7 +203,6 @@ func (c *checker) row(i int) []Message {
 		}
 	}
 	if len(s.RowChecks) > 0 {
-		c.cur = i
 		for _, rc := range s.RowChecks {
 			for _, m := range rc(c.get) {
 				m.Line = line
