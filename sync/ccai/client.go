@@ -48,9 +48,11 @@ type Options struct {
 	OnJobState func(jobID, state string)
 }
 
-// rateMargin keeps the client 5% under its rate, so scheduling and network
-// jitter cannot bunch eleven requests into one second at the server.
-const rateMargin = 0.95
+// rateMargin keeps the client 10% under its rate (requests 111 ms apart at
+// 10/s), so scheduling and network jitter would have to hold one request
+// back by more than 110 ms, and not the next ten, to bunch eleven into one
+// second at the server.
+const rateMargin = 0.9
 
 // Client speaks the CCAI bulk user API. It is safe for concurrent use; every
 // request, retries included, waits on one limiter, so the client never sends
