@@ -77,11 +77,12 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	}
 }
 
-// TestTUIEndToEndInTmux builds usersync, runs `usersync --sandbox FILE` in a
-// 120x40 tmux session and walks the guided import: sign in, fix rows in the
-// preview (a suggested fix, an inline edit, a role name), exclude the row
-// that cannot be fixed, the dry run, apply (paused and resumed) and the
-// summary; then checks the counts on screen and the sandbox's users.
+// TestTUIEndToEndInTmux builds usersync, runs `usersync --sandbox
+// testdata/users.csv` (the README's first command) in a 120x40 tmux session
+// and walks the guided import: sign in, fix every row in the preview (four
+// suggested fixes, one cell edited inline), save, the dry run, apply
+// (paused and resumed) and the summary; then checks the counts on screen,
+// the saved file, and the sandbox's users and counters.
 func TestTUIEndToEndInTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (CI installs it)")
@@ -91,17 +92,17 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	data, err := os.ReadFile("testdata/tui_demo.csv")
+	data, err := os.ReadFile("testdata/users.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(dir, "tui_demo.csv")
+	file := filepath.Join(dir, "users.csv")
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-%d", os.Getpid()), name: "e2e"}
-	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q --sandbox --sandbox-latency 150ms tui_demo.csv; echo EXITED $?; sleep 30",
+	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q --sandbox --sandbox-latency 150ms users.csv; echo EXITED $?; sleep 30",
 		dir, filepath.Join(dir, "config"), dir, bin)
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd)
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
@@ -118,73 +119,77 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	if strings.Contains(screen, sandbox.DemoPassword+"\n") || strings.Contains(screen, " "+sandbox.DemoPassword+" ") {
 		t.Fatalf("the password is on screen:\n%s", screen)
 	}
-	snap("Sign in", "`usersync --sandbox testdata/tui_demo.csv` starts a sandbox in-process and fills in its demo identity.")
+	snap("Sign in", "`usersync --sandbox testdata/users.csv` starts a sandbox in-process and fills in its demo identity.")
 	s.keys("Enter")
 
-	// 2. The preview: 7 rows, 4 with errors.
-	s.waitFor("7 rows", "4 errors in 4 rows", "Line 2")
-	snap("Preview", "The rows, a status column and the counts. `n`/`N` jump between problems; the pane below lists the selected row's messages.")
+	// 2. The preview: 12 rows, 4 with errors, one with a warning.
+	s.waitFor("12 rows", "4 errors in 4 rows", "1 warning", "Line 2")
+	snap("Preview", "The rows, a status column (✓ valid, ✗ error, ! warning) and the counts. `n`/`N` jump between problems; the pane below lists the selected row's messages.")
 	s.keys("n")
 	s.waitFor("Line 3", `x: use "courseDemandProjections"`)
 	snap("A suggested fix", "Alan's product is a display name; `x` applies the suggested key.")
 	s.keys("x")
 	s.waitFor("line 3 is valid now")
-	// Grace has no last name: edit the cell inline.
-	s.keys("n", "h", "h", "e")
-	s.waitFor("Line 4", "Edit Last Name")
-	s.typeText("Hopper")
+	s.keys("n")
+	s.waitFor("Line 4", "is not a bare address")
+	s.keys("x")
+	s.waitFor("line 4 is valid now")
+	s.keys("n")
+	s.waitFor("Line 5", `"Faculty" is a name, not a role ID`)
+	s.keys("x")
+	s.waitFor("line 5 is valid now")
+	// Rosalind's product is misspelt: edit the cell inline instead.
+	s.keys("n", "h", "h", "h", "h", "e")
+	s.waitFor("Line 6", "Edit Products: curriculm")
+	s.keys("BSpace")
+	s.typeText("um")
 	snap("Editing a cell", "`e` edits the selected cell; enter revalidates the row at once.")
 	s.keys("Enter")
-	s.waitFor("line 4 is valid now")
-	// Katherine's role is a name: the fix gives its ID.
+	s.waitFor("Products set; line 6 is valid now")
+	// Emmy's warning has a fix too.
 	s.keys("n")
-	s.waitFor("Line 7", `"Faculty" is a name, not a role ID`)
+	s.waitFor("Line 8", "is already the primary department")
 	s.keys("x")
-	s.waitFor("line 7 is valid now", "1 error in 1 row")
+	s.waitFor("line 8 is valid now", "✓ no errors")
 	// Save the fixes: atomically, the original kept as .bak.
 	s.keys("C-s")
-	s.waitFor("the original is kept as tui_demo.csv.bak")
+	s.waitFor("the original is kept as users.csv.bak")
 	snap("Saved", "ctrl+s writes the fixed file back atomically and keeps the original once as FILE.bak.")
-	if saved, err := os.ReadFile(file); err != nil || !strings.Contains(string(saved), "Grace,Hopper,grace.hopper@example.edu") {
-		t.Fatalf("the saved file lacks the edit (%v):\n%s", err, saved)
+	saved, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"courseDemandProjections", "Hopper,grace.hopper@example.edu,", ",curriculum,U1005", "r-6f1e2d93"} {
+		if !strings.Contains(string(saved), want) {
+			t.Fatalf("the saved file lacks %q:\n%s", want, saved)
+		}
 	}
 	if orig, err := os.ReadFile(file + ".bak"); err != nil || string(orig) != string(data) {
 		t.Fatalf("the .bak is not the original (%v)", err)
 	}
-	// The bad email cannot be fixed here: exclude it, explicitly.
 	s.keys("Enter")
-	s.waitFor("1 row still has errors (line 8)", "Exclude them and continue")
-	snap("Excluding invalid rows", "Rows with errors are never dropped silently: continuing asks first.")
-	s.keys("y")
 
 	// 3. The dry run.
-	screen = s.waitFor("+ 4 create", "~ 1 update", "= 1 unchanged", "⊘ 1 skipped", "4 registration emails")
-	for _, want := range []string{"alan.turing@example.edu", "emily.kim@example.edu", "excluded by the operator"} {
-		if !strings.Contains(screen, want) {
-			t.Fatalf("the dry run lacks %q:\n%s", want, screen)
-		}
-	}
-	s.keys("j", "j", "j", "j", "j", "j", "Space")
-	s.waitFor("Economics → Biology")
-	snap("Dry run", "Counts per action, rows grouped by action; `space` expands a user to field-level old → new.")
+	s.waitFor("+ 12 create", "~ 0 update", "= 0 unchanged", "⊘ 0 skipped", "12 registration emails", "rosalind.franklin@example.edu")
+	snap("Dry run", "Counts per action and the rows grouped by action; `space` expands an update to field-level old → new, `m` and `r` toggle the registration mail and replace mode, `w` exports the plan.")
 	s.keys("Enter")
-	s.waitFor("This will: 4 users created (4 registration emails sent), 1 user updated in coursedog Sandbox (demo_university).")
+	s.waitFor("This will: 12 users created (12 registration emails sent) in coursedog Sandbox (demo_university).")
 	snap("Confirmation", "The confirmation says exactly what will happen. In Production the School ID must be typed.")
 	s.keys("y", "p")
 
 	// 4. Progress, paused and resumed.
 	s.waitFor("Applying the plan", "paused")
-	snap("Progress (paused)", "A bar, counts, rate and ETA, the latest failures; `p` pauses and resumes, ctrl+c stops cleanly.")
+	snap("Progress (paused)", "A bar, counts, rate and ETA, the latest failures; `p` pauses and resumes, ctrl+c stops cleanly and says how to resume.")
 	s.keys("p")
 
 	// 5. The summary.
-	screen = s.waitFor("Import finished", "4 created · 1 updated · 1 unchanged · 0 deactivated · 1 skipped · 0 failed", "4 registration emails sent · 7 rows accounted for")
+	screen = s.waitFor("Import finished", "12 created · 0 updated · 0 unchanged · 0 deactivated · 0 skipped · 0 failed", "12 registration emails sent · 12 rows accounted for")
 	for _, want := range []string{"Report  ", "Journal ", "Backup  "} {
 		if !strings.Contains(screen, want+dir) {
 			t.Fatalf("the summary lacks %s under %s:\n%s", want, dir, screen)
 		}
 	}
-	snap("Summary", "Counts, failed rows with reasons (`r` retries only those), and where the report, journal and backup are.")
+	snap("Summary", "Counts, failed rows with reasons (`r` retries only those), where the report, journal and backup are, and `R` to roll the import back.")
 
 	// The sandbox's state, while the program (and so the sandbox) still runs.
 	var stats struct {
@@ -200,8 +205,8 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if stats.Creates != 4 || stats.CreatesPerEmailMax != 1 || stats.MailsSent != 4 {
-		t.Fatalf("sandbox stats %+v, want 4 creates, none twice, 4 mails", stats)
+	if stats.Creates != 12 || stats.CreatesPerEmailMax != 1 || stats.MailsSent != 12 {
+		t.Fatalf("sandbox stats %+v, want 12 creates, none twice, 12 mails", stats)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -234,15 +239,13 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 			t.Fatalf("%s %s = %q, want %q", email, field, got, want)
 		}
 	}
+	check("alan.turing@example.edu", "products", "scheduling,courseDemandProjections")
 	check("grace.hopper@example.edu", "lastName", "Hopper")
-	check("alan.turing@example.edu", "products", "courseDemandProjections")
 	check("katherine.johnson@example.edu", "roles", "r-6f1e2d93")
-	check("emily.kim@example.edu", "department", "Biology")
-	if _, ok := byEmail["not-an-email"]; ok {
-		t.Fatal("the excluded row reached the sandbox")
-	}
-	if len(users) != 204 {
-		t.Fatalf("%d users in the sandbox, want the 200 seeded + 4 created", len(users))
+	check("rosalind.franklin@example.edu", "products", "curriculum")
+	check("emmy.noether@example.edu", "secondaryDepartments", "Physics")
+	if len(users) != 212 {
+		t.Fatalf("%d users in the sandbox, want the 200 seeded + 12 created", len(users))
 	}
 
 	// q quits; the exit status follows the run.
@@ -260,7 +263,7 @@ type shot struct{ title, note, screen string }
 func writeScreens(t *testing.T, shots []shot) {
 	var b strings.Builder
 	b.WriteString("# The guided import, screen by screen\n\n")
-	b.WriteString("Text captures of `usersync --sandbox testdata/tui_demo.csv` in a 120×40 terminal (NO_COLOR),\n")
+	b.WriteString("Text captures of `usersync --sandbox testdata/users.csv` in a 120×40 terminal (NO_COLOR),\n")
 	b.WriteString("taken by the end-to-end test (`go test -run TestTUIEndToEndInTmux -update-screens .`).\n")
 	for _, s := range shots {
 		lines := strings.Split(strings.TrimRight(s.screen, "\n"), "\n")

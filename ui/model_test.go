@@ -156,6 +156,13 @@ func TestPreviewShowsRowsCountsAndProblems(t *testing.T) {
 	if d.m.preview.shown() != 5 {
 		t.Fatal("filter off does not show every row")
 	}
+	// Scrolled right on a narrow terminal, the email column stays.
+	d.send(tea.WindowSizeMsg{Width: 50, Height: 20})
+	d.keys("l", "l", "l", "l")
+	header := strings.Split(d.view(), "\n")[2]
+	if !strings.Contains(header, "Email") || !strings.Contains(header, "Department") || strings.Contains(header, "First Name") {
+		t.Fatalf("scrolled header %q: want Email pinned beside Department", header)
+	}
 }
 
 // TestPreviewFixEditUndoSave is the fixing loop: a suggested fix with one

@@ -32,7 +32,8 @@ type previewScreen struct {
 	cursor   int   // position among the rows shown
 	offset   int   // first position drawn
 	col      int   // selected field
-	colFrom  int   // first field drawn
+	colFrom  int   // first field drawn after the pinned one
+	pinned   int   // the identity field, always drawn; -1 when none
 
 	excluded map[int]bool
 
@@ -81,6 +82,12 @@ func newPreview(f *csvfile.File, v *csvfile.Validation, sess *Session, mapping m
 			w = max(w, lipgloss.Width(strings.TrimSpace(f.Raw(i, fd.Key))))
 		}
 		p.widths[c] = min(max(w, 5), maxColWidth)
+	}
+	p.pinned = -1
+	for c, fd := range p.fields {
+		if fd.Identity {
+			p.pinned = c
+		}
 	}
 	p.problems = v.Problems()
 	p.input = textinput.New()
@@ -150,13 +157,13 @@ func (p *previewScreen) scrollColumns() {
 		return
 	}
 	p.col = min(max(p.col, 0), len(p.fields)-1)
+	if p.col == p.pinned {
+		return // always drawn
+	}
 	if p.col < p.colFrom {
 		p.colFrom = p.col
 	}
-	for p.colFrom < p.col {
-		if _, to := p.fieldsFrom(p.colFrom); p.col < to {
-			break
-		}
+	for p.colFrom < p.col && !slices.Contains(p.drawn(p.colFrom), p.col) {
 		p.colFrom++
 	}
 }
@@ -567,19 +574,27 @@ func (p previewScreen) summaryLine(st Styles) string {
 	return " " + strings.Join(parts, st.Muted.Render(" · "))
 }
 
-// fieldsFrom returns the fields drawn from the first one given: as many as
-// fit the width (at least one, cut when too wide).
-func (p *previewScreen) fieldsFrom(from int) (int, int) {
+// drawn returns the fields drawn, in order: as many as fit the width from
+// the first one given (at least one, cut when too wide). Once the table is
+// scrolled past the identity column, that column is pinned first, so every
+// row still shows whose it is.
+func (p *previewScreen) drawn(from int) []int {
 	room := p.width - statusColWidth - lineColWidth
-	used, to := 0, from
-	for to < len(p.fields) && used+p.widths[to]+1 <= room {
-		used += p.widths[to] + 1
-		to++
+	var out []int
+	pin := p.pinned >= 0 && from > p.pinned
+	if pin {
+		out = append(out, p.pinned)
+		room -= p.widths[p.pinned] + 1
 	}
-	if to == from && to < len(p.fields) {
-		to++
+	used := 0
+	for c := from; c < len(p.fields); c++ {
+		if used+p.widths[c]+1 > room && len(out) > 0 && !(pin && len(out) == 1) {
+			break
+		}
+		used += p.widths[c] + 1
+		out = append(out, c)
 	}
-	return from, to
+	return out
 }
 
 func (p previewScreen) view(st Styles, w, h int) string {
@@ -588,10 +603,10 @@ func (p previewScreen) view(st Styles, w, h int) string {
 	}
 	var b strings.Builder
 	b.WriteString(p.summaryLine(st) + "\n")
-	from, to := p.fieldsFrom(p.colFrom)
+	cols := p.drawn(p.colFrom)
 	// Header.
 	hdr := padRight("", statusColWidth) + padRight("Line", lineColWidth)
-	for c := from; c < to; c++ {
+	for _, c := range cols {
 		name := p.fields[c].Header
 		if p.fields[c].Required {
 			name += "*"
@@ -616,13 +631,13 @@ func (p previewScreen) view(st Styles, w, h int) string {
 	}
 	for pos := p.offset; pos < n && pos < p.offset+rows; pos++ {
 		i := p.rowAt(pos)
-		b.WriteString("\n" + p.renderRow(st, i, pos == p.cursor, from, to, w))
+		b.WriteString("\n" + p.renderRow(st, i, pos == p.cursor, cols, w))
 	}
 	return b.String()
 }
 
 // renderRow draws one file row; cells a message names are marked.
-func (p *previewScreen) renderRow(st Styles, i int, selected bool, from, to, w int) string {
+func (p *previewScreen) renderRow(st Styles, i int, selected bool, cols []int, w int) string {
 	msgs := p.v.Row(i)
 	var bad map[string]csvfile.Severity
 	for _, m := range msgs {
@@ -652,7 +667,7 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, from, to, w i
 	}
 	b.WriteString(mark + " ")
 	b.WriteString(st.PaintMuted.on(padRight(itoa(p.file.Line(i)), lineColWidth)))
-	for c := from; c < to; c++ {
+	for _, c := range cols {
 		fd := p.fields[c]
 		v := strings.TrimSpace(p.file.Raw(i, fd.Key))
 		cell := padCell(v, p.widths[c])
