@@ -244,7 +244,7 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	f.delim = rune(p.delim)
 
 	// The header is the first record with anything in it.
-	var pending []Message // blank lines, reported once a row follows them
+	var before []Message // blank lines before the header
 	for {
 		first, line, ok, ferr := p.next()
 		if ferr != nil {
@@ -254,7 +254,7 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 			return nil, &FileError{Msg: "the file has only blank lines"}
 		}
 		if p.blank(first) {
-			pending = append(pending, p.blankMessage(first, line))
+			before = append(before, p.blankMessage(first, line))
 			p.spans = p.spans[:first]
 			continue
 		}
@@ -266,8 +266,7 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 		p.spans = p.spans[:0]
 		break
 	}
-	f.warnings = append(f.warnings, pending...)
-	pending = pending[:0]
+	f.warnings = append(f.warnings, before...)
 
 	cols, warns, ferr := MatchHeaders(schema, f.header, opts.Mapping)
 	if ferr != nil {

@@ -256,3 +256,36 @@ func padRow(t *testing.T, row string) string {
 	}
 	return row + strings.Repeat(",", 8-len(cells))
 }
+
+// TestNoAllocationPerRow: reading and validating clean rows allocates the
+// same number of times for 5,000 rows as for 20,000 (cells are slices of
+// the text; checks allocate only for what they report).
+func TestNoAllocationPerRow(t *testing.T) {
+	schema := testSchema(testRoles, testDepartments)
+	allocs := func(rows int) (reads, validates float64) {
+		var b strings.Builder
+		b.WriteString(testHeader)
+		for i := range rows {
+			fmt.Fprintf(&b, "Ada,Lovelace,Ada.Lovelace%d@Example.edu,\"events, catalog\",S%d,Mathematics,Physics,\"r-1,r-3\"\n", i, i)
+		}
+		text := b.String()
+		var f *File
+		reads = testing.AllocsPerRun(3, func() {
+			var err error
+			if f, err = Read(strings.NewReader(text), "u.csv", schema, Options{workers: 1}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		validates = testing.AllocsPerRun(3, func() {
+			if v := Validate(f); v.Errors() != 0 || v.Warnings() != 0 {
+				t.Fatalf("%d errors %d warnings", v.Errors(), v.Warnings())
+			}
+		})
+		return reads, validates
+	}
+	r1, v1 := allocs(5000)
+	r4, v4 := allocs(20000)
+	if r4-r1 > 10 || v4-v1 > 10 {
+		t.Errorf("allocations: read %v → %v, validate %v → %v for 5,000 → 20,000 rows", r1, r4, v1, v4)
+	}
+}
