@@ -62,6 +62,26 @@ func (x *choiceIndex) lookup(v string) (int, bool) {
 	return i, ok
 }
 
+// allKnown reports whether every comma-separated value of cell is a
+// choice: one pass and no allocation for the usual, clean cell.
+func (x *choiceIndex) allKnown(cell string) bool {
+	for lo := 0; lo <= len(cell); {
+		hi := strings.IndexByte(cell[lo:], ',')
+		if hi < 0 {
+			hi = len(cell)
+		} else {
+			hi += lo
+		}
+		if v := strings.TrimSpace(cell[lo:hi]); v != "" {
+			if _, ok := x.lookup(v); !ok {
+				return false
+			}
+		}
+		lo = hi + 1
+	}
+	return true
+}
+
 func (x *choiceIndex) kind() string {
 	if x.field.Kind != "" {
 		return x.field.Kind

@@ -6,6 +6,9 @@ import "strings"
 // and offers a repaired address when the repair is obvious. It is a plain
 // byte scan (no regexp): it runs once per row of files with a million rows.
 func checkEmail(s string) (problem, fix string) {
+	if emailValid(s) {
+		return "", ""
+	}
 	why := emailProblem(s)
 	if why == "" {
 		return "", ""
@@ -33,6 +36,41 @@ func checkEmail(s string) (problem, fix string) {
 		}
 	}
 	return problem, ""
+}
+
+// emailValid is emailProblem(s) == "" in one pass over the bytes, for the
+// million addresses that are fine; emailProblem then explains the others.
+func emailValid(s string) bool {
+	at, prev, label, dots := -1, byte('.'), 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if at < 0 {
+			if emailClass[c]&inLocal == 0 {
+				if c != '@' || prev == '.' || i > 64 {
+					return false
+				}
+				at, label = i, i+1
+				continue
+			}
+			if c == '.' && prev == '.' {
+				return false
+			}
+			prev = c
+			continue
+		}
+		if emailClass[c]&inDomain == 0 {
+			return false
+		}
+		if c == '.' {
+			if i == label || s[label] == '-' || s[i-1] == '-' {
+				return false
+			}
+			dots++
+			label = i + 1
+		}
+	}
+	n := len(s)
+	return at > 0 && label < n && s[label] != '-' && s[n-1] != '-' && dots > 0 && n-at-1 <= 253
 }
 
 // emailProblem returns "" for a valid address, else the reason in a few

@@ -125,6 +125,11 @@ func FuzzValidate(f *testing.F) {
 		}
 		v := Validate(file)
 		checkValidation(t, file, v)
+		for i := range file.Len() {
+			if e := file.Value(i, "email"); e != "" && emailValid(e) != (emailProblem(e) == "") {
+				t.Fatalf("%q: emailValid %v, emailProblem %q", e, emailValid(e), emailProblem(e))
+			}
+		}
 		before := v.Messages()
 		// Apply fixes and a few edits; the incremental result must equal a
 		// fresh pass, and undoing everything must bring back the start.
@@ -209,6 +214,22 @@ func checkValidation(t *testing.T, f *File, v *Validation) {
 			t.Fatalf("messages out of order at %d", k)
 		}
 	}
+}
+
+// FuzzEmail holds the one-pass check to the explaining one.
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"ada@example.edu", "a..b@x.y", "@x.y", "a@", "a@b", "a@-b.c", "a@b-.c", "a@b..c", ".a@b.c", "a.@b.c",
+		"ada lovelace@x.edu", "a@b@c.d", "Ada <a@b.c>", "adá@exämple.edu", "o'neil+x@a.b", "a@b.c.", "a@.b.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if emailValid(s) != (emailProblem(s) == "") {
+			t.Fatalf("%q: emailValid %v, emailProblem %q", s, emailValid(s), emailProblem(s))
+		}
+		if problem, _ := checkEmail(s); (problem == "") != emailValid(s) {
+			t.Fatalf("%q: checkEmail %q", s, problem)
+		}
+	})
 }
 
 func FuzzMatchHeader(f *testing.F) {

@@ -224,6 +224,9 @@ func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string,
 			return ms
 		}
 	}
+	if x.allKnown(raw) {
+		return ms
+	}
 	for it := range items(raw) {
 		if _, ok := x.lookup(it.text); ok {
 			continue
