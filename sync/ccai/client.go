@@ -66,6 +66,14 @@ type Client struct {
 	opts     Options
 	requests atomic.Int64
 
+	// The limiter hands out send times 1/rate apart, but after a stall
+	// (a starved process, a GC pause) the waits that came due fire
+	// together. The gap keeps the actual sends apart too.
+	gapMu    gosync.Mutex
+	gap      time.Duration
+	lastSend time.Time
+	sends    []time.Time // the latest send times, for tests
+
 	mu   gosync.Mutex
 	rand *rand.Rand
 }
@@ -103,6 +111,7 @@ func NewClient(opts Options) (*Client, error) {
 		token:   opts.Token,
 		http:    opts.HTTPClient,
 		limiter: rate.NewLimiter(rate.Limit(opts.Rate*rateMargin), 1),
+		gap:     time.Duration(float64(time.Second) / (opts.Rate * rateMargin)),
 		opts:    opts,
 		rand:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6363_6169)),
 	}, nil
@@ -201,7 +210,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error
 }
 
 func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *sync.Error) {
-	if err := c.limiter.Wait(ctx); err != nil {
+	if err := c.pace(ctx); err != nil {
 		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: ctxErr(ctx, err)}
 	}
 	u := c.base.ResolveReference(&url.URL{Path: r.path, RawQuery: r.query.Encode()})
@@ -239,6 +248,34 @@ func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *syn
 		Op:         r.op,
 		Msg:        c.redact(serverMessage(data)),
 	}
+}
+
+// pace returns when the next request may go: the limiter's turn, and at
+// least the gap after the previous send.
+func (c *Client) pace(ctx context.Context) error {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	c.gapMu.Lock()
+	defer c.gapMu.Unlock()
+	if d := c.gap - time.Since(c.lastSend); d > 0 {
+		if err := sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+	c.lastSend = time.Now()
+	if len(c.sends) >= 1<<12 {
+		c.sends = append(c.sends[:0], c.sends[1<<11:]...)
+	}
+	c.sends = append(c.sends, c.lastSend)
+	return nil
+}
+
+// sendTimes returns when the latest requests went out.
+func (c *Client) sendTimes() []time.Time {
+	c.gapMu.Lock()
+	defer c.gapMu.Unlock()
+	return append([]time.Time(nil), c.sends...)
 }
 
 // backoff is the wait before attempt try+1: the server's Retry-After when
