@@ -248,8 +248,84 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 		t.Fatalf("%d users in the sandbox, want the 200 seeded + 12 created", len(users))
 	}
 
-	// q quits; the exit status follows the run.
-	s.keys("q")
+	// 6. Roll the import back from the summary: the same dry run and
+	// confirmation; created users are deactivated, never deleted.
+	// Our own sign-in above revoked the program's token, as the vendor's
+	// tokens are revoked by a sign-in elsewhere: the program asks to sign
+	// in again, then carries on.
+	s.keys("R")
+	s.waitFor("Your session has ended (token revoked", "Sign in again to carry on")
+	snap("Session ended", "A token refused mid-work (expired, or revoked by a sign-in elsewhere) brings the sign-in back; afterwards the work carries on where it was.")
+	s.typeText(sandbox.DemoPassword)
+	s.keys("Enter")
+	s.waitFor("Rollback of the import", "- 12 deactivate", "~ 0 update")
+	snap("Roll back this import", "`R` on the summary plans the undo from the journal and the backup: updated users get their backed-up fields back, created users are deactivated.")
+	s.keys("Enter")
+	s.waitFor("Rolling back, this will: 12 users deactivated in coursedog Sandbox (demo_university).")
+	s.keys("y")
+	s.waitFor("Rollback finished", "12 deactivated", "0 failed", "users.usersync-journal.rollback.jsonl")
+	// (The program signed in again, so ours was revoked in turn.)
+	if _, err := c.Login(ctx, sandbox.DemoEmail, sandbox.DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	if users, err = coursedog.NewTarget(c).ListUsers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	inactive := 0
+	for _, u := range users {
+		if strings.HasSuffix(u.Email, "@example.edu") && u.Fields["status"] == "Inactive" {
+			if _, ours := byEmail[u.Email]; ours {
+				inactive++
+			}
+		}
+	}
+	if len(users) != 212 || inactive < 12 {
+		t.Fatalf("after the rollback: %d users, %d of ours inactive; want 212 kept and the 12 created deactivated", len(users), inactive)
+	}
+
+	// 7. Another file, typed: updates to two existing users, expanded to
+	// field level in the dry run.
+	var seeded []int
+	for i, u := range users {
+		if !strings.Contains(string(data), u.Email) && u.Fields["status"] == "Active" && len(seeded) < 2 {
+			seeded = append(seeded, i)
+		}
+	}
+	upd := "First Name,Last Name,Email,Products,Department\n"
+	for _, i := range seeded {
+		u := users[i]
+		dept := "Music"
+		if u.Fields["department"] == dept {
+			dept = "History"
+		}
+		upd += u.Fields["firstName"] + "," + u.Fields["lastName"] + "," + u.Email + ",catalog," + dept + "\n"
+	}
+	updates := filepath.Join(dir, "updates.csv")
+	if err := os.WriteFile(updates, []byte(upd), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.keys("o")
+	s.waitFor("Choose the user file to import", "users.csv")
+	s.keys("Tab", "C-u")
+	s.typeText(updates)
+	s.keys("Enter")
+	s.waitFor("2 rows", "no errors")
+	s.keys("Enter")
+	// Our second sign-in revoked the program's token again.
+	s.waitFor("Your session has ended")
+	s.typeText(sandbox.DemoPassword)
+	s.keys("Enter")
+	s.waitFor("~ 2 update", "+ 0 create")
+	s.keys("j", "Space")
+	s.waitFor("Department", " → ", "Products", "+ catalog")
+	snap("Dry run of updates", "Updates expanded to field level (old → new). Lists only gain what the file names unless replace mode (`r`) is on.")
+	screen = s.capture()
+	if !strings.Contains(screen, users[seeded[0]].Email) {
+		t.Fatalf("the dry run does not show %s:\n%s", users[seeded[0]].Email, screen)
+	}
+
+	// ctrl+c quits (nothing unsaved, nothing applied): exit 0.
+	s.keys("C-c")
 	s.waitFor("EXITED 0")
 
 	if *updateScreens {

@@ -159,6 +159,9 @@ func (m *Model) applyUsersListed(msg usersListedMsg) tea.Cmd {
 			return nil
 		}
 		d.err = "Could not read the existing users: " + msg.err.Error()
+		if cmd, ended := m.sessionEnded(msg.err); ended {
+			return cmd
+		}
 		return nil
 	}
 	if msg.users == nil {
@@ -190,7 +193,14 @@ func (m *Model) applyPlanned(msg plannedMsg) tea.Cmd {
 		return nil
 	}
 	d.busy = false
+	if d.rollback != nil {
+		m.cancel = nil
+	}
 	if msg.err != nil {
+		if cmd, ended := m.sessionEnded(msg.err); ended {
+			d.err = "Could not plan: " + msg.err.Error()
+			return cmd
+		}
 		var lim *sync.DeactivateLimitError
 		if errors.As(msg.err, &lim) {
 			d.err = "The plan would deactivate " + count(lim.Count) + " users, more than the limit of " + count(lim.Max) + "; nothing will be sent."
@@ -629,7 +639,7 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 		}
 	case itemChange:
 		ch := d.plan.Rows[it.row].Changes[it.change]
-		line = "      " + st.Label.Render(padRight(ch.Header, 22)) + " " + st.Bad.Render(orNone(ch.Old)) + st.Muted.Render(" → ") + st.OK.Render(orNone(ch.New))
+		line = "      " + st.Label.Render(padRight(ch.Header, 22)) + " " + changeText(st, ch)
 	}
 	// The cursor is a character too, so it shows without colour.
 	if selected {
@@ -658,6 +668,37 @@ func changedFields(cs []sync.Change) string {
 		names = append(names, c.Header)
 	}
 	return strings.Join(names, ", ")
+}
+
+// changeText shows one change as old → new; for a list it shows what is
+// added and removed, which a long list would otherwise hide.
+func changeText(st Styles, c sync.Change) string {
+	old, new := splitList(c.Old), splitList(c.New)
+	if len(old) > 1 || len(new) > 1 {
+		var parts []string
+		for _, v := range new {
+			if !slices.Contains(old, v) {
+				parts = append(parts, st.OK.Render("+ "+v))
+			}
+		}
+		for _, v := range old {
+			if !slices.Contains(new, v) {
+				parts = append(parts, st.Bad.Render("− "+v))
+			}
+		}
+		if len(parts) > 0 {
+			return strings.Join(parts, "  ") + st.Muted.Render("  ("+orNone(c.Old)+" → "+orNone(c.New)+")")
+		}
+	}
+	return st.Bad.Render(orNone(c.Old)) + st.Muted.Render(" → ") + st.OK.Render(orNone(c.New))
+}
+
+// splitList splits a list field as the plan joins it (", ").
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ", ")
 }
 
 func orNone(s string) string {
@@ -706,7 +747,7 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 		r := d.plan.Rows[it.row]
 		lines = append(lines, " "+st.Text.Render(r.Email)+st.Muted.Render(" · "+string(r.Action)))
 		for _, c := range r.Changes {
-			lines = append(lines, "   "+st.Label.Render(padRight(c.Header, 22))+" "+st.Bad.Render(orNone(c.Old))+st.Muted.Render(" → ")+st.OK.Render(orNone(c.New)))
+			lines = append(lines, "   "+st.Label.Render(padRight(c.Header, 22))+" "+changeText(st, c))
 		}
 		for _, reason := range r.Reasons {
 			lines = append(lines, "   "+st.Bad.Render(reason))

@@ -333,7 +333,12 @@ func (m *Model) handleLoginKey(msg tea.KeyPressMsg) tea.Cmd {
 		l.choose(1)
 		return nil
 	case key.Matches(msg, k.Global.Back):
-		return nil // the first screen: nothing to go back to
+		if m.reauthOK {
+			// Back to where the session ended (it stays ended).
+			m.reauthOK = false
+			m.setState(m.reauth)
+		}
+		return nil // otherwise the first screen: nothing to go back to
 	}
 	if l.isChoice(l.focus) {
 		return nil
@@ -382,6 +387,26 @@ func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
 		return l.focusCmd()
 	}
 	s := msg.session
+	// The password has done its work: it is not kept, even in the form.
+	l.inputs[fieldPassword].SetValue("")
+	l.inputs[fieldAPIToken].SetValue("")
+	if back, ok := m.reauth, m.reauthOK; ok {
+		// Signed in again after the session ended: carry on where the
+		// operator was, if it is the same directory.
+		m.reauthOK = false
+		if m.session != nil && m.session.Target.Name() == s.Target.Name() && m.session.Account == s.Account {
+			m.session = &s
+			m.setState(back)
+			status := m.setStatus(sevOK, "Signed in again; carrying on.")
+			if back == ScreenDiff && m.diff.plan == nil {
+				if m.diff.rollback != nil {
+					return tea.Batch(status, m.startRollbackPlan(m.diff.rollback))
+				}
+				return tea.Batch(status, m.startPlan())
+			}
+			return status
+		}
+	}
 	m.session = &s
 	m.file.setTarget(s.Target.Name())
 	m.setState(ScreenFile)
@@ -392,6 +417,28 @@ func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
 		return tea.Batch(status, m.startOpen(m.defaults.File, nil))
 	}
 	return tea.Batch(status, m.file.picker.Init())
+}
+
+// sessionEnded sends the operator to sign in again when err says the
+// session's token was refused (expired, or revoked by a sign-in elsewhere,
+// as the vendor's tokens are). Everything else stays as it is; after the
+// sign-in the operator is back where they were.
+func (m *Model) sessionEnded(err error) (tea.Cmd, bool) {
+	var se *sync.Error
+	if !errors.As(err, &se) || se.Kind != sync.KindUnauthorized || m.session == nil {
+		return nil, false
+	}
+	why := "the token expired or was revoked"
+	if se.Msg != "" {
+		why = se.Msg
+	}
+	m.reauth, m.reauthOK = m.screen, true
+	l := &m.login
+	l.busy, l.useSaved = false, false
+	l.err = "Your session has ended (" + why + "). Sign in again to carry on; your work is kept."
+	l.focus = l.firstEmpty()
+	m.setState(ScreenLogin)
+	return l.focusCmd(), true
 }
 
 // describeLoginError says in plain words why signing in failed.

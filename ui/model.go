@@ -68,6 +68,10 @@ type Model struct {
 	session   *Session
 	quitArmed bool     // ctrl+c was pressed once with unsaved edits
 	journals  []string // the journals of the last import (its run and retries)
+	// reauth is where to return after signing in again (reauthOK says it
+	// is set): the session ended mid-work.
+	reauth   Screen
+	reauthOK bool
 
 	login    loginScreen
 	file     fileScreen

@@ -228,6 +228,9 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	m.setState(ScreenSummary)
 	switch {
 	case msg.err != nil:
+		if cmd, ended := m.sessionEnded(msg.err); ended {
+			return cmd
+		}
 		return m.setStatus(sevError, "The apply stopped: "+msg.err.Error())
 	case msg.run.Interrupted:
 		return m.setStatus(sevWarn, "Stopped. Nothing was lost: press r to resume.")
