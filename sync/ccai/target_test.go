@@ -628,6 +628,7 @@ func peakIn(ts []time.Time, window time.Duration) int {
 }
 
 func TestPaceKeepsSendsApartAfterAStall(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("[]")) }))
 	defer srv.Close()
 	c, err := NewClient(Options{BaseURL: srv.URL, Tenant: "t", Token: "x"})
