@@ -237,6 +237,29 @@ func (b *tuiBackend) loginCCAI(ctx context.Context, req ui.LoginRequest) (ui.Ses
 	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: base, Account: req.Tenant}, nil
 }
 
+// Reauthenticate signs the session's own client in again, so an apply
+// holding its target carries on after a refused token.
+func (b *tuiBackend) Reauthenticate(ctx context.Context, s ui.Session, req ui.LoginRequest) error {
+	t, ok := s.Target.(*coursedog.Target)
+	if !ok {
+		return fmt.Errorf("%s API tokens are not renewed by signing in: check the token", s.Target.Name())
+	}
+	if req.UseSavedToken {
+		ts, err := coursedog.FindToken(b.getenv, b.properties)
+		if err != nil {
+			return err
+		}
+		if err := ts.CheckURL(t.Client().URL()); err != nil {
+			return err
+		}
+		t.Client().SetToken(ts.Token)
+		_, err = t.Schema(ctx) // proves the token
+		return err
+	}
+	_, err := t.Client().Login(ctx, req.Email, req.Password)
+	return err
+}
+
 // mappingPath is where the mapping of a file is kept: beside it.
 func mappingPath(file string) string { return file + ".mapping" }
 

@@ -27,6 +27,9 @@ type Backend interface {
 	ExistingUsers(ctx context.Context, s Session) ([]sync.User, error)
 	// Apply carries out a plan; events stream on opts.Events.
 	Apply(ctx context.Context, s Session, p *sync.Plan, opts sync.ApplyOptions) (*sync.Run, error)
+	// Reauthenticate signs the session's own target in again (its token
+	// was refused mid-apply), so the apply that holds it carries on.
+	Reauthenticate(ctx context.Context, s Session, req LoginRequest) error
 	// RememberDir records the directory of the last file opened, so the
 	// picker starts there next time.
 	RememberDir(dir string) error
@@ -68,9 +71,6 @@ type Session struct {
 	URL        string // base URL, shown so the operator knows where writes go
 	Account    string // the school ID or tenant
 	Production bool
-	// Relogin renews credentials after a 401 mid-apply, when the backend
-	// still can (nil otherwise).
-	Relogin func(ctx context.Context) error
 }
 
 // OpenRequest asks the backend to read a file.

@@ -47,6 +47,10 @@ type memTarget struct {
 	reject map[string]int
 	// hold, when set, blocks each write until it is closed.
 	hold chan struct{}
+	// expired makes every write fail Unauthorized until a sign-in.
+	expired bool
+	// expireAt expires the session when this many users exist (0: never).
+	expireAt int
 }
 
 func newMemTarget(seed ...sync.User) *memTarget {
@@ -100,6 +104,12 @@ func (t *memTarget) wait(ctx context.Context, email string) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.expireAt > 0 && len(t.users) >= t.expireAt {
+		t.expired, t.expireAt = true, 0
+	}
+	if t.expired {
+		return &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "write " + email, Msg: "token expired"}
+	}
 	if t.reject[email] > 0 {
 		t.reject[email]--
 		return &sync.Error{Kind: sync.KindRejected, Status: 400, Op: "write " + email, Msg: "department does not exist"}
@@ -170,6 +180,8 @@ type memBackend struct {
 	lists    int
 	// loginGate, when set, holds Login until closed (to see the spinner).
 	loginGate chan struct{}
+	// failList, when set, fails the next ExistingUsers.
+	failList error
 }
 
 func newMemBackend(t *memTarget) *memBackend {
@@ -216,12 +228,27 @@ func (b *memBackend) SaveMapping(file string, mapping map[string]string) (string
 func (b *memBackend) ExistingUsers(ctx context.Context, s Session) ([]sync.User, error) {
 	b.mu.Lock()
 	b.lists++
+	err := b.failList
+	b.failList = nil
 	b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	return s.Target.ListUsers(ctx)
 }
 
 func (b *memBackend) Apply(ctx context.Context, s Session, p *sync.Plan, opts sync.ApplyOptions) (*sync.Run, error) {
 	return sync.Apply(ctx, s.Target, p, opts)
+}
+
+func (b *memBackend) Reauthenticate(_ context.Context, _ Session, req LoginRequest) error {
+	if req.Password != "sandbox" {
+		return &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "sign in"}
+	}
+	b.target.mu.Lock()
+	defer b.target.mu.Unlock()
+	b.target.expired = false
+	return nil
 }
 
 func (b *memBackend) RememberDir(dir string) error {

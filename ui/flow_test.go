@@ -207,3 +207,77 @@ func TestProgressPauseAndCtrlCResume(t *testing.T) {
 		}
 	}
 }
+
+// A token refused mid-apply: the engine asks, the operator signs in again,
+// and the same apply carries on to the end.
+func TestSignInAgainDuringApply(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	d, _ := loginToPreview(t, file, tgt)
+	fixAndPlan(t, d)
+	tgt.mu.Lock()
+	tgt.expireAt = 3 // after the first create, every write is refused
+	tgt.mu.Unlock()
+	d.keys("enter", "y")
+	d.until("the sign-in", func(m *Model) bool { return m.screen == ScreenLogin })
+	d.sees("The session ended during the apply", "carries on")
+	if d.m.login.inputs[fieldPassword].Value() != "" {
+		t.Fatal("the password was kept in the form after the first sign-in")
+	}
+	d.typeText("wrong")
+	d.keys("enter")
+	d.until("the refusal", func(m *Model) bool { return !m.login.busy })
+	d.sees("Wrong email or password")
+	if d.m.screen != ScreenLogin || d.m.progress.relogin == nil {
+		t.Fatal("a wrong password let the apply go on")
+	}
+	for range 5 {
+		d.keys("backspace")
+	}
+	d.typeText("sandbox")
+	d.keys("enter")
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
+	d.sees("Import finished", "2 created", "1 updated", "0 failed")
+	for _, e := range []string{"alan@example.edu", "grace@example.edu"} {
+		if _, ok := tgt.user(e); !ok {
+			t.Fatalf("%s not created", e)
+		}
+	}
+}
+
+// Esc on that sign-in stops the apply, resumably.
+func TestDecliningTheSignInStopsTheApply(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	d, _ := loginToPreview(t, file, tgt)
+	fixAndPlan(t, d)
+	tgt.mu.Lock()
+	tgt.expired = true
+	tgt.mu.Unlock()
+	d.keys("enter", "y")
+	d.until("the sign-in", func(m *Model) bool { return m.screen == ScreenLogin })
+	d.keys("esc")
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
+	if r := d.m.LastRun(); r == nil || !r.Interrupted {
+		t.Fatalf("run after declining: %+v", r)
+	}
+	d.sees("Press r to resume here")
+}
+
+// A refused token while listing users for the dry run: sign in again and
+// the dry run is made.
+func TestSessionEndedBeforeTheDryRun(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	d, b := loginToPreview(t, file, tgt)
+	b.failList = &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "list users", Msg: "token revoked: the same user logged in again"}
+	d.keys("X", "enter")
+	d.until("the sign-in", func(m *Model) bool { return m.screen == ScreenLogin && !m.login.busy })
+	d.sees("Your session has ended (token revoked: the same user logged in again)")
+	d.typeText("sandbox")
+	d.keys("enter")
+	d.until("the dry run", func(m *Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil })
+	if !d.m.unsaved() && d.m.preview.file == nil {
+		t.Fatal("the preview was lost")
+	}
+}

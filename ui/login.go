@@ -48,6 +48,7 @@ type loginScreen struct {
 	spin     spinner.Model
 	busy     bool
 	job      int
+	cancel   context.CancelFunc // stops the sign-in in flight
 	err      string
 }
 
@@ -99,6 +100,15 @@ func newLoginScreen(d Defaults, st Styles) loginScreen {
 	l.focus = l.firstEmpty()
 	l.setStyles(st, true)
 	return l
+}
+
+// stop cancels the sign-in in flight.
+func (l *loginScreen) stop() {
+	if l.cancel != nil {
+		l.cancel()
+		l.cancel = nil
+	}
+	l.busy, l.job = false, 0
 }
 
 func (l *loginScreen) targetName() string { return l.targets[l.target] }
@@ -310,9 +320,7 @@ func (m *Model) handleLoginKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.quit()
 	case l.busy:
 		if key.Matches(msg, k.Global.Back) {
-			m.stopJob()
-			l.busy = false
-			l.job = 0
+			l.stop()
 			return m.setStatus(sevWarn, "Sign-in cancelled.")
 		}
 		return nil
@@ -334,8 +342,10 @@ func (m *Model) handleLoginKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Global.Back):
 		if m.reauthOK {
-			// Back to where the session ended (it stays ended).
+			// Back to where the session ended (it stays ended); an apply
+			// waiting for the sign-in stops, resumably.
 			m.reauthOK = false
+			m.answerRelogin(errors.New("the operator did not sign in again"))
 			m.setState(m.reauth)
 		}
 		return nil // otherwise the first screen: nothing to go back to
@@ -357,7 +367,10 @@ func (m *Model) startLogin() tea.Cmd {
 		return l.focusCmd()
 	}
 	req := l.request()
-	ctx := m.startCancellable()
+	// The sign-in has a context of its own: an apply waiting for it must
+	// not be stopped by it.
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
 	job := m.nextJob()
 	l.busy, l.job, l.err = true, job, ""
 	b := m.backend
@@ -367,6 +380,14 @@ func (m *Model) startLogin() tea.Cmd {
 		s, err := b.Login(ctx, req)
 		return loggedInMsg{job: job, session: s, err: err, req: explain}
 	}
+	if m.progress.relogin != nil && m.session != nil {
+		// An apply waits: sign its own target in again.
+		sess := *m.session
+		login = func() tea.Msg {
+			err := b.Reauthenticate(ctx, sess, req)
+			return loggedInMsg{job: job, session: sess, err: err, req: explain}
+		}
+	}
 	return tea.Batch(login, l.spin.Tick)
 }
 
@@ -375,8 +396,7 @@ func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
 	if msg.job != l.job || !l.busy {
 		return nil // cancelled or superseded
 	}
-	l.busy = false
-	m.cancel = nil
+	l.busy, l.cancel = false, nil
 	if msg.err != nil {
 		l.err = describeLoginError(msg.err, msg.req, l.sandbox)
 		if msg.req.UseSavedToken {
@@ -390,6 +410,12 @@ func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
 	// The password has done its work: it is not kept, even in the form.
 	l.inputs[fieldPassword].SetValue("")
 	l.inputs[fieldAPIToken].SetValue("")
+	if m.progress.relogin != nil && m.reauthOK && m.reauth == ScreenProgress {
+		m.reauthOK = false
+		m.answerRelogin(nil)
+		m.setState(ScreenProgress)
+		return m.setStatus(sevOK, "Signed in again; the apply carries on.")
+	}
 	if back, ok := m.reauth, m.reauthOK; ok {
 		// Signed in again after the session ended: carry on where the
 		// operator was, if it is the same directory.

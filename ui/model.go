@@ -163,6 +163,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.applyApplyEvent(msg)
 	case appliedMsg:
 		return m.applyApplied(msg)
+	case reloginAskedMsg:
+		return m.applyReloginAsked(msg)
 	case dirRememberedMsg:
 		return nil
 	}
@@ -264,6 +266,8 @@ func (m *Model) startCancellable() context.Context {
 
 // stopJob cancels the job in flight, if any.
 func (m *Model) stopJob() {
+	m.login.stop()
+	m.answerRelogin(context.Canceled)
 	if m.cancel != nil {
 		m.cancel()
 		m.cancel = nil

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,16 +31,18 @@ type progressScreen struct {
 	started                 time.Time
 	stopping                bool
 	journal, report, backup string
+	ch                      applyChannels
+	// relogin is the engine's question, while the operator signs in again.
+	relogin chan error
 
 	width, height int
 }
 
 // applyEventMsg is one progress event of the apply job.
 type applyEventMsg struct {
-	job    int
-	event  sync.Event
-	events <-chan sync.Event
-	done   <-chan struct{}
+	job   int
+	event sync.Event
+	ch    applyChannels
 }
 
 // appliedMsg is the end of an apply job.
@@ -121,10 +125,11 @@ func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) te
 	m.setState(ScreenProgress)
 	events := make(chan sync.Event, 256)
 	done := make(chan struct{})
+	asks := make(chan chan error)
 	opts := sync.ApplyOptions{
 		JournalPath: paths.journal, ReportPath: paths.report, BackupPath: paths.backup,
 		Events: events, Gate: m.progress.gate, Bulk: m.diff.bulk && kind != applyRollback,
-		Rebase: kind == applyRetry, Relogin: m.session.Relogin,
+		Rebase: kind == applyRetry, Relogin: askRelogin(asks),
 	}
 	b, sess := m.backend, *m.session
 	apply := func() tea.Msg {
@@ -132,7 +137,41 @@ func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) te
 		run, err := b.Apply(ctx, sess, plan, opts)
 		return appliedMsg{job: job, run: run, err: err}
 	}
-	return tea.Batch(apply, waitApplyEvent(job, events, done))
+	m.progress.ch = applyChannels{events: events, asks: asks, done: done}
+	return tea.Batch(apply, waitApplyEvent(job, m.progress.ch))
+}
+
+// askRelogin is the engine's Relogin for a 401 mid-apply: it asks the UI
+// to have the operator sign in again and waits for the answer (the workers
+// wait with it).
+func askRelogin(asks chan<- chan error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		reply := make(chan error, 1)
+		select {
+		case asks <- reply:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		select {
+		case err := <-reply:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// applyChannels are how a running apply talks to the UI.
+type applyChannels struct {
+	events <-chan sync.Event
+	asks   <-chan chan error
+	done   <-chan struct{}
+}
+
+// reloginAskedMsg: the apply met a refused token and waits for a sign-in.
+type reloginAskedMsg struct {
+	job   int
+	reply chan error
 }
 
 // resumeCommand is the headless command that resumes an interrupted run:
@@ -180,18 +219,20 @@ func (m *Model) ResumeCommand() string {
 	return m.summary.resume
 }
 
-// waitApplyEvent delivers the next event, or nothing once the job ended.
-func waitApplyEvent(job int, events <-chan sync.Event, done <-chan struct{}) tea.Cmd {
+// waitApplyEvent delivers the next event or sign-in request, or nothing
+// once the job ended.
+func waitApplyEvent(job int, ch applyChannels) tea.Cmd {
 	return func() tea.Msg {
 		select {
-		case e := <-events:
-			return applyEventMsg{job: job, event: e, events: events, done: done}
-		case <-done:
+		case e := <-ch.events:
+			return applyEventMsg{job: job, event: e, ch: ch}
+		case reply := <-ch.asks:
+			return reloginAskedMsg{job: job, reply: reply}
+		case <-ch.done:
 			return nil
 		}
 	}
 }
-
 func (m *Model) applyApplyEvent(msg applyEventMsg) tea.Cmd {
 	p := &m.progress
 	if msg.job != p.job {
@@ -212,13 +253,42 @@ func (m *Model) applyApplyEvent(msg applyEventMsg) tea.Cmd {
 	if e.Note != "" {
 		p.note = e.Note
 	}
-	return waitApplyEvent(msg.job, msg.events, msg.done)
+	return waitApplyEvent(msg.job, msg.ch)
+}
+
+// applyReloginAsked sends the operator to sign in again; the apply waits.
+func (m *Model) applyReloginAsked(msg reloginAskedMsg) tea.Cmd {
+	p := &m.progress
+	if msg.job != p.job {
+		msg.reply <- errors.New("that apply is no longer shown")
+		return nil
+	}
+	p.relogin = msg.reply
+	m.reauth, m.reauthOK = ScreenProgress, true
+	l := &m.login
+	l.busy, l.useSaved = false, false
+	l.err = "The session ended during the apply (its token was refused). Sign in again and the apply carries on; esc stops it (resumable)."
+	l.focus = l.firstEmpty()
+	m.setState(ScreenLogin)
+	return tea.Batch(l.focusCmd(), waitApplyEvent(msg.job, p.ch))
+}
+
+// answerRelogin gives the waiting apply its answer.
+func (m *Model) answerRelogin(err error) {
+	if m.progress.relogin != nil {
+		m.progress.relogin <- err
+		m.progress.relogin = nil
+	}
 }
 
 func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	p := &m.progress
 	if msg.job != p.job {
 		return nil
+	}
+	m.answerRelogin(context.Canceled)
+	if m.screen == ScreenLogin && m.reauthOK && m.reauth == ScreenProgress {
+		m.reauthOK = false // the apply ended while signing in: show how it ended
 	}
 	m.cancel = nil
 	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.kind, m.unsaved())
