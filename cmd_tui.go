@@ -288,10 +288,6 @@ func (b *tuiBackend) ExistingUsers(ctx context.Context, s ui.Session) ([]sync.Us
 }
 
 func (b *tuiBackend) Apply(ctx context.Context, s ui.Session, p *sync.Plan, opts sync.ApplyOptions) (*sync.Run, error) {
-	if t, ok := s.Target.(*coursedog.Target); ok && opts.Bulk {
-		// Users a bulk PUT creates get the mail only when the plan says so.
-		t.SetBulkMail(p.Options.Mail)
-	}
 	return sync.Apply(ctx, s.Target, p, opts)
 }
 

@@ -365,7 +365,7 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Diff.Bulk) && m.canBulk():
 		d.bulk = !d.bulk
 		if d.bulk {
-			return m.setStatus(sevWarn, "Bulk mode: one PUT of every user after a backup; refused if users appeared or vanished since the plan.")
+			return m.setStatus(sevWarn, "Bulk mode: one PUT of every user after a backup; refused if users appeared, vanished or changed since the plan.")
 		}
 		return m.setStatus(sevInfo, "Per-user mode: one request per changed user.")
 	case key.Matches(msg, k.Diff.Export):
@@ -541,7 +541,9 @@ func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail bool) string {
 		s += " Replace mode: lists become exactly what the file says."
 	}
 	if bulk {
-		s += " Bulk mode: all " + count(p.ExistingUsers+c.Create) + " users are sent back in one PUT."
+		s += " Bulk mode: the users are read again, then all " + count(p.ExistingUsers+c.Create) +
+			" are sent in one PUT (those the file does not change exactly as read); it is refused if any user" +
+			" appeared, vanished or changed since this plan, or if fewer users would be sent than the server has."
 	}
 	return s
 }

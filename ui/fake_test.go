@@ -182,6 +182,8 @@ type memBackend struct {
 	loginGate chan struct{}
 	// failList, when set, fails the next ExistingUsers.
 	failList error
+	// session, when set, is the target sessions get (default: target).
+	session sync.Target
 }
 
 func newMemBackend(t *memTarget) *memBackend {
@@ -204,7 +206,11 @@ func (b *memBackend) Login(ctx context.Context, req LoginRequest) (Session, erro
 	case req.Email != "operator@example.edu" || req.Password != "sandbox":
 		return Session{}, &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "sign in"}
 	}
-	return Session{Target: b.target, Schema: b.target.schema, Env: req.Env, URL: "http://sandbox.test",
+	var t sync.Target = b.target
+	if b.session != nil {
+		t = b.session
+	}
+	return Session{Target: t, Schema: b.target.schema, Env: req.Env, URL: "http://sandbox.test",
 		Account: req.School, Production: req.Env == EnvProduction}, nil
 }
 

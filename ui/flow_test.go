@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -279,5 +281,56 @@ func TestSessionEndedBeforeTheDryRun(t *testing.T) {
 	d.until("the dry run", func(m *Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil })
 	if !d.m.unsaved() && d.m.preview.file == nil {
 		t.Fatal("the preview was lost")
+	}
+}
+
+// memBulkTarget adds coursedog's bulk PUT to memTarget.
+type memBulkTarget struct {
+	*memTarget
+	puts int
+}
+
+func (t *memBulkTarget) BulkReplace(_ context.Context, all []sync.User) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(all) < len(t.users) {
+		return &sync.Error{Kind: sync.KindRejected, Op: "bulk replace", Msg: "fewer users than exist"}
+	}
+	t.puts++
+	next := map[string]sync.User{}
+	for _, u := range all {
+		if u.ID == "" {
+			t.nextID++
+			u.ID = fmt.Sprint(t.nextID)
+			t.creates[strings.ToLower(u.Email)]++
+		}
+		next[strings.ToLower(u.Email)] = clone(u)
+	}
+	t.users = next
+	return nil
+}
+
+func TestBulkModeIsAChoiceWithItsGuardsSaid(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := &memBulkTarget{memTarget: seededTarget()}
+	b := newMemBackend(tgt.memTarget)
+	b.session = tgt
+	d := newDriver(t, New(b, sandboxDefaults(file), true), 120, 40)
+	d.keys("enter")
+	d.until("the preview", func(m *Model) bool { return m.screen == ScreenPreview })
+	fixAndPlan(t, d)
+	d.sees("[ ] bulk")
+	d.keys("b")
+	d.sees("[x] bulk")
+	d.keys("enter")
+	d.sees("Bulk mode: the users are read again", "refused if any user")
+	d.keys("y")
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
+	d.sees("Import finished", "2 created", "1 updated")
+	if tgt.puts != 1 {
+		t.Fatalf("%d bulk PUTs, want 1", tgt.puts)
+	}
+	if u, ok := tgt.user("barbara@example.edu"); !ok || u.Fields["department"] != "Computing" {
+		t.Fatalf("a user the file leaves alone changed: %+v", u)
 	}
 }
