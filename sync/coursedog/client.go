@@ -76,7 +76,7 @@ func NewClient(opts Options) (*Client, error) {
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
-		c.http = &http.Client{Transport: tr}
+		c.http = &http.Client{Transport: tr, CheckRedirect: refuseDowngrade}
 	}
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
@@ -127,6 +127,19 @@ func parseBase(raw string) (*url.URL, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil
+}
+
+// refuseDowngrade stops a redirect to plain http off this machine: Go
+// sends the Authorization header on to the same host whatever the scheme,
+// so following one would put the token on the network in clear.
+func refuseDowngrade(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
+		return fmt.Errorf("refused a redirect to %s: plain http is only allowed on this machine", req.URL.Redacted())
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {
