@@ -35,6 +35,7 @@ type tuiFlags struct {
 	properties string
 	users      int
 	latency    time.Duration
+	jobPace    time.Duration
 }
 
 // runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
@@ -50,6 +51,7 @@ func runTUI(env *cmdEnv, args []string) int {
 	fs.StringVar(&tf.properties, "properties", "", "coursedog.properties holding token=… (default: ./coursedog.properties, then the config dir)")
 	fs.IntVar(&tf.users, "sandbox-users", 200, "users the sandbox is seeded with")
 	fs.DurationVar(&tf.latency, "sandbox-latency", 0, "latency the sandbox adds to each request (to watch the progress screen)")
+	fs.DurationVar(&tf.jobPace, "sandbox-job-pace", 0, "how long each stage of a ccai job takes in the sandbox (default: its realistic pace)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
 		fs.PrintDefaults()
@@ -92,6 +94,9 @@ func runTUI(env *cmdEnv, args []string) int {
 			return exitUsage
 		}
 		defer srv.Close()
+		if tf.jobPace > 0 {
+			srv.SetCCAIJobPace(tf.jobPace, 0)
+		}
 		b.sandboxURL = srv.URL()
 		defaults.SandboxURL = srv.URL()
 		defaults.Login = ui.LoginRequest{Target: tf.target, Env: ui.EnvSandbox,

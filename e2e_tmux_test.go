@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
+	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
 )
 
@@ -337,10 +338,15 @@ type shot struct{ title, note, screen string }
 
 // writeScreens writes the captures as docs/screens.md.
 func writeScreens(t *testing.T, shots []shot) {
+	writeScreensFile(t, "docs/screens.md", "The guided import, screen by screen",
+		"`usersync --sandbox testdata/users.csv`", shots)
+}
+
+func writeScreensFile(t *testing.T, path, title, command string, shots []shot) {
 	var b strings.Builder
-	b.WriteString("# The guided import, screen by screen\n\n")
-	b.WriteString("Text captures of `usersync --sandbox testdata/users.csv` in a 120×40 terminal (NO_COLOR),\n")
-	b.WriteString("taken by the end-to-end test (`go test -run TestTUIEndToEndInTmux -update-screens .`).\n")
+	b.WriteString("# " + title + "\n\n")
+	b.WriteString("Text captures of " + command + " in a 120×40 terminal (NO_COLOR),\n")
+	b.WriteString("taken by the end-to-end tests (`go test -run 'TestTUI.*InTmux' -update-screens .`).\n")
 	for _, s := range shots {
 		lines := strings.Split(strings.TrimRight(s.screen, "\n"), "\n")
 		for i := range lines {
@@ -351,7 +357,83 @@ func writeScreens(t *testing.T, shots []shot) {
 	if err := os.MkdirAll("docs", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile("docs/screens.md", []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTUICCAIInTmux runs the guided import against the sandbox's ccai half:
+// tenant and API token at sign-in (the token masked), the preview, the dry
+// run, the apply followed batch by batch through the job's states, and the
+// summary; then reads the users back over the ccai API.
+func TestTUICCAIInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (CI installs it)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "usersync")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile("testdata/ccai/users.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "agents.csv"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-ccai-%d", os.Getpid()), name: "ccai"}
+	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q --target ccai --sandbox --sandbox-job-pace 400ms agents.csv; echo EXITED $?; sleep 30",
+		dir, filepath.Join(dir, "config"), dir, bin)
+	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+
+	var shots []shot
+	snap := func(title, note string) { shots = append(shots, shot{title, note, s.capture()}) }
+	screen := s.waitFor("Target", "ccai", "Tenant", "demo", "API token")
+	snap("Sign in (ccai)", "`usersync --target ccai --sandbox FILE`: the tenant and its API token (masked), HTTP Basic auth.")
+	if strings.Contains(screen, sandbox.DemoAPIToken) {
+		t.Fatalf("the API token is on screen:\n%s", screen)
+	}
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(screen)
+	s.keys("Enter")
+	s.waitFor("5 rows", "no errors", "maya.okafor@example.com")
+	s.keys("Enter")
+	screen = s.waitFor("+ 3 create", "~ 2 update")
+	if strings.Contains(screen, "registration email") {
+		t.Fatalf("ccai sends no registration mail, but the dry run says so:\n%s", screen)
+	}
+	s.keys("Enter")
+	s.waitFor("This will: 3 users created, 2 users updated in ccai Sandbox (demo).")
+	s.keys("y")
+	s.waitFor("batch 1 of 1 (5 rows), job ")
+	snap("Progress by batch (ccai)", "A batch target's apply: one job per batch (`--batch-size`), followed through the job's states.")
+	s.waitFor("Import finished", "3 created · 2 updated", "0 failed")
+	snap("Summary (ccai)", "Every row accounted for; job errors, when there are any, are mapped back to the file's lines.")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tgt, err := ccai.New(ccai.Options{BaseURL: url, Tenant: sandbox.DemoTenant, Token: sandbox.DemoAPIToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := tgt.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, u := range users {
+		found[u.Email] = true
+	}
+	for _, e := range []string{"maya.okafor@example.com", "tom.becker@example.com", "priya.natarajan@example.com"} {
+		if !found[e] {
+			t.Fatalf("%s is not in the sandbox after the import", e)
+		}
+	}
+	s.keys("q")
+	s.waitFor("EXITED 0")
+	if *updateScreens {
+		writeScreensFile(t, "docs/screens-ccai.md", "The guided import against ccai",
+			"`usersync --target ccai --sandbox testdata/ccai/users.csv`", shots)
 	}
 }
