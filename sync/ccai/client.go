@@ -91,7 +91,7 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, err
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, CheckRedirect: refuseDowngrade}
 	}
 	if opts.Rate <= 0 || opts.Rate > documentedRate {
 		opts.Rate = documentedRate
@@ -157,6 +157,19 @@ func apiBase(raw string) (*url.URL, error) {
 	u.Path = p + "/"
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
+}
+
+// refuseDowngrade stops a redirect to plain http off this machine: Go
+// sends the Authorization header on to the same host whatever the scheme,
+// so following one would put the API token on the network in clear.
+func refuseDowngrade(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
+		return fmt.Errorf("ccai: refused a redirect to %s: plain http is only allowed on this machine", req.URL.Redacted())
+	}
+	if len(via) >= 10 {
+		return errors.New("ccai: stopped after 10 redirects")
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {
