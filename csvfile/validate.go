@@ -78,6 +78,12 @@ func (v *Validation) all() {
 		ids  []idEntry
 	}
 	shares := make([]share, workers)
+	// One array for every row's identity hash, each share writing its own
+	// region; the regions are closed up afterwards, in place.
+	var entries []idEntry
+	if v.ids != nil {
+		entries = make([]idEntry, n)
+	}
 	var wg sync.WaitGroup
 	for w := range shares {
 		wg.Go(func() {
@@ -88,7 +94,7 @@ func (v *Validation) all() {
 			}
 			lo, hi := n*w/workers, n*(w+1)/workers
 			if v.ids != nil {
-				sh.ids = make([]idEntry, 0, hi-lo)
+				sh.ids = entries[lo:lo:hi]
 			}
 			for i := lo; i < hi; i++ {
 				if ms := c.row(i); ms != nil {
@@ -112,11 +118,11 @@ func (v *Validation) all() {
 		}
 	}
 	if v.ids != nil {
-		entries := shares[0].ids
-		for _, sh := range shares[1:] {
-			entries = append(entries, sh.ids...)
+		k := 0
+		for _, sh := range shares {
+			k += copy(entries[k:], sh.ids)
 		}
-		for _, g := range v.ids.build(entries) {
+		for _, g := range v.ids.build(entries[:k]) {
 			for _, i := range g {
 				v.msgs[int(i)] = append(v.msgs[int(i)], v.dupMessage(int(i), g))
 			}
