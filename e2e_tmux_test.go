@@ -78,6 +78,35 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	}
 }
 
+// startTUI builds usersync, copies a testdata file into a fresh folder as
+// name, and runs `usersync ARGS name` there in a detached 120x40 tmux
+// session (NO_COLOR, a config folder of its own). After the program exits
+// the pane prints "EXITED <status>".
+func startTUI(t *testing.T, testdata, name string, args ...string) (s *tmuxSession, dir string, original []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (CI installs it)")
+	}
+	dir = t.TempDir()
+	bin := filepath.Join(dir, "usersync")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	original, err := os.ReadFile(testdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), original, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-%d-%s", os.Getpid(), strings.TrimSuffix(name, ".csv")), name: "e2e"}
+	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q %s %s; echo EXITED $?; sleep 30",
+		dir, filepath.Join(dir, "config"), dir, bin, strings.Join(args, " "), name)
+	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s, dir, original
+}
+
 // TestTUIEndToEndInTmux builds usersync, runs `usersync --sandbox
 // testdata/users.csv` (the README's first command) in a 120x40 tmux session
 // and walks the guided import: sign in, fix every row in the preview (four
@@ -85,28 +114,8 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 // (paused and resumed) and the summary; then checks the counts on screen,
 // the saved file, and the sandbox's users and counters.
 func TestTUIEndToEndInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (CI installs it)")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "usersync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile("testdata/users.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dir, data := startTUI(t, "testdata/users.csv", "users.csv", "--sandbox", "--sandbox-latency", "150ms")
 	file := filepath.Join(dir, "users.csv")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-%d", os.Getpid()), name: "e2e"}
-	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q --sandbox --sandbox-latency 150ms users.csv; echo EXITED $?; sleep 30",
-		dir, filepath.Join(dir, "config"), dir, bin)
-	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 
 	var shots []shot
 	snap := func(title, note string) { shots = append(shots, shot{title, note, s.capture()}) }
@@ -367,26 +376,7 @@ func writeScreensFile(t *testing.T, path, title, command string, shots []shot) {
 // run, the apply followed batch by batch through the job's states, and the
 // summary; then reads the users back over the ccai API.
 func TestTUICCAIInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (CI installs it)")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "usersync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile("testdata/ccai/users.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "agents.csv"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-ccai-%d", os.Getpid()), name: "ccai"}
-	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q --target ccai --sandbox --sandbox-job-pace 400ms agents.csv; echo EXITED $?; sleep 30",
-		dir, filepath.Join(dir, "config"), dir, bin)
-	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s, _, _ := startTUI(t, "testdata/ccai/users.csv", "agents.csv", "--target", "ccai", "--sandbox", "--sandbox-job-pace", "400ms")
 
 	var shots []shot
 	snap := func(title, note string) { shots = append(shots, shot{title, note, s.capture()}) }
