@@ -3,6 +3,7 @@ package coursedog_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"usersync/csvfile"
+	"usersync/sandbox"
 	"usersync/sync/coursedog"
 )
 
@@ -434,4 +436,44 @@ func TestValidatePeakMemoryChild(t *testing.T) {
 		}
 	}
 	fmt.Printf("rows=%d errors=%d warnings=%d\n", f.Len(), v.Errors(), v.Warnings())
+}
+
+// TestDemoFileAgainstTheSandbox validates testdata/users.csv offline and
+// with the roles and departments a sandbox reports: the role name in it is
+// an error only once the roles are known.
+func TestDemoFileAgainstTheSandbox(t *testing.T) {
+	srv := startSandbox(t, sandbox.Options{Users: 1})
+	c, _ := connect(t, srv, coursedog.Options{})
+	live, err := coursedog.NewTarget(c).Schema(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := func(s *csvfile.Schema) []string {
+		f, err := csvfile.Open("../../testdata/users.csv", s, csvfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range csvfile.Validate(f).Messages() {
+			fix := ""
+			if m.Fix != nil {
+				fix = " → " + m.Fix.Value
+			}
+			out = append(out, fmt.Sprintf("%d %s %s%s", m.Line, m.Severity, m.Column, fix))
+		}
+		return out
+	}
+	offline := []string{
+		"3 error Products → scheduling, courseDemandProjections",
+		"4 error Email → grace.hopper@example.edu",
+		"6 error Products → curriculum",
+		"8 warning Secondary Departments → Physics",
+	}
+	if got := summary(coursedog.NewSchema(nil, nil)); !slices.Equal(got, offline) {
+		t.Errorf("offline\n got %q\nwant %q", got, offline)
+	}
+	online := slices.Insert(slices.Clone(offline), 2, "5 error Role IDs → r-6f1e2d93")
+	if got := summary(live); !slices.Equal(got, online) {
+		t.Errorf("against the sandbox\n got %q\nwant %q", got, online)
+	}
 }
