@@ -483,7 +483,7 @@ func readJournals(paths []string) (*sync.JournalState, error) {
 
 func (m *Model) exportPlan() tea.Cmd {
 	d := &m.diff
-	file := m.preview.file.Path()
+	file := m.preview.path
 	path := strings.TrimSuffix(file, filepath.Ext(file)) + ".plan.json"
 	if d.rollback != nil {
 		path = strings.TrimSuffix(d.rollback.JournalPath, filepath.Ext(d.rollback.JournalPath)) + ".rollback-plan.json"

@@ -221,7 +221,7 @@ func (m *Model) startOpen(path string, mapping map[string]string) tea.Cmd {
 	}
 	if m.unsaved() && m.file.discard != path && m.screen == ScreenFile {
 		m.file.discard = path
-		m.file.err = filepath.Base(m.preview.file.Path()) + " has unsaved edits: esc goes back to save them (ctrl+s), or open " + filepath.Base(path) + " again to discard them."
+		m.file.err = filepath.Base(m.preview.path) + " has unsaved edits: esc goes back to save them (ctrl+s), or open " + filepath.Base(path) + " again to discard them."
 		return nil
 	}
 	m.file.discard = ""

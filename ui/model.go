@@ -313,7 +313,7 @@ func (m *Model) quit() tea.Cmd {
 	if m.unsaved() && !m.quitArmed {
 		// Edits live only in memory until saved: ask once.
 		m.quitArmed = true
-		return m.setStatus(sevWarn, "Unsaved edits in "+filepath.Base(m.preview.file.Path())+": ctrl+s in the preview saves them; ctrl+c again quits without saving.")
+		return m.setStatus(sevWarn, "Unsaved edits in "+filepath.Base(m.preview.path)+": ctrl+s in the preview saves them; ctrl+c again quits without saving.")
 	}
 	m.stopJob()
 	return tea.Quit
@@ -321,6 +321,9 @@ func (m *Model) quit() tea.Cmd {
 
 // unsaved reports whether the open file has edits not written back.
 func (m *Model) unsaved() bool {
+	if m.preview.saving {
+		return true // the save owns the editor until it reports back
+	}
 	return m.preview.ed != nil && m.preview.ed.Dirty()
 }
 

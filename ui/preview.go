@@ -20,6 +20,7 @@ import (
 // so a million rows cost no more per key than ten.
 type previewScreen struct {
 	file    *csvfile.File
+	path    string // the file's path, readable while a save owns the file
 	v       *csvfile.Validation
 	ed      *csvfile.Editor
 	mapping map[string]string
@@ -64,7 +65,7 @@ const (
 )
 
 func newPreview(f *csvfile.File, v *csvfile.Validation, sess *Session, mapping map[string]string, isDark bool) previewScreen {
-	p := previewScreen{file: f, v: v, ed: csvfile.NewEditor(f, v), mapping: mapping, excluded: map[int]bool{}}
+	p := previewScreen{file: f, v: v, ed: csvfile.NewEditor(f, v), path: f.Path(), mapping: mapping, excluded: map[int]bool{}}
 	for _, fd := range f.Schema().Fields {
 		if f.Has(fd.Key) || fd.Required {
 			p.fields = append(p.fields, fd)
@@ -331,9 +332,13 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	// The plan job reads the file; no edits until it is done.
+	// Saving rewrites the file and renumbers its rows: nothing may read it
+	// meanwhile. The plan job reads it: no edits until it is done.
+	if p.saving {
+		return m.setStatus(sevInfo, "Saving… a moment.")
+	}
 	editing := key.Matches(msg, k.Preview.Edit, k.Preview.Fix, k.Preview.Undo, k.Preview.Save)
-	if editing && (p.saving || m.diff.busy) {
+	if editing && m.diff.busy {
 		return m.setStatus(sevWarn, "Wait a moment: the file is being read.")
 	}
 	switch {
@@ -601,6 +606,10 @@ func (p previewScreen) view(st Styles, w, h int) string {
 	if p.file == nil {
 		return ""
 	}
+	if p.saving {
+		// The save owns the file until it reports back.
+		return "\n  " + st.Text.Render("Saving "+filepath.Base(p.path)+"…")
+	}
 	var b strings.Builder
 	b.WriteString(p.summaryLine(st) + "\n")
 	cols := p.drawn(p.colFrom)
@@ -697,7 +706,7 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, cols []int, w
 
 // detailView lists every message of the selected row, or the cell editor.
 func (p previewScreen) detailView(st Styles, w, h int) string {
-	if p.file == nil {
+	if p.file == nil || p.saving {
 		return ""
 	}
 	var lines []string

@@ -69,7 +69,7 @@ type applyPaths struct{ journal, report, backup string }
 
 // importPaths are the default paths beside the file.
 func (m *Model) importPaths() applyPaths {
-	file := m.preview.file.Path()
+	file := m.preview.path
 	if abs, err := filepath.Abs(file); err == nil {
 		file = abs // the summary names where the files are, from anywhere
 	}
@@ -190,7 +190,7 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 	if m.progress.kind == applyRollback && len(m.journals) > 0 {
 		return "usersync rollback --journal " + shellQuote(r.JournalPath) + conn + " --yes"
 	}
-	cmd := "usersync apply " + shellQuote(m.preview.file.Path())
+	cmd := "usersync apply " + shellQuote(m.preview.path)
 	keys := make([]string, 0, len(m.preview.mapping))
 	for k := range m.preview.mapping {
 		keys = append(keys, k)

@@ -195,13 +195,19 @@ func TestScreenPreview(t *testing.T) {
 	waitText(t, tm, "is valid now")
 	press(tm, "f")
 	waitText(t, tm, "filter: problems only")
+	// Save while the program keeps drawing (the race detector watches).
+	press(tm, "ctrl+s")
+	waitText(t, tm, "the original is kept as users.csv.bak")
 	m, screen := finish(t, tm)
 	p := m.preview
 	alan := rowWithEmail(t, p.file, "alan@example.edu")
-	if !p.v.OK(alan) || !p.filter || !p.ed.Dirty() {
+	if !p.v.OK(alan) || !p.filter || p.ed.Dirty() {
 		t.Fatalf("fix: ok=%v filter=%v dirty=%v", p.v.OK(alan), p.filter, p.ed.Dirty())
 	}
-	contains(t, screen, "unsaved edits", "enter dry run")
+	contains(t, screen, "filter: problems only", "enter dry run")
+	if saved, _ := os.ReadFile(file); !strings.Contains(string(saved), "courseDemandProjections") {
+		t.Fatalf("not saved:\n%s", saved)
+	}
 }
 
 func TestScreenDiff(t *testing.T) {
