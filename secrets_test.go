@@ -278,6 +278,17 @@ func TestSecretsNeverWritten(t *testing.T) {
 		t.Fatalf("rollback: exit %d", code)
 	}
 
+	// Journals, reports, backups and plans hold people's data: 0600 too.
+	written, _ := filepath.Glob(filepath.Join(work, "run", "*"))
+	for _, path := range append(written, filepath.Join(work, "plan.json")) {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v; want 0600", path, err, fi.Mode().Perm())
+		}
+	}
+	if len(written) < 6 {
+		t.Errorf("only %d files in the run directory: %v", len(written), written)
+	}
+
 	tokens := front.issued()
 	if len(tokens) != 2 {
 		t.Fatalf("the front saw %d tokens issued, want 2", len(tokens))
