@@ -77,9 +77,10 @@ type usersListedMsg struct {
 
 // plannedMsg is a plan computed off the UI goroutine.
 type plannedMsg struct {
-	job  int
-	plan *sync.Plan
-	err  error
+	job      int
+	plan     *sync.Plan
+	err      error
+	readFile bool // the job read the preview's file (not a rollback plan)
 }
 
 type planExportedMsg struct {
@@ -180,15 +181,21 @@ func (m *Model) plan() tea.Cmd {
 	target := m.session.Target.Name()
 	f, v, users, opts := m.preview.file, m.preview.v, d.existing, d.opts
 	opts.Exclude = append([]int(nil), opts.Exclude...)
+	// The plan reads the file until it reports back, even if nobody waits
+	// for it any more: the preview allows no edit until then.
+	m.preview.readers++
 	plan := func() tea.Msg {
 		p, err := sync.NewPlan(target, f, v, users, opts)
-		return plannedMsg{job: job, plan: p, err: err}
+		return plannedMsg{job: job, plan: p, err: err, readFile: true}
 	}
 	return tea.Batch(plan, d.spin.Tick)
 }
 
 func (m *Model) applyPlanned(msg plannedMsg) tea.Cmd {
 	d := &m.diff
+	if msg.readFile && m.preview.readers > 0 {
+		m.preview.readers--
+	}
 	if msg.job != d.job {
 		return nil
 	}

@@ -344,3 +344,25 @@ func TestQuestionMarkShowsEveryKey(t *testing.T) {
 		t.Fatalf("? while editing: value %q, full help %v", d.m.preview.input.Value(), d.m.help.ShowAll)
 	}
 }
+
+// A dry run still being computed reads the file: going back to the preview
+// does not allow edits until it has finished.
+func TestNoEditWhileAPlanReadsTheFile(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	d, _ := loginToPreview(t, file, seededTarget())
+	d.send(keyPress("X"))
+	d.send(keyPress("enter"))
+	d.until("the plan started", func(m *Model) bool { return m.preview.readers == 1 })
+	// Back to the preview before the plan's answer is taken in.
+	d.send(keyPress("esc"))
+	d.m.preview.moveTo(rowWithEmail(t, d.m.preview.file, "alan@example.edu"))
+	d.send(keyPress("x"))
+	if d.m.preview.ed.Dirty() {
+		t.Fatal("an edit went through while the plan read the file")
+	}
+	d.until("the plan's answer", func(m *Model) bool { return m.preview.readers == 0 })
+	d.keys("x")
+	if !d.m.preview.ed.Dirty() {
+		t.Fatal("the fix was refused after the plan finished")
+	}
+}

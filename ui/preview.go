@@ -43,6 +43,7 @@ type previewScreen struct {
 
 	saving  bool
 	saveJob int
+	readers int    // plan jobs still reading the file (they cannot be stopped)
 	saved   string // the .bak of the last save
 
 	confirmExclude []int // rows with errors, while asking whether to exclude them
@@ -338,7 +339,7 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.setStatus(sevInfo, "Saving… a moment.")
 	}
 	editing := key.Matches(msg, k.Preview.Edit, k.Preview.Fix, k.Preview.Undo, k.Preview.Save)
-	if editing && m.diff.busy {
+	if editing && p.readers > 0 {
 		return m.setStatus(sevWarn, "Wait a moment: the file is being read.")
 	}
 	switch {
