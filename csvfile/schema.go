@@ -15,6 +15,9 @@ type Schema struct {
 	// million rows, on several goroutines at once (each on its own rows):
 	// keep them pure and allocation-free when they find nothing.
 	RowChecks []RowCheck
+	// Mail says that creating a user sends a registration mail (which the
+	// operator may suppress); plans count those mails only when it is set.
+	Mail bool
 }
 
 // RowCheck is one cross-field rule of a target.

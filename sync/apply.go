@@ -197,6 +197,7 @@ type applier struct {
 	relogins  int
 	loginGen  int
 	stopNote  string
+	batch     BatchEvent // the batch running now (batch targets)
 }
 
 // stop ends the run early for a reason the operator must act on.
@@ -298,7 +299,7 @@ func (a *applier) rebase(existing []User) {
 			r.Action = Deactivate
 			a.p.decide(r, byEmail[Key(r.Email)])
 		case r.Desired != nil:
-			a.p.decide(r, byEmail[Key(r.Email)])
+			a.p.decide(r, matchUser(byEmail, r.Desired))
 		}
 	}
 }

@@ -12,11 +12,13 @@ import (
 func (a *applier) applyBatches(ctx context.Context, bw BatchWriter, writes []int) {
 	size := a.opts.BatchSize
 	n := (len(writes) + size - 1) / size
+	a.watchJobs(bw)
 	for k := 0; k < n; k++ {
 		if ctx.Err() != nil {
 			return
 		}
 		idx := writes[k*size : min((k+1)*size, len(writes))]
+		a.setBatch(BatchEvent{Index: k + 1, Of: n, Rows: len(idx)})
 		ops := make([]Op, len(idx))
 		jrows := make([]JobRow, len(idx))
 		for j, i := range idx {
@@ -94,6 +96,7 @@ func (a *applier) finishPendingJobs(ctx context.Context, prior *JournalState) er
 	if !ok {
 		return fmt.Errorf("the journal names jobs, but target %s does not run jobs", a.t.Name())
 	}
+	a.watchJobs(bw)
 	byEmail := make(map[string]int, len(a.p.Rows))
 	for i := range a.p.Rows {
 		byEmail[Key(a.p.Rows[i].Email)] = i
@@ -116,6 +119,7 @@ func (a *applier) finishPendingJobs(ctx context.Context, prior *JournalState) er
 			idx = append(idx, i)
 			ops = append(ops, Op{Action: jr.Action, Row: -1, Line: jr.Line, New: User{Email: jr.Email}})
 		}
+		a.setBatch(BatchEvent{Index: n + 1, Of: len(prior.JobOrder), Rows: len(idx), JobID: jobID})
 		a.waitJob(ctx, bw, n+1, len(prior.JobOrder), jobID, idx, ops)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -126,4 +130,30 @@ func (a *applier) finishPendingJobs(ctx context.Context, prior *JournalState) er
 
 func (a *applier) emitBatch(k, n, rows int, jobID, state string) {
 	a.emit(Event{Batch: &BatchEvent{Index: k, Of: n, Rows: rows, JobID: jobID, State: state}})
+}
+
+// setBatch records which batch is running, for the job-state hook.
+func (a *applier) setBatch(b BatchEvent) {
+	a.mu.Lock()
+	a.batch = b
+	a.mu.Unlock()
+}
+
+// watchJobs passes the target's job states (the vendor's words) on as
+// batch events of the batch that is running; batches run one at a time.
+func (a *applier) watchJobs(bw BatchWriter) {
+	jw, ok := bw.(JobWatcher)
+	if !ok {
+		return
+	}
+	jw.WatchJobs(func(jobID, state string) {
+		a.mu.Lock()
+		b := a.batch
+		a.mu.Unlock()
+		if jobID != "" {
+			b.JobID = jobID
+		}
+		b.State = state
+		a.emit(Event{Batch: &b})
+	})
 }

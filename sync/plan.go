@@ -19,6 +19,21 @@ const StatusKey = "status"
 // Inactive is the status value that deactivates a user.
 const Inactive = "Inactive"
 
+// NewEmailKey is the field that renames a user (ccai's "new_email").
+const NewEmailKey = "new_email"
+
+// matchUser finds the existing user a desired user means: by email, or,
+// once a rename has been applied, by the new email it asked for.
+func matchUser(byEmail map[string]*User, d *User) *User {
+	if u := byEmail[Key(d.Email)]; u != nil {
+		return u
+	}
+	if ne := d.Fields[NewEmailKey]; ne != "" {
+		return byEmail[Key(ne)]
+	}
+	return nil
+}
+
 // DefaultMaxDeactivate guards --deactivate-missing when no limit is given.
 const DefaultMaxDeactivate = 10
 
@@ -67,6 +82,8 @@ func NewPlan(target string, f *csvfile.File, v *csvfile.Validation, existing []U
 	if opts.MaxDeactivate <= 0 {
 		opts.MaxDeactivate = DefaultMaxDeactivate
 	}
+	// Only a target whose creates send mail gets mail counted and asked for.
+	opts.Mail = opts.Mail && f.Schema().Mail
 	p := &Plan{
 		Target:           target,
 		Mode:             modeName(opts.Replace),
@@ -100,8 +117,11 @@ func NewPlan(target string, f *csvfile.File, v *csvfile.Validation, existing []U
 			r.Action, r.Reasons = Skip, rowErrors(v.Row(i))
 		default:
 			seen[Key(desired.Email)] = true
+			if ne := desired.Fields[NewEmailKey]; ne != "" {
+				seen[Key(ne)] = true
+			}
 			r.Desired = &desired
-			p.decide(&r, byEmail[Key(desired.Email)])
+			p.decide(&r, matchUser(byEmail, &desired))
 		}
 		p.Rows = append(p.Rows, r)
 	}
@@ -139,7 +159,14 @@ func (p *Plan) decide(r *PlanRow, old *User) {
 		r.New = &nu
 		return
 	}
-	merged, changes := merge(old, r.Desired, p.Options.Replace, p.header)
+	desired := r.Desired
+	if Key(old.Email) != Key(desired.Email) {
+		// Matched by the new email: the rename is done; the rest still counts.
+		d := desired.clone()
+		delete(d.Fields, NewEmailKey)
+		desired = &d
+	}
+	merged, changes := merge(old, desired, p.Options.Replace, p.header)
 	r.Old = old
 	r.Mail = false
 	if len(changes) == 0 {

@@ -71,6 +71,13 @@ type BatchWriter interface {
 	WaitBatch(ctx context.Context, jobID string, ops []Op) ([]BatchResult, error)
 }
 
+// JobWatcher is a BatchWriter that can report each status its jobs pass
+// through (the vendor's words), so progress can show them. The hook is
+// called on the goroutine running the batch and must not block.
+type JobWatcher interface {
+	WatchJobs(hook func(jobID, state string))
+}
+
 // BatchResult is the outcome of one op inside a job. Column names the file
 // column an error concerns, when the target says.
 type BatchResult struct {

@@ -73,12 +73,28 @@ func TestApplyThroughTheEngine(t *testing.T) {
 	if p.Counts.Create != 3 || p.Counts.Update != 2 {
 		t.Fatalf("plan counts %+v", p.Counts)
 	}
-	run, err := sync.Apply(ctxT(t), e.t, p, applyOpts(path))
+	opts := applyOpts(path)
+	events := make(chan sync.Event, 1024)
+	opts.Events = events
+	run, err := sync.Apply(ctxT(t), e.t, p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if run.Interrupted || run.Counts.Create != 3 || run.Counts.Update != 2 || run.Counts.Failed != 0 {
 		t.Fatalf("run counts %+v (interrupted %v)", run.Counts, run.Interrupted)
+	}
+	// Progress hears the vendor's job statuses, tied to their batch.
+	close(events)
+	seen := map[string]bool{}
+	for ev := range events {
+		if b := ev.Batch; b != nil && b.JobID != "" && b.Index > 0 {
+			seen[b.State] = true
+		}
+	}
+	for _, st := range []string{JobValidScheme, JobCompleted} {
+		if !seen[st] {
+			t.Errorf("progress never heard %q (heard %v)", st, seen)
+		}
 	}
 	for i := range f.Len() {
 		want := sync.DesiredUser(f, i)
@@ -343,5 +359,32 @@ func TestApplyDeactivateMissing(t *testing.T) {
 		if u, ok := e.srv.CCAIUser(email); !ok || u.Status != StatusInactive {
 			t.Errorf("%s: %+v", email, u)
 		}
+	}
+}
+
+// A rename by New Email is applied once; the same file again finds the
+// user under the new address and plans nothing (not a create of the old).
+func TestRenameByNewEmailConverges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 10)
+	u := e.srv.CCAIUsers()[0]
+	path := filepath.Join(t.TempDir(), "rename.csv")
+	body := "Email,New Email,First Name,Last Name\n" + u.Email + ",renamed." + u.Email + "," + u.FirstName + "," + u.LastName + "\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	if p.Counts.Update != 1 {
+		t.Fatalf("rename plan %+v", p.Counts)
+	}
+	if run, err := sync.Apply(ctxT(t), e.t, p, applyOpts(path)); err != nil || run.Counts.Update != 1 {
+		t.Fatalf("rename apply: %v %+v", err, run)
+	}
+	if _, ok := e.srv.CCAIUser("renamed." + u.Email); !ok {
+		t.Fatalf("no user under the new email")
+	}
+	_, again := e.plan(t, path, sync.PlanOptions{})
+	if again.Counts.Unchanged != 1 || again.Counts.Create != 0 {
+		t.Fatalf("the same file after the rename plans %+v, want it unchanged", again.Counts)
 	}
 }

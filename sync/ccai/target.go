@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	gosync "sync"
 
 	"usersync/csvfile"
 	"usersync/sync"
@@ -14,9 +15,23 @@ import (
 // end, every logged error mapped back to its op (and so its file line).
 type Target struct {
 	c *Client
+
+	mu    gosync.Mutex
+	watch func(jobID, state string) // the engine's hook (sync.JobWatcher)
 }
 
-var _ sync.BatchWriter = (*Target)(nil)
+var (
+	_ sync.BatchWriter = (*Target)(nil)
+	_ sync.JobWatcher  = (*Target)(nil)
+)
+
+// WatchJobs sets the hook that hears each status a job passes through,
+// besides Options.OnJobState.
+func (t *Target) WatchJobs(hook func(jobID, state string)) {
+	t.mu.Lock()
+	t.watch = hook
+	t.mu.Unlock()
+}
 
 // New returns the ccai target for the given connection.
 func New(opts Options) (*Target, error) {
@@ -114,6 +129,12 @@ func (t *Target) SubmitBatch(ctx context.Context, ops []sync.Op) (string, error)
 func (t *Target) state(jobID, s string) {
 	if t.c.opts.OnJobState != nil {
 		t.c.opts.OnJobState(jobID, s)
+	}
+	t.mu.Lock()
+	watch := t.watch
+	t.mu.Unlock()
+	if watch != nil {
+		watch(jobID, s)
 	}
 }
 

@@ -28,6 +28,7 @@ var Products = []csvfile.Choice{
 // names.
 func NewSchema(roles, departments []csvfile.Choice) *csvfile.Schema {
 	return &csvfile.Schema{
+		Mail:   true, // a create sends the registration mail unless disableRegistrationMail
 		Target: "coursedog",
 		Fields: []csvfile.Field{
 			{Key: "firstName", Header: "First Name", Required: true,
