@@ -334,3 +334,30 @@ func TestBulkModeIsAChoiceWithItsGuardsSaid(t *testing.T) {
 		t.Fatalf("a user the file leaves alone changed: %+v", u)
 	}
 }
+
+// Users changed by someone else between the dry run and the apply: the
+// engine refuses the stale plan, and the dry run is made again.
+func TestStalePlanIsPlannedAgain(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	d, b := loginToPreview(t, file, tgt)
+	fixAndPlan(t, d)
+	if d.m.diff.plan.Counts.Update != 1 {
+		t.Fatalf("plan before: %+v", d.m.diff.plan.Counts)
+	}
+	// Someone else creates Alan meanwhile.
+	if _, err := tgt.Create(context.Background(), sync.User{Email: "alan@example.edu", Fields: map[string]string{"firstName": "Alan", "lastName": "Turing"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("enter", "y")
+	d.until("the new dry run", func(m *Model) bool {
+		return m.screen == ScreenDiff && m.diff.plan != nil && !m.diff.busy && m.diff.plan.Counts.Create == 1
+	})
+	d.sees("Nothing sent: the users changed since the dry run (1 added, 0 removed, 0 changed). Dry run made again.")
+	if b.lists != 2 {
+		t.Fatalf("users listed %d times, want 2 (again after the refusal)", b.lists)
+	}
+	if n := tgt.creates["grace@example.edu"]; n != 0 {
+		t.Fatal("the stale plan sent writes")
+	}
+}

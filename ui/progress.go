@@ -296,6 +296,15 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	m.summary.mail = m.diff.mail
 	m.summary.resume = m.resumeCommand(msg.run)
 	m.setState(ScreenSummary)
+	var stale *sync.StaleError
+	if errors.As(msg.err, &stale) && p.kind == applyImport && m.preview.file != nil {
+		// Someone changed the users since the dry run: nothing was sent.
+		// Read them again and show the new dry run.
+		m.diff.existing = nil
+		c := stale.Counts
+		return tea.Batch(m.setStatus(sevWarn, "Nothing sent: the users changed since the dry run ("+itoa(c[0])+" added, "+
+			itoa(c[1])+" removed, "+itoa(c[2])+" changed). Dry run made again."), m.startPlan())
+	}
 	switch {
 	case msg.err != nil:
 		if cmd, ended := m.sessionEnded(msg.err); ended {
