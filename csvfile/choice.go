@@ -62,6 +62,15 @@ func (x *choiceIndex) lookup(v string) (int, bool) {
 	return i, ok
 }
 
+// whole finds the choice a whole (trimmed) cell names. A list's cell with
+// a comma in it names several, never one.
+func (x *choiceIndex) whole(v string) (int, bool) {
+	if v == "" || (x.field.List && strings.IndexByte(v, ',') >= 0) {
+		return 0, false
+	}
+	return x.lookup(v)
+}
+
 // allKnown reports whether every comma-separated value of cell is a
 // choice: one pass and no allocation for the usual, clean cell.
 func (x *choiceIndex) allKnown(cell string) bool {

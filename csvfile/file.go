@@ -426,7 +426,7 @@ func (f *File) Value(i int, key string) string {
 	}
 	v := strings.TrimSpace(f.cell(i, f.fieldCol[fi]))
 	if x := f.choices[fi]; x != nil {
-		if c, ok := x.lookup(v); ok {
+		if c, ok := x.whole(v); ok {
 			return x.field.Choices[c].Value
 		}
 	}

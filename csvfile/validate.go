@@ -32,20 +32,13 @@ type checker struct {
 
 func newChecker(f *File) *checker {
 	c := &checker{f: f, vals: make([]string, len(f.schema.Fields)), advice: map[string]advice{}}
-	// The RowChecks' getter reads the values the field pass trimmed; it
-	// answers as File.Value does.
+	// The RowChecks' getter reads the values the field pass trimmed (and
+	// spelled as their choice); it answers as File.Value does.
 	c.get = func(key string) string {
-		fi, ok := c.f.field(key)
-		if !ok {
-			return ""
+		if fi, ok := c.f.field(key); ok {
+			return c.vals[fi]
 		}
-		v := c.vals[fi]
-		if x := c.f.choices[fi]; x != nil && v != "" {
-			if k, ok := x.lookup(v); ok {
-				return x.field.Choices[k].Value
-			}
-		}
-		return v
+		return ""
 	}
 	return c
 }
@@ -198,6 +191,10 @@ func (c *checker) row(i int) []Message {
 			}
 		}
 		if x := f.choices[fi]; x != nil {
+			if k, ok := x.whole(val); ok {
+				c.vals[fi] = x.field.Choices[k].Value // what File.Value answers
+				continue
+			}
 			ms = c.checkChoices(ms, fi, x, raw, line)
 		}
 	}
@@ -219,17 +216,12 @@ func (c *checker) row(i int) []Message {
 	return ms
 }
 
-// checkChoices checks each comma-separated value of a cell. A scalar field
-// whose whole value is a choice is fine even with a comma in it (department
-// names can hold one); how many values a scalar may hold is the target's
-// rule (a RowCheck).
+// checkChoices checks each comma-separated value of a cell whose whole
+// value is not a choice. (A scalar field whose whole value is a choice is
+// fine even with a comma in it: department names can hold one. How many
+// values a scalar may hold is the target's rule, a RowCheck.)
 func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string, line int) []Message {
 	fd := x.field
-	if !fd.List {
-		if _, ok := x.lookup(strings.TrimSpace(raw)); ok {
-			return ms
-		}
-	}
 	if x.allKnown(raw) {
 		return ms
 	}

@@ -294,34 +294,23 @@ func cell(s string) string {
 //
 //	go test -run '^$' -bench Validate1M -benchtime 10x ./sync/coursedog/
 //
-// x_encoding_csv is validate's time over encoding/csv's (side_by_side: the
-// median pair, and the best times); x_file_size is the peak resident memory
-// over the file's size.
+// validate_x_* is Open+Validate's time over encoding/csv's with the schema
+// `usersync validate` uses (roles and departments unknown), live_x_* with
+// the school's roles and departments known; x_file_size is the peak
+// resident memory over the file's size.
 func BenchmarkValidate1M(b *testing.B) {
 	const rows = 1_000_000
 	path := filepath.Join(b.TempDir(), "users-1m.csv")
 	size := writeBenchFile(b, path, rows)
-	var csvNs float64
-	b.Run("encoding_csv", func(b *testing.B) {
-		b.SetBytes(size)
-		for b.Loop() {
-			if n := readEncodingCSV(b, path); n != rows+1 {
-				b.Fatalf("%d records", n)
-			}
-		}
-		csvNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	})
-	for _, bc := range []struct {
-		name   string
-		schema *csvfile.Schema
-	}{
-		{"validate", coursedog.NewSchema(nil, nil)},
-		{"validate_live_config", coursedog.NewSchema(liveRoles, liveDepartments)},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.SetBytes(size)
-			for b.Loop() {
-				f, err := csvfile.Open(path, bc.schema, csvfile.Options{})
+	// Interleaved, in rotating order, so a change in the machine's load hits
+	// all alike; for each validate, the median of its ratios to the
+	// encoding/csv read of the same round and the ratio of the best times
+	// (the ones least disturbed by other work on the machine).
+	b.Run("side_by_side", func(b *testing.B) {
+		offline, live := coursedog.NewSchema(nil, nil), coursedog.NewSchema(liveRoles, liveDepartments)
+		validate := func(s *csvfile.Schema) func() {
+			return func() {
+				f, err := csvfile.Open(path, s, csvfile.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -329,49 +318,38 @@ func BenchmarkValidate1M(b *testing.B) {
 					b.Fatalf("%d rows, %d errors", f.Len(), v.Errors())
 				}
 			}
-			if csvNs > 0 {
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/csvNs, "x_encoding_csv")
-			}
-		})
-	}
-	// Interleaved, in alternating order, so a change in the machine's load
-	// hits both alike; the median of the per-pair ratios and the ratio of
-	// the best times are both reported (the best times are the ones least
-	// disturbed by other work on the machine).
-	b.Run("side_by_side", func(b *testing.B) {
-		schema := coursedog.NewSchema(nil, nil)
-		validate := func() {
-			f, err := csvfile.Open(path, schema, csvfile.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			csvfile.Validate(f)
 		}
-		timed := func(fn func()) time.Duration {
-			runtime.GC()
-			start := time.Now()
-			fn()
-			return time.Since(start)
+		runs := []func(){
+			func() {
+				if n := readEncodingCSV(b, path); n != rows+1 {
+					b.Fatalf("%d records", n)
+				}
+			},
+			validate(offline),
+			validate(live),
 		}
-		var ratios []float64
-		bestCSV, bestValidate := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
-		for n := 0; b.Loop(); n++ {
-			var c, v time.Duration
-			if n%2 == 0 {
-				c = timed(func() { readEncodingCSV(b, path) })
-				v = timed(validate)
-			} else {
-				v = timed(validate)
-				c = timed(func() { readEncodingCSV(b, path) })
+		best := []time.Duration{math.MaxInt64, math.MaxInt64, math.MaxInt64}
+		var ratios [2][]float64
+		for round := 0; b.Loop(); round++ {
+			var took [3]time.Duration
+			for k := range runs {
+				k = (k + round) % len(runs)
+				runtime.GC()
+				start := time.Now()
+				runs[k]()
+				took[k] = time.Since(start)
+				best[k] = min(best[k], took[k])
 			}
-			ratios = append(ratios, float64(v)/float64(c))
-			bestCSV, bestValidate = min(bestCSV, c), min(bestValidate, v)
+			ratios[0] = append(ratios[0], float64(took[1])/float64(took[0]))
+			ratios[1] = append(ratios[1], float64(took[2])/float64(took[0]))
 		}
-		slices.Sort(ratios)
-		b.ReportMetric(float64(bestCSV.Milliseconds()), "best_encoding_csv_ms")
-		b.ReportMetric(float64(bestValidate.Milliseconds()), "best_validate_ms")
-		b.ReportMetric(float64(bestValidate)/float64(bestCSV), "x_best")
-		b.ReportMetric(ratios[len(ratios)/2], "x_median")
+		median := func(r []float64) float64 { slices.Sort(r); return r[len(r)/2] }
+		b.ReportMetric(float64(best[0].Milliseconds()), "csv_best_ms")
+		b.ReportMetric(float64(best[1].Milliseconds()), "validate_best_ms")
+		b.ReportMetric(float64(best[1])/float64(best[0]), "validate_x_best")
+		b.ReportMetric(median(ratios[0]), "validate_x_median")
+		b.ReportMetric(float64(best[2])/float64(best[0]), "live_x_best")
+		b.ReportMetric(median(ratios[1]), "live_x_median")
 	})
 	b.Run("peak_memory", func(b *testing.B) {
 		var peak int64
