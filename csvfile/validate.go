@@ -168,7 +168,10 @@ func (c *checker) row(i int) []Message {
 				ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header, Text: note})
 			}
 		}
-		val := strings.TrimSpace(raw)
+		val := raw
+		if n := len(raw); n > 0 && (raw[0] <= ' ' || raw[0] >= 0x80 || raw[n-1] <= ' ' || raw[n-1] >= 0x80) {
+			val = strings.TrimSpace(raw) // the call only when an edge could be space
+		}
 		c.vals[fi] = val
 		if val == "" {
 			if fd.Required {
