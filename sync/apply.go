@@ -373,7 +373,7 @@ func (a *applier) waitTurn(ctx context.Context) error {
 	wait := time.Until(a.notBefore)
 	a.mu.Unlock()
 	if wait > 0 {
-		if err := sleep(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -443,7 +443,7 @@ func (a *applier) call(ctx context.Context, fn func(context.Context) error) (amb
 			a.mu.Unlock()
 			a.emit(Event{Note: fmt.Sprintf("rate limited: waiting %s", wait.Round(100*time.Millisecond))})
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return ambiguous, err
 		}
 	}
@@ -481,7 +481,11 @@ func backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx is done, whichever is first.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

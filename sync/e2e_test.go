@@ -126,13 +126,13 @@ func applyOpts(dir string) sync.ApplyOptions {
 
 func TestApplyWithFaultsReachesThePlannedState(t *testing.T) {
 	e := startEnv(t, sandbox.Options{Users: 300, Seed: 7})
-	path, rows := writeMix(t, e, 200)
+	path, rows := writeMix(t, e, 100)
 	p, existing := plan(t, e, path, sync.PlanOptions{Mail: false})
-	if p.Counts.Create != 100 || p.Counts.Update != 80 || p.Counts.Unchanged != 20 {
-		t.Fatalf("plan counts %+v, want 100 create, 80 update, 20 unchanged", p.Counts)
+	if p.Counts.Create != 50 || p.Counts.Update != 40 || p.Counts.Unchanged != 10 {
+		t.Fatalf("plan counts %+v, want 50 create, 40 update, 10 unchanged", p.Counts)
 	}
 	// Faults on for the apply: a fifth of requests fail, a rate limit and latency.
-	if err := e.srv.SetFaults(sandbox.Options{FailRate: 0.2, RateLimit: 60, Latency: 5 * time.Millisecond, Seed: 7}); err != nil {
+	if err := e.srv.SetFaults(sandbox.Options{FailRate: 0.2, RateLimit: 15, Latency: 5 * time.Millisecond, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	e.srv.ResetStats()
@@ -143,8 +143,8 @@ func TestApplyWithFaultsReachesThePlannedState(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := run.Counts
-	if c.Create+c.Update+c.Unchanged+c.Skip+c.Failed != 200 || c.Failed != 0 || c.Create != 100 || c.Update != 80 {
-		t.Fatalf("outcome counts %+v: want 100 created, 80 updated, 20 unchanged, nothing failed", c)
+	if c.Create+c.Update+c.Unchanged+c.Skip+c.Failed != 100 || c.Failed != 0 || c.Create != 50 || c.Update != 40 {
+		t.Fatalf("outcome counts %+v: want 50 created, 40 updated, 10 unchanged, nothing failed", c)
 	}
 	st := e.srv.Stats()
 	if st.CreatesPerEmailMax > 1 {
@@ -184,8 +184,8 @@ func TestApplyWithFaultsReachesThePlannedState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run2.Counts.Unchanged != 200 {
-		t.Errorf("second apply: %+v, want all 200 unchanged", run2.Counts)
+	if run2.Counts.Unchanged != 100 {
+		t.Errorf("second apply: %+v, want all 100 unchanged", run2.Counts)
 	}
 	for route, n := range e.srv.Stats().Requests {
 		if strings.HasPrefix(route, "POST /api/v1/{school}/users") || strings.HasPrefix(route, "PUT ") {

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -20,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"usersync/sync"
+	"usersync/sync/httpapi"
 )
 
 // Options configure a Client. Only BaseURL, Tenant and Token are required.
@@ -91,7 +90,7 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, err
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, CheckRedirect: refuseDowngrade}
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, CheckRedirect: httpapi.RefuseDowngrade("ccai: ")}
 	}
 	if opts.Rate <= 0 || opts.Rate > documentedRate {
 		opts.Rate = documentedRate
@@ -147,7 +146,7 @@ func apiBase(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, errors.New("ccai: put the token in the token option, not in the URL")
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !httpapi.IsLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("ccai: refusing to send the API token over plain http to %s; use https", u.Host)
 	}
 	p := strings.TrimRight(u.Path, "/")
@@ -157,27 +156,6 @@ func apiBase(raw string) (*url.URL, error) {
 	u.Path = p + "/"
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
-}
-
-// refuseDowngrade stops a redirect to plain http off this machine: Go
-// sends the Authorization header on to the same host whatever the scheme,
-// so following one would put the API token on the network in clear.
-func refuseDowngrade(req *http.Request, via []*http.Request) error {
-	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
-		return fmt.Errorf("ccai: refused a redirect to %s: plain http is only allowed on this machine", req.URL.Redacted())
-	}
-	if len(via) >= 10 {
-		return errors.New("ccai: stopped after 10 redirects")
-	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Requests is how many HTTP requests this client has sent (retries included).
@@ -216,7 +194,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error
 		if !retry || try >= c.opts.MaxTries || ctx.Err() != nil {
 			return h, last
 		}
-		if werr := sleep(ctx, c.backoff(try, err.RetryAfter)); werr != nil {
+		if werr := sync.Sleep(ctx, c.backoff(try, err.RetryAfter)); werr != nil {
 			return h, last
 		}
 	}
@@ -255,11 +233,11 @@ func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *syn
 		return resp.Header, data, nil
 	}
 	return resp.Header, data, &sync.Error{
-		Kind:       statusKind(resp.StatusCode),
+		Kind:       httpapi.Kind(resp.StatusCode),
 		Status:     resp.StatusCode,
-		RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+		RetryAfter: httpapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		Op:         r.op,
-		Msg:        c.redact(serverMessage(data)),
+		Msg:        c.redact(httpapi.Message(data)),
 	}
 }
 
@@ -272,7 +250,7 @@ func (c *Client) pace(ctx context.Context) error {
 	c.gapMu.Lock()
 	defer c.gapMu.Unlock()
 	if d := c.gap - time.Since(c.lastSend); d > 0 {
-		if err := sleep(ctx, d); err != nil {
+		if err := sync.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -305,69 +283,6 @@ func (c *Client) backoff(try int, retryAfter time.Duration) time.Duration {
 	return d/2 + j
 }
 
-func statusKind(code int) sync.Kind {
-	switch {
-	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return sync.KindUnauthorized
-	case code == http.StatusNotFound:
-		return sync.KindNotFound
-	case code == http.StatusConflict:
-		return sync.KindConflict
-	case code == http.StatusTooManyRequests:
-		return sync.KindRateLimited
-	case code >= 500:
-		return sync.KindServer
-	case code >= 400:
-		return sync.KindRejected
-	}
-	return sync.KindOther
-}
-
-func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
-}
-
-// serverMessage pulls a message out of an error body: {"message"},
-// {"error"}, {"errors":[…]}, or the start of a text body.
-func serverMessage(body []byte) string {
-	var m struct {
-		Message string          `json:"message"`
-		Error   json.RawMessage `json:"error"`
-		Errors  json.RawMessage `json:"errors"`
-	}
-	if json.Unmarshal(body, &m) == nil {
-		if m.Message != "" {
-			return m.Message
-		}
-		for _, raw := range []json.RawMessage{m.Error, m.Errors} {
-			if s, err := scalarText(raw); err == nil && s != "" {
-				return s
-			}
-			if len(raw) > 0 && string(raw) != "null" {
-				return truncate(string(raw), 300)
-			}
-		}
-	}
-	return truncate(strings.TrimSpace(string(body)), 300)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
 // redact removes the token from text that came from elsewhere (a server
 // echoing a header, an error quoting a request), so it cannot reach a log.
 func (c *Client) redact(s string) string {
@@ -389,21 +304,6 @@ func ctxErr(ctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	return err
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // serverShapeError reports an answer that is not what the API documents.

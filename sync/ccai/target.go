@@ -172,7 +172,7 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 		}
 		switch j.Status {
 		case JobCreated, JobInProgress:
-			if err := sleep(ctx, delay); err != nil {
+			if err := sync.Sleep(ctx, delay); err != nil {
 				return nil, &sync.Error{Kind: sync.KindNetwork, Op: "wait for job " + jobID, Err: err}
 			}
 			delay = min(delay*3/2, t.c.opts.PollMax)
@@ -186,7 +186,7 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 				}
 			}
 			polls++
-			if err := sleep(ctx, delay); err != nil {
+			if err := sync.Sleep(ctx, delay); err != nil {
 				return nil, &sync.Error{Kind: sync.KindNetwork, Op: "wait for job " + jobID, Err: err}
 			}
 			delay = min(delay*3/2, t.c.opts.PollMax)

@@ -8,15 +8,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	gosync "sync"
 	"time"
 
 	"usersync/sync"
+	"usersync/sync/httpapi"
 )
 
 // Options configure a Client. BaseURL and School are required for
@@ -76,7 +75,7 @@ func NewClient(opts Options) (*Client, error) {
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
-		c.http = &http.Client{Transport: tr, CheckRedirect: refuseDowngrade}
+		c.http = &http.Client{Transport: tr, CheckRedirect: httpapi.RefuseDowngrade("")}
 	}
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
@@ -122,32 +121,11 @@ func parseBase(raw string) (*url.URL, error) {
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("base URL %q must not carry credentials, a query or a fragment", u.Redacted())
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !httpapi.IsLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("base URL %s: plain http is only allowed on this machine (127.0.0.1); use https", u)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil
-}
-
-// refuseDowngrade stops a redirect to plain http off this machine: Go
-// sends the Authorization header on to the same host whatever the scheme,
-// so following one would put the token on the network in clear.
-func refuseDowngrade(req *http.Request, via []*http.Request) error {
-	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
-		return fmt.Errorf("refused a redirect to %s: plain http is only allowed on this machine", req.URL.Redacted())
-	}
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
-	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // URL is the base URL the client talks to.
@@ -327,13 +305,13 @@ func (c *Client) once(ctx context.Context, r request) ([]byte, error) {
 		return data, nil
 	}
 	e := &sync.Error{
-		Kind:   statusKind(resp.StatusCode),
+		Kind:   httpapi.Kind(resp.StatusCode),
 		Status: resp.StatusCode,
 		Op:     r.op,
-		Msg:    c.redact(serverMessage(data)),
+		Msg:    c.redact(httpapi.Message(data)),
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = httpapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	if e.Msg == "" {
 		e.Msg = c.hint(r, resp.StatusCode)
@@ -373,69 +351,4 @@ func (c *Client) networkError(ctx, rctx context.Context, op string, err error, t
 
 func (c *Client) shapeError(op string, err error) error {
 	return &sync.Error{Kind: sync.KindOther, Op: op, Msg: "unexpected answer from the server: " + c.redact(err.Error()), Err: err}
-}
-
-func statusKind(status int) sync.Kind {
-	switch {
-	case status == http.StatusUnauthorized:
-		return sync.KindUnauthorized
-	case status == http.StatusNotFound:
-		return sync.KindNotFound
-	case status == http.StatusConflict:
-		return sync.KindConflict
-	case status == http.StatusTooManyRequests:
-		return sync.KindRateLimited
-	case status == http.StatusRequestTimeout:
-		return sync.KindNetwork
-	case status >= 500:
-		return sync.KindServer
-	case status >= 400:
-		return sync.KindRejected
-	}
-	return sync.KindOther
-}
-
-// serverMessage pulls the message out of an error body: {"error": "..."},
-// {"message": "..."}, or short plain text.
-func serverMessage(body []byte) string {
-	var m map[string]any
-	if json.Unmarshal(body, &m) == nil {
-		for _, k := range []string{jsonErrorMessage, jsonErrorMessageAlt} {
-			if s, ok := m[k].(string); ok && s != "" {
-				return truncate(s, 300)
-			}
-		}
-		return ""
-	}
-	s := strings.TrimSpace(string(body))
-	if strings.HasPrefix(s, "<") {
-		return "" // an HTML error page says nothing useful
-	}
-	return truncate(s, 300)
-}
-
-func truncate(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-// parseRetryAfter reads seconds or an HTTP date; 0 when absent or unreadable.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
