@@ -32,8 +32,8 @@ type diffScreen struct {
 	plan     *sync.Plan
 	opts     sync.PlanOptions
 	bulk     bool
-	// mail is whether the target sends a registration mail on create
-	// (per-user targets do; ccai's jobs do not).
+	// mail is whether the target's creates send a registration mail
+	// (its schema says: coursedog's do, ccai's do not).
 	mail bool
 
 	groups    map[sync.Action][]int // plan row indexes per action
@@ -131,7 +131,7 @@ func (m *Model) startPlan() tea.Cmd {
 		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
 	}
 	d.opts.Exclude = p.exclusions()
-	_, d.mail = m.session.Target.(sync.UserWriter)
+	d.mail = m.session.Schema != nil && m.session.Schema.Mail
 	d.err, d.confirming, d.exported = "", false, ""
 	m.setState(ScreenDiff)
 	if d.existing != nil {

@@ -21,7 +21,7 @@ import (
 // testSchema mirrors the coursedog schema's shape: required names and
 // email, a product list with labels people type instead of keys.
 func testSchema() *csvfile.Schema {
-	return &csvfile.Schema{Target: "coursedog", Fields: []csvfile.Field{
+	return &csvfile.Schema{Target: "coursedog", Mail: true, Fields: []csvfile.Field{
 		{Key: "firstName", Header: "First Name", Required: true, Aliases: []string{"Given Name", "first_name"}},
 		{Key: "lastName", Header: "Last Name", Required: true, Aliases: []string{"Surname"}},
 		{Key: "email", Header: "Email", Required: true, Email: true, Identity: true, Aliases: []string{"E-mail"}},
