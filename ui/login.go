@@ -543,7 +543,7 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 			}
 			b.WriteString(choiceView(st, v, f == l.focus))
 		default:
-			b.WriteString(l.inputs[f].View())
+			b.WriteString("  " + l.inputs[f].View()) // values line up with the choices
 		}
 		b.WriteString("\n")
 	}
