@@ -31,6 +31,7 @@ type planFlags struct {
 	noMail            bool
 	delimiter         string
 	maps              mapFlag
+	mapping           string
 	json              bool
 }
 
@@ -42,6 +43,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.BoolVar(&pf.noMail, "no-registration-mail", false, "create users without sending the registration email")
 	fs.StringVar(&pf.delimiter, "delimiter", "", "the file's delimiter (default: sniffed): , ; or tab")
 	fs.Var(&pf.maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
+	fs.StringVar(&pf.mapping, "mapping", "", "a mapping file (default: FILE.mapping when the guided import saved one)")
 	fs.BoolVar(&pf.json, "json", false, "print one JSON document on stdout")
 	return pf
 }
@@ -56,14 +58,14 @@ type mapFlag map[string]string
 
 func (m *mapFlag) String() string { return "" }
 func (m *mapFlag) Set(s string) error {
-	from, to, ok := strings.Cut(s, "=")
-	if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
-		return fmt.Errorf("want FILE_HEADER=FIELD, got %q", s)
+	from, to, err := csvfile.ParseMapping(s) // the same rule as mapping files
+	if err != nil {
+		return err
 	}
 	if *m == nil {
 		*m = mapFlag{}
 	}
-	(*m)[strings.TrimSpace(from)] = strings.TrimSpace(to)
+	(*m)[from] = to
 	return nil
 }
 
@@ -106,7 +108,14 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if err != nil {
 		return nil, exitUsage, fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)
 	}
-	f, err := csvfile.Open(path, schema, csvfile.Options{Delimiter: delim, Mapping: pf.maps})
+	mapping, from, err := loadValidateMapping(path, pf.mapping, pf.maps)
+	if err != nil {
+		return nil, exitUsage, err
+	}
+	if from != "" {
+		fmt.Fprintf(env.stderr, "using the column mapping in %s\n", from)
+	}
+	f, err := csvfile.Open(path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
 	if err != nil {
 		return nil, exitUsage, err
 	}
@@ -160,7 +169,7 @@ func runPlan(env *cmdEnv, args []string) int {
 			return exitUsage
 		}
 	} else {
-		printPlan(env.stdout, p)
+		printPlan(env.stderr, p)
 	}
 	if *out != "" {
 		fmt.Fprintf(env.stderr, "plan saved to %s; apply it with: usersync apply %s --yes\n", *out, *out)

@@ -37,14 +37,14 @@ func TestPlanSavedThenAppliedAndRefusedWhenStale(t *testing.T) {
 	planPath := filepath.Join(dir, "plan.json")
 
 	code, stdout, stderr := runCmd(t, tok, append([]string{"plan", path, "--out", planPath, "--no-registration-mail"}, conn...)...)
-	if code != exitOK {
-		t.Fatalf("plan exit %d: %s", code, stderr)
+	if code != exitOK || stdout != "" {
+		t.Fatalf("plan exit %d, stdout %q (the diff is for people: stderr): %s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "10 to create (0 registration emails), 10 to update, 0 unchanged, 0 skipped") {
-		t.Fatalf("plan summary missing:\n%s", stdout)
+	if !strings.Contains(stderr, "10 to create (0 registration emails), 10 to update, 0 unchanged, 0 skipped") {
+		t.Fatalf("plan summary missing:\n%s", stderr)
 	}
-	if !strings.Contains(stdout, "Last Name: ") || !strings.Contains(stdout, "-Renamed") {
-		t.Errorf("plan does not show field-level changes:\n%s", stdout)
+	if !strings.Contains(stderr, "Last Name: ") || !strings.Contains(stderr, "-Renamed") {
+		t.Errorf("plan does not show field-level changes:\n%s", stderr)
 	}
 	if len(srv.Stats().CreatesPerEmail) != 0 {
 		t.Fatalf("plan wrote to the server")

@@ -77,7 +77,7 @@ func runRollback(env *cmdEnv, args []string) int {
 		return fail(exitUsage, err)
 	}
 	if !*asJSON {
-		printPlan(env.stdout, p)
+		printPlan(env.stderr, p)
 	}
 	conflicts := 0
 	for _, r := range p.Rows {

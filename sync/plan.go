@@ -155,8 +155,7 @@ func (p *Plan) decide(r *PlanRow, old *User) {
 	if old == nil {
 		r.Action = Create
 		r.Mail = p.Options.Mail
-		nu := r.Desired.clone()
-		r.New = &nu
+		r.New = r.Desired // nothing writes to either; a copy would double a large plan
 		return
 	}
 	desired := r.Desired
