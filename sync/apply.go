@@ -210,14 +210,11 @@ func (a *applier) stop(reason string) {
 	a.cancel(errors.New(reason))
 }
 
+// finishInterrupted ends a run that stopped before its writes: with ctx
+// cancelled it is an interrupted run (resumable), otherwise err stands.
 func (a *applier) finishInterrupted(ctx context.Context, err error) (*Run, error) {
 	if ctx.Err() == nil {
 		return nil, err
-	}
-	for i := range a.run.Outcomes {
-		if a.run.Outcomes[i].Result == "" {
-			a.run.Outcomes[i] = outcomeOf(&a.p.Rows[i], Pending, 0, "not sent: interrupted")
-		}
 	}
 	return a.finish(ctx)
 }
