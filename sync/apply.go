@@ -434,11 +434,15 @@ func (a *applier) call(ctx context.Context, fn func(context.Context) error) (amb
 		}
 		if se.Kind == KindRateLimited {
 			a.mu.Lock()
-			if until := time.Now().Add(wait); until.After(a.notBefore) {
+			now := time.Now()
+			pausing := !now.Before(a.notBefore) // say so once per pause, not once per worker
+			if until := now.Add(wait); until.After(a.notBefore) {
 				a.notBefore = until
 			}
 			a.mu.Unlock()
-			a.emit(Event{Note: fmt.Sprintf("rate limited: waiting %s", wait.Round(100*time.Millisecond))})
+			if pausing {
+				a.emit(Event{Note: fmt.Sprintf("rate limited: waiting %s", wait.Round(100*time.Millisecond))})
+			}
 		}
 		if err := Sleep(ctx, wait); err != nil {
 			return ambiguous, err
