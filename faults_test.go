@@ -370,6 +370,50 @@ func TestFaultsTokenExpiresMidRun(t *testing.T) {
 	f.converged()
 }
 
+// TestFaultsTokenTTL: sessions that last 1.5 s against an apply paced
+// at 30 writes/s, so every session ends mid-run by its own clock. Each
+// run stops resumably (exit 3, "log in again"); after a new login the same
+// command goes on, until it finishes.
+func TestFaultsTokenTTL(t *testing.T) {
+	f := newFaultRun(t, sandbox.Options{Users: 100, Seed: 76, TokenTTL: 1500 * time.Millisecond}, 40)
+	props := filepath.Join(f.dir, "coursedog.properties")
+	f.getenv = func(string) string { return "" }
+	f.conn = []string{"--properties", props}
+	f.extra = []string{"--concurrency", "4", "--rate", "30"}
+	stops := 0
+	for cycle := 1; ; cycle++ {
+		if cycle > 8 {
+			t.Fatalf("not finished after %d logins", cycle-1)
+		}
+		code, _, stderr := runCommand(t, func(string) string { return "" }, sandbox.DemoPassword+"\n", 20*time.Second,
+			"login", "--env", f.url, "--school", sandbox.DemoSchool, "--email", sandbox.DemoEmail,
+			"--properties", props, "--password-stdin")
+		if code != exitOK {
+			t.Fatalf("login %d: exit %d:\n%s", cycle, code, stderr)
+		}
+		code, stderr = f.apply(60 * time.Second)
+		if code == exitUsage && strings.Contains(stderr, "token expired") {
+			continue // the session ended while planning, before anything was sent
+		}
+		r := f.accounted(code, stderr)
+		if code == exitOK {
+			if r.Counts.Create != 40 || r.Counts.Update != 40 {
+				t.Errorf("final report %+v, want all 40 created and 40 updated", r.Counts)
+			}
+			break
+		}
+		if code != exitInterrupted || !strings.Contains(stderr, "log in again") || r.Counts.Failed != 0 {
+			t.Fatalf("run %d: exit %d, %+v; want exit 3 saying to log in again, nothing failed:\n%s", cycle, code, r.Counts, stderr)
+		}
+		stops++
+	}
+	if stops == 0 {
+		t.Fatal("no session ended mid-run: the test proves nothing")
+	}
+	t.Logf("%d sessions ended mid-run before the apply finished", stops)
+	f.converged()
+}
+
 func TestFaultsServerRestartMidRun(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "sandbox-state.json")
 	opts := sandbox.Options{Users: 150, Seed: 75, Latency: 10 * time.Millisecond, StateFile: state}
