@@ -40,9 +40,12 @@ func TestLoad100k(t *testing.T) {
 		// so the peak grows with the file; it must not grow with the
 		// requests sent.
 		baseRSSMiB = 64
-		perRowKiB  = 5
-		// The live heap (after each GC) may not grow by more than this
-		// between 10% and 90% of the writes.
+		perRowKiB  = 4
+		// The live heap (after each GC) while writing: at most
+		// liveBaseMB + liveRowBytes a row, and growing by no more than
+		// liveGrowthMiB between 10% and 90% of the writes.
+		liveBaseMB    = 16
+		liveRowBytes  = 1536
 		liveGrowthMiB = 16
 		rateSlack     = 0.10 // steady rate within 10% of --rate
 		concurrency   = "8"
@@ -165,6 +168,9 @@ wait:
 
 	if bound := baseRSSMiB + perRowKiB*rows/1024; peakKiB/1024 > bound {
 		t.Errorf("peak RSS %.1f MiB, over the bound of %d MiB for %d rows", float64(peakKiB)/1024, bound, rows)
+	}
+	if bound := liveBaseMB + liveRowBytes*rows/1_000_000; slices.Max(live) > bound {
+		t.Errorf("live heap up to %d MB while writing, over the bound of %d MB for %d rows", slices.Max(live), bound, rows)
 	}
 	if grown := slices.Max(live) - live[0]; grown > liveGrowthMiB {
 		t.Errorf("the live heap grew by %d MB while writing (%v): memory grows with the requests sent", grown, live)
