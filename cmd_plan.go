@@ -106,7 +106,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	}
 	schema, err := t.Schema(ctx)
 	if err != nil {
-		return nil, exitUsage, fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)
+		return nil, exitUsage, withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err))
 	}
 	mapping, from, err := loadValidateMapping(path, pf.mapping, pf.maps)
 	if err != nil {
@@ -122,13 +122,23 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	v := csvfile.Validate(f)
 	existing, err := t.ListUsers(ctx)
 	if err != nil {
-		return nil, exitUsage, fmt.Errorf("list existing users: %w", err)
+		return nil, exitUsage, withLoginHint(fmt.Errorf("list existing users: %w", err))
 	}
 	p, err := sync.NewPlan(t.Name(), f, v, existing, pf.options())
 	if err != nil {
 		return nil, exitRowsFailed, err
 	}
 	return &planned{target: t, file: f, plan: p, existing: existing}, exitOK, nil
+}
+
+// withLoginHint says what to do about a refused token: the error alone
+// ("unauthorized (HTTP 401): token expired") does not.
+func withLoginHint(err error) error {
+	var se *sync.Error
+	if errors.As(err, &se) && se.Kind == sync.KindUnauthorized {
+		return fmt.Errorf("%w\nthe session expired or was revoked: log in again (usersync login), then run the same command", err)
+	}
+	return err
 }
 
 func runPlan(env *cmdEnv, args []string) int {
