@@ -70,7 +70,7 @@ func runRollback(env *cmdEnv, args []string) int {
 	}
 	current, err := t.ListUsers(ctx)
 	if err != nil {
-		return fail(exitUsage, fmt.Errorf("list existing users: %w", err))
+		return fail(exitUsage, withLoginHint(fmt.Errorf("list existing users: %w", err)))
 	}
 	p, err := sync.RollbackPlan(journal, backup, current, *force)
 	if err != nil {
