@@ -175,8 +175,16 @@ func (f *File) setCell(i, col int, value string) {
 // later saves leave that backup alone. It refuses to overwrite a file that
 // changed on disk since it was read. Line numbers are renumbered to the
 // saved file (blank lines are not written) and the rows revalidated.
+//
+// A File built by FromRecords (a JSON template file) is never overwritten
+// with CSV: the rows are written as CSV to PATH.csv beside it (refused if
+// that exists), the File becomes that CSV for later saves, and bakPath
+// names the original, which is left as it was.
 func (e *Editor) Save() (bakPath string, err error) {
 	f := e.f
+	if f.fromRecords {
+		return e.saveBeside()
+	}
 	if f.disk == nil {
 		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
 	}
@@ -201,6 +209,59 @@ func (e *Editor) Save() (bakPath string, err error) {
 	if f.disk, err = os.Stat(f.path); err != nil {
 		return "", fmt.Errorf("save %s: %w", f.path, err)
 	}
+	e.saved(lines, hdrLine)
+	return bak, nil
+}
+
+// saveBeside writes a File read from another format as a new CSV beside
+// it, UTF-8 with a BOM (so spreadsheets keep accented names), and makes
+// the File that CSV.
+func (e *Editor) saveBeside() (original string, err error) {
+	f := e.f
+	dest := f.path + ".csv"
+	taken := func() error {
+		if _, err := os.Lstat(dest); err == nil {
+			return fmt.Errorf("save %s: it is not a CSV file, so it is left as it is and the rows go to %s as CSV; "+
+				"%s already exists: open it instead, or move it away", f.path, dest, dest)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("save %s as %s: %w", f.path, dest, err)
+		}
+		return nil
+	}
+	if err := taken(); err != nil {
+		return "", err
+	}
+	perm := os.FileMode(0o600)
+	if st, err := os.Stat(f.path); err == nil {
+		perm = st.Mode().Perm()
+	}
+	delim, crlf, enc := f.delim, f.crlf, f.encoding
+	f.delim, f.crlf, f.encoding = ',', false, EncUTF8BOM
+	var lines []uint32
+	var hdrLine int
+	err = writeAtomic(dest, perm, func(w *bufio.Writer) error {
+		var werr error
+		lines, hdrLine, werr = f.write(w)
+		return werr
+	}, taken)
+	var disk os.FileInfo
+	if err == nil {
+		disk, err = os.Stat(dest)
+	}
+	if err != nil {
+		f.delim, f.crlf, f.encoding = delim, crlf, enc
+		return "", fmt.Errorf("save %s as CSV: %w", f.path, err)
+	}
+	original = f.path
+	f.path, f.disk, f.fromRecords = dest, disk, false
+	e.saved(lines, hdrLine)
+	return original, nil
+}
+
+// saved brings the File and its Validation in line with what was just
+// written: edits up to now are clean, lines are the saved file's.
+func (e *Editor) saved(lines []uint32, hdrLine int) {
+	f := e.f
 	if len(e.undo) > 0 {
 		e.clean = e.undo[len(e.undo)-1].id
 	} else {
@@ -226,7 +287,6 @@ func (e *Editor) Save() (bakPath string, err error) {
 		f.rows[i].line = lines[i]
 	}
 	e.v.all()
-	return bak, nil
 }
 
 // keepOriginal makes bak the untouched original, once: a hard link when

@@ -92,6 +92,9 @@ type File struct {
 	notes    map[[2]int]string // (row, column) → what the reader noticed
 	warnings []Message
 	disk     fs.FileInfo // the file as read, so Save can refuse to clobber a newer one
+	// fromRecords: the rows came from another format (FromRecords), so
+	// Save writes a CSV beside the file instead of over it.
+	fromRecords bool
 }
 
 // Open reads the file at path. Every failure is a *FileError.
@@ -120,6 +123,70 @@ func Open(path string, schema *Schema, opts Options) (*File, error) {
 // *FileError.
 func Read(r io.Reader, name string, schema *Schema, opts Options) (*File, error) {
 	return read(r, 0, name, schema, opts)
+}
+
+// FromRecords builds a File from records a caller parsed out of another
+// format (the ccai JSON template): the header, one record per row and the
+// file line each row starts on, which messages name. warnings are the
+// caller's own messages about the file. The header is matched against the
+// schema as a CSV's is; a record shorter than the header is padded with
+// empty cells. Every failure is a *FileError. Save never writes CSV over
+// such a file: it writes PATH.csv beside it (see Editor.Save).
+func FromRecords(path string, schema *Schema, header []string, records [][]string, lines []int, warnings []Message) (*File, error) {
+	if schema == nil {
+		schema = &Schema{}
+	}
+	switch {
+	case len(header) == 0:
+		return nil, &FileError{Path: path, Msg: "the file has no columns"}
+	case len(records) == 0:
+		return nil, &FileError{Path: path, Msg: "the file has no rows"}
+	case len(lines) != len(records):
+		return nil, &FileError{Path: path, Msg: fmt.Sprintf("%d rows but %d line numbers", len(records), len(lines))}
+	case len(records) > math.MaxUint32/(len(header)+1):
+		return nil, &FileError{Path: path, Msg: "the file has too many rows"}
+	}
+	f := &File{path: path, schema: schema, encoding: EncUTF8, fromRecords: true}
+	for _, h := range header {
+		f.header = append(f.header, strings.TrimSpace(h))
+	}
+	cols, warns, ferr := MatchHeaders(schema, f.header, nil)
+	if ferr != nil {
+		ferr.Path = path
+		return nil, ferr
+	}
+	f.warnings = append(append(f.warnings, warnings...), warns...)
+	f.colField = cols
+	f.indexFields()
+
+	n := len(header)
+	f.rows = make([]row, len(records))
+	f.spans = make([]span, 0, len(records)*n)
+	f.owned = make([]string, 0, len(records)*n)
+	for i, rec := range records {
+		line := lines[i]
+		if line < 0 || line > math.MaxUint32 {
+			return nil, &FileError{Path: path, Msg: fmt.Sprintf("row %d: line %d is out of range", i+1, line)}
+		}
+		if len(rec) > n {
+			return nil, &FileError{Path: path, Line: line,
+				Msg: fmt.Sprintf("the row has %d cells but the header has %d", len(rec), n)}
+		}
+		f.rows[i] = row{first: uint32(len(f.spans)), n: uint32(n), line: uint32(line)}
+		for c := range n {
+			cell := ""
+			if c < len(rec) {
+				cell = rec[c]
+			}
+			if len(cell) > MaxCell {
+				return nil, &FileError{Path: path, Line: line,
+					Msg: quote(f.header[c]) + " is longer than 1 MiB; this does not look like a user file"}
+			}
+			f.spans = append(f.spans, span{uint32(len(f.owned)), ownedSpan})
+			f.owned = append(f.owned, cell)
+		}
+	}
+	return f, nil
 }
 
 func ioError(path, what string, err error) *FileError {
@@ -503,10 +570,14 @@ func (f *File) Path() string { return f.path }
 // "UTF-16LE", "UTF-16BE" or "Windows-1252".
 func (f *File) Encoding() string { return f.encoding }
 
-// Delimiter returns the cell delimiter, sniffed or given.
+// Delimiter returns the cell delimiter, sniffed or given; 0 for rows that
+// did not come from delimited text (FromRecords).
 func (f *File) Delimiter() rune { return f.delim }
 
 // String describes the file for logs: name, rows, encoding, delimiter.
 func (f *File) String() string {
+	if f.delim == 0 {
+		return fmt.Sprintf("%s: %d rows, %s", f.path, len(f.rows), f.encoding)
+	}
 	return fmt.Sprintf("%s: %d rows, %s, %s-delimited", f.path, len(f.rows), f.encoding, delimiterName(f.delim))
 }
