@@ -78,10 +78,18 @@ func newFileScreen(d Defaults) fileScreen {
 	return fileScreen{picker: fp, path: ti, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
 
-// setTarget filters the picker to the files the target reads. (ccai's
-// JSON template files join .csv once csvfile reads them with their lines.)
-func (f *fileScreen) setTarget(string) {
-	f.picker.AllowedTypes = []string{".csv"}
+// setTarget filters the picker to the files the target reads: CSV, and
+// for ccai also the vendor's JSON template file.
+func (f *fileScreen) setTarget(target string) {
+	f.picker.AllowedTypes = fileTypes(target)
+}
+
+// fileTypes are the file name endings a target reads.
+func fileTypes(target string) []string {
+	if target == "ccai" {
+		return []string{".csv", ".json"}
+	}
+	return []string{".csv"}
 }
 
 func (f *fileScreen) setStyles(st Styles, isDark bool) {
