@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"usersync/csvfile"
 	"usersync/sync/ccai"
@@ -19,7 +27,7 @@ func init() {
 // fileTarget is what the offline commands (template, validate) need of a
 // target: its schema without a connection (the school's roles and
 // departments unknown, so not checked), how it writes an empty file, and
-// how it reads one.
+// how it reads one (for every command: see openUserFile).
 type fileTarget struct {
 	schema func() *csvfile.Schema
 	// template writes the empty file; nil writes the schema's header row.
@@ -34,8 +42,9 @@ type fileTarget struct {
 var fileTargets = map[string]fileTarget{
 	"coursedog": {schema: func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) }},
 	// ccai offline: the documented rules; roles, teams and locations need
-	// the live template, so they are not checked here.
-	ccai.TargetName: {schema: ccai.BlankSchema},
+	// the live template, so they are not checked here. Its files are CSV
+	// or the vendor's JSON template.
+	ccai.TargetName: {schema: ccai.BlankSchema, open: openCCAIFile},
 }
 
 // defaultFileTarget is the target when --target is not given.
@@ -70,30 +79,136 @@ func (t fileTarget) openFile(path string, s *csvfile.Schema, opts csvfile.Option
 	return csvfile.Open(path, s, opts)
 }
 
-func runTemplate(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("template", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	target := fs.String("target", defaultFileTarget, "the target whose file to print")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync template [--target T] > users.csv")
-		fs.PrintDefaults()
+// openUserFile reads a user file the way the named target reads it. It is
+// the one place validate, plan, apply and the guided import open a file,
+// so every format a target accepts works in all of them; a target without
+// its own reader (or none known) gets csvfile.Open.
+func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
+	return fileTargets[target].openFile(path, s, opts)
+}
+
+// openCCAIFile reads the vendor's JSON template file (by its .json name or,
+// whatever the name, a first character of [ or {) with ccai's JSON reader,
+// keeping each user's line for messages; anything else is a CSV.
+func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
+	if !strings.EqualFold(filepath.Ext(path), ".json") && !startsLikeJSON(path) {
+		return csvfile.Open(path, s, opts)
 	}
-	pos, code, ok := parseFlags(fs, args)
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, "cannot open the file", err)
+	}
+	defer fh.Close()
+	if st, err := fh.Stat(); err != nil {
+		return nil, fileError(path, "cannot open the file", err)
+	} else if st.IsDir() {
+		return nil, &csvfile.FileError{Path: path, Msg: "this is a folder, not a file"}
+	}
+	header, records, lines, warnings, err := ccai.ReadJSONRecords(fh, path)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Mapping) > 0 {
+		warnings = append(warnings, csvfile.Message{Severity: csvfile.Warning,
+			Text: "a column mapping is for CSV files; the JSON template's fields have fixed names, so it is not used"})
+	}
+	return csvfile.FromRecords(path, s, header, records, lines, warnings)
+}
+
+// startsLikeJSON peeks at a file whose name does not say what it holds.
+// Any failure says no: csvfile.Open then reports it properly.
+func startsLikeJSON(path string) bool {
+	fh, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer fh.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(fh, head)
+	return ccai.IsJSONFile(head[:n])
+}
+
+// fileError is a *csvfile.FileError for a file that cannot be opened.
+func fileError(path, what string, err error) *csvfile.FileError {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	return &csvfile.FileError{Path: path, Msg: what + ": " + msg, Err: err}
+}
+
+func runTemplate(env *cmdEnv, args []string) int {
+	fset := flag.NewFlagSet("template", flag.ContinueOnError)
+	fset.SetOutput(env.stderr)
+	conn := addConnFlags(fset) // --target, and for ccai where the live template is
+	fset.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: usersync template [--target T] > users.csv\n"+
+			"       usersync template --target ccai --env DOMAIN|URL --tenant SUBDOMAIN > users.json   (the tenant's live template;\n"+
+			"                                     the API token from USERSYNC_TOKEN or --properties)")
+		fset.PrintDefaults()
+	}
+	pos, code, ok := parseFlags(fset, args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 0 {
-		fs.Usage()
+		fset.Usage()
 		return exitUsage
 	}
-	t, err := lookupFileTarget(*target)
+	fail := func(err error) int {
+		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
+		return exitUsage
+	}
+	t, err := lookupFileTarget(conn.target)
+	if err != nil {
+		return fail(err)
+	}
+	if conn.target == ccai.TargetName {
+		if conn.env != "" || conn.tenant != "" || conn.properties != "" {
+			return liveCCAITemplate(env, conn)
+		}
+		fmt.Fprintln(env.stderr, "usersync template: the blank ccai file (CSV; roles and teams by name). "+
+			"With --env and --tenant it prints your tenant's live JSON template instead, with every role and team.")
+	}
+	// Written whole or not at all: a failed write leaves no half file.
+	var b bytes.Buffer
+	if err := t.writeTemplate(&b); err != nil {
+		return fail(err)
+	}
+	if _, err := env.stdout.Write(b.Bytes()); err != nil {
+		return fail(err)
+	}
+	return exitOK
+}
+
+// liveCCAITemplate prints the tenant's template as the vendor serves it:
+// every role and team, ready to fill in and import as a JSON file. Asked
+// to connect, it never falls back to the blank file, which would hide
+// that the connection failed.
+func liveCCAITemplate(env *cmdEnv, conn *connFlags) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	t, err := conn.openCCAI(env)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
 		return exitUsage
 	}
-	if err := t.writeTemplate(env.stdout); err != nil {
+	tmpl, err := t.Client().Template(ctx)
+	if err != nil {
 		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
 		return exitUsage
 	}
+	var b bytes.Buffer
+	if err := tmpl.WriteJSON(&b); err != nil {
+		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
+		return exitUsage
+	}
+	if _, err := env.stdout.Write(b.Bytes()); err != nil {
+		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(env.stderr, "usersync template: the live template of %s (%d roles, %d teams); fill it in and import it as a .json file\n",
+		t.Describe(), len(tmpl.Roles()), len(tmpl.Teams()))
 	return exitOK
 }

@@ -268,7 +268,8 @@ func (b *tuiBackend) Reauthenticate(ctx context.Context, s ui.Session, req ui.Lo
 // mappingPath is where the mapping of a file is kept: beside it.
 func mappingPath(file string) string { return file + ".mapping" }
 
-// OpenFile reads the file, with the mapping saved for it when none is given.
+// OpenFile reads the file as the session's target reads it (for ccai, CSV
+// or its JSON template), with the mapping saved for it when none is given.
 func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.File, error) {
 	mapping := req.Mapping
 	if mapping == nil {
@@ -280,7 +281,11 @@ func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.F
 			return nil, err
 		}
 	}
-	return csvfile.Open(req.Path, req.Schema, csvfile.Options{Mapping: mapping})
+	target := ""
+	if req.Schema != nil {
+		target = req.Schema.Target
+	}
+	return openUserFile(target, req.Path, req.Schema, csvfile.Options{Mapping: mapping})
 }
 
 func (b *tuiBackend) SaveMapping(file string, mapping map[string]string) (string, error) {

@@ -85,7 +85,7 @@ func runValidate(env *cmdEnv, args []string) int {
 	}
 
 	schema := t.schema()
-	f, err := t.openFile(path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
+	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
 	if err != nil {
 		var fe *csvfile.FileError
 		errors.As(err, &fe)
@@ -106,8 +106,12 @@ func runValidate(env *cmdEnv, args []string) int {
 		if ms == nil {
 			ms = []csvfile.Message{}
 		}
+		d := ""
+		if f.Delimiter() != 0 {
+			d = string(f.Delimiter())
+		}
 		validateJSON(env.stdout, validateReport{File: path, Target: *target, Encoding: f.Encoding(),
-			Delimiter: string(f.Delimiter()), Rows: f.Len(), ValidRows: f.Len() - v.RowsWithErrors(),
+			Delimiter: d, Rows: f.Len(), ValidRows: f.Len() - v.RowsWithErrors(),
 			RowsWithErrors: v.RowsWithErrors(), Errors: v.Errors(), Warnings: v.Warnings(), Messages: ms})
 	} else {
 		printValidation(env.stderr, f, v, *target)
@@ -152,7 +156,7 @@ func validateJSON(w io.Writer, v any) {
 // each fix on the line below, and a summary last.
 func printValidation(w io.Writer, f *csvfile.File, v *csvfile.Validation, target string) {
 	path := f.Path()
-	fmt.Fprintf(w, "%s: %d rows for %s (%s, %s-delimited)\n", path, f.Len(), target, f.Encoding(), delimiterWord(f.Delimiter()))
+	fmt.Fprintf(w, "%s: %d rows for %s (%s)\n", path, f.Len(), target, fileKind(f))
 	var errs, warns []csvfile.Message
 	for _, m := range v.Messages() {
 		if m.Severity == csvfile.Error {
@@ -217,6 +221,16 @@ func countNoun(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// fileKind says how the file was read: its encoding and delimiter, or
+// JSON for rows that did not come from delimited text (the ccai template
+// file, read through csvfile.FromRecords).
+func fileKind(f *csvfile.File) string {
+	if f.Delimiter() == 0 {
+		return "JSON"
+	}
+	return f.Encoding() + ", " + delimiterWord(f.Delimiter()) + "-delimited"
 }
 
 func delimiterWord(d rune) string {

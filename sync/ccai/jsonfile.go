@@ -453,8 +453,8 @@ func (f *JSONFile) Records() (header []string, records [][]string, lines []int) 
 }
 
 // ReadJSONRecords reads a JSON template file into CSV-like records: the
-// shape a csvfile format hook takes, so a JSON file can be opened wherever
-// a CSV is.
+// shape csvfile.FromRecords takes, so a JSON file can be opened wherever a
+// CSV is (usersync's openUserFile does).
 func ReadJSONRecords(r io.Reader, name string) (header []string, records [][]string, lines []int, warnings []csvfile.Message, err error) {
 	f, err := ReadTemplateJSON(r, name)
 	if err != nil {
