@@ -148,9 +148,20 @@ func FuzzReadTemplateJSON(f *testing.F) {
 			}
 			prev = r.Line
 		}
-		_, records, rl := jf.Records()
+		header, records, rl := jf.Records()
 		if len(records) != len(jf.Rows) || len(rl) != len(jf.Rows) {
 			t.Fatal("records do not match rows")
+		}
+		// What the reader returns always makes a File (as usersync opens
+		// it), and its messages stay on the file's lines.
+		file, err := csvfile.FromRecords("fuzz.json", BlankSchema(), header, records, rl, jf.Warnings)
+		if err != nil {
+			t.Fatalf("FromRecords: %v", err)
+		}
+		for _, m := range csvfile.Validate(file).Messages() {
+			if m.Line < 0 || m.Line > lines {
+				t.Fatalf("message on line %d of %d: %+v", m.Line, lines, m)
+			}
 		}
 	})
 }
