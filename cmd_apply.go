@@ -23,8 +23,8 @@ func init() {
 }
 
 func runApply(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "apply", "usage: usersync apply FILE|plan.json [CONN] --yes [--concurrency N] [--rate PER_S] [--no-registration-mail]\n"+
+		"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--journal PATH] [--report PATH] [--backup PATH]")
 	pf := addPlanFlags(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
 	ao := addApplyFlags(fs)
@@ -32,18 +32,9 @@ func runApply(env *cmdEnv, args []string) int {
 	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
 	fs.StringVar(&ao.BackupPath, "backup", "", "backup of the existing users, written before the first write")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync apply FILE|plan.json [CONN] --yes [--concurrency N] [--rate PER_S] [--no-registration-mail]\n"+
-			"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--journal PATH] [--report PATH] [--backup PATH]")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

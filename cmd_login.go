@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,21 +27,12 @@ func runLogin(env *cmdEnv, args []string) int {
 }
 
 func login(ctx context.Context, env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "login", "usage: usersync login [CONN] [--email E] [--password-stdin] [--properties PATH]")
 	c := addConnFlags(fs)
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from standard input (first line) instead of asking")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync login [CONN] [--email E] [--password-stdin] [--properties PATH]")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fs, args)
+	_, code, ok := parseArgs(fs, args, 0)
 	if !ok {
 		return code
-	}
-	if len(pos) != 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(env.stderr, "usersync login: "+format+"\n", a...)

@@ -142,21 +142,12 @@ func withLoginHint(err error) error {
 }
 
 func runPlan(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "plan", "usage: usersync plan FILE [CONN] [--json] [--out plan.json] [--replace] [--deactivate-missing [--max-deactivate N]]")
 	pf := addPlanFlags(fs)
 	out := fs.String("out", "", "save the plan as JSON, for `usersync apply PLAN.json`")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync plan FILE [CONN] [--json] [--out plan.json] [--replace] [--deactivate-missing [--max-deactivate N]]")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fs, args)
+	pos, code, ok := parseArgs(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -19,8 +19,7 @@ func init() {
 }
 
 func runRollback(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "rollback", "usage: usersync rollback --journal PATH [--backup PATH] [CONN] [--yes] [--force] [--json]")
 	conn := addConnFlags(fs)
 	journalPath := fs.String("journal", "", "the journal of the apply to undo (required)")
 	backupPath := fs.String("backup", "", "the backup that apply took (default: the one its journal names)")
@@ -29,15 +28,11 @@ func runRollback(env *cmdEnv, args []string) int {
 	asJSON := fs.Bool("json", false, "print one JSON document on stdout")
 	ao := addApplyFlags(fs)
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync rollback --journal PATH [--backup PATH] [CONN] [--yes] [--force] [--json]")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fs, args)
+	_, code, ok := parseArgs(fs, args, 0)
 	if !ok {
 		return code
 	}
-	if len(pos) != 0 || *journalPath == "" {
+	if *journalPath == "" {
 		fs.Usage()
 		return exitUsage
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"log"
 	"os"
@@ -28,8 +27,8 @@ func runSandbox(env *cmdEnv, args []string) int {
 // serveSandbox serves until ctx ends (Ctrl-C), then shuts down gracefully
 // and writes the state one last time.
 func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "sandbox", "usage: usersync sandbox [--addr 127.0.0.1:PORT] [--users N] [--latency D] [--fail-rate F] [--drop-rate F]\n"+
+		"         [--rate-limit PER_S] [--token-ttl D] [--state FILE] [--seed S] [--json]")
 	var o sandbox.Options
 	fs.StringVar(&o.Addr, "addr", defaultSandboxAddr, "loopback address to listen on (port 0: a free one)")
 	fs.IntVar(&o.Users, "users", 200, "users to seed")
@@ -41,18 +40,9 @@ func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.StringVar(&o.StateFile, "state", "", "keep the users in this file (loaded on start, written on change)")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed for the demo data and the faults")
 	asJSON := fs.Bool("json", false, "print the address and credentials as one JSON document on stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync sandbox [--addr 127.0.0.1:PORT] [--users N] [--latency D] [--fail-rate F] [--drop-rate F]\n"+
-			"         [--rate-limit PER_S] [--token-ttl D] [--state FILE] [--seed S] [--json]")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseFlags(fs, args)
+	_, code, ok := parseArgs(fs, args, 0)
 	if !ok {
 		return code
-	}
-	if len(pos) != 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	o.Log = log.New(env.stderr, "", log.LstdFlags)
 	srv, err := sandbox.Start(o)

@@ -89,6 +89,29 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'usersync COMMAND -h' for a command's flags.")
 }
 
+// newFlagSet is a command's flag set: errors and help go to stderr, help
+// opens with the usage line.
+func newFlagSet(env *cmdEnv, name, usageLine string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, usageLine)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs is parseFlags that also wants exactly n positional arguments,
+// showing the usage when they are not there.
+func parseArgs(fs *flag.FlagSet, args []string, n int) (positional []string, code int, ok bool) {
+	pos, code, ok := parseFlags(fs, args)
+	if ok && len(pos) != n {
+		fs.Usage()
+		return nil, exitUsage, false
+	}
+	return pos, code, ok
+}
+
 // parseFlags parses fs, allowing flags after positional arguments
 // ("validate users.csv --json"), and maps flag errors to exitUsage.
 func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
