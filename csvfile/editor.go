@@ -235,8 +235,8 @@ func (e *Editor) saveBeside() (original string, err error) {
 	if st, err := os.Stat(f.path); err == nil {
 		perm = st.Mode().Perm()
 	}
-	delim, crlf, enc := f.delim, f.crlf, f.encoding
-	f.delim, f.crlf, f.encoding = ',', false, EncUTF8BOM
+	delim, eol, enc := f.delim, f.eol, f.encoding
+	f.delim, f.eol, f.encoding = ',', "\n", EncUTF8BOM
 	var lines []uint32
 	var hdrLine int
 	err = writeAtomic(dest, perm, func(w *bufio.Writer) error {
@@ -249,7 +249,7 @@ func (e *Editor) saveBeside() (original string, err error) {
 		disk, err = os.Stat(dest)
 	}
 	if err != nil {
-		f.delim, f.crlf, f.encoding = delim, crlf, enc
+		f.delim, f.eol, f.encoding = delim, eol, enc
 		return "", fmt.Errorf("save %s as CSV: %w", f.path, err)
 	}
 	original = f.path
@@ -337,9 +337,9 @@ func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 		tw = transform.NewWriter(w, unicode.UTF16(order, unicode.UseBOM).NewEncoder())
 		w = tw
 	}
-	nl := "\n"
-	if f.crlf {
-		nl = "\r\n"
+	nl := f.eol
+	if nl == "" {
+		nl = "\n"
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	line := 1

@@ -75,7 +75,7 @@ type File struct {
 	schema    *Schema
 	encoding  string
 	delim     rune
-	crlf      bool
+	eol       string   // what ends a line: "\n" (also for ""), "\r\n" or "\r"; Save keeps it
 	sepLine   bool     // the file started with Excel's "sep=;" line; Save keeps it
 	encWarned bool     // warnings[0] is about the encoding
 	header    []string // the file's headers, trimmed, in file order
@@ -278,8 +278,9 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 		f.encWarned = true
 	}
 	text := dec.text
-	if !strings.Contains(text, "\n") && strings.Contains(text, "\r") {
-		text = strings.ReplaceAll(text, "\r", "\n") // classic Mac line ends
+	if crLineEnds(text) {
+		text = crToLF(text)
+		f.eol = "\r"
 	}
 	if isBlank(text) {
 		return nil, &FileError{Msg: "the file has only blank lines"}
@@ -329,7 +330,9 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 			f.header = append(f.header, strings.TrimSpace(p.cell(sp)))
 		}
 		f.hdrLine = line
-		f.crlf = p.pos >= 2 && text[p.pos-1] == '\n' && text[p.pos-2] == '\r'
+		if p.pos >= 2 && text[p.pos-1] == '\n' && text[p.pos-2] == '\r' {
+			f.eol = "\r\n"
+		}
 		p.spans = p.spans[:0]
 		break
 	}
@@ -398,6 +401,41 @@ func (p *parser) blankMessage(first, line int) Message {
 		text = textBlankLine
 	}
 	return Message{Severity: Warning, Line: line, Text: text}
+}
+
+// crLineEnds reports whether lines end with a lone CR (classic Mac, and
+// Excel for Mac's "CSV (Macintosh)"), judged by the first line end outside
+// quotes: such a file can still hold line feeds inside quoted cells, since
+// Excel stores a line typed with Alt+Enter as one.
+func crLineEnds(s string) bool {
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			inQuote = !inQuote
+		case '\n':
+			if !inQuote {
+				return false
+			}
+		case '\r':
+			if !inQuote {
+				return i+1 == len(s) || s[i+1] != '\n'
+			}
+		}
+	}
+	return false
+}
+
+// crToLF turns every lone CR into a line feed, the line end the parser
+// reads.
+func crToLF(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			b[i] = '\n'
+		}
+	}
+	return string(b)
 }
 
 // headerStart skips blank lines so sniffing looks at the header itself.

@@ -170,6 +170,37 @@ func TestEncodingsAndDialects(t *testing.T) {
 	}
 }
 
+// TestMacLineEndsWithALineFeedInACell: Excel for Mac ends lines with a CR
+// but keeps a line typed with Alt+Enter as a line feed inside the cell;
+// the file is still read line by line, and saved with CRs again.
+func TestMacLineEndsWithALineFeedInACell(t *testing.T) {
+	in := strings.ReplaceAll(testHeader+"Ada,Lovelace,ada@example.edu,events,\"U\v1\",,,\nBob,Smith,bob@example,events,,,,\n", "\n", "\r")
+	in = strings.ReplaceAll(in, "\v", "\n")
+	path := writeFile(t, t.TempDir(), "mac.csv", in)
+	f, err := Open(path, testSchema(nil, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Len() != 2 || f.Value(0, "externalId") != "U\n1" || f.Line(1) != 4 {
+		t.Fatalf("%d rows, unique ID %q, second row on line %d", f.Len(), f.Value(0, "externalId"), f.Line(1))
+	}
+	v := Validate(f)
+	if got := texts(v.Messages()); !reflect.DeepEqual(got, []string{`"bob@example" is not an email address: the domain "example" has no dot`}) || v.Messages()[0].Line != 4 {
+		t.Errorf("messages %+v", v.Messages())
+	}
+	ed := NewEditor(f, v)
+	if err := ed.Set(1, "email", "bob@example.edu"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ed.Save(); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(in, "bob@example,", "bob@example.edu,", 1)
+	if data, _ := os.ReadFile(path); string(data) != want {
+		t.Errorf("saved\n%q\nwant\n%q", data, want)
+	}
+}
+
 func TestQuotedCells(t *testing.T) {
 	in := testHeader +
 		"\"Ada\",\"Love,lace\",ada@example.edu,\"events, catalog\",\"line one\nline two\r\nline three\",,,\n" +
