@@ -1,6 +1,11 @@
 package csvfile
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // checkEmail says why s (trimmed, not empty) is not a bare email address,
 // and offers a repaired address when the repair is obvious. It is a plain
@@ -27,6 +32,8 @@ func checkEmail(s string) (problem, fix string) {
 	problem = quote(s) + " is not an email address: " + why
 	for _, repair := range []func(string) string{
 		func(s string) string { return strings.Join(strings.Fields(s), "") },
+		func(s string) string { return strings.Map(dropInvisible, s) },
+		func(s string) string { return strings.Trim(s, "\"'“”‘’«»") },
 		func(s string) string { return strings.TrimRight(s, ".,;") },
 		func(s string) string { return strings.ReplaceAll(s, ",", ".") },
 		func(s string) string { return strings.ReplaceAll(s, "..", ".") },
@@ -44,6 +51,15 @@ func emailValid(s string) bool {
 	at, prev, label, dots := -1, byte('.'), 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !emailRune(r) {
+				return false
+			}
+			i += size - 1
+			prev = 'a'
+			continue
+		}
 		if at < 0 {
 			if emailClass[c]&inLocal == 0 {
 				if c != '@' || prev == '.' || i > 64 {
@@ -99,6 +115,18 @@ func emailProblem(s string) string {
 			at = i
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			return "it contains a space"
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case emailRune(r):
+				i += size - 1
+				continue
+			case unicode.IsSpace(r):
+				return "it contains a space"
+			case unicode.Is(unicode.Cf, r) || !unicode.IsGraphic(r):
+				return fmt.Sprintf("it contains an invisible character (U+%04X)", r)
+			}
+			return "it contains " + quote(string(r))
 		default:
 			return "it contains " + quote(string(c))
 		}
@@ -149,13 +177,32 @@ func emailProblem(s string) string {
 	return ""
 }
 
-// emailClass says where each byte may appear in an address: the local part
-// (before "@") takes letters, digits and !#$%&'*+/=?^_`{|}~.- ; the domain
-// letters, digits, dots and dashes. Bytes of non-ASCII letters go anywhere.
+// emailRune reports whether a character beyond ASCII may appear in an
+// address: letters, digits and the marks that accent them (internationalized
+// addresses), but not the no-break spaces, zero-width spaces and curly
+// quotes that come along when an address is copied from a web page or a
+// document.
+func emailRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// dropInvisible is for strings.Map: it removes format characters such as
+// the zero-width space.
+func dropInvisible(r rune) rune {
+	if unicode.Is(unicode.Cf, r) {
+		return -1
+	}
+	return r
+}
+
+// emailClass says where each ASCII byte may appear in an address: the local
+// part (before "@") takes letters, digits and !#$%&'*+/=?^_`{|}~.- ; the
+// domain letters, digits, dots and dashes. Characters beyond ASCII are
+// checked whole, by emailRune.
 var emailClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.', c >= 0x80:
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.':
 			t[c] = inLocal | inDomain
 		case strings.IndexByte("!#$%&'*+/=?^_`{|}~", byte(c)) >= 0:
 			t[c] = inLocal
