@@ -37,10 +37,12 @@ func decode(raw string) (decoded, *FileError) {
 			return decoded{}, err
 		}
 		if !utf8.ValidString(text) {
+			// Rows pasted in from an ANSI export: their bytes are
+			// Windows-1252, the rest is UTF-8.
 			line := 1 + strings.Count(text[:firstInvalidUTF8(text)], "\n")
-			return decoded{text: strings.ToValidUTF8(text, "\uFFFD"), encoding: EncUTF8BOM,
+			return decoded{text: readInvalidAs1252(text), encoding: EncUTF8BOM,
 				warning: "the file says it is UTF-8 but has bytes that are not (first on line " +
-					strconv.Itoa(line) + "); they were replaced with \uFFFD"}, nil
+					strconv.Itoa(line) + "); they were read as Windows-1252, so check accented letters"}, nil
 		}
 		return decoded{text: text, encoding: EncUTF8BOM}, nil
 	case strings.HasPrefix(raw, "\xFF\xFE"):
@@ -60,6 +62,14 @@ func decode(raw string) (decoded, *FileError) {
 	}
 	if utf8.ValidString(raw) {
 		return decoded{text: raw, encoding: EncUTF8}, nil
+	}
+	if hasMultibyteUTF8(raw) {
+		// UTF-8 with some rows from an ANSI export: reading it all as
+		// Windows-1252 would garble every UTF-8 letter (Renée → RenÃ©e).
+		line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
+		return decoded{text: readInvalidAs1252(raw), encoding: EncUTF8,
+			warning: "the file is UTF-8 but has bytes that are not (first on line " +
+				strconv.Itoa(line) + "); they were read as Windows-1252, so check accented letters"}, nil
 	}
 	text, err := charmap.Windows1252.NewDecoder().String(raw)
 	if err != nil { // Windows-1252 maps every byte; kept for safety
@@ -94,6 +104,36 @@ func refuseBinary(s string) *FileError {
 			Msg: "binary data (a NUL byte): this is not a CSV text file"}
 	}
 	return nil
+}
+
+// hasMultibyteUTF8 reports whether s holds a character beyond ASCII
+// written as UTF-8.
+func hasMultibyteUTF8(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size > 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readInvalidAs1252 keeps the UTF-8 of s and reads each byte that is not
+// UTF-8 as Windows-1252.
+func readInvalidAs1252(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(charmap.Windows1252.DecodeByte(s[i]))
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func firstInvalidUTF8(s string) int {
