@@ -92,12 +92,25 @@ func decodeUTF16(raw string, e unicode.Endianness, name string) (decoded, *FileE
 	return decoded{text: text, encoding: name}, nil
 }
 
-// refuseBinary rejects data that is not text. A zip archive (which is what
-// an .xlsx workbook is) gets its own message because it is the usual mistake.
+// notText names the files people pick by mistake, by how they start: a
+// workbook (an .xlsx is a zip archive; an .xls a compound document), a PDF
+// or a screenshot. Saying what the file is beats pointing at a line of a
+// file that has none.
+var notText = []struct{ magic, msg string }{
+	{"PK\x03\x04", "this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"},
+	{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "this is an Excel 97-2003 workbook (or another Office document), not a CSV file; " +
+		"in Excel use Save As and choose CSV UTF-8"},
+	{"%PDF-", "this is a PDF document, not a CSV file"},
+	{"\x89PNG\r\n\x1a\n", "this is a PNG image, not a CSV file"},
+	{"\xFF\xD8\xFF", "this is a JPEG image, not a CSV file"},
+}
+
+// refuseBinary rejects data that is not text.
 func refuseBinary(s string) *FileError {
-	if strings.HasPrefix(s, "PK\x03\x04") {
-		return &FileError{Msg: "this is an Excel workbook or a zip archive, not a CSV file; " +
-			"in Excel use Save As and choose CSV UTF-8"}
+	for _, k := range notText {
+		if strings.HasPrefix(s, k.magic) {
+			return &FileError{Msg: k.msg}
+		}
 	}
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		return &FileError{Line: 1 + strings.Count(s[:i], "\n"),
