@@ -272,6 +272,9 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	if ferr != nil {
 		return nil, ferr
 	}
+	if dec.text == "" { // a byte order mark alone: Excel's CSV of an empty sheet
+		return nil, &FileError{Msg: "the file is empty"}
+	}
 	f := &File{schema: schema, encoding: dec.encoding}
 	if dec.warning != "" {
 		f.warnings = append(f.warnings, Message{Severity: Warning, Text: dec.warning})

@@ -31,6 +31,8 @@ func TestBadFiles(t *testing.T) {
 		want string
 	}{
 		{"empty", "", Options{}, "users.csv: the file is empty"},
+		{"byte order mark only", "\uFEFF", Options{}, "users.csv: the file is empty"},
+		{"UTF-16 byte order mark only", "\xFF\xFE", Options{}, "users.csv: the file is empty"},
 		{"only blank lines", "\n \r\n\t\n", Options{}, "users.csv: the file has only blank lines"},
 		{"only empty rows", ",,,\n,,\n", Options{}, "users.csv: the file has only blank lines"},
 		{"header only", testHeader, Options{}, "users.csv:1: the file has a header but no rows"},
