@@ -66,7 +66,13 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 		from  string
 		used  bool
 	}
-	mapped := map[string]*target{}
+	// A mapping names a header as the file spells it, or loosely: the
+	// loose match stands back where the exact one found a column, so that
+	// "E-mail=" picks the one column of "Email" and "E-mail" the operator
+	// meant.
+	var targets []*target
+	exact := map[string]*target{}
+	loose := map[string]*target{}
 	for _, from := range sortedKeys(mapping) {
 		to := strings.TrimSpace(mapping[from])
 		t := &target{field: -1, from: from}
@@ -77,7 +83,26 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 					quote(from+"="+to), targetName(s), quote(to), fieldHeaders(s))}
 			}
 		}
-		mapped[normHeader(from)] = t
+		targets = append(targets, t)
+		exact[strings.TrimSpace(from)] = t
+		if n := normHeader(from); n != "" && loose[n] == nil {
+			loose[n] = t
+		}
+	}
+	exactHit := map[*target]bool{}
+	for _, h := range headers {
+		if t := exact[strings.TrimSpace(h)]; t != nil {
+			exactHit[t] = true
+		}
+	}
+	mappedTo := func(h, n string) *target {
+		if t := exact[strings.TrimSpace(h)]; t != nil {
+			return t
+		}
+		if t := loose[n]; t != nil && n != "" && !exactHit[t] {
+			return t
+		}
+		return nil
 	}
 
 	cols := make([]int, len(headers))
@@ -88,7 +113,8 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 	for c, h := range headers {
 		n := normHeader(h)
 		cols[c] = -1
-		if t, ok := mapped[n]; ok && n != "" {
+		t := mappedTo(h, n)
+		if t != nil {
 			t.used = true
 			cols[c] = t.field
 		} else if f := MatchHeader(s, h); f != nil {
@@ -111,7 +137,7 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 		switch {
 		case strings.TrimSpace(h) == "":
 			unnamed = append(unnamed, c+1)
-		case mapped[n] != nil: // the operator said so; no need to warn
+		case t != nil: // the operator said so; no need to warn
 		default:
 			warns = append(warns, Message{Severity: Warning, Column: h,
 				Text: quote(h) + " is not a " + targetName(s) + " column; it is kept but not imported"})
@@ -152,10 +178,10 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 			Missing: missing, Headers: append([]string(nil), headers...)}
 	}
 
-	for _, from := range sortedKeys(mapping) {
-		if t := mapped[normHeader(from)]; t != nil && !t.used {
+	for _, t := range targets {
+		if !t.used {
 			warns = append(warns, Message{Severity: Warning,
-				Text: "mapping " + quote(from+"="+mapping[from]) + " was not used: the file has no column " + quote(from)})
+				Text: "mapping " + quote(t.from+"="+mapping[t.from]) + " was not used: the file has no column " + quote(t.from)})
 		}
 	}
 	return cols, warns, nil

@@ -310,6 +310,8 @@ func TestHeaderMatchingAndMapping(t *testing.T) {
 			[]string{`mapping "Given=firstName" was not used: the file has no column "Given"`}},
 		{"mapping overrides the match", map[string]string{"e_mail": "", "personal_mail": "email"}, "ada@home.example", "", []string{
 			`"Dept" is not a demo column; it is kept but not imported`}},
+		{"mapping spelled loosely", map[string]string{"E-mail": "", "Personal Mail": "Email"}, "ada@home.example", "", []string{
+			`"Dept" is not a demo column; it is kept but not imported`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +331,23 @@ func TestHeaderMatchingAndMapping(t *testing.T) {
 	}
 	if f := readString(t, in, Options{}); f.Column("email") != "e_mail" || f.Column("roles") != "" {
 		t.Errorf("Column: %q %q", f.Column("email"), f.Column("roles"))
+	}
+}
+
+// TestMappingPicksOneOfTwoLikeColumns: "Email" and "E-mail" both mean
+// Email, and the message says to map one of them to something else; a
+// mapping spelled as one of them must then leave the other alone.
+func TestMappingPicksOneOfTwoLikeColumns(t *testing.T) {
+	in := "First Name,Last Name,Email,Products,E-mail\nAda,Lovelace,ada@example.edu,events,ada@home.example\n"
+	_, err := Read(strings.NewReader(in), "u.csv", testSchema(nil, nil), Options{})
+	if want := `u.csv:1:5: columns 3 ("Email") and 5 ("E-mail") both mean "Email"; map one of them to something else`; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+	for mapping, email := range map[string]string{"E-mail": "ada@example.edu", "Email": "ada@home.example"} {
+		f := readString(t, in, Options{Mapping: map[string]string{mapping: ""}})
+		if f.Value(0, "email") != email || len(f.Warnings()) != 0 {
+			t.Errorf("mapping %q=: email %q, warnings %v", mapping, f.Value(0, "email"), f.Warnings())
+		}
 	}
 }
 
