@@ -285,8 +285,22 @@ func (e *Editor) saved(lines []uint32, hdrLine int) {
 	f.warnings, f.notes, f.hdrLine, f.encWarned = keep, nil, hdrLine, false
 	for i := range f.rows {
 		f.rows[i].line = lines[i]
+		if int(f.rows[i].n) < len(f.header) {
+			f.pad(i, len(f.header)) // write filled short rows with empty cells
+		}
 	}
 	e.v.all()
+}
+
+// pad grows row i to n cells, the new ones empty.
+func (f *File) pad(i, n int) {
+	r := &f.rows[i]
+	first := uint32(len(f.spans))
+	f.spans = append(f.spans, f.spans[r.first:r.first+r.n]...)
+	for k := int(r.n); k < n; k++ {
+		f.spans = append(f.spans, span{})
+	}
+	r.first, r.n = first, uint32(n)
 }
 
 // keepOriginal makes bak the untouched original, once: a hard link when

@@ -262,6 +262,39 @@ func TestSave(t *testing.T) {
 	}
 }
 
+// TestSaveFillsShortRows: Save writes a short row with all its cells, so
+// after it the row is no longer short, in the editor as on disk.
+func TestSaveFillsShortRows(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "users.csv", "First Name,Last Name,Email,Products,Notes\nAda,Lovelace,ada@example.edu,events\nBob,Smith,bob@example.edu,events,x\n")
+	f, err := Open(path, testSchema(nil, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Validate(f)
+	if got := texts(v.Row(0)); !reflect.DeepEqual(got, []string{"the row has 4 cells but the header has 5; the missing cells are read as empty"}) {
+		t.Fatalf("before: %q", got)
+	}
+	ed := NewEditor(f, v)
+	if err := ed.Set(1, "lastName", "King"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ed.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "First Name,Last Name,Email,Products,Notes\nAda,Lovelace,ada@example.edu,events,\nBob,King,bob@example.edu,events,x\n" {
+		t.Errorf("saved %q", data)
+	}
+	if v.Row(0) != nil || len(f.Cells(0)) != 5 {
+		t.Errorf("after save: %q, cells %q", texts(v.Row(0)), f.Cells(0))
+	}
+	assertIncremental(t, f, v)
+	ed.Undo()
+	if f.Value(1, "lastName") != "Smith" || !ed.Dirty() {
+		t.Errorf("undo after save: %q dirty %v", f.Value(1, "lastName"), ed.Dirty())
+	}
+	assertIncremental(t, f, v)
+}
+
 func TestSaveRefusesAFileChangedOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	path := writeFile(t, dir, "users.csv", testHeader+"Ada,Lovelace,ada@example.edu,events,,,,\n")
