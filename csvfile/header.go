@@ -144,11 +144,11 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 		}
 	}
 	if len(unnamed) > 0 {
-		text := "column " + strconv.Itoa(unnamed[0]) + " has no header"
+		text := "column " + strconv.Itoa(unnamed[0]) + " has no header; its cells are kept but not imported"
 		if len(unnamed) > 1 {
-			text = "columns " + joinInts(unnamed) + " have no header"
+			text = "columns " + joinInts(unnamed) + " have no header; their cells are kept but not imported"
 		}
-		warns = append(warns, Message{Severity: Warning, Text: text + "; their cells are kept but not imported"})
+		warns = append(warns, Message{Severity: Warning, Text: text})
 	}
 
 	var missing []string

@@ -247,6 +247,8 @@ func delimiterName(d rune) string {
 		return "semicolon"
 	case '\t':
 		return "tab"
+	case '|':
+		return "pipe"
 	}
 	return quote(string(d))
 }

@@ -57,6 +57,8 @@ func TestBadFiles(t *testing.T) {
 			`users.csv:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "Name" and "Mail"`},
 		{"delimiter given wrong", "First Name;Last Name;Email;Products\nAda;Lovelace;ada@example.edu;events\n", Options{Delimiter: '\t'},
 			`users.csv:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "First Name;Last Name;Email;Products" (one column holding semicolons: is the delimiter right?)`},
+		{"pipes read with the sniffed delimiter", "First Name|Last Name|Email|Products\nAda|Lovelace|ada@example.edu|events\n", Options{},
+			`users.csv:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "First Name|Last Name|Email|Products" (one column holding pipes: is the delimiter right?)`},
 		{"two columns mean one field", "First Name,Last Name,Email,E-mail,Products\nAda,Lovelace,a@example.edu,b@example.edu,events\n", Options{},
 			`users.csv:1:4: columns 3 ("Email") and 4 ("E-mail") both mean "Email"; map one of them to something else`},
 		{"same header twice", "First Name,Last Name,Email,Products,Notes,notes\nAda,Lovelace,a@example.edu,events,x,y\n", Options{},
@@ -291,6 +293,13 @@ func TestRowsAndColumnsThatDoNotFit(t *testing.T) {
 	}
 	if v.Errors() != 2 || v.Warnings() != 8 || v.RowsWithErrors() != 2 || !reflect.DeepEqual(v.Problems(), []int{1, 2, 3, 4}) {
 		t.Errorf("errors %d warnings %d bad rows %d problems %v", v.Errors(), v.Warnings(), v.RowsWithErrors(), v.Problems())
+	}
+}
+
+func TestOneColumnWithoutHeader(t *testing.T) {
+	f := readString(t, "First Name,Last Name,,Email,Products\nAda,Lovelace,x,ada@example.edu,events\n", Options{})
+	if got := texts(f.Warnings()); !reflect.DeepEqual(got, []string{"column 3 has no header; its cells are kept but not imported"}) {
+		t.Errorf("warnings %q", got)
 	}
 }
 
