@@ -108,6 +108,14 @@ type advice struct {
 // explain says why v is not allowed and what was probably meant.
 func (x *choiceIndex) explain(v string) advice {
 	kind := x.kind()
+	if sep, vals := x.otherSeparator(v); vals != nil {
+		use := strings.Join(vals, ", ")
+		how := "separated by " + quote(sep)
+		if sep == "\n" {
+			how = "on separate lines"
+		}
+		return advice{quote(v) + " holds several " + kind + "s " + how + "; put commas between them: " + quote(use), use}
+	}
 	n := normHeader(v)
 	if ids := x.labels[n]; len(ids) > 0 {
 		if len(ids) == 1 {
@@ -131,6 +139,37 @@ func (x *choiceIndex) explain(v string) advice {
 		return advice{text: quote(v) + " is not a " + kind + "; use one of: " + x.valueList(all)}
 	}
 	return advice{text: quote(v) + " is not a known " + kind}
+}
+
+// otherSeparator splits a list's value at what people put between values
+// instead of a comma (";" from a European spreadsheet, "|", or a line
+// typed with Alt+Enter) when every part is a choice, and returns the
+// separator and the choices' values.
+func (x *choiceIndex) otherSeparator(v string) (string, []string) {
+	if !x.field.List {
+		return "", nil
+	}
+	for _, sep := range []string{";", "|", "\n"} {
+		if !strings.Contains(v, sep) {
+			continue
+		}
+		var vals []string
+		for part := range strings.SplitSeq(v, sep) {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			c, ok := x.lookup(part)
+			if !ok {
+				vals = nil
+				break
+			}
+			vals = append(vals, x.field.Choices[c].Value)
+		}
+		if len(vals) > 1 {
+			return sep, vals
+		}
+	}
+	return "", nil
 }
 
 // nearest finds the one choice whose value or label is a few typing
