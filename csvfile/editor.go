@@ -192,7 +192,7 @@ func (e *Editor) Save() (bakPath string, err error) {
 	if err != nil {
 		return "", fmt.Errorf("save %s: %w", f.path, err)
 	}
-	if now.Size() != f.disk.Size() || !now.ModTime().Equal(f.disk.ModTime()) {
+	if changed(f.disk, now) { // written to, or replaced by another file
 		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
 	}
 	bak := f.path + ".bak"

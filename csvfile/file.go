@@ -119,6 +119,11 @@ func Open(path string, schema *Schema, opts Options) (*File, error) {
 	return f, nil
 }
 
+// changed reports whether a file's stat says it is not the one read.
+func changed(was, now fs.FileInfo) bool {
+	return now.Size() != was.Size() || !now.ModTime().Equal(was.ModTime()) || !os.SameFile(was, now)
+}
+
 // Read reads a file from r; name is used in messages. Every failure is a
 // *FileError.
 func Read(r io.Reader, name string, schema *Schema, opts Options) (*File, error) {
