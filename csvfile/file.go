@@ -112,6 +112,15 @@ func Open(path string, schema *Schema, opts Options) (*File, error) {
 		return nil, &FileError{Path: path, Msg: "this is a folder, not a file"}
 	}
 	f, err := read(fh, info.Size(), path, schema, opts)
+	// A file still being written (an export not finished, a sync client
+	// at work) reads as whatever part of it had arrived, often ending in
+	// half a row: say so rather than report that half row.
+	if info.Mode().IsRegular() {
+		if now, serr := fh.Stat(); serr == nil && changed(info, now) {
+			return nil, &FileError{Path: path, Msg: "the file changed while it was being read; " +
+				"wait until the program writing it has finished, then open it again"}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
