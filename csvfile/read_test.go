@@ -296,10 +296,17 @@ func TestRowsAndColumnsThatDoNotFit(t *testing.T) {
 	}
 }
 
-func TestOneColumnWithoutHeader(t *testing.T) {
-	f := readString(t, "First Name,Last Name,,Email,Products\nAda,Lovelace,x,ada@example.edu,events\n", Options{})
-	if got := texts(f.Warnings()); !reflect.DeepEqual(got, []string{"column 3 has no header; its cells are kept but not imported"}) {
-		t.Errorf("warnings %q", got)
+func TestColumnsWithoutHeader(t *testing.T) {
+	for _, tt := range []struct{ header, want string }{
+		{"First Name,Last Name,,Email,Products", "column 3 has no header; its cells are kept but not imported"},
+		{"First Name,Last Name,,Email,Products,,", "columns 3, 6 and 7 have no header; their cells are kept but not imported"},
+		// Excel's used range: hundreds of empty columns.
+		{"First Name,,Last Name,Email,Products" + strings.Repeat(",", 300), "columns 2 and 6 to 305 have no header; their cells are kept but not imported"},
+	} {
+		f := readString(t, tt.header+"\nAda,,Lovelace,ada@example.edu,events\n", Options{})
+		if got := texts(f.Warnings()); !reflect.DeepEqual(got, []string{tt.want}) {
+			t.Errorf("%.40s: warnings %q", tt.header, got)
+		}
 	}
 }
 

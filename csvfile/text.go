@@ -33,11 +33,23 @@ func joinQuoted(ss []string) string {
 	return joinAnd(q)
 }
 
-// joinInts writes 3, 5 and 9.
+// joinInts writes 3, 5 and 9; runs of three or more (ascending) as
+// ranges, 3, 5 and 9 to 300, so that the hundreds of empty columns a
+// spreadsheet can export do not flood a message.
 func joinInts(ns []int) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = strconv.Itoa(n)
+	var s []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j-i >= 2 {
+			s = append(s, strconv.Itoa(ns[i])+" to "+strconv.Itoa(ns[j]))
+			i = j + 1
+			continue
+		}
+		s = append(s, strconv.Itoa(ns[i]))
+		i++
 	}
 	return joinAnd(s)
 }
