@@ -208,6 +208,10 @@ func (c *checker) row(i int) []Message {
 			}
 		}
 	}
+	if f.repeatsHeader(i) { // not a user: one message instead of one per cell
+		return []Message{{Severity: Error, Line: line,
+			Text: "this row repeats the header (were two files joined?); delete the row"}}
+	}
 	if len(s.RowChecks) > 0 {
 		for _, rc := range s.RowChecks {
 			for _, m := range rc(c.get) {
@@ -217,6 +221,25 @@ func (c *checker) row(i int) []Message {
 		}
 	}
 	return ms
+}
+
+// repeatsHeader reports whether row i holds the header again, as when
+// two exports are joined into one file (the second one's byte order mark
+// and all).
+func (f *File) repeatsHeader(i int) bool {
+	if int(f.rows[i].n) < len(f.header) || len(f.header) < 2 {
+		return false
+	}
+	for c, h := range f.header {
+		cell := f.cell(i, c)
+		if c == 0 {
+			cell = strings.TrimPrefix(cell, "\uFEFF")
+		}
+		if len(cell) < len(h) || strings.TrimSpace(cell) != h {
+			return false
+		}
+	}
+	return true
 }
 
 // checkChoices checks each comma-separated value of a cell whose whole

@@ -124,6 +124,27 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// TestHeaderRepeated: two exports joined into one file hold the header
+// again (with the second file's byte order mark); that row gets one plain
+// message, not one per cell.
+func TestHeaderRepeated(t *testing.T) {
+	in := "\uFEFF" + testHeader + "Ada,Lovelace,ada@example.edu,events,,,,\n\uFEFF" + testHeader + "Bob,Smith,bob@example.edu,events,,,,\n"
+	f := readString(t, in, Options{})
+	v := Validate(f)
+	want := []Message{{Severity: Error, Line: 3, Text: "this row repeats the header (were two files joined?); delete the row"}}
+	if got := v.Messages(); !reflect.DeepEqual(got, want) {
+		t.Errorf("messages\n got %+v\nwant %+v", got, want)
+	}
+	ed := NewEditor(f, v)
+	if err := ed.Set(1, "email", "cy@example.edu"); err != nil {
+		t.Fatal(err)
+	}
+	if v.Row(1) == nil || v.Row(1)[0].Text == want[0].Text {
+		t.Errorf("after an edit: %+v", v.Row(1))
+	}
+	assertIncremental(t, f, v)
+}
+
 func TestUnknownChoicesAmongMany(t *testing.T) {
 	var roles []Choice
 	for i := range 20 {
