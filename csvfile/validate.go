@@ -199,6 +199,10 @@ func (c *checker) row(i int) []Message {
 				continue
 			}
 			ms = c.checkChoices(ms, fi, x, raw, line)
+		} else if val[0] >= '0' && val[0] <= '9' && shortenedNumber(val) {
+			ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header,
+				Text: quote(val) + " looks like a long number a spreadsheet shortened, and its other digits are lost; " +
+					"format the column as text in the spreadsheet and export again"})
 		}
 	}
 	if f.notes != nil { // unknown columns are kept, so what the reader noticed there counts too
@@ -221,6 +225,34 @@ func (c *checker) row(i int) []Message {
 		}
 	}
 	return ms
+}
+
+// shortenedNumber reports whether s is written the way spreadsheets show a
+// number too long for its column (1.23457E+11): an ID of twelve digits
+// saved like that has lost seven of them.
+func shortenedNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		from := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - from
+	}
+	if digits() == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i+1 >= len(s) || (s[i] != 'E' && s[i] != 'e') || s[i+1] != '+' {
+		return false
+	}
+	i += 2
+	return digits() > 0 && i == len(s)
 }
 
 // repeatsHeader reports whether row i holds the header again, as when

@@ -37,6 +37,10 @@ func TestRules(t *testing.T) {
 		want []msg
 	}{
 		{"valid", `Ada,Lovelace,ada@example.edu,"events, catalog",S1,Mathematics,Physics,r-3`, nil},
+		{"ID shortened by a spreadsheet", `Ada,Lovelace,ada@example.edu,events,1.23457E+11`, []msg{{Warning, "Unique ID",
+			`"1.23457E+11" looks like a long number a spreadsheet shortened, and its other digits are lost; format the column as text in the spreadsheet and export again`, ""}}},
+		{"IDs that only look like numbers", `Ada,Lovelace,ada@example.edu,events,100234567890`, nil},
+		{"an ID with an E", `Ada,Lovelace,ada@example.edu,events,12E5`, nil},
 		{"required", `,Lovelace,ada@example.edu,events`, []msg{{Error, "First Name", "required, but the cell is empty", ""}}},
 		{"blank is empty", `Ada,   ,ada@example.edu,events`, []msg{{Error, "Last Name", "required, but the cell is empty", ""}}},
 		{"spaces around", "Ada,Lovelace , ada@example.edu,events", []msg{
