@@ -2,6 +2,7 @@ package csvfile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,6 +28,17 @@ func checkEmail(s string) (problem, fix string) {
 	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
 		if inner := strings.TrimSpace(s[7:]); emailProblem(inner) == "" {
 			return quote(s) + " is not a bare address; use " + quote(inner), inner
+		}
+	}
+	// "ada@x.edu; ada@y.org": several people, or one person twice.
+	if strings.Count(s, "@") > 1 {
+		parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+		ok := len(parts) > 1
+		for _, p := range parts {
+			ok = ok && emailProblem(p) == ""
+		}
+		if ok {
+			return quote(s) + " holds " + strconv.Itoa(len(parts)) + " addresses; a row is one user: keep one here and give the others rows of their own", ""
 		}
 	}
 	problem = quote(s) + " is not an email address: " + why

@@ -61,6 +61,7 @@ func TestRules(t *testing.T) {
 		{"bad character", `Ada,Lovelace,ada(l)@example.edu,events`, []msg{{Error, "Email", `"ada(l)@example.edu" is not an email address: it contains "("`, ""}}},
 		{"underscore in the domain", `Ada,Lovelace,ada@ex_ample.edu,events`, []msg{{Error, "Email", `"ada@ex_ample.edu" is not an email address: it contains "_"`, ""}}},
 		{"display name", `Ada,Lovelace,Ada Lovelace <ada@example.edu>,events`, []msg{{Error, "Email", `"Ada Lovelace <ada@example.edu>" is not a bare address; use "ada@example.edu"`, "ada@example.edu"}}},
+		{"two addresses", `Ada,Lovelace,"ada@example.edu; ada@home.example",events`, []msg{{Error, "Email", `"ada@example.edu; ada@home.example" holds 2 addresses; a row is one user: keep one here and give the others rows of their own`, ""}}},
 		{"mailto", `Ada,Lovelace,mailto:ada@example.edu,events`, []msg{{Error, "Email", `"mailto:ada@example.edu" is not a bare address; use "ada@example.edu"`, "ada@example.edu"}}},
 		{"international address", `Ada,Lovelace,adá@exämple.edu,events`, nil},
 		{"no-break space inside", "Ada,Lovelace,ada\u00a0lovelace@example.edu,events", []msg{{Error, "Email", "\"ada\u00a0lovelace@example.edu\" is not an email address: it contains a space", "adalovelace@example.edu"}}},
