@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -349,12 +350,10 @@ func UsersFingerprint(users []User) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-type hashWriter interface{ Write([]byte) (int, error) }
-
 // writeFingerprint feeds one user's content to h in a canonical form: keys
 // sorted, every string length-prefixed so no two users encode alike. It is
 // on the plan's hot path (every row and every existing user), hence no JSON.
-func writeFingerprint(h hashWriter, line int, u *User) {
+func writeFingerprint(h io.Writer, line int, u *User) {
 	buf := make([]byte, 0, 256)
 	str := func(s string) {
 		buf = strconv.AppendInt(buf, int64(len(s)), 10)
