@@ -22,18 +22,11 @@ const (
 	jobCompleted     = "completed"
 )
 
-// ccaiJob is one bulk job. File is the current upload (a PUT replaces it);
-// Gen counts uploads so a stage scheduled for an older file is dropped.
+// ccaiJob is one bulk job: what GET bulk/users/jobs/{id} answers, and the
+// state behind it. File is the current upload (a PUT replaces it); Gen
+// counts uploads so a stage scheduled for an older file is dropped.
 type ccaiJob struct {
-	ID           int            `json:"id"`
-	CreatedAt    time.Time      `json:"created_at"`
-	Filename     string         `json:"filename"`
-	TotalRows    int            `json:"total_rows"`
-	AffectedRows int            `json:"affected_rows"`
-	FailedRows   int            `json:"failed_rows"`
-	Status       string         `json:"status"`
-	SchemeErrors []ccaiLogEntry `json:"scheme_errors"`
-	UpdateErrors []ccaiLogEntry `json:"update_errors"`
+	jobView
 
 	File      []byte `json:"file"`
 	Gen       int    `json:"gen"`
@@ -64,10 +57,9 @@ type jobView struct {
 }
 
 func (j *ccaiJob) view() jobView {
-	v := jobView{ID: j.ID, CreatedAt: j.CreatedAt, Filename: j.Filename, TotalRows: j.TotalRows,
-		AffectedRows: j.AffectedRows, FailedRows: j.FailedRows, Status: j.Status,
-		SchemeErrors: append([]ccaiLogEntry{}, j.SchemeErrors...),
-		UpdateErrors: append([]ccaiLogEntry{}, j.UpdateErrors...)}
+	v := j.jobView
+	v.SchemeErrors = append([]ccaiLogEntry{}, j.SchemeErrors...)
+	v.UpdateErrors = append([]ccaiLogEntry{}, j.UpdateErrors...)
 	return v
 }
 
@@ -123,7 +115,7 @@ func (c *ccai) upload(w http.ResponseWriter, r *http.Request) {
 		}
 		status = http.StatusOK
 	} else {
-		j = &ccaiJob{ID: c.nextJob, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+		j = &ccaiJob{jobView: jobView{ID: c.nextJob, CreatedAt: time.Now().UTC().Truncate(time.Second)}}
 		c.nextJob++
 		c.jobs[j.ID] = j
 	}
