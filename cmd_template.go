@@ -50,8 +50,6 @@ var fileTargets = map[string]fileTarget{
 // defaultFileTarget is the target when --target is not given.
 const defaultFileTarget = "coursedog"
 
-func registerFileTarget(name string, t fileTarget) { fileTargets[name] = t }
-
 // lookupFileTarget finds a target by name, or says which names exist.
 func lookupFileTarget(name string) (fileTarget, error) {
 	if t, ok := fileTargets[name]; ok {

@@ -337,7 +337,6 @@ type driver struct {
 	t    *testing.T
 	m    *Model
 	msgs chan tea.Msg
-	busy gosync.WaitGroup
 }
 
 func newDriver(t *testing.T, m *Model, w, h int) *driver {

@@ -78,13 +78,6 @@ const (
 	jsonErrorMessageAlt         = "message" // or {"message": "..."}
 )
 
-// scalarKeys and listKeys are the user fields the adapter maps to
-// sync.User.Fields and sync.User.Lists.
-var (
-	scalarKeys = []string{jsonFirstName, jsonLastName, jsonExternalID, jsonDepartment, jsonStatus}
-	listKeys   = []string{jsonProducts, jsonSecondaryDepartments, jsonRoles}
-)
-
 // Status values (assumed).
 const (
 	StatusActive   = "Active"
