@@ -186,7 +186,11 @@ func fromRecords(path string, schema *Schema, src Source, r Records) (*File, *Fi
 	case len(records) == 0 && r.HeaderLine == 0:
 		return nil, &FileError{Path: path, Msg: "the file has no rows"}
 	case len(records) == 0:
-		return nil, &FileError{Path: path, Line: r.HeaderLine, Msg: "the file has a header but no rows"}
+		fe := &FileError{Path: path, Line: r.HeaderLine, Msg: "the file has a header but no rows"}
+		if src != nil {
+			fe.Where = src.Place(r.HeaderLine, -1)
+		}
+		return nil, fe
 	case len(lines) != len(records):
 		return nil, &FileError{Path: path, Msg: fmt.Sprintf("%d rows but %d line numbers", len(records), len(lines))}
 	case len(records) > math.MaxUint32/(len(header)+1):

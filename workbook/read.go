@@ -122,6 +122,18 @@ func (r *reading) add(row sheetRow, texts []string, fm *formats) error {
 			r.mismatch = fmt.Sprintf("cell %s cannot be read in order", cellName(col, row.num))
 		}
 	}
+	if len(src.early) < 20 {
+		er := earlyRow{num: row.num}
+		for _, c := range row.cells {
+			if c.col < maxHeaderCols {
+				for len(er.cells) < c.col {
+					er.cells = append(er.cells, "")
+				}
+				er.cells = append(er.cells, strings.TrimSpace(text(c.col)))
+			}
+		}
+		src.early = append(src.early, er)
+	}
 	if r.width < 0 { // the header
 		if row.num != 1 {
 			return &csvfile.FileError{Line: 1, Where: src.Place(1, 0),

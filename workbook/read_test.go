@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,5 +144,99 @@ func TestReadsCellsAsTheOperatorSeesThem(t *testing.T) {
 	})
 	if k := f.Kind(); k != "Excel workbook, sheet Users" {
 		t.Errorf("kind %q", k)
+	}
+}
+
+func TestSheets(t *testing.T) {
+	dir := t.TempDir()
+	user := func(first, email string) []any { return []any{first, "Doe", email, "events"} }
+	path := book(t, dir, "staff.xlsx",
+		rows("Read me"), // no data
+		rows("Staff 2026", header, user("Ada", "ada@example.edu"), user("Alan", "alan@example.edu")),
+		rows("Old", header, user("Grace", "grace@example.edu")),
+		rows("Secret", header, user("Mallory", "mallory@example.edu")).then(func(t *testing.T, x *excelize.File, s string) {
+			x.SetSheetVisible(s, false)
+		}),
+	)
+	// The first sheet with data, and a word about the others.
+	f := open(t, path, csvfile.Options{})
+	if f.Len() != 2 || f.Value(0, "email") != "ada@example.edu" {
+		t.Errorf("read %d rows from %s", f.Len(), f.Kind())
+	}
+	sameLines(t, messages(f), []string{
+		"warning : read sheet 'Staff 2026'; the workbook has other sheets with data (Old): --sheet NAME reads another",
+	})
+	// --sheet, in any letter case, hidden sheets too.
+	if f := open(t, path, csvfile.Options{Sheet: "old"}); f.Len() != 1 || f.Value(0, "email") != "grace@example.edu" || f.Kind() != "Excel workbook, sheet Old" {
+		t.Errorf("--sheet old read %d rows of %s", f.Len(), f.Kind())
+	}
+	if f := open(t, path, csvfile.Options{Sheet: "Secret"}); f.Value(0, "firstName") != "Mallory" {
+		t.Errorf("--sheet Secret read %q", f.Value(0, "firstName"))
+	}
+	// A UI asks instead.
+	_, err := Open(path, schema(), csvfile.Options{AskSheet: true})
+	var fe *csvfile.FileError
+	if !errors.As(err, &fe) || strings.Join(fe.Sheets, "|") != "Staff 2026|Old" ||
+		err.Error() != path+": the workbook has 2 sheets with data ('Staff 2026', Old); choose one" {
+		t.Errorf("ask: %v (sheets %q)", err, fe.Sheets)
+	}
+	_, err = Open(path, schema(), csvfile.Options{Sheet: "Nope"})
+	if err == nil || err.Error() != path+": the workbook has no sheet Nope; its sheets are 'Read me', 'Staff 2026', Old, Secret (hidden)" {
+		t.Errorf("no such sheet: %v", err)
+	}
+	// The empty sheet named: nothing to read.
+	_, err = Open(path, schema(), csvfile.Options{Sheet: "Read me"})
+	if err == nil || err.Error() != path+": sheet 'Read me' has no data" {
+		t.Errorf("empty sheet: %v", err)
+	}
+}
+
+func TestMergedCellsAndHiddenRows(t *testing.T) {
+	dir := t.TempDir()
+	path := book(t, dir, "users.xlsx", rows("Users",
+		header,
+		[]any{"Ada", "Lovelace", "ada@example.edu", "events", "1", "Sales"},
+		[]any{"Alan", "Turing", "alan@example.edu", "events", "2"},
+		[]any{"Grace", "Hopper", "grace@example.edu", "events", "3", nil, "a note"},
+	).then(func(t *testing.T, x *excelize.File, s string) {
+		if err := x.MergeCell(s, "F2", "F4"); err != nil {
+			t.Fatal(err)
+		}
+		x.SetRowVisible(s, 3, false)
+		x.SetColVisible(s, "E", false)
+	}))
+	f := open(t, path, csvfile.Options{})
+	for i, want := range []string{"Sales", "Sales", "Sales"} {
+		if got := f.Value(i, "department"); got != want {
+			t.Errorf("row %d department %q, want %q", f.Line(i), got, want)
+		}
+	}
+	sameLines(t, messages(f), []string{
+		"warning : values right of the last header column (F) are not imported: Users!G4",
+		"warning Users!E1 (Unique ID): the column is hidden in Excel; it is imported all the same",
+		`warning Users!F2:F4: merged cells: each cell of the range reads "Sales", as the first one does`,
+		"warning Users row 3: hidden in Excel, and imported all the same: row 3",
+	})
+}
+
+func TestHeaderMustBeOnRow1(t *testing.T) {
+	dir := t.TempDir()
+	user := []any{"Ada", "Lovelace", "ada@example.edu", "events"}
+	below := book(t, dir, "below.xlsx", rows("Users", nil, nil, header, user))
+	_, err := Open(below, schema(), csvfile.Options{})
+	var fe *csvfile.FileError
+	if !errors.As(err, &fe) || fe.Where != "Users!A1" || fe.Line != 1 ||
+		err.Error() != below+": Users!A1: row 1 of sheet Users is empty, and the header must be on row 1 (the first values are on row 3): delete the rows above the header in Excel" {
+		t.Errorf("%v", err)
+	}
+	titled := book(t, dir, "titled.xlsx", rows("Users", []any{"Staff list, December 2026"}, nil, header, user))
+	_, err = Open(titled, schema(), csvfile.Options{})
+	if !errors.As(err, &fe) || len(fe.Missing) == 0 ||
+		err.Error() != titled+`: Users row 1: missing required columns "First Name", "Last Name", "Email" and "Products"; the header has "Staff list, December 2026"; the header seems to be on row 3: it must be on row 1, so delete the rows above it in Excel` {
+		t.Errorf("%v", err)
+	}
+	onlyHeader := book(t, dir, "header.xlsx", rows("Users", header))
+	if _, err := Open(onlyHeader, schema(), csvfile.Options{}); err == nil || err.Error() != onlyHeader+": Users row 1: the file has a header but no rows" {
+		t.Errorf("%v", err)
 	}
 }

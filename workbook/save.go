@@ -24,6 +24,14 @@ type source struct {
 	formulas map[[2]int]bool
 	merges   []cellRange
 	arrays   []cellRange
+	// early are the first rows whole, to find a header that is not on
+	// row 1.
+	early []earlyRow
+}
+
+type earlyRow struct {
+	num   int
+	cells []string
 }
 
 // Place names a cell as Excel does, "Users!C15", or a row, "Users row 15".

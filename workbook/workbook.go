@@ -126,7 +126,13 @@ func Open(path string, schema *csvfile.Schema, opts csvfile.Options) (f *csvfile
 	if err != nil {
 		var fe *csvfile.FileError
 		if errors.As(err, &fe) && len(fe.Missing) > 0 {
-			if row := headerBelow(schema, recs, opts.Mapping); row > 0 {
+			// A workbook has no delimiter to get wrong.
+			if i := strings.Index(fe.Msg, " (one column holding "); i >= 0 {
+				if j := strings.IndexByte(fe.Msg[i:], ')'); j >= 0 {
+					fe.Msg = fe.Msg[:i] + fe.Msg[i+j+1:]
+				}
+			}
+			if row := headerBelow(schema, src.early, opts.Mapping); row > 0 {
 				fe.Msg = fmt.Sprintf("%s; the header seems to be on row %d: it must be on row 1, so delete the rows above it in Excel", fe.Msg, row)
 			}
 		}
@@ -237,10 +243,10 @@ func sheetList(sheets []sheetRef, onlyShown bool) string {
 
 // headerBelow finds, among the first rows, one that holds the header the
 // first row lacks: a title above the header is a common layout.
-func headerBelow(schema *csvfile.Schema, recs csvfile.Records, mapping map[string]string) int {
-	for k := 0; k < len(recs.Rows) && k < 20; k++ {
-		if _, _, ferr := csvfile.MatchHeaders(schema, recs.Rows[k], mapping); ferr == nil {
-			return recs.Lines[k]
+func headerBelow(schema *csvfile.Schema, early []earlyRow, mapping map[string]string) int {
+	for _, r := range early {
+		if _, _, ferr := csvfile.MatchHeaders(schema, r.cells, mapping); ferr == nil {
+			return r.num
 		}
 	}
 	return 0
