@@ -23,13 +23,16 @@ const (
 	// (excelize's UnzipSizeLimit). A zip bomb is refused from the sizes
 	// its archive declares, before anything is unzipped; a part that
 	// unzips to more than it declares is refused as damaged.
-	MaxUnzipped = 256 << 20
+	MaxUnzipped = 64 << 20
 	// MaxInMemory is the size from which excelize keeps a sheet or the
 	// shared strings in a temporary file rather than in memory
 	// (its UnzipXMLSizeLimit).
 	MaxInMemory = 16 << 20
 	// maxParts bounds the files in the archive; Excel writes a dozen.
 	maxParts = 10000
+	// maxRatio bounds how much smaller than its XML a large part may be
+	// stored: spreadsheet XML compresses 5 to 20 times; a zip bomb 1000.
+	maxRatio, ratioFrom = 100, 4 << 20
 )
 
 const (
@@ -171,6 +174,11 @@ func checkArchive(zr *zip.Reader) (*archive, error) {
 				"far more than a list of users takes; this is not a workbook to import (a zip bomb?)",
 				MaxUnzipped>>20, clip(f.Name), sizeText(f.UncompressedSize64))
 		}
+		if f.UncompressedSize64 > ratioFrom && f.UncompressedSize64/max(f.CompressedSize64, 1) > maxRatio {
+			return nil, fmt.Errorf("its part %q would unzip to %s from %s (%d times smaller), which no spreadsheet program writes; "+
+				"this is not a workbook to import (a zip bomb?)", clip(f.Name), sizeText(f.UncompressedSize64),
+				sizeText(f.CompressedSize64), f.UncompressedSize64/max(f.CompressedSize64, 1))
+		}
 	}
 	for _, f := range zr.File {
 		if err := checkPart(f); err != nil {
@@ -198,6 +206,9 @@ func checkPart(f *zip.File) error {
 		w = scan
 	}
 	if _, err := io.Copy(w, io.LimitReader(rc, MaxUnzipped+1)); err != nil {
+		if errors.Is(err, errUTF16) {
+			return fmt.Errorf("its part %q is XML in UTF-16, which Excel never writes; open the workbook in Excel and save it again", clip(f.Name))
+		}
 		if errors.Is(err, errDoctype) {
 			return fmt.Errorf("its part %q declares a DOCTYPE or XML entities, which Excel never writes; "+
 				"the workbook may be built to attack programs that read it, so it is not read", clip(f.Name))
@@ -207,13 +218,26 @@ func checkPart(f *zip.File) error {
 	return nil
 }
 
-var errDoctype = errors.New("DOCTYPE")
+var (
+	errDoctype = errors.New("DOCTYPE")
+	errUTF16   = errors.New("UTF-16")
+)
 
 // doctypeScan fails a write that holds "<!DOCTYPE" or "<!ENTITY",
-// across write boundaries.
-type doctypeScan struct{ tail []byte }
+// across write boundaries, and XML in UTF-16, where it would not see them.
+type doctypeScan struct {
+	tail    []byte
+	started bool
+}
 
 func (d *doctypeScan) Write(p []byte) (int, error) {
+	if !d.started && len(p) > 0 {
+		d.started = true
+		if bytes.HasPrefix(p, []byte("\xFF\xFE")) || bytes.HasPrefix(p, []byte("\xFE\xFF")) ||
+			(len(p) > 1 && (p[0] == 0 || p[1] == 0)) {
+			return 0, errUTF16
+		}
+	}
 	buf := append(d.tail, p...)
 	if bytes.Contains(buf, []byte("<!DOCTYPE")) || bytes.Contains(buf, []byte("<!ENTITY")) {
 		return 0, errDoctype
