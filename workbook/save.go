@@ -19,6 +19,7 @@ import (
 // as Excel does and writes edited cells back into the workbook.
 type source struct {
 	path, sheet string
+	size        uint64 // the sheet's XML, unzipped
 	// What must not be written over, as read: formula cells (Excel row,
 	// 0-based column), merged ranges, array formulas' ranges.
 	formulas map[[2]int]bool
@@ -41,6 +42,10 @@ func (s *source) Place(line, col int) string {
 	}
 	return s.sheetRef() + "!" + cellName(col, line)
 }
+
+// maxSaveSheet bounds the sheet a save rewrites: excelize holds the whole
+// sheet in memory to change a cell, about 13 times its XML.
+var maxSaveSheet uint64 = MaxInMemory
 
 // Kind says what the file is.
 func (s *source) Kind() string { return "Excel workbook, sheet " + sheetName(s.sheet) }
@@ -103,6 +108,11 @@ func quoteText(s string) string {
 // value longer than Excel's cell or with characters a workbook cannot
 // hold.
 func (s *source) Write(w io.Writer, edits []csvfile.CellEdit) (err error) {
+	if s.size > maxSaveSheet {
+		return fmt.Errorf("sheet %s is too large to write fixes back into (%s of XML; the limit is %s): "+
+			"make the fixes in Excel, where the messages name each cell, or save the sheet as CSV UTF-8 and import that",
+			sheetName(s.sheet), sizeText(s.size), sizeText(maxSaveSheet))
+	}
 	for _, e := range edits {
 		if err := s.writable(e); err != nil {
 			return err

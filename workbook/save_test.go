@@ -188,7 +188,23 @@ func TestSaveRefusesCellsItCannotWriteFaithfully(t *testing.T) {
 		{"firstName", 0, "Ada\x01", "save: write " + path + ": Users!A2: the new value holds the control character U+0001, which a workbook cannot store"},
 		{"firstName", 0, strings.Repeat("x", 40000), "save: write " + path + ": Users!A2: the new value has 40000 characters, more than an Excel cell holds (32767)"},
 	}
-	for _, tt := range tests {
+	// A sheet too large to rewrite in memory (the limit lowered to this
+	// small one's size).
+	was := maxSaveSheet
+	defer func() { maxSaveSheet = was }()
+	tests = append(tests, struct {
+		key   string
+		row   int
+		value string
+		want  string
+	}{"firstName", 0, "Adah", "save: write " + path + ": sheet Users is too large to write fixes back into (2 KiB of XML; the limit is 1 KiB): " +
+		"make the fixes in Excel, where the messages name each cell, or save the sheet as CSV UTF-8 and import that"})
+	for k, tt := range tests {
+		if k < len(tests)-1 {
+			maxSaveSheet = was
+		} else {
+			maxSaveSheet = 1 << 10
+		}
 		f := open(t, path, csvfile.Options{})
 		ed := csvfile.NewEditor(f, csvfile.Validate(f))
 		if err := ed.Set(tt.row, tt.key, tt.value); err != nil {

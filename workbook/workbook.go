@@ -106,7 +106,7 @@ func Open(path string, schema *csvfile.Schema, opts csvfile.Options) (f *csvfile
 		}
 		return fail("%v", err)
 	}
-	src := &source{path: path, sheet: sh.name}
+	src := &source{path: path, sheet: sh.name, size: a.parts[sh.part].UncompressedSize64}
 	recs, err := readSheet(a, ex, sh, src)
 	if err != nil {
 		var fe *csvfile.FileError
