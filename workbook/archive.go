@@ -305,7 +305,16 @@ func (a *archive) sheets() ([]sheetRef, error) {
 		}
 	}
 	var out []sheetRef
+	seen := map[string]bool{}
 	for _, s := range doc.Sheets {
+		// Excel refuses two sheets of one name in any letter case; a
+		// workbook that has them could be read one way here and another
+		// by excelize.
+		k := strings.ToLower(s.Name)
+		if seen[k] {
+			return nil, fmt.Errorf("the workbook has two sheets named %q; it is damaged", clip(s.Name))
+		}
+		seen[k] = true
 		ref := sheetRef{name: s.Name, hidden: s.State == "hidden" || s.State == "veryHidden"}
 		for _, at := range s.Attrs {
 			if at.Name.Local == "id" && strings.Contains(at.Name.Space, "relationships") {

@@ -198,6 +198,9 @@ func hostileCases(t *testing.T, dir string) []struct{ name, path, want string } 
 		{"rows out of order", zipParts(t, p("order.xlsx"), minimal(part{name: "xl/worksheets/sheet1.xml",
 			body: sheetHead + strings.ReplaceAll(sheetUser, `2"`, `5"`) + sheetUser + sheetTail})...),
 			"sheet Users is damaged: row 2 comes after row 5; open the workbook in Excel and save it again"},
+		{"two sheets with one name", zipParts(t, p("names.xlsx"), minimal(part{name: "xl/workbook.xml",
+			body: strings.Replace(wbXML, `</sheets>`, `<sheet name="USERS" sheetId="2" r:id="rId1"/></sheets>`, 1)})...),
+			`the workbook has two sheets named "USERS"; it is damaged`},
 		{"two parts with one name", zipParts(t, p("twice.xlsx"), append(minimal(), part{name: "XL/worksheets/sheet1.xml", body: sheetHead + sheetTail})...),
 			`the archive holds two files named "XL/worksheets/sheet1.xml"; it is damaged`},
 	}
