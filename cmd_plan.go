@@ -32,6 +32,7 @@ type planFlags struct {
 	delimiter         string
 	maps              mapFlag
 	mapping           string
+	sheet             string
 	json              bool
 }
 
@@ -44,6 +45,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.StringVar(&pf.delimiter, "delimiter", "", "the file's delimiter (default: sniffed): , ; or tab")
 	fs.Var(&pf.maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	fs.StringVar(&pf.mapping, "mapping", "", "a mapping file (default: FILE.mapping when the guided import saved one)")
+	fs.StringVar(&pf.sheet, "sheet", "", "the sheet of an Excel workbook to read (default: the first with data)")
 	fs.BoolVar(&pf.json, "json", false, "print one JSON document on stdout")
 	return pf
 }
@@ -115,7 +117,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if from != "" {
 		fmt.Fprintf(env.stderr, "using the column mapping in %s\n", from)
 	}
-	f, err := openUserFile(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
+	f, err := openUserFile(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: pf.sheet})
 	if err != nil {
 		return nil, exitUsage, err
 	}

@@ -18,6 +18,7 @@ import (
 	"usersync/csvfile"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
+	"usersync/workbook"
 )
 
 func init() {
@@ -81,7 +82,12 @@ func (t fileTarget) openFile(path string, s *csvfile.Schema, opts csvfile.Option
 // the one place validate, plan, apply and the guided import open a file,
 // so every format a target accepts works in all of them; a target without
 // its own reader (or none known) gets csvfile.Open.
+// An Excel workbook (by its content or its name: workbook.Detect decides)
+// is read as one for every target.
 func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
+	if workbook.Detect(path) {
+		return workbook.Open(path, s, opts)
+	}
 	return fileTargets[target].openFile(path, s, opts)
 }
 

@@ -285,7 +285,7 @@ func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.F
 	if req.Schema != nil {
 		target = req.Schema.Target
 	}
-	return openUserFile(target, req.Path, req.Schema, csvfile.Options{Mapping: mapping})
+	return openUserFile(target, req.Path, req.Schema, csvfile.Options{Mapping: mapping, Sheet: req.Sheet, AskSheet: req.Sheet == ""})
 }
 
 func (b *tuiBackend) SaveMapping(file string, mapping map[string]string) (string, error) {

@@ -36,6 +36,7 @@ type validateReport struct {
 type validateFileError struct {
 	Line    int      `json:"line,omitempty"`
 	Column  int      `json:"column,omitempty"`
+	Where   string   `json:"where,omitempty"` // a workbook's cell: "Users!A1"
 	Message string   `json:"message"`
 	Missing []string `json:"missing,omitempty"` // required columns not found
 	Headers []string `json:"headers,omitempty"` // the headers that were found
@@ -50,8 +51,9 @@ func runValidate(env *cmdEnv, args []string) int {
 	var maps mapFlag
 	fset.Var(&maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	mappingFile := fset.String("mapping", "", "read header mappings from this file (default: FILE.mapping when it exists)")
+	sheet := fset.String("sheet", "", "the sheet of an Excel workbook to read (default: the first with data)")
 	fset.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync validate FILE [--target T] [--json] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]")
+		fmt.Fprintln(env.stderr, "usage: usersync validate FILE [--target T] [--json] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE] [--sheet NAME]")
 		fmt.Fprintln(env.stderr, "exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error")
 		fset.PrintDefaults()
 	}
@@ -85,13 +87,13 @@ func runValidate(env *cmdEnv, args []string) int {
 	}
 
 	schema := t.schema()
-	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
+	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: *sheet})
 	if err != nil {
 		var fe *csvfile.FileError
 		errors.As(err, &fe)
 		if *asJSON && fe != nil {
 			validateJSON(env.stdout, validateReport{File: path, Target: *target, Messages: []csvfile.Message{},
-				Error: &validateFileError{Line: fe.Line, Column: fe.Column, Message: fe.Msg, Missing: fe.Missing, Headers: fe.Headers}})
+				Error: &validateFileError{Line: fe.Line, Column: fe.Column, Where: fe.Where, Message: fe.Msg, Missing: fe.Missing, Headers: fe.Headers}})
 			return exitUsage
 		}
 		fmt.Fprintf(env.stderr, "usersync validate: %v\n", err)
@@ -172,10 +174,13 @@ func printValidation(w io.Writer, f *csvfile.File, v *csvfile.Validation, target
 		fmt.Fprintf(w, "\n%s (%d%s; %s):\n", title, len(ms), rows, byColumn(ms))
 		for _, m := range ms {
 			where := path
-			if m.Line > 0 {
+			switch {
+			case m.Where != "": // the file names its own places: Users!C15 (Email)
+				where += ": " + m.Where
+			case m.Line > 0:
 				where += fmt.Sprintf(":%d", m.Line)
 			}
-			if m.Column != "" {
+			if m.Column != "" && m.Where == "" {
 				where += ": " + m.Column
 			}
 			fmt.Fprintf(w, "%s: %s\n", where, m.Text)
@@ -227,6 +232,9 @@ func countNoun(n int, word string) string {
 // JSON for rows that did not come from delimited text (the ccai template
 // file, read through csvfile.FromRecords).
 func fileKind(f *csvfile.File) string {
+	if k := f.Kind(); k != "" {
+		return k
+	}
 	if f.Delimiter() == 0 {
 		return "JSON"
 	}

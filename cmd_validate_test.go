@@ -102,7 +102,7 @@ func TestValidateFiles(t *testing.T) {
 		{"header only", []string{"testdata/csvfile/header_only.csv"}, exitUsage,
 			[]string{"usersync validate: testdata/csvfile/header_only.csv:1: the file has a header but no rows"}},
 		{"workbook", []string{"testdata/csvfile/workbook_not_csv.csv"}, exitUsage,
-			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: the workbook is damaged: it is not a readable zip archive (zip: not a valid zip file); open it in Excel and save it again"}},
 		{"no such file", []string{"testdata/nope.csv"}, exitUsage,
 			[]string{"usersync validate: testdata/nope.csv: cannot open the file: no such file or directory"}},
 		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},

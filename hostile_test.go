@@ -243,10 +243,12 @@ var hostileCases = []hostileCase{
 		"usersync validate: $F:3:9: a cell is longer than 1 MiB; this does not look like a user file"}},
 	{file: "png_image.csv", code: exitUsage, out: []string{
 		"usersync validate: $F: this is a PNG image, not a CSV file"}},
-	{file: "xlsx_renamed.csv", code: exitUsage, out: []string{
-		"usersync validate: $F: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+	// A workbook is read as one whatever its name says (workbook.Detect).
+	{file: "xlsx_renamed.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (Excel workbook, sheet Users)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
 	{file: "xls_renamed.csv", code: exitUsage, out: []string{
-		"usersync validate: $F: this is an Excel 97-2003 workbook (or another Office document), not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+		"usersync validate: $F: this is an Excel 97-2003 workbook (.xls), which cannot be read: in Excel use File → Save As and choose Excel Workbook (.xlsx), then open that file"}},
 	{file: "nul_bytes_after_crash.csv", code: exitUsage, out: []string{
 		"usersync validate: $F:3: binary data (a NUL byte): this is not a CSV text file"}},
 	{file: "html_error_page.csv", code: exitUsage, out: []string{
@@ -496,7 +498,7 @@ func exerciseFile(t *testing.T, path string, opts csvfile.Options, unreadable bo
 		t.Fatal(err)
 	}
 	schema := coursedog.NewSchema(hostileRoles, hostileDepartments)
-	f, err := csvfile.Open(work, schema, opts)
+	f, err := openUserFile("coursedog", work, schema, opts)
 	if err != nil {
 		var fe *csvfile.FileError
 		if !errors.As(err, &fe) || fe.Path != work || !strings.HasPrefix(err.Error(), work+":") {
@@ -555,7 +557,7 @@ func exerciseFile(t *testing.T, path string, opts csvfile.Options, unreadable bo
 	}
 	readOpts := opts
 	readOpts.Delimiter = f.Delimiter()
-	again, err := csvfile.Open(work, schema, readOpts)
+	again, err := openUserFile("coursedog", work, schema, readOpts)
 	if err != nil {
 		t.Fatalf("re-read after save: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"golang.org/x/text/encoding/unicode"
@@ -20,6 +21,9 @@ type Editor struct {
 	undo  []edit
 	seq   uint64 // id of the latest edit ever made
 	clean uint64 // id of the edit the file on disk matches (0: none)
+	// disk holds, for a Source's file, what each cell touched since the
+	// last save holds on disk; a cell not in it is as on disk.
+	disk map[[2]int]string
 }
 
 // edit is one change, with what undoing it needs.
@@ -62,6 +66,7 @@ func (e *Editor) Set(i int, key, value string) error {
 	ed.note, ed.hadNote = f.notes[[2]int{i, col}]
 	e.seq++
 	ed.id = e.seq
+	e.touch(i, col)
 	e.change(i, func() {
 		f.setCell(i, col, value)
 		delete(f.notes, [2]int{i, col})
@@ -88,6 +93,7 @@ func (e *Editor) Undo() bool {
 	ed := e.undo[len(e.undo)-1]
 	e.undo = e.undo[:len(e.undo)-1]
 	f := e.f
+	e.touch(ed.row, ed.col)
 	e.change(ed.row, func() {
 		r := &f.rows[ed.row]
 		if r.n != ed.oldN { // the edit grew a short row: go back to its old cells
@@ -185,6 +191,9 @@ func (e *Editor) Save() (bakPath string, err error) {
 	if f.fromRecords {
 		return e.saveBeside()
 	}
+	if f.src != nil {
+		return e.saveSource()
+	}
 	if f.disk == nil {
 		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
 	}
@@ -210,6 +219,71 @@ func (e *Editor) Save() (bakPath string, err error) {
 		return "", fmt.Errorf("save %s: %w", f.path, err)
 	}
 	e.saved(lines, hdrLine)
+	return bak, nil
+}
+
+// touch notes, before a Source's cell changes, what the cell holds on
+// disk (the first change since a save is the one that knows).
+func (e *Editor) touch(i, col int) {
+	if e.f.src == nil {
+		return
+	}
+	if e.disk == nil {
+		e.disk = map[[2]int]string{}
+	}
+	k := [2]int{i, col}
+	if _, ok := e.disk[k]; !ok {
+		e.disk[k] = e.f.cell(i, col)
+	}
+}
+
+// saveSource writes the cells that differ from the file on disk back
+// through the File's Source, atomically, keeping the untouched original
+// as FILE.bak once. Lines stay as they are: cells change in place.
+func (e *Editor) saveSource() (bakPath string, err error) {
+	f := e.f
+	if f.disk == nil {
+		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
+	}
+	now, err := os.Stat(f.path)
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", f.path, err)
+	}
+	if changed(f.disk, now) {
+		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
+	}
+	var edits []CellEdit
+	for k, was := range e.disk {
+		if v := f.cell(k[0], k[1]); v != was {
+			edits = append(edits, CellEdit{Line: f.Line(k[0]), Col: k[1], Value: v})
+		}
+	}
+	sort.Slice(edits, func(a, b int) bool {
+		if edits[a].Line != edits[b].Line {
+			return edits[a].Line < edits[b].Line
+		}
+		return edits[a].Col < edits[b].Col
+	})
+	bak := f.path + ".bak"
+	if len(edits) > 0 {
+		err = writeAtomic(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
+			return f.src.Write(w, edits)
+		}, func() error { return keepOriginal(f.path, bak) })
+		if err != nil {
+			return "", fmt.Errorf("save: %w", err)
+		}
+		if f.disk, err = os.Stat(f.path); err != nil {
+			return "", fmt.Errorf("save %s: %w", f.path, err)
+		}
+	} else if _, err := os.Lstat(bak); err != nil {
+		bak = "" // nothing written, and no backup of an earlier save
+	}
+	e.disk = nil
+	if len(e.undo) > 0 {
+		e.clean = e.undo[len(e.undo)-1].id
+	} else {
+		e.clean = 0
+	}
 	return bak, nil
 }
 

@@ -27,6 +27,12 @@ type Options struct {
 	// (both matched loosely). An empty value means "not a field": the column
 	// is kept but not imported.
 	Mapping map[string]string
+	// Sheet names the sheet of a workbook to read; "" reads the first one
+	// with data. CSV files have no sheets and ignore it.
+	Sheet string
+	// AskSheet, with no Sheet, refuses a workbook that has several sheets
+	// with data: the *FileError lists them in Sheets, for a UI to ask.
+	AskSheet bool
 
 	workers int // goroutines reading rows; 0 decides by size (tests set it)
 }
@@ -43,13 +49,24 @@ type FileError struct {
 	// UI can offer a column mapping instead of just the message.
 	Missing []string
 	Headers []string
-	Err     error // the underlying I/O error, if any
+	// Where names the spot in the format's own terms (a workbook's
+	// "Users!A1"); it replaces Line and Column in the message.
+	Where string
+	// Sheets lists a workbook's sheets with data when it was opened with
+	// AskSheet and has several: open it again with one as Options.Sheet.
+	Sheets []string
+	Err    error // the underlying I/O error, if any
 }
 
 func (e *FileError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Path)
-	if e.Line > 0 {
+	if e.Where != "" {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Where)
+	} else if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
 		if e.Column > 0 {
 			b.WriteString(":" + strconv.Itoa(e.Column))
@@ -95,6 +112,9 @@ type File struct {
 	// fromRecords: the rows came from another format (FromRecords), so
 	// Save writes a CSV beside the file instead of over it.
 	fromRecords bool
+	// src: the rows came from a format that names its own places and
+	// takes edits back (FromSource); Save writes through it.
+	src Source
 }
 
 // Open reads the file at path. Every failure is a *FileError.
@@ -147,31 +167,63 @@ func Read(r io.Reader, name string, schema *Schema, opts Options) (*File, error)
 // empty cells. Every failure is a *FileError. Save never writes CSV over
 // such a file: it writes PATH.csv beside it (see Editor.Save).
 func FromRecords(path string, schema *Schema, header []string, records [][]string, lines []int, warnings []Message) (*File, error) {
+	f, err := fromRecords(path, schema, nil, Records{Header: header, Rows: records, Lines: lines, Warnings: warnings})
+	if err != nil {
+		return nil, err
+	}
+	f.fromRecords = true
+	return f, nil
+}
+
+func fromRecords(path string, schema *Schema, src Source, r Records) (*File, *FileError) {
 	if schema == nil {
 		schema = &Schema{}
 	}
+	header, records, lines := r.Header, r.Rows, r.Lines
 	switch {
 	case len(header) == 0:
 		return nil, &FileError{Path: path, Msg: "the file has no columns"}
-	case len(records) == 0:
+	case len(records) == 0 && r.HeaderLine == 0:
 		return nil, &FileError{Path: path, Msg: "the file has no rows"}
+	case len(records) == 0:
+		fe := &FileError{Path: path, Line: r.HeaderLine, Msg: "the file has a header but no rows"}
+		if src != nil {
+			fe.Where = src.Place(r.HeaderLine, -1)
+		}
+		return nil, fe
 	case len(lines) != len(records):
 		return nil, &FileError{Path: path, Msg: fmt.Sprintf("%d rows but %d line numbers", len(records), len(lines))}
 	case len(records) > math.MaxUint32/(len(header)+1):
 		return nil, &FileError{Path: path, Msg: "the file has too many rows"}
 	}
-	f := &File{path: path, schema: schema, encoding: EncUTF8, fromRecords: true}
+	f := &File{path: path, schema: schema, encoding: EncUTF8, src: src, hdrLine: r.HeaderLine, disk: r.Disk}
+	if src != nil {
+		f.encoding = "" // not text: the Source says what it is
+	}
 	for _, h := range header {
 		f.header = append(f.header, strings.TrimSpace(h))
 	}
-	cols, warns, ferr := MatchHeaders(schema, f.header, nil)
+	cols, warns, ferr := MatchHeaders(schema, f.header, r.Mapping)
 	if ferr != nil {
-		ferr.Path = path
+		ferr.Path, ferr.Line = path, r.HeaderLine
+		if src != nil && r.HeaderLine > 0 {
+			ferr.Where = src.Place(r.HeaderLine, -1)
+		}
 		return nil, ferr
 	}
-	f.warnings = append(append(f.warnings, warnings...), warns...)
+	for i := range warns {
+		if warns[i].Column != "" {
+			warns[i].Line = r.HeaderLine
+		}
+	}
 	f.colField = cols
 	f.indexFields()
+	f.warnings = append(append(f.warnings, r.Warnings...), warns...)
+	for i := range f.warnings {
+		if m := &f.warnings[i]; m.Where == "" {
+			m.Where = f.where(m.Line, m.Column)
+		}
+	}
 
 	n := len(header)
 	f.rows = make([]row, len(records))
@@ -193,12 +245,21 @@ func FromRecords(path string, schema *Schema, header []string, records [][]strin
 				cell = rec[c]
 			}
 			if len(cell) > MaxCell {
-				return nil, &FileError{Path: path, Line: line,
+				return nil, &FileError{Path: path, Line: line, Where: f.where(line, f.header[c]),
 					Msg: quote(f.header[c]) + " is longer than 1 MiB; this does not look like a user file"}
 			}
 			f.spans = append(f.spans, span{uint32(len(f.owned)), ownedSpan})
 			f.owned = append(f.owned, cell)
 		}
+	}
+	for k, note := range r.Notes {
+		if k[0] < 0 || k[0] >= len(f.rows) || k[1] < 0 || k[1] >= n {
+			continue
+		}
+		if f.notes == nil {
+			f.notes = map[[2]int]string{}
+		}
+		f.notes[k] = note
 	}
 	return f, nil
 }
@@ -631,6 +692,9 @@ func (f *File) Delimiter() rune { return f.delim }
 
 // String describes the file for logs: name, rows, encoding, delimiter.
 func (f *File) String() string {
+	if f.src != nil {
+		return fmt.Sprintf("%s: %d rows, %s", f.path, len(f.rows), f.src.Kind())
+	}
 	if f.delim == 0 {
 		return fmt.Sprintf("%s: %d rows, %s", f.path, len(f.rows), f.encoding)
 	}

@@ -85,8 +85,12 @@ type Message struct {
 	Severity Severity `json:"severity"`
 	Line     int      `json:"line"`
 	Column   string   `json:"column,omitempty"`
-	Text     string   `json:"message"`
-	Fix      *Fix     `json:"fix,omitempty"`
+	// Where names the place in the file's own terms when its format has
+	// them (a workbook: "Users!C15 (Email)"); empty for CSV, whose Line
+	// and Column say it.
+	Where string `json:"where,omitempty"`
+	Text  string `json:"message"`
+	Fix   *Fix   `json:"fix,omitempty"`
 }
 
 // Fix is a suggested replacement for one cell that the UI can apply with one key.

@@ -147,7 +147,9 @@ func (v *Validation) checkIn(i int, g []int32) []Message {
 
 // row returns the messages of row i, but for the same-email one (which
 // needs every row).
-func (c *checker) row(i int) []Message {
+func (c *checker) row(i int) []Message { return c.f.placed(c.rowMessages(i)) }
+
+func (c *checker) rowMessages(i int) []Message {
 	f := c.f
 	s := f.schema
 	var ms []Message
@@ -342,11 +344,18 @@ func (v *Validation) dupMessage(i int, g []int32) Message {
 	if !fd.Email {
 		what = "this " + strings.ToLower(fd.Header)
 	}
-	where := "line " + lines[0]
-	if len(lines) > 1 {
-		where = "lines " + joinAnd(lines)
+	// A workbook's rows are numbered as Excel shows them: rows, not lines.
+	unit := "line"
+	if v.f.src != nil {
+		unit = "row"
 	}
-	return Message{Severity: Error, Line: v.f.Line(i), Column: fd.Header, Text: what + " is also on " + where}
+	where := unit + " " + lines[0]
+	if len(lines) > 1 {
+		where = unit + "s " + joinAnd(lines)
+	}
+	m := Message{Severity: Error, Line: v.f.Line(i), Column: fd.Header, Text: what + " is also on " + where}
+	m.Where = v.f.where(m.Line, m.Column)
+	return m
 }
 
 func (v *Validation) count(ms []Message, sign int) {

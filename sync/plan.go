@@ -315,7 +315,9 @@ func rowErrors(msgs []csvfile.Message) []string {
 	var out []string
 	for _, m := range msgs {
 		if m.Severity == csvfile.Error {
-			if m.Column != "" {
+			if m.Where != "" { // a workbook's cell: Users!C15 (Email)
+				out = append(out, m.Where+": "+m.Text)
+			} else if m.Column != "" {
 				out = append(out, m.Column+": "+m.Text)
 			} else {
 				out = append(out, m.Text)

@@ -78,6 +78,10 @@ type OpenRequest struct {
 	Path    string
 	Schema  *csvfile.Schema
 	Mapping map[string]string // file header → field header; nil to match by name (or the saved mapping)
+	// Sheet is the sheet of a workbook to read; "" asks: a workbook with
+	// several sheets with data comes back as a *csvfile.FileError with
+	// Sheets set, and the UI asks which.
+	Sheet string
 }
 
 // Defaults prefill the first screens. --sandbox fills in the demo identity.

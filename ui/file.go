@@ -36,6 +36,9 @@ type fileScreen struct {
 	opening string            // the path being opened
 	discard string            // opening this path again discards unsaved edits
 	mapping map[string]string // the mapping it is opened with
+	// A workbook with several sheets with data asks which (sheet.go).
+	choice           *sheetChoice
+	sheetPath, sheet string // the sheet chosen for the workbook at sheetPath
 }
 
 // fileOpenedMsg is the result of reading a file.
@@ -61,7 +64,7 @@ func newFileScreen(d Defaults) fileScreen {
 	fp := filepicker.New()
 	fp.AutoHeight = false
 	fp.ShowPermissions = false
-	fp.AllowedTypes = []string{".csv"}
+	fp.AllowedTypes = fileTypes("")
 	fp.CurrentDirectory = d.StartDir
 	if fp.CurrentDirectory == "" {
 		fp.CurrentDirectory = "."
@@ -84,12 +87,13 @@ func (f *fileScreen) setTarget(target string) {
 	f.picker.AllowedTypes = fileTypes(target)
 }
 
-// fileTypes are the file name endings a target reads.
+// fileTypes are the file name endings a target reads: CSV and Excel
+// workbooks for every target, and the ccai JSON template.
 func fileTypes(target string) []string {
 	if target == "ccai" {
-		return []string{".csv", ".json"}
+		return []string{".csv", ".xlsx", ".xlsm", ".json"}
 	}
-	return []string{".csv"}
+	return []string{".csv", ".xlsx", ".xlsm"}
 }
 
 func (f *fileScreen) setStyles(st Styles, isDark bool) {
@@ -152,6 +156,9 @@ func (f fileScreen) bindings(k KeyMap) bindings {
 	if f.busy {
 		return bindings{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Global.Quit}
 	}
+	if f.choice != nil {
+		return f.choice.bindings(k)
+	}
 	if f.typing {
 		return bindings{k.File.Open, k.File.TypePath, k.Global.Back, k.Global.Quit}
 	}
@@ -171,6 +178,8 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.setStatus(sevWarn, "Loading cancelled.")
 		}
 		return nil
+	case f.choice != nil:
+		return m.handleSheetKey(msg)
 	case key.Matches(msg, k.Global.Back):
 		if m.preview.file != nil {
 			// Back to the rows already loaded, edits intact.
@@ -203,6 +212,7 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 			f.path.Blur()
 			return f.picker.Init()
 		}
+		f.sheetPath = "" // chosen again: ask again which sheet
 		return m.startOpen(p, nil)
 	case f.typing:
 		var cmd tea.Cmd
@@ -213,6 +223,7 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	f.picker, cmd = f.picker.Update(msg)
 	if ok, path := f.picker.DidSelectFile(msg); ok {
+		f.sheetPath = ""
 		return tea.Batch(cmd, m.startOpen(path, nil))
 	}
 	if ok, path := f.picker.DidSelectDisabledFile(msg); ok {
@@ -239,7 +250,7 @@ func (m *Model) startOpen(path string, mapping map[string]string) tea.Cmd {
 	f.busy, f.job, f.phase, f.err = true, job, "Reading", ""
 	f.rows, f.started = 0, m.defaults.Now()
 	f.opening, f.mapping = path, copyMap(mapping)
-	req := OpenRequest{Path: path, Schema: m.session.Schema, Mapping: copyMap(mapping)}
+	req := OpenRequest{Path: path, Schema: m.session.Schema, Mapping: copyMap(mapping), Sheet: f.sheetFor(path)}
 	b := m.backend
 	open := func() tea.Msg {
 		file, err := b.OpenFile(ctx, req)
@@ -266,6 +277,9 @@ func (m *Model) applyFileOpened(msg fileOpenedMsg) tea.Cmd {
 		var fe *csvfile.FileError
 		if errors.As(msg.err, &fe) && len(fe.Missing) > 0 && len(fe.Headers) > 0 {
 			return m.startMapping(msg.path, fe, msg.mapping)
+		}
+		if fe != nil && len(fe.Sheets) > 0 {
+			return m.askSheet(msg.path, fe.Sheets, msg.mapping)
 		}
 		if m.screen != ScreenFile {
 			m.setState(ScreenFile)
@@ -317,7 +331,10 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 		b.WriteString("\n" + st.Muted.Render("  esc cancels"))
 		return b.String()
 	}
-	types := strings.Join(f.picker.AllowedTypes, " or ")
+	if f.choice != nil {
+		return f.choice.view(st, w)
+	}
+	types := joinOr(f.picker.AllowedTypes)
 	b.WriteString(st.Text.Render("  Choose the user file to import ("+types+").") + "\n")
 	if f.err != "" {
 		b.WriteString("  " + st.Error.Render("✗ "+wrap(f.err, max(w-6, 20), "    ")) + "\n")

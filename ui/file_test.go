@@ -22,8 +22,8 @@ func TestFilePickerOffersJSONToCCAI(t *testing.T) {
 		target, types string
 		selects       bool
 	}{
-		{"ccai", "(.csv or .json)", true},
-		{"coursedog", "(.csv)", false},
+		{"ccai", "(.csv, .xlsx, .xlsm or .json)", true},
+		{"coursedog", "(.csv, .xlsx or .xlsm)", false},
 	} {
 		t.Run(c.target, func(t *testing.T) {
 			f := newFileScreen(Defaults{StartDir: dir})

@@ -112,7 +112,7 @@ func TestScreenLogin(t *testing.T) {
 	if m.Screen() != ScreenFile || m.session == nil || m.session.Account != "demo_university" {
 		t.Fatalf("after sign-in: screen %v session %+v", m.Screen(), m.session)
 	}
-	contains(t, screen, "step 2 of 6", "Sandbox · coursedog · demo_university", "Choose the user file to import (.csv)")
+	contains(t, screen, "step 2 of 6", "Sandbox · coursedog · demo_university", "Choose the user file to import (.csv, .xlsx or .xlsm)")
 	if strings.Contains(screen, "sandbox\n") {
 		t.Fatal("the password is on screen")
 	}
