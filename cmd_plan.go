@@ -115,7 +115,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if from != "" {
 		fmt.Fprintf(env.stderr, "using the column mapping in %s\n", from)
 	}
-	f, err := openUserFile(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
+	f, err := openUserFile(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Stdin: env.stdin})
 	if err != nil {
 		return nil, exitUsage, err
 	}

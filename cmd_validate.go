@@ -85,7 +85,7 @@ func runValidate(env *cmdEnv, args []string) int {
 	}
 
 	schema := t.schema()
-	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
+	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Stdin: env.stdin})
 	if err != nil {
 		var fe *csvfile.FileError
 		errors.As(err, &fe)

@@ -47,8 +47,11 @@ func checkChars(fd *Field, val string, line int) (Message, bool) {
 		drop = func(c textsafe.Class) bool { return c != textsafe.Plain }
 	}
 	label := "remove " + what
-	if found.Count > 1 {
+	switch {
+	case found.Count > 1:
 		label = "remove them"
+	case unicode.IsSpace(found.First):
+		label = "put a space for " + what
 	}
 	m.Fix = &Fix{Column: fd.Header, Value: withoutChars(val, drop), Label: label}
 	return m, true

@@ -338,6 +338,13 @@ func raggedMessage(f *File, i, n, want int) Message {
 			m.Severity = Error
 			m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
 				"; a value may hold an unquoted " + delimiterName(f.delim)
+			if c := loneCR(f, i); c >= 0 {
+				// Two rows run together: a line ended with a CR alone,
+				// which this file's other lines do not.
+				m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
+					"; column " + strconv.Itoa(c+1) + " holds a carriage return (CR) alone, a line end of another kind " +
+					"than this file's: two rows ran together; put a line break there"
+			}
 			return m
 		}
 	}
@@ -450,4 +457,23 @@ func (v *Validation) Messages() []Message {
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Line < out[b].Line })
 	return out
+}
+
+// loneCR returns the first column of row i whose cell holds a CR that no
+// line feed follows, or -1.
+func loneCR(f *File, i int) int {
+	for c := range int(f.rows[i].n) {
+		cell := f.cell(i, c)
+		for k := strings.IndexByte(cell, '\r'); k >= 0; {
+			if k+1 == len(cell) || cell[k+1] != '\n' {
+				return c
+			}
+			next := strings.IndexByte(cell[k+1:], '\r')
+			if next < 0 {
+				break
+			}
+			k += 1 + next
+		}
+	}
+	return -1
 }

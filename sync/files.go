@@ -60,7 +60,7 @@ func writeBackupOnce(path, target, conn string, users []User) error {
 
 // ReadBackup reads a backup written by Apply.
 func ReadBackup(path string) (*Backup, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read backup: %w", err)
 	}
@@ -160,7 +160,7 @@ func SavePlan(path string, p *Plan) error {
 
 // LoadPlan reads a plan saved by SavePlan.
 func LoadPlan(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
@@ -172,4 +172,19 @@ func LoadPlan(path string) (*Plan, error) {
 		return nil, fmt.Errorf("read plan %s: not a usersync plan (no fingerprints)", path)
 	}
 	return &p, nil
+}
+
+// readRegular reads a file usersync wrote (a plan, a backup), refusing by
+// its stat anything that is not a regular file: reading a named pipe with
+// no writer would wait forever, a device like /dev/zero never ends, and a
+// pipe read here could not be read again as the user file it may be.
+func readRegular(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return os.ReadFile(path)
 }
