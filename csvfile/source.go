@@ -26,13 +26,12 @@ const sniffSize = 4096
 // through OpenSource, so every reader refuses the same things the same way.
 type Source struct {
 	name string
-	fh   *os.File      // nil for a stdin that is not a file
-	in   io.Reader     // what is read after head
-	info fs.FileInfo   // a regular file as opened; nil otherwise
-	head []byte        // the first bytes, already read
-	off  int           // how much of head Read has returned
-	n    int64         // bytes returned so far
-	stat func() error  // re-checks a regular file after reading
+	fh   *os.File    // nil for a stdin that is not a file
+	in   io.Reader   // what is read after head
+	info fs.FileInfo // a regular file as opened; nil otherwise
+	head []byte      // the first bytes, already read
+	off  int         // how much of head Read has returned
+	n    int64       // bytes returned so far
 	done bool
 }
 

@@ -217,4 +217,3 @@ func TestLoneCRMidFile(t *testing.T) {
 		t.Errorf("messages %+v\nwant %s", ms, want)
 	}
 }
-
