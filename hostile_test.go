@@ -280,7 +280,7 @@ var hostileCases = []hostileCase{
 		`$F:8: Email: "linus.@example.edu" is not an email address: the part before "@" starts or ends with a dot or has two dots in a row`,
 		"$F:9: Email: \"margaret\u00a0hamilton@example.edu\" is not an email address: it contains a space",
 		`    fix: use "margarethamilton@example.edu"`,
-		`$F:10: Email: "donald.knuth<U+200B>@example.edu" is not an email address: it contains U+200B (ZERO WIDTH SPACE)`,
+		`$F:10: Email: "donald.knuth\u200b@example.edu" is not an email address: it contains U+200B (ZERO WIDTH SPACE)`,
 		`    fix: use "donald.knuth@example.edu"`,
 		`$F:11: Email: "“frances.allen@example.edu”" is not an email address: it contains "“"`,
 		`    fix: use "frances.allen@example.edu"`,

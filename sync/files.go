@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"usersync/csvfile"
+	"usersync/textsafe"
 )
 
 // DefaultPaths names the journal, report and backup of an apply of file.
@@ -73,7 +74,8 @@ func ReadBackup(path string) (*Backup, error) {
 
 // WriteReport writes one CSV line per plan row (every file row, then any
 // deactivations) and a JSON twin beside it. Cells a spreadsheet would run as
-// formulas are escaped.
+// formulas are escaped, and what would steer a terminal is shown escaped
+// (textsafe.Show).
 func WriteReport(path string, p *Plan, r *Run) error {
 	err := writeFileAtomic(path, func(w *bufio.Writer) error {
 		cw := csv.NewWriter(w)
@@ -86,8 +88,8 @@ func WriteReport(path string, p *Plan, r *Run) error {
 			if o.Status > 0 {
 				status = strconv.Itoa(o.Status)
 			}
-			cw.Write([]string{line, csvfile.EscapeFormula(o.Email), string(o.Action), string(o.Result), status,
-				csvfile.EscapeFormula(o.Column), csvfile.EscapeFormula(o.Message)})
+			cw.Write([]string{line, reportCell(o.Email), string(o.Action), string(o.Result), status,
+				reportCell(o.Column), reportCell(o.Message)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -107,11 +109,22 @@ func WriteReport(path string, p *Plan, r *Run) error {
 		Rows        []Outcome `json:"rows"`
 	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes}
 	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
-		enc := json.NewEncoder(w)
+		// JSON through the renderer stays JSON with the same data, its
+		// bidi and control characters written as \u escapes.
+		tw := textsafe.NewWriter(w)
+		enc := json.NewEncoder(tw)
 		enc.SetIndent("", " ")
-		return enc.Encode(doc)
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+		return tw.Flush()
 	})
 }
+
+// reportCell is a report's cell: its control, bidi and invisible
+// characters visible (people read reports on screens, and `cat` them),
+// and formulas escaped.
+func reportCell(s string) string { return csvfile.EscapeFormula(textsafe.Show(s)) }
 
 // writeFileAtomic writes through a temp file, fsyncs and renames, so a
 // crash leaves the old file or the new one, never half of one. Files are

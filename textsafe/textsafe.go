@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -56,12 +57,14 @@ func Classify(r rune) Class {
 }
 
 // Show returns s with every character that is not Plain replaced by a
-// visible escape: \t, \n and \r; \xNN for the other ASCII controls, DEL
-// and bytes that are not UTF-8; <U+XXXX> for the rest (C1 controls, bidi,
-// zero-width and format characters). The result holds printable
-// characters only. A backslash is left as it is, so Show(Show(s)) ==
-// Show(s) and text may pass through it at every layer without piling up
-// escapes. Text that is all plain comes back as it is, without a copy.
+// visible escape: \t, \n and \r; \xNN for the other ASCII controls and
+// for bytes that are not UTF-8; \uXXXX for the rest (DEL, C1 controls,
+// bidi, zero-width and format characters; a surrogate pair beyond U+FFFF).
+// The result holds printable characters only. The \u form is JSON's own,
+// so JSON text passed through Show stays JSON and keeps its data. A
+// backslash is left as it is, so Show(Show(s)) == Show(s) and text may
+// pass through it at every layer without piling up escapes. Text that is
+// all plain comes back as it is, without a copy.
 func Show(s string) string {
 	i := firstUnsafe(s)
 	if i == len(s) {
@@ -89,10 +92,13 @@ func Show(s string) string {
 			b.WriteString(`\n`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case r < 0x80:
+		case r < 0x20:
 			fmt.Fprintf(&b, `\x%02x`, r)
+		case r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, hi, lo)
 		default:
-			fmt.Fprintf(&b, "<U+%04X>", r)
+			fmt.Fprintf(&b, `\u%04x`, r)
 		}
 	}
 	return b.String()

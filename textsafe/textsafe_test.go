@@ -15,12 +15,12 @@ func TestShow(t *testing.T) {
 		{"a\x1b[2Jb", `a\x1b[2Jb`},
 		{"\x1b]0;pwned\x07", `\x1b]0;pwned\x07`},
 		{"tab\there\r\nnext", `tab\there\r\nnext`},
-		{"bell\x07 bs\x08 del\x7f", `bell\x07 bs\x08 del\x7f`},
-		{"c1 \u009b31m \u0085", `c1 <U+009B>31m <U+0085>`},
-		{"abc\u202edcba", `abc<U+202E>dcba`},
-		{"\u2066x\u2069", `<U+2066>x<U+2069>`},
-		{"jo\u200bhn\u2060\ufeff", `jo<U+200B>hn<U+2060><U+FEFF>`},
-		{"ls\u2028x", `ls<U+2028>x`},
+		{"bell\x07 bs\x08 del\x7f", `bell\x07 bs\x08 del\u007f`},
+		{"c1 \u009b31m \u0085", `c1 \u009b31m \u0085`},
+		{"abc\u202edcba", `abc\u202edcba`},
+		{"\u2066x\u2069", `\u2066x\u2069`},
+		{"jo\u200bhn\u2060\ufeff", `jo\u200bhn\u2060\ufeff`},
+		{"ls\u2028x", `ls\u2028x`},
 		{"bad \xff\xfe utf8", `bad \xff\xfe utf8`},
 		{"cut \xe2\x82", `cut \xe2\x82`},
 		{`already \x1b`, `already \x1b`},
@@ -120,4 +120,29 @@ func FuzzShow(f *testing.F) {
 			t.Fatalf("Scan(%q) = %+v disagrees with Safe", s, Scan(s))
 		}
 	})
+}
+
+func TestWriter(t *testing.T) {
+	var b strings.Builder
+	w := NewWriter(&b)
+	for _, part := range []string{"plain line\n", "a\x1b]52;c;eA==\x07b\n", "cut \xe2\x80", "\xae here\n", `{"name": "x` + "\u202e\x7f" + `"}` + "\n", "end \xe2"} {
+		if n, err := w.Write([]byte(part)); err != nil || n != len(part) {
+			t.Fatalf("write %q: %d, %v", part, n, err)
+		}
+	}
+	w.Flush()
+	want := "plain line\n" + `a\x1b]52;c;eA==\x07b` + "\n" + `cut \u202e here` + "\n" + `{"name": "x\u202e\u007f"}` + "\n" + `end \xe2`
+	if b.String() != want {
+		t.Errorf("wrote\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+func TestWriterExpandsTabs(t *testing.T) {
+	var b strings.Builder
+	w := NewWriter(&b)
+	w.Write([]byte("  -json\n    \tprint one JSON document\nab\tc\x1b\td\n"))
+	want := "  -json\n        print one JSON document\nab      c\\x1b   d\n"
+	if b.String() != want {
+		t.Errorf("wrote\n%q\nwant\n%q", b.String(), want)
+	}
 }

@@ -320,7 +320,7 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 	types := strings.Join(f.picker.AllowedTypes, " or ")
 	b.WriteString(st.Text.Render("  Choose the user file to import ("+types+").") + "\n")
 	if f.err != "" {
-		b.WriteString("  " + st.Error.Render("✗ "+wrap(f.err, max(w-6, 20), "    ")) + "\n")
+		b.WriteString("  " + st.Error.Render("✗ "+wrap(show(f.err), max(w-6, 20), "    ")) + "\n")
 	} else {
 		b.WriteString("\n")
 	}
