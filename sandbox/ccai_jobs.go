@@ -157,8 +157,8 @@ func (c *ccai) proceed(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		ID json.RawMessage `json:"id"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
-		ccaiError(w, http.StatusBadRequest, "want {\"id\": job id}: %v", err)
+	if err := decodeBody(r, &body, limitSmallReq, true); err != nil {
+		ccaiError(w, bodyStatus(err), "want {\"id\": job id}: %v", err)
 		return
 	}
 	idText := strings.Trim(strings.TrimSpace(string(body.ID)), `"`)

@@ -161,8 +161,8 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 		PlaintextPassword string `json:"plaintextPassword"`
 		Password          string `json:"password"`
 	}
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitLogin, false); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	password := body.PlaintextPassword
@@ -293,8 +293,8 @@ type userBody struct {
 
 func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	var body userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitUser, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	u := &body.User
@@ -333,8 +333,8 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitUser, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	u := &body.User
@@ -400,8 +400,8 @@ func sameUser(a, b *User) bool {
 // are gone — which is why clients must GET all, merge and put all back.
 func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	var body []userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitBulk, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	seen := map[string]bool{}
@@ -598,15 +598,6 @@ func cloneUser(u *User) User {
 	c.Roles = slices.Clone(u.Roles)
 	c.SecondaryDepartments = slices.Clone(u.SecondaryDepartments)
 	return c
-}
-
-// decodeBody reads a JSON body of at most 256 MiB.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 256<<20))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON body: %v", err)
-	}
-	return nil
 }
 
 func queryInt(s string, def int) (int, error) {
