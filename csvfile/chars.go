@@ -33,16 +33,14 @@ func checkChars(fd *Field, val string, line int) (Message, bool) {
 		}
 		m.Text = quote(val) + " contains " + what + ", " + kind
 		if found.Count > 1 {
-			m.Text = quote(val) + " contains " + what + " and " + strconv.Itoa(found.Count-1) +
-				" more control or bidi characters"
+			m.Text = quote(val) + " contains " + what + " and " + more(found.Count-1, "control or bidi character")
 		}
 		drop = func(c textsafe.Class) bool { return c == textsafe.Control || c == textsafe.Bidi }
 	default:
 		m.Severity = Warning
 		m.Text = quote(val) + " contains " + what + ", which does not show"
 		if found.Count > 1 {
-			m.Text = quote(val) + " contains " + what + " and " + strconv.Itoa(found.Count-1) +
-				" more characters that do not show"
+			m.Text = quote(val) + " contains " + what + " and " + more(found.Count-1, "invisible character")
 		}
 		drop = func(c textsafe.Class) bool { return c != textsafe.Plain }
 	}
@@ -81,4 +79,12 @@ func withoutChars(s string, drop func(textsafe.Class) bool) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// more writes "1 more character" or "3 more characters".
+func more(n int, what string) string {
+	if n == 1 {
+		return "1 more " + what
+	}
+	return strconv.Itoa(n) + " more " + what + "s"
 }
