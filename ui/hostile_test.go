@@ -100,3 +100,23 @@ func TestHostileFilesOnScreen(t *testing.T) {
 func loadMappingIfAny(path string) (map[string]string, error) {
 	return csvfile.LoadMapping(path + ".mapping")
 }
+
+// TestControlCharacterNamedOnScreen: an ESC in an email or a name is named
+// in the detail pane, and the quoted value shows it escaped (the screen
+// used to strip the ESC and show `it contains "` with nothing after it).
+func TestControlCharacterNamedOnScreen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.csv")
+	data := "First Name,Last Name,Email,Products\n" +
+		"Ada,Lovelace,ada\x1b[2J@example.edu,scheduling\n" +
+		"Grace\x1b]52;c;eA==\x07,Hopper,grace@example.edu,scheduling\n"
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := loginToPreview(t, path, newMemTarget())
+	d.sees(`"ada\x1b[2J@example.edu" is not an email address: it contains U+001B (ESC)`)
+	d.keys("down")
+	d.sees(`"Grace\x1b]52;c;eA==\x07" contains U+001B (ESC) and 1 more control or bidi character`, "x: remove them")
+	if p := frameProblem(d.m.View().Content); p != "" {
+		t.Fatal(p)
+	}
+}
