@@ -17,8 +17,8 @@ func show(s string) string { return textsafe.Show(s) }
 // could steer a terminal (an escape sequence a screen forgot to render
 // with show, a bidi control) is escaped with textsafe.Show.
 func safeFrame(frame string) string {
-	if textsafe.Safe(strings.ReplaceAll(frame, "\n", "")) {
-		return frame // nothing styled or strange: the NO_COLOR common case
+	if plainLines(frame) {
+		return frame // nothing styled or strange
 	}
 	var b strings.Builder
 	b.Grow(len(frame) + 16)
@@ -61,4 +61,18 @@ func sgrLen(s string) int {
 		}
 	}
 	return 0
+}
+
+// plainLines reports whether s is safe text and line feeds only.
+func plainLines(s string) bool {
+	for {
+		nl := strings.IndexByte(s, '\n')
+		if nl < 0 {
+			return textsafe.Safe(s)
+		}
+		if !textsafe.Safe(s[:nl]) {
+			return false
+		}
+		s = s[nl+1:]
+	}
 }
