@@ -7,7 +7,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +181,44 @@ func TestHostileDevicesAndPipes(t *testing.T) {
 	code, _, stderr := runOffline(t, "validate", path, "--target", "ccai")
 	if code != exitRowsFailed || !strings.HasPrefix(stderr, path+": 5 rows for ccai") {
 		t.Errorf("validate %s: exit %d\n%s", path, code, stderr)
+	}
+}
+
+// TestHostileServerMessagesRendered: a server's error messages reach the
+// operator's terminal rendered: an OSC 52 or a bidi override in them is
+// shown escaped, for both targets and in the guided import's words too.
+func TestHostileServerMessagesRendered(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"denied \u001b]52;c;cm0gLXJmIH4=\u0007 \u202eeurt\u202c \u009b2J"}`)
+	}))
+	defer evil.Close()
+	users := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(users, []byte("First Name,Last Name,Email,Products\nAda,Lovelace,ada@example.edu,events\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := &cmdEnv{stdin: strings.NewReader("pw\n"), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	run(env, []string{"login", "--env", evil.URL, "--email", "a@example.edu", "--password-stdin", "--properties", filepath.Join(t.TempDir(), "p")})
+	outputs := []string{errb.String()}
+	for _, args := range [][]string{
+		{"plan", users, "--env", evil.URL, "--school", "s"},
+		{"plan", users, "--target", "ccai", "--env", evil.URL, "--tenant", "t"},
+	} {
+		_, stdout, stderr := runCmd(t, "tok", args...)
+		outputs = append(outputs, stdout, stderr)
+	}
+	if outputs[0] == "" || outputs[2] == "" || outputs[4] == "" {
+		t.Fatalf("an error went unsaid: %q", outputs)
+	}
+	for i, o := range outputs {
+		if p := unprintable(o); p != "" {
+			t.Errorf("output %d: %s\n%s", i, p, o)
+		}
+		if o != "" && !strings.Contains(o, `denied \x1b]52;c;cm0gLXJmIH4=\x07 \u202eeurt\u202c \u009b2J`) {
+			t.Errorf("output %d does not show the server's message escaped:\n%s", i, o)
+		}
 	}
 }
