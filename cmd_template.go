@@ -99,6 +99,9 @@ func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfil
 	if !strings.EqualFold(filepath.Ext(path), ".json") && !ccai.IsJSONFile(src.Head()) {
 		return csvfile.ReadSource(src, s, opts)
 	}
+	if err := src.CheckText(); err != nil {
+		return nil, err
+	}
 	header, records, lines, warnings, err := ccai.ReadJSONRecords(src, src.Name())
 	if err != nil {
 		return nil, err

@@ -114,6 +114,9 @@ func Open(path string, schema *Schema, opts Options) (*File, error) {
 // ReadSource reads a CSV from an opened source (another reader may have
 // looked at its Head first). Every failure is a *FileError.
 func ReadSource(src *Source, schema *Schema, opts Options) (*File, error) {
+	if err := src.CheckText(); err != nil {
+		return nil, err
+	}
 	f, err := read(src, src.Size(), src.Name(), schema, opts)
 	// A file still being written (an export not finished, a sync client
 	// at work) reads as whatever part of it had arrived, often ending in

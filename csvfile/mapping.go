@@ -49,6 +49,9 @@ func LoadMapping(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("load mapping: %w", err)
 	}
 	defer src.Close()
+	if err := src.CheckText(); err != nil {
+		return nil, fmt.Errorf("load mapping: %w", err)
+	}
 	m := map[string]string{}
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)

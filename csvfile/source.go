@@ -20,10 +20,12 @@ const sniffSize = 4096
 
 // Source is a user file opened for reading: checked to be something that
 // ends (a regular file, standard input, a pipe the shell handed over), its
-// first bytes read and found to be text. It reads the whole content from
-// the start, and at most maxFileSize bytes of it. Every reader (CSV, the
-// vendor JSON template, a workbook, the streaming validator) opens files
-// through OpenSource, so every reader refuses the same things the same way.
+// first bytes read so a reader can tell what it is (Head) and a text
+// reader can refuse what is not text before reading on (CheckText). It
+// reads the whole content from the start, and at most maxFileSize bytes of
+// it. Every reader (CSV, the vendor JSON template, a workbook, the
+// streaming validator) opens files through OpenSource, so every reader
+// refuses the same things the same way.
 type Source struct {
 	name string
 	fh   *os.File    // nil for a stdin that is not a file
@@ -40,9 +42,8 @@ type Source struct {
 // a socket or a named pipe (opening one that has no writer waits forever)
 // is refused by what its path's stat says, before it is opened; a pipe
 // the shell hands over as /dev/fd/N (process substitution) is read like
-// standard input. The first bytes are read at once, and a file that is not
-// text (a workbook, an image, NUL bytes, UTF-32) is refused before the
-// rest is read. Every failure is a *FileError.
+// standard input. The first bytes are read at once (see Head, CheckText).
+// Every failure is a *FileError.
 func OpenSource(path string, stdin io.Reader) (*Source, error) {
 	if path == "-" {
 		return openStdin(stdin)
@@ -84,7 +85,7 @@ func OpenSource(path string, stdin io.Reader) (*Source, error) {
 		}
 		src.info = info
 	}
-	if err := src.sniff(); err != nil {
+	if err := src.readHead(); err != nil {
 		src.Close()
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func openStdin(stdin io.Reader) (*Source, error) {
 		}
 		src.fh = fh
 	}
-	if err := src.sniff(); err != nil {
+	if err := src.readHead(); err != nil {
 		return nil, err
 	}
 	return src, nil
@@ -157,8 +158,8 @@ func kindOf(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// sniff reads the first bytes and refuses what is not text.
-func (s *Source) sniff() error {
+// readHead reads the first bytes.
+func (s *Source) readHead() error {
 	buf := make([]byte, sniffSize)
 	n, err := io.ReadFull(s.in, buf)
 	s.head = buf[:n]
@@ -168,6 +169,14 @@ func (s *Source) sniff() error {
 	case err != nil:
 		return ioError(s.name, "cannot read the file", err)
 	}
+	return nil
+}
+
+// CheckText refuses, from the first bytes alone, a file that is not text
+// (a workbook, an image, UTF-32, NUL bytes), with the message the whole
+// file would get: a text reader calls it before reading on, so a stream
+// of random bytes is refused after 4 KiB, not 4 GiB.
+func (s *Source) CheckText() error {
 	if ferr := sniffText(string(s.head), s.done); ferr != nil {
 		ferr.Path = s.name
 		return ferr
