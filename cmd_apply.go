@@ -141,10 +141,13 @@ func confirm(env *cmdEnv, p *sync.Plan) (int, bool) {
 }
 
 // showProgress draws a bar on a terminal and plain lines (every two
-// seconds, and at the end) elsewhere.
+// seconds, and at the end) elsewhere or with NO_COLOR (no escape at all).
+// The bar's escapes go to the writer under run's renderer; its text
+// through it.
 func showProgress(w io.Writer, events <-chan sync.Event) {
 	tty := false
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	raw, noColor := rawWriter(w)
+	if f, ok := raw.(*os.File); ok && !noColor && term.IsTerminal(int(f.Fd())) {
 		tty = true
 	}
 	var last sync.Event
@@ -153,7 +156,7 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		last = e
 		if e.Note != "" && e.Outcome == nil && e.Note != "finished" {
 			if tty {
-				fmt.Fprint(w, "\r\033[K")
+				fmt.Fprint(raw, "\r\033[K")
 			}
 			fmt.Fprintln(w, e.Note)
 		}
@@ -162,20 +165,21 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		}
 		if e.Outcome != nil && e.Outcome.Result == sync.Failed {
 			if tty {
-				fmt.Fprint(w, "\r\033[K")
+				fmt.Fprint(raw, "\r\033[K")
 			}
 			fmt.Fprintf(w, "failed: line %d %s: %s\n", e.Outcome.Line, e.Outcome.Email, e.Outcome.Message)
 		}
 		switch {
 		case tty:
-			fmt.Fprintf(w, "\r\033[K%s", progressLine(e, true))
+			fmt.Fprint(raw, "\r\033[K")
+			fmt.Fprint(w, progressLine(e, true))
 		case time.Since(lastLine) >= 2*time.Second:
 			fmt.Fprintln(w, progressLine(e, false))
 			lastLine = time.Now()
 		}
 	}
 	if tty {
-		fmt.Fprint(w, "\r\033[K")
+		fmt.Fprint(raw, "\r\033[K")
 	}
 	if last.Total > 0 {
 		fmt.Fprintln(w, progressLine(last, false))

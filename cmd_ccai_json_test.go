@@ -244,9 +244,9 @@ func TestTUIBackendOpensCCAIJSON(t *testing.T) {
 		t.Fatalf("bad JSON: %v", err)
 	}
 	// Only ccai reads JSON: a coursedog session gets the CSV reader, which
-	// finds none of its columns.
+	// finds none of its columns and says the file is JSON.
 	_, err = b.OpenFile(context.Background(), uiOpen(bad, coursedog.NewSchema(nil, nil)))
-	if !errors.As(err, &fe) || len(fe.Missing) == 0 {
+	if !errors.As(err, &fe) || !strings.HasPrefix(fe.Msg, "this is JSON, not a CSV file; coursedog reads CSV") {
 		t.Fatalf("coursedog reading JSON: %v", err)
 	}
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -93,22 +91,22 @@ func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) 
 
 // openCCAIFile reads the vendor's JSON template file (by its .json name or,
 // whatever the name, a first character of [ or {) with ccai's JSON reader,
-// keeping each user's line for messages; anything else is a CSV.
+// keeping each user's line for messages; anything else is a CSV. The file
+// is opened once, through csvfile.OpenInput (its checks, and standard
+// input or a pipe read only once).
 func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
-	if !strings.EqualFold(filepath.Ext(path), ".json") && !startsLikeJSON(path) {
-		return csvfile.Open(path, s, opts)
-	}
-	fh, err := os.Open(path)
+	src, err := csvfile.OpenInput(path, opts.Stdin)
 	if err != nil {
-		return nil, fileError(path, "cannot open the file", err)
+		return nil, err
 	}
-	defer fh.Close()
-	if st, err := fh.Stat(); err != nil {
-		return nil, fileError(path, "cannot open the file", err)
-	} else if st.IsDir() {
-		return nil, &csvfile.FileError{Path: path, Msg: "this is a folder, not a file"}
+	defer src.Close()
+	if !strings.EqualFold(filepath.Ext(path), ".json") && !ccai.IsJSONFile(src.Head()) {
+		return csvfile.ReadInput(src, s, opts)
 	}
-	header, records, lines, warnings, err := ccai.ReadJSONRecords(fh, path)
+	if err := src.CheckText(); err != nil {
+		return nil, err
+	}
+	header, records, lines, warnings, err := ccai.ReadJSONRecords(src, src.Name())
 	if err != nil {
 		return nil, err
 	}
@@ -116,30 +114,7 @@ func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfil
 		warnings = append(warnings, csvfile.Message{Severity: csvfile.Warning,
 			Text: "a column mapping is for CSV files; the JSON template's fields have fixed names, so it is not used"})
 	}
-	return csvfile.FromRecords(path, s, header, records, lines, warnings)
-}
-
-// startsLikeJSON peeks at a file whose name does not say what it holds.
-// Any failure says no: csvfile.Open then reports it properly.
-func startsLikeJSON(path string) bool {
-	fh, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer fh.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(fh, head)
-	return ccai.IsJSONFile(head[:n])
-}
-
-// fileError is a *csvfile.FileError for a file that cannot be opened.
-func fileError(path, what string, err error) *csvfile.FileError {
-	msg := err.Error()
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		msg = pe.Err.Error()
-	}
-	return &csvfile.FileError{Path: path, Msg: what + ": " + msg, Err: err}
+	return csvfile.FromRecords(src.Name(), s, header, records, lines, warnings)
 }
 
 func runTemplate(env *cmdEnv, args []string) int {

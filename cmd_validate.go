@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"usersync/csvfile"
+	"usersync/textsafe"
 )
 
 func init() {
@@ -87,7 +88,7 @@ func runValidate(env *cmdEnv, args []string) int {
 	}
 
 	schema := t.schema()
-	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: *sheet})
+	f, err := openUserFile(*target, path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: *sheet, Stdin: env.stdin})
 	if err != nil {
 		var fe *csvfile.FileError
 		errors.As(err, &fe)
@@ -158,6 +159,7 @@ func validateJSON(w io.Writer, v any) {
 // each fix on the line below, and a summary last.
 func printValidation(w io.Writer, f *csvfile.File, v *csvfile.Validation, target string) {
 	path := f.Path()
+	path = textsafe.Show(path) // a file's name is untrusted text too
 	fmt.Fprintf(w, "%s: %d rows for %s (%s)\n", path, f.Len(), target, fileKind(f))
 	var errs, warns []csvfile.Message
 	for _, m := range v.Messages() {
@@ -171,7 +173,7 @@ func printValidation(w io.Writer, f *csvfile.File, v *csvfile.Validation, target
 		if len(ms) == 0 {
 			return
 		}
-		fmt.Fprintf(w, "\n%s (%d%s; %s):\n", title, len(ms), rows, byColumn(ms))
+		fmt.Fprintf(w, "\n%s (%d%s; %s):\n", title, len(ms), rows, textsafe.Show(byColumn(ms)))
 		for _, m := range ms {
 			where := path
 			switch {
@@ -183,9 +185,9 @@ func printValidation(w io.Writer, f *csvfile.File, v *csvfile.Validation, target
 			if m.Column != "" && m.Where == "" {
 				where += ": " + m.Column
 			}
-			fmt.Fprintf(w, "%s: %s\n", where, m.Text)
+			fmt.Fprintf(w, "%s: %s\n", textsafe.Show(where), textsafe.Show(m.Text))
 			if m.Fix != nil {
-				fmt.Fprintf(w, "    fix: %s\n", m.Fix.Label)
+				fmt.Fprintf(w, "    fix: %s\n", textsafe.Show(m.Fix.Label))
 			}
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"usersync/textsafe"
 )
 
 // Exit codes, as DESIGN.md gives them; scripts depend on them.
@@ -48,6 +50,17 @@ func main() {
 }
 
 func run(env *cmdEnv, args []string) int {
+	// Everything a command prints passes through the one renderer of
+	// untrusted text: a cell, header, mapping or server message holding an
+	// escape sequence or bidi control reaches no terminal raw, whichever
+	// message it ends up in. (Colours and the progress bar, the program's
+	// own sequences, go around it; see rawWriter.)
+	stdout, stderr := textsafe.NewWriter(env.stdout), textsafe.NewWriter(env.stderr)
+	defer stdout.Flush()
+	defer stderr.Flush()
+	safe := *env
+	safe.stdout, safe.stderr = stdout, stderr
+	env = &safe
 	if len(args) > 0 {
 		switch args[0] {
 		case "help", "-h", "--help":
@@ -129,4 +142,15 @@ func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int,
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// rawWriter returns the writer under run's renderer, for the program's
+// own escape sequences (colours, the progress bar) around text already
+// rendered with textsafe.Show; and whether NO_COLOR asks for none at all.
+func rawWriter(w io.Writer) (raw io.Writer, noColor bool) {
+	if sw, ok := w.(*textsafe.Writer); ok {
+		sw.Flush()
+		w = sw.Unwrap()
+	}
+	return w, os.Getenv("NO_COLOR") != ""
 }

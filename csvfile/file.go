@@ -34,6 +34,9 @@ type Options struct {
 	// with data: the *FileError lists them in Sheets, for a UI to ask.
 	AskSheet bool
 
+	// Stdin is read for the path "-" (nil: os.Stdin).
+	Stdin io.Reader
+
 	workers int // goroutines reading rows; 0 decides by size (tests set it)
 }
 
@@ -117,34 +120,37 @@ type File struct {
 	src Source
 }
 
-// Open reads the file at path. Every failure is a *FileError.
+// Open reads the file at path ("-": standard input, Options.Stdin);
+// OpenInput says what it refuses. Every failure is a *FileError.
 func Open(path string, schema *Schema, opts Options) (*File, error) {
-	fh, err := os.Open(path)
+	src, err := OpenInput(path, opts.Stdin)
 	if err != nil {
-		return nil, ioError(path, "cannot open the file", err)
+		return nil, err
 	}
-	defer fh.Close()
-	info, err := fh.Stat()
-	if err != nil {
-		return nil, ioError(path, "cannot open the file", err)
+	defer src.Close()
+	return ReadInput(src, schema, opts)
+}
+
+// ReadInput reads a CSV from an opened input (another reader may have
+// looked at its Head first). Every failure is a *FileError.
+func ReadInput(src *Input, schema *Schema, opts Options) (*File, error) {
+	if err := src.CheckText(); err != nil {
+		return nil, err
 	}
-	if info.IsDir() {
-		return nil, &FileError{Path: path, Msg: "this is a folder, not a file"}
-	}
-	f, err := read(fh, info.Size(), path, schema, opts)
+	f, err := read(src, src.Size(), src.Name(), schema, opts)
 	// A file still being written (an export not finished, a sync client
 	// at work) reads as whatever part of it had arrived, often ending in
 	// half a row: say so rather than report that half row.
-	if info.Mode().IsRegular() {
-		if now, serr := fh.Stat(); serr == nil && changed(info, now) {
-			return nil, &FileError{Path: path, Msg: "the file changed while it was being read; " +
-				"wait until the program writing it has finished, then open it again"}
-		}
+	if src.Changed() {
+		return nil, &FileError{Path: src.Name(), Msg: "the file changed while it was being read; " +
+			"wait until the program writing it has finished, then open it again"}
 	}
 	if err != nil {
 		return nil, err
 	}
-	f.disk = info
+	if src.info != nil {
+		f.disk = src.info
+	}
 	return f, nil
 }
 
@@ -280,14 +286,16 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 	// Read straight into one buffer of the known size; it becomes the
 	// text every cell is a slice of, and is never written again.
 	var buf []byte
-	if fh, ok := r.(*os.File); ok && size >= parallelMin {
+	if src, ok := r.(*Input); ok && src.info != nil && size >= parallelMin {
 		// A large file is read in parts on several goroutines: copying
 		// from the page cache and faulting in the buffer both go faster.
 		var err error
-		if buf, err = readParts(fh, size); err != nil {
+		if buf, err = readParts(src.fh, size); err != nil {
 			return nil, ioError(name, "cannot read the file", err)
 		}
-		r = fh // the rest, if it grew meanwhile
+		src.off = len(src.head) // read again with the rest
+		src.n = size
+		r = src // the rest, if it grew meanwhile
 	} else {
 		buf = make([]byte, 0, max(size+1, 512))
 	}
@@ -296,6 +304,9 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			break
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
 		}
 		if err != nil {
 			return nil, ioError(name, "cannot read the file", err)
@@ -418,6 +429,11 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 
 	cols, warns, ferr := MatchHeaders(schema, f.header, opts.Mapping)
 	if ferr != nil {
+		if t := strings.TrimLeft(text, " \t\r\n\uFEFF"); len(ferr.Missing) > 0 && t != "" && (t[0] == '[' || t[0] == '{') {
+			// "the header has "["" helps nobody: say what the file is.
+			return nil, &FileError{Line: f.hdrLine, Msg: "this is JSON, not a CSV file; " + targetName(schema) +
+				" reads CSV: in the spreadsheet, save as CSV UTF-8"}
+		}
 		ferr.Line = f.hdrLine
 		return nil, ferr
 	}

@@ -186,6 +186,11 @@ func (c *checker) rowMessages(i int) []Message {
 				Text: "spaces before or after the value are ignored",
 				Fix:  &Fix{Column: fd.Header, Value: val, Label: "remove the spaces"}})
 		}
+		if !fd.Email && f.choices[fi] == nil {
+			if m, bad := checkChars(fd, val, line); bad {
+				ms = append(ms, m)
+			}
+		}
 		if fd.Email {
 			if problem, fix := checkEmail(val); problem != "" {
 				m := Message{Severity: Error, Line: line, Column: fd.Header, Text: problem}
@@ -276,19 +281,32 @@ func (f *File) repeatsHeader(i int) bool {
 	return true
 }
 
+// maxItemMessages bounds the messages about one cell's wrong values: past
+// it, one more message counts the rest. Each message's fix is a copy of
+// the cell, so without the bound a cell of a hundred thousand wrong items
+// would cost a hundred thousand copies of itself.
+const maxItemMessages = 5
+
 // checkChoices checks each comma-separated value of a cell whose whole
 // value is not a choice. (A scalar field whose whole value is a choice is
 // fine even with a comma in it: department names can hold one. How many
-// values a scalar may hold is the target's rule, a RowCheck.)
+// values a scalar may hold is the target's rule, a RowCheck.) Its cost is
+// linear in the cell: a few explained values, then a count.
 func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string, line int) []Message {
 	fd := x.field
 	if x.allKnown(raw) {
 		return ms
 	}
+	shown, more := 0, 0
 	for it := range items(raw) {
 		if _, ok := x.lookup(it.text); ok {
 			continue
 		}
+		if shown == maxItemMessages {
+			more++
+			continue
+		}
+		shown++
 		key := strconv.Itoa(fi) + "\x00" + it.text
 		a, ok := c.advice[key]
 		if !ok {
@@ -301,6 +319,10 @@ func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string,
 			m.Fix = &Fix{Column: fd.Header, Value: fixed, Label: "use " + quote(a.use)}
 		}
 		ms = append(ms, m)
+	}
+	if more > 0 {
+		ms = append(ms, Message{Severity: Error, Line: line, Column: fd.Header,
+			Text: "and " + strconv.Itoa(more) + " more values are not " + x.kind() + "s"})
 	}
 	return ms
 }
@@ -318,6 +340,13 @@ func raggedMessage(f *File, i, n, want int) Message {
 			m.Severity = Error
 			m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
 				"; a value may hold an unquoted " + delimiterName(f.delim)
+			if c := loneCR(f, i); c >= 0 {
+				// Two rows run together: a line ended with a CR alone,
+				// which this file's other lines do not.
+				m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
+					"; column " + strconv.Itoa(c+1) + " holds a carriage return (CR) alone, a line end of another kind " +
+					"than this file's: two rows ran together; put a line break there"
+			}
 			return m
 		}
 	}
@@ -437,4 +466,23 @@ func (v *Validation) Messages() []Message {
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Line < out[b].Line })
 	return out
+}
+
+// loneCR returns the first column of row i whose cell holds a CR that no
+// line feed follows, or -1.
+func loneCR(f *File, i int) int {
+	for c := range int(f.rows[i].n) {
+		cell := f.cell(i, c)
+		for k := strings.IndexByte(cell, '\r'); k >= 0; {
+			if k+1 == len(cell) || cell[k+1] != '\n' {
+				return c
+			}
+			next := strings.IndexByte(cell[k+1:], '\r')
+			if next < 0 {
+				break
+			}
+			k += 1 + next
+		}
+	}
+	return -1
 }

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"time"
 )
 
@@ -72,7 +71,7 @@ type ccai struct {
 	s   *Server
 	lim *limiter
 
-	mu       gosync.Mutex
+	mu       countedMutex // counts its Locks, so a save can reuse an untouched snapshot
 	users    []*CCAIUser
 	byEmail  map[string]*CCAIUser // lowercase email
 	nextUser int
@@ -134,7 +133,7 @@ func (c *ccai) add(u *CCAIUser) {
 }
 
 func (c *ccai) snapshot() (json.RawMessage, error) {
-	c.mu.Lock()
+	c.mu.Mutex.Lock() // looking is no change: not counted
 	defer c.mu.Unlock()
 	st := ccaiState{Users: c.users, NextUser: c.nextUser, NextJob: c.nextJob}
 	for _, id := range c.jobIDs() {
@@ -142,6 +141,9 @@ func (c *ccai) snapshot() (json.RawMessage, error) {
 	}
 	return json.Marshal(st)
 }
+
+// generation changes whenever the store may have changed.
+func (c *ccai) generation() uint64 { return c.mu.locks.Load() }
 
 func (c *ccai) restore(raw json.RawMessage) error {
 	var st ccaiState

@@ -126,7 +126,9 @@ func (c *ccai) upload(w http.ResponseWriter, r *http.Request) {
 	c.scheduleCheck(j)
 	id := j.ID
 	c.mu.Unlock()
-	c.s.changed()
+	if !c.s.saved(w) {
+		return
+	}
 
 	link := "http://" + r.Host + "/apps/api/v1/bulk/users/jobs/" + strconv.Itoa(id)
 	w.Header().Set("Link", link)
@@ -157,8 +159,8 @@ func (c *ccai) proceed(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		ID json.RawMessage `json:"id"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
-		ccaiError(w, http.StatusBadRequest, "want {\"id\": job id}: %v", err)
+	if err := decodeBody(r, &body, limitSmallReq, true); err != nil {
+		ccaiError(w, bodyStatus(err), "want {\"id\": job id}: %v", err)
 		return
 	}
 	idText := strings.Trim(strings.TrimSpace(string(body.ID)), `"`)
@@ -190,7 +192,9 @@ func (c *ccai) proceed(w http.ResponseWriter, r *http.Request) {
 	j.Proceeded = true
 	c.scheduleRun(j)
 	c.mu.Unlock()
-	c.s.changed()
+	if !c.s.saved(w) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "status": jobValidScheme})
 }
 
@@ -265,9 +269,9 @@ func (c *ccai) scheduleCheck(j *ccaiJob) {
 			return
 		}
 		c.mu.Lock()
-		defer c.mu.Unlock()
 		j := c.jobs[id]
 		if j == nil || j.Gen != gen || j.Status != jobCreated {
+			c.mu.Unlock()
 			return // replaced meanwhile: the newer upload has its own check
 		}
 		j.SchemeErrors = c.checkScheme(j.File)
@@ -276,7 +280,8 @@ func (c *ccai) scheduleCheck(j *ccaiJob) {
 		} else {
 			j.Status = jobValidScheme
 		}
-		c.s.changed()
+		c.mu.Unlock()
+		c.s.changed() // a save takes c.mu: never call it holding the lock
 	})
 }
 
@@ -311,10 +316,12 @@ func (c *ccai) scheduleRun(j *ccaiJob) {
 			if !sleepCtx(ctx, step) {
 				return
 			}
+			c.s.mutate.RLock() // rows, users and history are saved together
 			c.mu.Lock()
 			j := c.jobs[id]
 			if j == nil || j.Gen != gen {
 				c.mu.Unlock()
+				c.s.mutate.RUnlock()
 				return
 			}
 			end := min(total, j.Applied+chunk)
@@ -327,6 +334,7 @@ func (c *ccai) scheduleRun(j *ccaiJob) {
 				j.Status = jobCompleted
 			}
 			c.mu.Unlock()
+			c.s.mutate.RUnlock()
 			c.s.changed()
 			if done {
 				return

@@ -127,10 +127,28 @@ func (c *coursedog) setUsers(users []*User) {
 	}
 }
 
-func (c *coursedog) snapshot() (json.RawMessage, error) {
+func (c *coursedog) snapshot() (json.RawMessage, error) { return c.appendSnapshot(nil) }
+
+// appendSnapshot appends the cdState's JSON to b, built from each user's
+// cached bytes: --state saves it before every write is answered, so it
+// must be cheap.
+func (c *coursedog) appendSnapshot(b []byte) ([]byte, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return json.Marshal(cdState{Users: c.users, Sessions: c.sessions})
+	sess, err := json.Marshal(c.sessions)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `{"users":[`...)
+	for i, u := range c.users {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, u.enc...)
+	}
+	b = append(b, `],"sessions":`...)
+	b = append(b, sess...)
+	return append(b, '}'), nil
 }
 
 func (c *coursedog) restore(raw json.RawMessage) error {
@@ -161,8 +179,8 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 		PlaintextPassword string `json:"plaintextPassword"`
 		Password          string `json:"password"`
 	}
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitLogin, false); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	password := body.PlaintextPassword
@@ -188,7 +206,9 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 	}
 	c.sessions[token] = &session{Email: email, Expires: time.Now().Add(c.s.opts.TokenTTL)}
 	c.mu.Unlock()
-	c.s.changed()
+	if !c.s.saved(w) {
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]string{"token": token})
 }
 
@@ -293,8 +313,8 @@ type userBody struct {
 
 func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	var body userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitUser, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	u := &body.User
@@ -307,9 +327,11 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC().Truncate(time.Second)
+	c.s.mutate.RLock() // the user and its history are saved together or not at all
 	c.mu.Lock()
 	if c.byEmail[strings.ToLower(u.Email)] != nil {
 		c.mu.Unlock()
+		c.s.mutate.RUnlock()
 		writeError(w, http.StatusConflict, "a user with email %s already exists", u.Email)
 		return
 	}
@@ -325,6 +347,10 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	if !body.DisableRegistrationMail {
 		c.s.recordMail("coursedog", u.Email)
 	}
+	c.s.mutate.RUnlock()
+	if !c.s.saved(w) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	w.Write(b)
@@ -333,8 +359,8 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitUser, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	u := &body.User
@@ -366,8 +392,8 @@ func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	changed := c.replace(old, u)
 	b := old.enc
 	c.mu.Unlock()
-	if changed {
-		c.s.changed()
+	if changed && !c.s.saved(w) {
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
@@ -400,8 +426,8 @@ func sameUser(a, b *User) bool {
 // are gone — which is why clients must GET all, merge and put all back.
 func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	var body []userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitBulk, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	seen := map[string]bool{}
@@ -423,6 +449,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UTC().Truncate(time.Second)
 	var created []userBody
 	updated := 0
+	c.s.mutate.RLock() // the users and their history are saved together
 	c.mu.Lock()
 	for i := range body {
 		u := &body[i].User
@@ -433,10 +460,12 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case old == nil:
 			c.mu.Unlock()
+			c.s.mutate.RUnlock()
 			writeError(w, http.StatusBadRequest, "user %d (%s): unknown id %q", i, u.Email, u.ID)
 			return
 		case !strings.EqualFold(old.Email, u.Email):
 			c.mu.Unlock()
+			c.s.mutate.RUnlock()
 			writeError(w, http.StatusBadRequest, "user %d: email cannot change (%s → %s)", i, old.Email, u.Email)
 			return
 		}
@@ -475,7 +504,10 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 			c.s.recordMail("coursedog", b.Email)
 		}
 	}
-	c.s.changed()
+	c.s.mutate.RUnlock()
+	if !c.s.saved(w) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]int{
 		"users": len(next), "created": len(created), "updated": updated, "deleted": deleted,
 	})
@@ -598,15 +630,6 @@ func cloneUser(u *User) User {
 	c.Roles = slices.Clone(u.Roles)
 	c.SecondaryDepartments = slices.Clone(u.SecondaryDepartments)
 	return c
-}
-
-// decodeBody reads a JSON body of at most 256 MiB.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 256<<20))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON body: %v", err)
-	}
-	return nil
 }
 
 func queryInt(s string, def int) (int, error) {

@@ -563,7 +563,7 @@ func (d diffScreen) view(st Styles, sess *Session, bulkOK bool, w, h int) string
 	}
 	if d.plan == nil {
 		if d.err != "" {
-			b.WriteString("\n  " + st.Error.Render("✗ "+wrap(d.err, max(w-6, 20), "    ")) + "\n\n" + st.Muted.Render("  enter tries again; esc goes back to the preview"))
+			b.WriteString("\n  " + st.Error.Render("✗ "+wrap(show(d.err), max(w-6, 20), "    ")) + "\n\n" + st.Muted.Render("  enter tries again; esc goes back to the preview"))
 		}
 		return b.String()
 	}
@@ -637,18 +637,18 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 			}
 		}
 		line = "  " + st.Muted.Render(arrow) + " " + style.Render(actionMarks[r.Action]) + " " +
-			st.Text.Render(padRight(r.Email, 32)) + " " + st.Muted.Render(padRight(where, 12))
+			st.Text.Render(padRight(show(r.Email), 32)) + " " + st.Muted.Render(padRight(where, 12))
 		switch {
 		case r.Action == sync.Update:
 			line += st.Muted.Render(changedFields(r.Changes))
 		case r.Action == sync.Skip:
-			line += st.Bad.Render(strings.Join(r.Reasons, "; "))
+			line += st.Bad.Render(show(strings.Join(r.Reasons, "; ")))
 		case r.Mail && d.mail:
 			line += st.Muted.Render("registration email")
 		}
 	case itemChange:
 		ch := d.plan.Rows[it.row].Changes[it.change]
-		line = "      " + st.Label.Render(padRight(ch.Header, 22)) + " " + changeText(st, ch)
+		line = "      " + st.Label.Render(padRight(show(ch.Header), 22)) + " " + changeText(st, ch)
 	}
 	// The cursor is a character too, so it shows without colour.
 	if selected {
@@ -682,6 +682,7 @@ func changedFields(cs []sync.Change) string {
 // changeText shows one change as old → new; for a list it shows what is
 // added and removed, which a long list would otherwise hide.
 func changeText(st Styles, c sync.Change) string {
+	c.Old, c.New = show(c.Old), show(c.New) // a copy: the plan keeps its values
 	old, new := splitList(c.Old), splitList(c.New)
 	if len(old) > 1 || len(new) > 1 {
 		var parts []string
@@ -736,7 +737,7 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 		if sess.Production {
 			lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+d.typed.View())
 			if d.err != "" {
-				lines = append(lines, " "+st.Error.Render("✗ "+d.err))
+				lines = append(lines, " "+st.Error.Render("✗ "+show(d.err)))
 			}
 		} else {
 			lines = append(lines, " "+st.Focused.Render("y")+st.Text.Render(" apply now   ")+st.Focused.Render("n")+st.Text.Render(" not yet"))
@@ -754,9 +755,9 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 			break
 		}
 		r := d.plan.Rows[it.row]
-		lines = append(lines, " "+st.Text.Render(r.Email)+st.Muted.Render(" · "+string(r.Action)))
+		lines = append(lines, " "+st.Text.Render(show(r.Email))+st.Muted.Render(" · "+string(r.Action)))
 		for _, c := range r.Changes {
-			lines = append(lines, "   "+st.Label.Render(padRight(c.Header, 22))+" "+changeText(st, c))
+			lines = append(lines, "   "+st.Label.Render(padRight(show(c.Header), 22))+" "+changeText(st, c))
 		}
 		for _, reason := range r.Reasons {
 			lines = append(lines, "   "+st.Bad.Render(reason))

@@ -337,7 +337,7 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 	types := joinOr(f.picker.AllowedTypes)
 	b.WriteString(st.Text.Render("  Choose the user file to import ("+types+").") + "\n")
 	if f.err != "" {
-		b.WriteString("  " + st.Error.Render("✗ "+wrap(f.err, max(w-6, 20), "    ")) + "\n")
+		b.WriteString("  " + st.Error.Render("✗ "+wrap(show(f.err), max(w-6, 20), "    ")) + "\n")
 	} else {
 		b.WriteString("\n")
 	}

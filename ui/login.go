@@ -552,7 +552,7 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 	case l.busy:
 		b.WriteString("  " + l.spin.View() + " " + st.Text.Render("Signing in…") + st.Muted.Render(" (esc cancels)"))
 	case l.err != "":
-		b.WriteString("  " + st.Error.Render("✗ ") + st.Error.Render(wrap(l.err, max(w-6, 20), "    ")))
+		b.WriteString("  " + st.Error.Render("✗ ") + st.Error.Render(wrap(show(l.err), max(w-6, 20), "    ")))
 	default:
 		b.WriteString(st.Muted.Render("  Press enter to sign in. The password is sent once and never stored."))
 	}

@@ -180,7 +180,7 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 		}
 		v := st.Muted.Render("(not in the file)")
 		if j := mp.choice[i]; j >= 0 {
-			v = st.Text.Render(mp.headers[j])
+			v = st.Text.Render(show(mp.headers[j]))
 		} else if fd.Required {
 			v = st.Bad.Render("✗ required: choose a column")
 		}
@@ -196,7 +196,7 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 	case busy != "":
 		b.WriteString("  " + st.Text.Render(busy))
 	case mp.err != "":
-		b.WriteString("  " + st.Error.Render("✗ "+mp.err))
+		b.WriteString("  " + st.Error.Render("✗ "+show(mp.err)))
 	case mp.saved != "":
 		b.WriteString(st.OK.Render("  ✓ saved to " + mp.saved))
 	default:

@@ -354,7 +354,7 @@ func (m Model) render() string {
 	if l.Help > 0 {
 		bands = append(bands, fit(m.help.View(m.currentBindings()), l.Width, l.Help))
 	}
-	return strings.Join(bands, "\n")
+	return safeFrame(strings.Join(bands, "\n"))
 }
 
 func (m Model) renderBody(l Layout) string {

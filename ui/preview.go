@@ -81,7 +81,7 @@ func newPreview(f *csvfile.File, v *csvfile.Validation, sess *Session, mapping m
 			w++ // the "*" that marks it
 		}
 		for i := 0; i < f.Len() && i < sampleRows; i++ {
-			w = max(w, lipgloss.Width(strings.TrimSpace(f.Raw(i, fd.Key))))
+			w = max(w, lipgloss.Width(show(strings.TrimSpace(f.Raw(i, fd.Key)))))
 		}
 		p.widths[c] = min(max(w, 5), maxColWidth)
 	}
@@ -679,7 +679,7 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, cols []int, w
 	b.WriteString(st.PaintMuted.on(padRight(itoa(p.file.Line(i)), lineColWidth)))
 	for _, c := range cols {
 		fd := p.fields[c]
-		v := strings.TrimSpace(p.file.Raw(i, fd.Key))
+		v := show(strings.TrimSpace(p.file.Raw(i, fd.Key)))
 		cell := padCell(v, p.widths[c])
 		if sev, ok := bad[fd.Header]; ok {
 			if v == "" {
@@ -735,7 +735,7 @@ func (p previewScreen) detailView(st Styles, w, h int) string {
 		if len(msgs) == 0 {
 			lines = append(lines, st.OK.Render(" ✓ no problems in this row"))
 			if ws := p.file.Warnings(); len(ws) > 0 {
-				lines = append(lines, st.Muted.Render(" File: "+ws[0].Text))
+				lines = append(lines, st.Muted.Render(" File: "+show(ws[0].Text)))
 			}
 		}
 		for _, msg := range msgs {
@@ -750,9 +750,9 @@ func messageLine(st Styles, msg csvfile.Message) string {
 	if msg.Severity == csvfile.Error {
 		icon, style = "✗", st.Bad
 	}
-	s := " " + style.Render(icon+" "+msg.Column) + st.Text.Render(": "+msg.Text)
+	s := " " + style.Render(icon+" "+show(msg.Column)) + st.Text.Render(": "+show(msg.Text))
 	if msg.Fix != nil {
-		s += "\n   " + st.Accent.Render("x: "+msg.Fix.Label)
+		s += "\n   " + st.Accent.Render("x: "+show(msg.Fix.Label))
 	}
 	return s
 }

@@ -251,7 +251,7 @@ func (m *Model) applyApplyEvent(msg applyEventMsg) tea.Cmd {
 		p.batch = &b
 	}
 	if e.Note != "" {
-		p.note = e.Note
+		p.note = show(e.Note)
 	}
 	return waitApplyEvent(msg.job, msg.ch)
 }
@@ -396,7 +396,7 @@ func (p progressScreen) view(st Styles, w, h int) string {
 		b.WriteString("\n " + st.Bad.Render("Latest failures") + "\n")
 		for i := len(p.failures) - 1; i >= 0; i-- {
 			o := p.failures[i]
-			b.WriteString(" " + st.Bad.Render("✗ ") + st.Text.Render("line "+itoa(o.Line)+" "+o.Email) + st.Muted.Render(": "+o.Message) + "\n")
+			b.WriteString(" " + st.Bad.Render("✗ ") + st.Text.Render("line "+itoa(o.Line)+" "+show(o.Email)) + st.Muted.Render(": "+show(o.Message)) + "\n")
 		}
 	}
 	b.WriteString("\n" + st.Muted.Render(" journal "+filepath.Base(p.journal)+" · p pauses · ctrl+c stops; running again resumes"))

@@ -31,7 +31,7 @@ type statusExpiredMsg struct{ id int }
 // setStatus shows text and returns the command that clears it later.
 func (m *Model) setStatus(sev severity, text string) tea.Cmd {
 	m.status.id++
-	m.status.sev, m.status.text = sev, text
+	m.status.sev, m.status.text = sev, show(text) // errors carry servers' and files' text
 	id := m.status.id
 	d := 6 * time.Second
 	if sev == sevError {

@@ -151,7 +151,7 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		b.WriteString(" " + st.Error.Render("✗ "+errText(s.err)) + "\n")
 	}
 	if r.Interrupted {
-		reason := r.Reason
+		reason := show(r.Reason)
 		if reason == "" {
 			reason = "stopped on request"
 		}
@@ -185,9 +185,9 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 			if i == s.cursor {
 				cursor = st.Focused.Render("›")
 			}
-			line := cursor + st.Bad.Render("✗ ") + st.Text.Render(padRight("line "+itoa(o.Line), 10)+" "+padRight(o.Email, 30)) + " " + st.Muted.Render(o.Message)
+			line := cursor + st.Bad.Render("✗ ") + st.Text.Render(padRight("line "+itoa(o.Line), 10)+" "+padRight(show(o.Email), 30)) + " " + st.Muted.Render(show(o.Message))
 			if o.Column != "" {
-				line += st.Muted.Render(" (" + o.Column + ")")
+				line += st.Muted.Render(" (" + show(o.Column) + ")")
 			}
 			if i == s.cursor {
 				line = st.SelectedRow.Render(padVisible(line, w))
@@ -202,7 +202,7 @@ func errText(err error) string {
 	if err == nil {
 		return "unknown error"
 	}
-	return err.Error()
+	return show(err.Error())
 }
 
 // wrapCommand breaks a shell command before its flags so that it fits in w

@@ -90,8 +90,9 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, err
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, CheckRedirect: httpapi.RefuseDowngrade("ccai: ")}
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
 	}
+	opts.HTTPClient = httpapi.Guard(opts.HTTPClient, "ccai: ") // also a client the caller gave
 	if opts.Rate <= 0 || opts.Rate > documentedRate {
 		opts.Rate = documentedRate
 	}
@@ -221,6 +222,10 @@ func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *syn
 	}
 	c.requests.Add(1)
 	resp, err := c.http.Do(req)
+	var re *httpapi.RedirectError
+	if errors.As(err, &re) { // refused, not lost: another try would be refused again
+		return nil, nil, &sync.Error{Kind: sync.KindOther, Op: r.op, Msg: c.redact(re.Error()), Err: re}
+	}
 	if err != nil {
 		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: c.redactErr(ctxErr(ctx, err))}
 	}

@@ -75,8 +75,9 @@ func NewClient(opts Options) (*Client, error) {
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
-		c.http = &http.Client{Transport: tr, CheckRedirect: httpapi.RefuseDowngrade("")}
+		c.http = &http.Client{Transport: tr}
 	}
+	c.http = httpapi.Guard(c.http, "") // also a client the caller gave
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
 	}
@@ -174,7 +175,8 @@ func (c *Client) Login(ctx context.Context, email, password string) (string, err
 	if err != nil {
 		return "", &sync.Error{Kind: sync.KindOther, Op: op, Err: err}
 	}
-	resp, err := c.do(ctx, request{op: op, ep: epLogin, body: body, noAuth: true})
+	// No redirect is followed with the password in the body.
+	resp, err := c.do(httpapi.NoRedirect(ctx), request{op: op, ep: epLogin, body: body, noAuth: true})
 	if err != nil {
 		return "", err
 	}
@@ -339,6 +341,10 @@ func (c *Client) networkError(ctx, rctx context.Context, op string, err error, t
 	}
 	if rctx.Err() != nil {
 		return &sync.Error{Kind: sync.KindNetwork, Op: op, Msg: fmt.Sprintf("no answer from %s within %v", c.base.Host, timeout), Err: rctx.Err()}
+	}
+	var re *httpapi.RedirectError
+	if errors.As(err, &re) { // refused, not lost: another try would be refused again
+		return &sync.Error{Kind: sync.KindOther, Op: op, Msg: c.redact(re.Error()), Err: re}
 	}
 	cause := err
 	var ue *url.Error
