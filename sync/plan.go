@@ -259,7 +259,7 @@ func merge(old, desired *User, replace bool, header func(string) string) (User, 
 }
 
 func (u *User) clone() User {
-	c := User{ID: u.ID, Email: u.Email, Raw: u.Raw,
+	c := User{ID: u.ID, Email: u.Email, Raw: u.Raw, Unlisted: u.Unlisted,
 		Fields: make(map[string]string, len(u.Fields)+1), Lists: make(map[string][]string, len(u.Lists))}
 	for k, v := range u.Fields {
 		c.Fields[k] = v

@@ -1,0 +1,178 @@
+package ccai
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"usersync/sync"
+)
+
+// The tests of the vendor contract as the pages document it: the upload's
+// status link, error logs whose row is null, job statuses no page names.
+
+// proxied puts a proxy in front of the sandbox that rewrites the status
+// link of every upload answer (header and body) with rewrite.
+func proxied(t *testing.T, e *env, rewrite func(link string) string) *Target {
+	t.Helper()
+	target, _ := url.Parse(e.srv.URL())
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if !strings.HasSuffix(resp.Request.URL.Path, "/bulk/users/upload") {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		link := resp.Header.Get("Link")
+		if link != "" {
+			resp.Header.Set("Link", rewrite(link))
+			body = bytes.ReplaceAll(body, []byte(link), []byte(rewrite(link)))
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	px := httptest.NewServer(rp)
+	t.Cleanup(px.Close)
+	tg, err := New(Options{BaseURL: px.URL, Tenant: e.t.c.tenant, Token: e.t.c.token,
+		PollMin: e.t.c.opts.PollMin, PollMax: e.t.c.opts.PollMax})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func createOps(emails ...string) []sync.Op {
+	ops := make([]sync.Op, len(emails))
+	for i, em := range emails {
+		ops[i] = sync.Op{Action: sync.Create, Row: i, Line: i + 2,
+			New: sync.User{Email: em, Fields: map[string]string{FieldFirstName: "F", FieldLastName: "L"}}}
+	}
+	return ops
+}
+
+// The upload answers a status link (the vendor's page spells it
+// users_jobs/, unlike the status path users/jobs/): the client follows
+// it; a link that answers 404 falls back to the documented path; a link to
+// another host is never followed, since the credentials would go with it.
+func TestJobStatusFollowsTheUploadsLink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 3)
+	const viaLink, viaPath = "GET /apps/api/v1/bulk/users_jobs/{id}", "GET /apps/api/v1/bulk/users/jobs/{id}"
+	_, res := e.run(t, createOps("link.one@example.com"))
+	st := e.srv.Stats()
+	if res[0].Err != nil || st.Requests[viaLink] == 0 || st.Requests[viaPath] != 0 {
+		t.Fatalf("the status was not read through the link: %+v, %v", res[0], st.Requests)
+	}
+
+	broken := proxied(t, e, func(l string) string { return strings.Replace(l, "/users_jobs/", "/gone_jobs/", 1) })
+	id, err := broken.SubmitBatch(ctxT(t), createOps("link.two@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := broken.WaitBatch(ctxT(t), id, createOps("link.two@example.com")); err != nil || res[0].Err != nil {
+		t.Fatalf("after a broken link: %v %+v", err, res)
+	}
+	if st := e.srv.Stats(); st.Requests[viaPath] == 0 || st.Requests["unmatched"] != 1 {
+		t.Errorf("want one try of the broken link, then the documented path: %v", st.Requests)
+	}
+
+	before := e.srv.Stats().Requests[viaPath]
+	foreign := proxied(t, e, func(l string) string {
+		u, _ := url.Parse(l)
+		u.Host = "ujet.co"
+		return u.String()
+	})
+	ops := createOps("link.three@example.com")
+	id, err = foreign.SubmitBatch(ctxT(t), ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := foreign.WaitBatch(ctxT(t), id, ops); err != nil || res[0].Err != nil {
+		t.Fatalf("with a foreign link: %v %+v", err, res)
+	}
+	if e.srv.Stats().Requests[viaPath] == before {
+		t.Error("the foreign link was not replaced by the documented path")
+	}
+	if _, ok := e.srv.CCAIUser("link.three@example.com"); !ok {
+		t.Error("the job behind the foreign link did not run")
+	}
+}
+
+// Error logs whose row is null (the vendor's pages allow it): an entry
+// that names a row's address lands on that row; one that names none
+// reaches every row of the job: a scheme error fails them all (the job did
+// not run), an update warning is carried by each. Nothing is dropped.
+func TestNullErrorRowsAreNeverDropped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 10)
+	e.srv.SetCCAINullErrorRows(true)
+
+	ops := createOps("fine@example.com", "toomany@example.com")
+	ops[1].New.Fields[FieldMaxChatLimit] = "50"
+	_, res := e.run(t, ops)
+	for i, r := range res {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "1 to 10") {
+			t.Errorf("op %d: the scheme error without a row must reach it: %+v", i, r)
+		}
+	}
+	if _, ok := e.srv.CCAIUser("fine@example.com"); ok {
+		t.Error("a refused job created a user")
+	}
+
+	listed := e.listed(t)
+	all := e.srv.CCAIUsers()
+	a, b, c := listed[sync.Key(all[0].Email)], listed[sync.Key(all[1].Email)], listed[sync.Key(all[2].Email)]
+	taken := clone(a) // a's rename to b's address fails; the log names b's address
+	taken.Fields[FieldNewEmail] = b.Email
+	ghost := clone(c) // the plan thought c had Admin: a warning naming no address
+	ghost.Lists[FieldRoles] = append(ghost.Lists[FieldRoles], "Admin")
+	renamed := clone(c)
+	renamed.Fields[FieldFirstName] = "Renamed"
+	_, res = e.run(t, []sync.Op{
+		{Action: sync.Update, Row: 0, Line: 2, Old: &a, New: taken},
+		{Action: sync.Update, Row: 1, Line: 3, Old: &ghost, New: renamed},
+	})
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "another user") {
+		t.Errorf("the error naming the new address belongs to its row: %+v", res[0])
+	}
+	if res[1].Err != nil {
+		t.Errorf("the other row did not fail: %+v", res[1])
+	}
+	for i, r := range res {
+		if !strings.Contains(r.Warning, `no role "Admin"`) || !strings.Contains(r.Warning, "without naming a row") {
+			t.Errorf("op %d: the warning without a row must reach every row: %q", i, r.Warning)
+		}
+	}
+}
+
+// A job status no vendor page documents is neither success nor failure:
+// WaitBatch says so with the status named, as an error the engine stops on
+// (KindUnexpected), and nothing is written meanwhile.
+func TestUnknownJobStatusIsNamed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 3)
+	e.srv.SetCCAIJobStatusAs(JobValidScheme, "validated")
+	ops := createOps("odd.status@example.com")
+	id, err := e.t.SubmitBatch(ctxT(t), ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.t.WaitBatch(ctxT(t), id, ops)
+	se, ok := err.(*sync.Error)
+	if !ok || se.Kind != sync.KindUnexpected || se.Retryable() || !strings.Contains(err.Error(), `"validated"`) {
+		t.Fatalf("want an unexpected-status error naming it, got %#v", err)
+	}
+	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/proceed"]; n != 0 {
+		t.Errorf("a job in an unknown status was proceeded (%d)", n)
+	}
+}
