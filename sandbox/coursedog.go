@@ -30,6 +30,7 @@ type User struct {
 	SecondaryDepartments []string  `json:"secondaryDepartments"`
 	Roles                []string  `json:"roles"`
 	Status               string    `json:"status"`
+	DefaultProduct       string    `json:"defaultProduct"` // a product key the user has, or ""
 	CreatedAt            time.Time `json:"createdAt"`
 	UpdatedAt            time.Time `json:"updatedAt"`
 
@@ -168,6 +169,16 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 	password := body.PlaintextPassword
 	if password == "" {
 		password = body.Password
+	}
+	if f := c.s.opts.LoginField; f != "" {
+		// A server that knows one body only: the other is a missing field.
+		if password = body.PlaintextPassword; f == "password" {
+			password = body.Password
+		}
+		if password == "" {
+			writeError(w, http.StatusBadRequest, "%s is required", f)
+			return
+		}
 	}
 	if !strings.EqualFold(body.Email, DemoEmail) || password != DemoPassword {
 		writeError(w, http.StatusUnauthorized, "invalid email or password")
@@ -391,6 +402,7 @@ func (c *coursedog) replace(old, u *User) bool {
 func sameUser(a, b *User) bool {
 	return a.FirstName == b.FirstName && a.LastName == b.LastName &&
 		a.ExternalID == b.ExternalID && a.Department == b.Department && a.Status == b.Status &&
+		a.DefaultProduct == b.DefaultProduct &&
 		slices.Equal(a.Products, b.Products) && slices.Equal(a.Roles, b.Roles) &&
 		slices.Equal(a.SecondaryDepartments, b.SecondaryDepartments)
 }
@@ -543,6 +555,9 @@ func (c *coursedog) check(u *User) string {
 	}
 	if u.Status != "Active" && u.Status != "Inactive" {
 		return fmt.Sprintf("status must be Active or Inactive, not %q", u.Status)
+	}
+	if u.DefaultProduct != "" && !slices.Contains(u.Products, u.DefaultProduct) {
+		return fmt.Sprintf("defaultProduct: %q is not one of the user's products", u.DefaultProduct)
 	}
 	return ""
 }

@@ -28,7 +28,7 @@ type Endpoint struct {
 // "sessons"; the client uses "sessions" for every environment.
 var (
 	epLogin = Endpoint{"log in", "POST", "/api/v1/sessions", true,
-		`body {"email","plaintextPassword"} → 201 {"token"}; the token lasts 24 h and dies when the same user logs in again`}
+		`body {"email","plaintextPassword"} (the article) → 201 {"token"}; Coursedog's own public code posts {"email","password"}, so a 400/401/422 is tried once with that; the token lasts 24 h and dies when the same user logs in again`}
 	epListUsers = Endpoint{"list users", "GET", "/api/v1/{school}/users", false,
 		"?skip=N&limit=M → array of users; pages are read until one is shorter than the longest before it (so a server-side cap on limit is harmless)"}
 	epFindUser = Endpoint{"find a user", "GET", "/api/v1/{school}/users", false,
@@ -61,7 +61,8 @@ const (
 const (
 	jsonToken                   = "token"             // documented
 	jsonEmail                   = "email"             // documented (session and user)
-	jsonPlaintextPassword       = "plaintextPassword" // documented
+	jsonPlaintextPassword       = "plaintextPassword" // documented (the article)
+	jsonPassword                = "password"          // what Coursedog's public code posts
 	jsonID                      = "id"                // assumed
 	jsonFirstName               = "firstName"
 	jsonLastName                = "lastName"
@@ -69,8 +70,9 @@ const (
 	jsonExternalID              = "externalId"
 	jsonDepartment              = "department"
 	jsonSecondaryDepartments    = "secondaryDepartments"
-	jsonRoles                   = "roles" // role IDs (documented)
-	jsonStatus                  = "status"
+	jsonRoles                   = "roles"                   // role IDs (documented)
+	jsonStatus                  = "status"                  // Active | Inactive (admin docs list it as a user field)
+	jsonDefaultProduct          = "defaultProduct"          // a product key (admin docs list "Default Product"; the JSON name is assumed)
 	jsonDisableRegistrationMail = "disableRegistrationMail" // documented
 	jsonRoleName                = "name"
 	jsonRolePrebuilt            = "prebuilt"
@@ -81,11 +83,11 @@ const (
 // scalarKeys and listKeys are the user fields the adapter maps to
 // sync.User.Fields and sync.User.Lists.
 var (
-	scalarKeys = []string{jsonFirstName, jsonLastName, jsonExternalID, jsonDepartment, jsonStatus}
+	scalarKeys = []string{jsonFirstName, jsonLastName, jsonExternalID, jsonDepartment, jsonStatus, jsonDefaultProduct}
 	listKeys   = []string{jsonProducts, jsonSecondaryDepartments, jsonRoles}
 )
 
-// Status values (assumed).
+// Status values (the admin docs' Active/Inactive).
 const (
 	StatusActive   = "Active"
 	StatusInactive = "Inactive"
