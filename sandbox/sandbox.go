@@ -63,7 +63,7 @@ type Options struct {
 	// login accepts for the password: "plaintextPassword" (the vendor's
 	// article) or "password" (Coursedog's public code); "" accepts either.
 	LoginField string
-	Log   *log.Logger // where background problems (a failed state save) go; nil = discard
+	Log        *log.Logger // where background problems (a failed state save) go; nil = discard
 }
 
 // Server is a running sandbox.
