@@ -293,6 +293,19 @@ func (b *tuiBackend) SaveMapping(file string, mapping map[string]string) (string
 	return p, csvfile.SaveMapping(p, mapping)
 }
 
+// Check runs the target's read-only probe; its lines are made safe to show.
+func (b *tuiBackend) Check(ctx context.Context, s ui.Session) ([]string, error) {
+	pr, ok := s.Target.(sync.Prober)
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	for _, m := range pr.Probe(ctx).Mismatches() {
+		out = append(out, printable(m))
+	}
+	return out, nil
+}
+
 func (b *tuiBackend) ExistingUsers(ctx context.Context, s ui.Session) ([]sync.User, error) {
 	return s.Target.ListUsers(ctx)
 }

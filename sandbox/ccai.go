@@ -112,7 +112,7 @@ func newCCAI(s *Server, rng *rand.Rand) api {
 func (c *ccai) mount(s *Server) {
 	c.lim = s.newLimiter(ccaiRate)
 	route := func(pattern string, h http.HandlerFunc) {
-		s.handle(pattern, c.lim, c.authed(c.withUnknownKeys(h)))
+		s.handle(pattern, c.lim, c.authed(c.withUnknownKeys(s.drifted(ccaiDrift, h))))
 	}
 	route("GET /apps/api/v1/bulk/users/template", c.template)
 	route("POST /apps/api/v1/bulk/users/upload", c.upload)

@@ -106,12 +106,12 @@ func newCoursedog(s *Server, rng *mrand.Rand) api {
 func (c *coursedog) mount(s *Server) {
 	lim := s.cdLimit
 	s.handle("POST /api/v1/sessions", lim, c.login)
-	s.handle("GET /api/v1/{school}/users", lim, c.authed(c.listUsers))
+	s.handle("GET /api/v1/{school}/users", lim, c.authed(s.drifted(cdDrift, c.listUsers)))
 	s.handle("POST /api/v1/{school}/users", lim, c.authed(c.createUser))
 	s.handle("PUT /api/v1/{school}/users", lim, c.authed(c.replaceAll))
 	s.handle("PUT /api/v1/{school}/users/{id}", lim, c.authed(c.updateUser))
-	s.handle("GET /api/v1/{school}/roles", lim, c.authed(c.listRoles))
-	s.handle("GET /api/v1/{school}/departments", lim, c.authed(c.listDepartments))
+	s.handle("GET /api/v1/{school}/roles", lim, c.authed(s.drifted(cdDrift, c.listRoles)))
+	s.handle("GET /api/v1/{school}/departments", lim, c.authed(s.drifted(cdDrift, c.listDepartments)))
 }
 
 // setUsers replaces the store's users; the caller holds mu (or owns c).

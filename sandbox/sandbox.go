@@ -63,7 +63,10 @@ type Options struct {
 	// login accepts for the password: "plaintextPassword" (the vendor's
 	// article) or "password" (Coursedog's public code); "" accepts either.
 	LoginField string
-	Log        *log.Logger // where background problems (a failed state save) go; nil = discard
+	// Drift answers shapes the adapters do not expect (keys they read,
+	// renamed), so `usersync check` can be shown to catch it.
+	Drift bool
+	Log   *log.Logger // where background problems (a failed state save) go; nil = discard
 }
 
 // Server is a running sandbox.

@@ -5,6 +5,8 @@
 // come from the Manager API's agents endpoint.
 package ccai
 
+import "usersync/sync"
+
 // Every endpoint path and field name of the API lives in this file, so a
 // change on the vendor's side is a change here. Both APIs share the host
 // https://{subdomain}.{domain}; the subdomain (the tenant) is also the
@@ -28,8 +30,9 @@ const (
 
 // Endpoint is one request the client makes. Path is relative to the API's
 // base (Apps: {host}/apps/api/v1/, Manager: {host}/manager/api/v1/); {id}
-// is a job id. Fields are the keys an answer's objects must carry for the
-// adapter to work (`usersync check` compares them with the live answer).
+// is a job id. Answer is what the adapter reads of the answer: the fields
+// it needs and the documented ones it reads past (`usersync check`
+// compares the live answer with it).
 type Endpoint struct {
 	Name    string
 	Method  string
@@ -38,36 +41,57 @@ type Endpoint struct {
 	Status  string // documented or assumed
 	Source  string // the vendor page that documents it
 	Note    string
-	Fields  []string
+	Answer  sync.Shape
 }
+
+func fields(kinds ...string) []sync.FieldShape {
+	out := make([]sync.FieldShape, 0, len(kinds)/2)
+	for i := 0; i+1 < len(kinds); i += 2 {
+		out = append(out, sync.FieldShape{Name: kinds[i], Kind: kinds[i+1]})
+	}
+	return out
+}
+
+// The answers' shapes, from the vendor's pages.
+var (
+	jobShape = sync.Shape{Object: true, Fields: fields("id", "scalar", "status", "string", "filename", "string"),
+		Known: []string{"created_at", "total_rows", "affected_rows", "failed_rows", "scheme_errors", "update_errors",
+			"process_requested_at", "uploaded_user_name", "proceed_user_name"}}
+	logShape = sync.Shape{Fields: fields("message", "any", "row", "any"), Known: []string{"column", "error_type"}}
+)
 
 // The endpoints.
 var (
 	epTemplate = Endpoint{"user template", "GET", false, "bulk/users/template", documented, docBulkAPI,
 		`→ [user] carrying every role and team as {"name","value"}`,
-		[]string{FieldEmail, FieldFirstName, FieldLastName, FieldRoles, FieldTeams}}
+		sync.Shape{Fields: fields(FieldEmail, "string", FieldFirstName, "string", FieldLastName, "string", FieldRoles, "objects", FieldTeams, "objects"),
+			Known: []string{FieldNewEmail, FieldAgentNumber, FieldStatus, FieldLocation, FieldMaxChatLimit, FieldMaxChatLimitEnabled}}}
 	epUpload = Endpoint{"upload a batch", "POST", false, "bulk/users/upload", documented, docBulkAPI,
 		`multipart "file" → {"id","status":"created","link"}; the Link header and link say users_jobs/, the status path is users/jobs/ (followed when on this host)`,
-		[]string{"id", "status"}}
+		sync.Shape{Object: true, Fields: fields("id", "scalar"), Known: []string{"status", "link"}}}
 	epReplace = Endpoint{"replace a job's file", "PUT", false, "bulk/users/upload", documented, docBulkAPI,
-		`multipart "file" + "id" of a job that has not started`, []string{"id", "status"}}
+		`multipart "file" + "id" of a job that has not started`, sync.Shape{Object: true, Fields: fields("id", "scalar"), Known: []string{"status", "link"}}}
 	epProceed = Endpoint{"start a job", "POST", false, "bulk/users/proceed", documented, docBulkAPI,
-		`{"id"} → {"id","status":"valid_scheme"}; the page prints the path without apps/api`, nil}
+		`{"id"} → {"id","status":"valid_scheme"}; the page prints the path without apps/api`, sync.Shape{}}
 	epJob = Endpoint{"job status", "GET", false, "bulk/users/jobs/{id}", documented, docBulkAPI,
 		"→ id, created_at, filename, total_rows, affected_rows, failed_rows, status, … (process_requested_at, uploaded_user_name, proceed_user_name and more are read past); only the five statuses are documented",
-		[]string{"id", "status", "filename"}}
+		jobShape}
 	epJobs = Endpoint{"job list", "GET", false, "bulk/users/jobs", documented, docBulkAPI,
-		"newest first, Link, Total and Per-Page headers; the page and per_page parameters are assumed", []string{"id", "status"}}
+		"newest first, Link, Total and Per-Page headers; the page and per_page parameters are assumed",
+		sync.Shape{Fields: jobShape.Fields, Known: jobShape.Known}}
 	epSchemeErrors = Endpoint{"scheme error log", "GET", false, "bulk/users/errors/scheme/{id}", documented, docBulkApps,
-		`→ [{"message","column","row"}]; row may be null; the page prints the path without apps/api`, nil}
+		`→ [{"message","column","row"}]; row may be null; the page prints the path without apps/api`, logShape}
 	epUpdateErrors = Endpoint{"update error log", "GET", false, "bulk/users/errors/update/{id}", documented, docBulkApps,
-		`→ [{"message","column","row","error_type"}]; row may be null; the page prints the path without apps/api`, nil}
+		`→ [{"message","column","row","error_type"}]; row may be null; the page prints the path without apps/api`, logShape}
 	epAgents = Endpoint{"agents (existing users)", "GET", true, "agents", documented, docAgents,
 		"?page=N&per=M (page from 1) → [agent]: id, email, first_name, middle_name, last_name, agent_number, location, roles (names), teams ({id,name,…}), status (presence, not the account's status); filters id[] and agent_number[]",
-		[]string{fieldID, FieldEmail, FieldFirstName, FieldLastName, FieldAgentNumber, FieldLocation, FieldRoles, FieldTeams}}
+		sync.Shape{Fields: fields(fieldID, "scalar", FieldEmail, "string", FieldFirstName, "string", FieldLastName, "string",
+			FieldAgentNumber, "scalar", FieldLocation, "string", FieldRoles, "list", FieldTeams, "list"),
+			Known: []string{"created_at", "last_login_time", fieldMiddleName, "avatar_url", FieldStatus, "status_updated_at",
+				"crm_authenticated", "online", "wrap_up", "call_count", "chat_count", "channels"}}}
 	epLocations = Endpoint{"locations", "GET", false, "locations", assumed, docNone,
 		`→ [{"id","name"}]; a 404 leaves locations unchecked before upload (the scheme check still checks them)`,
-		[]string{fieldName}}
+		sync.Shape{Fields: fields(fieldName, "string"), Known: []string{fieldID}}}
 )
 
 // Endpoints lists every endpoint, for the README and `usersync check`.

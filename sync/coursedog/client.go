@@ -255,6 +255,15 @@ type request struct {
 	body   []byte
 	noAuth bool
 	long   bool // a bulk replace: ten times the timeout
+	// seen, when set, receives every answer's status and header (the
+	// probe reports them; a retried read keeps the last).
+	seen *answer
+}
+
+// answer is what came back apart from the body.
+type answer struct {
+	status int
+	header http.Header
 }
 
 const maxBody = 256 << 20
@@ -337,6 +346,9 @@ func (c *Client) once(ctx context.Context, r request) ([]byte, error) {
 		return nil, c.networkError(ctx, rctx, r.op, err, timeout)
 	}
 	defer resp.Body.Close()
+	if r.seen != nil {
+		*r.seen = answer{resp.StatusCode, resp.Header}
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, c.networkError(ctx, rctx, r.op, err, timeout)

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"unicode"
+
+	"usersync/sync"
+)
+
+func init() {
+	register(command{name: "check", summary: "read-only probe: does the live API answer what the adapter needs? (sends no write)", run: runCheck})
+}
+
+func runCheck(env *cmdEnv, args []string) int {
+	fs := newFlagSet(env, "check", "usage: usersync check [CONN] [--json]")
+	c := addConnFlags(fs)
+	asJSON := fs.Bool("json", false, "print the findings as one JSON document on stdout")
+	if _, code, ok := parseArgs(fs, args, 0); !ok {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	t, err := c.open(ctx, env)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "usersync check: %v\n", err)
+		return exitUsage
+	}
+	pr, ok := t.(sync.Prober)
+	if !ok {
+		fmt.Fprintf(env.stderr, "usersync check: target %s cannot be checked\n", t.Name())
+		return exitUsage
+	}
+	p := pr.Probe(ctx)
+	if ctx.Err() != nil {
+		fmt.Fprintln(env.stderr, "usersync check: interrupted")
+		return exitInterrupted
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", " ")
+		enc.Encode(p)
+	}
+	printProbe(env.stderr, p)
+	if !p.OK() {
+		return exitRowsFailed
+	}
+	return exitOK
+}
+
+// printProbe writes the findings for people, one endpoint a line. Names,
+// keys and messages the server sent are shown escaped.
+func printProbe(w io.Writer, p *sync.Probe) {
+	fmt.Fprintf(w, "check %s: %s\n", p.Target, printable(p.Connection))
+	for _, e := range p.Endpoints {
+		mark := "ok  "
+		switch {
+		case !e.OK():
+			mark = "FAIL"
+		case !e.Probed:
+			mark = "--  "
+		case e.Err != "" || !e.Reached:
+			mark = "warn"
+		}
+		fmt.Fprintf(w, "%s %-6s %s  (%s)\n", mark, e.Method, printable(e.Path), e.Source)
+		var facts []string
+		if e.Probed && e.Reached {
+			facts = append(facts, fmt.Sprintf("HTTP %d", e.Status))
+			if !e.AuthOK {
+				facts = append(facts, "credentials refused")
+			} else if e.Err == "" {
+				facts = append(facts, fmt.Sprintf("%d objects", e.Items))
+			}
+		}
+		if e.Err != "" {
+			facts = append(facts, printable(e.Err))
+		}
+		if len(e.Missing) > 0 {
+			facts = append(facts, "missing: "+printable(strings.Join(e.Missing, ", ")))
+		}
+		if len(e.Wrong) > 0 {
+			facts = append(facts, "another type: "+printable(strings.Join(e.Wrong, "; ")))
+		}
+		if len(e.Unknown) > 0 {
+			facts = append(facts, "unknown keys (read past): "+printable(strings.Join(e.Unknown, ", ")))
+		}
+		if e.Probed && e.Reached {
+			if len(e.RateLimit) == 0 {
+				facts = append(facts, "no rate-limit headers")
+			} else {
+				keys := make([]string, 0, len(e.RateLimit))
+				for k := range e.RateLimit {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for i, k := range keys {
+					keys[i] = k + ": " + e.RateLimit[k]
+				}
+				facts = append(facts, "rate limit: "+printable(strings.Join(keys, ", ")))
+			}
+		}
+		if e.Note != "" {
+			facts = append(facts, printable(e.Note))
+		}
+		if len(facts) > 0 {
+			fmt.Fprintf(w, "       %s\n", strings.Join(facts, "; "))
+		}
+	}
+	if p.OK() {
+		fmt.Fprintln(w, "Everything the adapter depends on answers as it expects.")
+		return
+	}
+	fmt.Fprintf(w, "The server differs from what the adapter expects; do not import until this is understood:\n")
+	for _, m := range p.Mismatches() {
+		fmt.Fprintf(w, "  - %s\n", printable(m))
+	}
+}
+
+// printable escapes control and bidi characters, so text from a server
+// cannot move the cursor, recolour the terminal or reorder a line.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == '\ufeff':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
