@@ -309,6 +309,7 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &body.User
+	c.dropIgnored(u, nil)
 	normalize(u)
 	if u.Email != "" {
 		c.s.recordPost(u.Email)
@@ -364,6 +365,7 @@ func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	if u.Email == "" {
 		u.Email = old.Email
 	}
+	c.dropIgnored(u, old)
 	if !strings.EqualFold(u.Email, old.Email) {
 		c.mu.Unlock()
 		writeError(w, http.StatusBadRequest, "email cannot change (%s → %s)", old.Email, u.Email)
@@ -456,6 +458,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	next := make([]*User, 0, len(body))
 	for i := range body {
 		u := &body[i].User
+		c.dropIgnored(u, c.byID[u.ID])
 		if old := c.byID[u.ID]; u.ID != "" && old != nil {
 			if c.replace(old, u) {
 				updated++
@@ -491,6 +494,35 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int{
 		"users": len(next), "created": len(created), "updated": updated, "deleted": deleted,
 	})
+}
+
+// dropIgnored puts back, for every field of Options.IgnoreFields, what old
+// holds (nothing for a new user): the server takes the write and silently
+// keeps its own value.
+func (c *coursedog) dropIgnored(u, old *User) {
+	if len(c.s.opts.IgnoreFields) == 0 {
+		return
+	}
+	var was User
+	if old != nil {
+		was = cloneUser(old)
+	}
+	in, _ := json.Marshal(u)
+	keep, _ := json.Marshal(&was)
+	var got, prev map[string]json.RawMessage
+	json.Unmarshal(in, &got)
+	json.Unmarshal(keep, &prev)
+	for _, f := range c.s.opts.IgnoreFields {
+		if v, ok := prev[f]; ok {
+			got[f] = v
+		}
+	}
+	out, _ := json.Marshal(got)
+	var back User
+	if json.Unmarshal(out, &back) == nil {
+		back.enc = nil
+		*u = back
+	}
 }
 
 // newID draws an id no user has; the caller holds mu.

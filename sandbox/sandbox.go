@@ -63,6 +63,11 @@ type Options struct {
 	// login accepts for the password: "plaintextPassword" (the vendor's
 	// article) or "password" (Coursedog's public code); "" accepts either.
 	LoginField string
+	// IgnoreFields are user fields (JSON keys, e.g. "department") the
+	// server accepts and silently drops on every write, both APIs: a
+	// create stores them empty, an update leaves them as they were. The
+	// canary exists to catch such a server.
+	IgnoreFields []string
 	// Drift answers shapes the adapters do not expect (keys they read,
 	// renamed), so `usersync check` can be shown to catch it.
 	Drift bool

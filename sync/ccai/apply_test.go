@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"usersync/csvfile"
 	"usersync/sandbox"
@@ -291,8 +292,10 @@ func TestRollbackThroughAJob(t *testing.T) {
 			t.Errorf("%s should be deactivated, not deleted: %+v", email, u)
 		}
 	}
-	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 4 {
-		t.Errorf("want 3 jobs for the apply and 1 for the rollback, got %d uploads", n)
+	// The apply: the canary's job (a create and an update), then 3 rows in
+	// jobs of 2; the rollback: its canary (the update), then the rest.
+	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 5 {
+		t.Errorf("want 3 jobs for the apply and 2 for the rollback, got %d uploads", n)
 	}
 }
 
@@ -445,5 +448,39 @@ func TestUnknownJobStatusStopsTheRunResumably(t *testing.T) {
 	}
 	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 3 {
 		t.Errorf("want 3 uploads in all (the pending job waited on, not sent again), got %d", n)
+	}
+}
+
+// A tenant that accepts location and silently drops it: the canary's job
+// (one create, one update) is read back through the agents endpoint and
+// the run stops before any other row is uploaded, naming the field.
+func TestCanaryStopsAJobRunAgainstATenantThatDropsAField(t *testing.T) {
+	t.Parallel()
+	srv, err := sandbox.Start(sandbox.Options{Users: 30, IgnoreFields: []string{FieldLocation}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.SetCCAIJobPace(20*time.Millisecond, 0)
+	tg, err := New(Options{BaseURL: srv.URL(), Tenant: sandbox.DemoTenant, Token: sandbox.DemoAPIToken,
+		PollMin: 10 * time.Millisecond, PollMax: 40 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: srv, t: tg}
+	path := copyFixture(t, "users.csv")
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	run, err := sync.Apply(ctxT(t), e.t, p, applyOpts(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Canary == nil || !run.Canary.Differs() || !strings.Contains(run.Reason, `Location was sent as "Dublin"`) {
+		t.Fatalf("the canary did not stop the run: %+v %q", run.Canary, run.Reason)
+	}
+	if n := srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 1 {
+		t.Errorf("want the canary's one job, got %d uploads", n)
+	}
+	if run.Counts.Create+run.Counts.Update != 2 || run.Counts.Pending != p.Counts.Writes()-2 {
+		t.Errorf("counts %+v", run.Counts)
 	}
 }
