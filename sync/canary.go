@@ -191,11 +191,18 @@ func (a *applier) noteMismatches(rows []int, rb *ReadBack, pass string) {
 func (a *applier) readBack(ctx context.Context, rows []int) *ReadBack {
 	rb := &ReadBack{}
 	var all []User
+	// Reads go through the run's retry policy: a 429 is waited out and a
+	// refused token signs in again, as for the writes.
 	find := func(email string) (*User, error) {
 		if lk, ok := a.t.(interface {
 			Lookup(context.Context, string) (User, error)
 		}); ok && len(rows) <= 2 {
-			u, err := lk.Lookup(ctx, email)
+			var u User
+			_, err := a.call(ctx, func(ctx context.Context) error {
+				var err error
+				u, err = lk.Lookup(ctx, email)
+				return err
+			})
 			var se *Error
 			if err != nil && errors.As(err, &se) && se.Kind == KindNotFound {
 				return nil, nil
@@ -206,8 +213,11 @@ func (a *applier) readBack(ctx context.Context, rows []int) *ReadBack {
 			return &u, nil
 		}
 		if all == nil {
-			var err error
-			if all, err = a.t.ListUsers(ctx); err != nil {
+			if _, err := a.call(ctx, func(ctx context.Context) error {
+				var err error
+				all, err = a.t.ListUsers(ctx)
+				return err
+			}); err != nil {
 				return nil, err
 			}
 		}
