@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"unicode"
 
 	"usersync/sync"
+	"usersync/sync/coursedog"
 )
 
 func init() {
@@ -20,17 +23,25 @@ func init() {
 }
 
 func runCheck(env *cmdEnv, args []string) int {
-	fs := newFlagSet(env, "check", "usage: usersync check [CONN] [--json]")
+	fs := newFlagSet(env, "check", "usage: usersync check [CONN] [--email E --password-stdin] [--json]")
 	c := addConnFlags(fs)
 	asJSON := fs.Bool("json", false, "print the findings as one JSON document on stdout")
+	passwordStdin := fs.Bool("password-stdin", false, "coursedog: sign in with --email and the password on standard input (first line), "+
+		"probing the session endpoint too; the token is not stored")
 	if _, code, ok := parseArgs(fs, args, 0); !ok {
 		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t, err := c.open(ctx, env)
+	var t sync.Target
+	var err error
+	if *passwordStdin {
+		t, err = c.signIn(ctx, env)
+	} else {
+		t, err = c.open(ctx, env)
+	}
 	if err != nil {
-		fmt.Fprintf(env.stderr, "usersync check: %v\n", err)
+		fmt.Fprintf(env.stderr, "usersync check: %v\n", withLoginHint(err))
 		return exitUsage
 	}
 	pr, ok := t.(sync.Prober)
@@ -53,6 +64,38 @@ func runCheck(env *cmdEnv, args []string) int {
 		return exitRowsFailed
 	}
 	return exitOK
+}
+
+// signIn opens a coursedog session with --email and the password read
+// from standard input, without storing the token: check then probes the
+// session endpoint as well.
+func (c *connFlags) signIn(ctx context.Context, env *cmdEnv) (sync.Target, error) {
+	if t := strings.ToLower(c.target); t != coursedog.TargetName && t != "" {
+		return nil, fmt.Errorf("--password-stdin is for coursedog; %s signs in with its API token", c.target)
+	}
+	if strings.TrimSpace(c.email) == "" {
+		return nil, errors.New("--password-stdin needs --email")
+	}
+	base, err := c.coursedogURL(c.env)
+	if err != nil {
+		return nil, err
+	}
+	school := c.coursedogSchool(c.env)
+	if school == "" {
+		return nil, errors.New("no school: pass --school with the School Unique ID (Admin > Settings)")
+	}
+	line, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read the password: %w", err)
+	}
+	client, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: school})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := client.Login(ctx, strings.TrimSpace(c.email), strings.TrimRight(line, "\r\n")); err != nil {
+		return nil, err
+	}
+	return coursedog.NewTarget(client), nil
 }
 
 // printProbe writes the findings for people, one endpoint a line. Names,

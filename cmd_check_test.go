@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -63,8 +64,20 @@ func TestCheckFaithfulAndDrifted(t *testing.T) {
 		}
 	}
 
+	// Signing in instead of a saved token: the session endpoint is probed
+	// too (against a server that takes only {"email","password"}), and the
+	// token is stored nowhere.
+	srv, _ := sandboxToken(t, sandbox.Options{Users: 2, LoginField: "password"})
+	var out, errb bytes.Buffer
+	env := &cmdEnv{stdin: strings.NewReader(sandbox.DemoPassword + "\n"), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }}
+	code := run(env, []string{"check", "--env", srv.URL(), "--school", sandbox.DemoSchool, "--email", sandbox.DemoEmail, "--password-stdin"})
+	if code != exitOK || !strings.Contains(errb.String(), `signed in with {"email","password"}`) || strings.Contains(errb.String(), sandbox.DemoPassword+"\n") {
+		t.Errorf("check signing in: exit %d\n%s", code, errb.String())
+	}
+
 	// A refused token: reached, credentials refused, exit 1.
-	srv, _ := sandboxToken(t, sandbox.Options{Users: 2})
+	srv, _ = sandboxToken(t, sandbox.Options{Users: 2})
 	code, _, stderr := runCmd(t, "not-a-token", "check", "--env", srv.URL(), "--school", sandbox.DemoSchool)
 	if code != exitRowsFailed || !strings.Contains(stderr, "credentials were refused (HTTP 401)") || strings.Contains(stderr, "not-a-token") {
 		t.Errorf("refused token: exit %d\n%s", code, stderr)

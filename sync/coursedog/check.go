@@ -36,8 +36,13 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 		e.Record(seen.status, seen.header, body, err, ep.Answer)
 		p.Endpoints = append(p.Endpoints, e)
 	}
-	p.Endpoints = append(p.Endpoints, sync.EndpointProbe{Name: epLogin.Name, Method: epLogin.Method, Path: epLogin.Path,
-		Source: source(epLogin), Needed: true, Note: loginNote(t.c)})
+	login := sync.EndpointProbe{Name: epLogin.Name, Method: epLogin.Method, Path: epLogin.Path,
+		Source: source(epLogin), Needed: true, Note: loginNote(t.c)}
+	if t.c.LoginField() != "" {
+		// This client signed in: the endpoint answered a token.
+		login.Probed, login.Reached, login.AuthOK, login.Status, login.Items = true, true, true, 201, 1
+	}
+	p.Endpoints = append(p.Endpoints, login)
 	read(epListUsers, url.Values{querySkip: {"0"}, queryLimit: {strconv.Itoa(probeLimit)}})
 	read(epRoles, nil)
 	read(epDepartments, nil)
