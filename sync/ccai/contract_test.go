@@ -176,3 +176,24 @@ func TestUnknownJobStatusIsNamed(t *testing.T) {
 		t.Errorf("a job in an unknown status was proceeded (%d)", n)
 	}
 }
+
+// A server that ignores page answers the first page again and again: the
+// listing says so instead of looping forever or stopping short.
+func TestAgentsListingRefusesAServerThatDoesNotPage(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`[{"id":1,"email":"a@example.com","roles":["Agent"],"teams":[],"status":{"name":"Available"}},` +
+			`{"id":2,"email":"b@example.com","roles":[],"teams":[{"id":9,"name":"Sales"}],"status":null}]`))
+	}))
+	t.Cleanup(srv.Close)
+	tg, err := New(Options{BaseURL: srv.URL, Tenant: "t", Token: "tok", AgentsPerPage: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.ListUsers(ctxT(t))
+	se, ok := err.(*sync.Error)
+	if !ok || se.Kind != sync.KindUnexpected || !strings.Contains(err.Error(), "does not seem to page") {
+		t.Fatalf("want the listing refused, got %v", err)
+	}
+}

@@ -93,6 +93,7 @@ func (t *Target) ListUsers(ctx context.Context) ([]sync.User, error) {
 		if err != nil {
 			return nil, err
 		}
+		fresh := 0
 		for i := range agents {
 			key := agents[i].ID
 			if key == "" {
@@ -102,7 +103,14 @@ func (t *Target) ListUsers(ctx context.Context) ([]sync.User, error) {
 				continue
 			}
 			seen[key] = true
+			fresh++
 			out = append(out, t.toUser(&agents[i], raws[i]))
+		}
+		if len(agents) > 0 && fresh == 0 {
+			// A server that ignores page answers the first page forever:
+			// stopping here would miss agents, going on would never end.
+			return nil, &sync.Error{Kind: sync.KindUnexpected, Op: fmt.Sprintf("list agents (page %d)", page),
+				Msg: "the page holds only agents of earlier pages: the server does not seem to page with page and per"}
 		}
 		if len(agents) == 0 || len(agents) < longest {
 			return out, nil
