@@ -183,6 +183,10 @@ func TestAgentsListingRefusesAServerThatDoesNotPage(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/template") {
+			w.Write([]byte(`[]`))
+			return
+		}
 		w.Write([]byte(`[{"id":1,"email":"a@example.com","roles":["Agent"],"teams":[],"status":{"name":"Available"}},` +
 			`{"id":2,"email":"b@example.com","roles":[],"teams":[{"id":9,"name":"Sales"}],"status":null}]`))
 	}))
@@ -195,5 +199,36 @@ func TestAgentsListingRefusesAServerThatDoesNotPage(t *testing.T) {
 	se, ok := err.(*sync.Error)
 	if !ok || se.Kind != sync.KindUnexpected || !strings.Contains(err.Error(), "does not seem to page") {
 		t.Fatalf("want the listing refused, got %v", err)
+	}
+}
+
+// Agents may spell a role or team otherwise than the template ("agent",
+// "sales"): the listing uses the template's spelling, so the diff against
+// a file (which uses the template's) sees no change, whichever was asked
+// first.
+func TestAgentsNamesTakeTheTemplatesSpelling(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/template"):
+			w.Write([]byte(`[{"email":"x@example.com","first_name":"X","last_name":"Y","roles":[{"name":"Agent","value":1}],"teams":[{"name":"Sales","value":0}]}]`))
+		case r.URL.Query().Get("page") == "1":
+			w.Write([]byte(`[{"id":7,"email":"a@example.com","first_name":"A","last_name":"B","roles":["agent"],"teams":[{"id":1,"name":"SALES"}],"status":{"id":1,"name":"Available"}}]`))
+		default:
+			w.Write([]byte(`[]`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	tg, err := New(Options{BaseURL: srv.URL, Tenant: "t", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := tg.ListUsers(ctxT(t))
+	if err != nil || len(users) != 1 {
+		t.Fatalf("%v %+v", err, users)
+	}
+	if r, tm := users[0].Lists[FieldRoles], users[0].Lists[FieldTeams]; len(r) != 1 || r[0] != "Agent" || len(tm) != 1 || tm[0] != "Sales" {
+		t.Errorf("roles %v, teams %v: want the template's spelling", r, tm)
 	}
 }

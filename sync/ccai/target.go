@@ -66,14 +66,19 @@ func (t *Target) Schema(ctx context.Context) (*csvfile.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.learnNames(cfg.Roles, cfg.Teams)
+	return NewSchema(cfg), nil
+}
+
+// learnNames keeps the template's spelling of each role and team.
+func (t *Target) learnNames(roles, teams []string) {
 	names := map[string]string{}
-	for _, n := range append(slices.Clone(cfg.Roles), cfg.Teams...) {
+	for _, n := range append(slices.Clone(roles), teams...) {
 		names[strings.ToLower(n)] = n
 	}
 	t.mu.Lock()
 	t.names = names
 	t.mu.Unlock()
-	return NewSchema(cfg), nil
 }
 
 // ListUsers reads every page of the Manager API's agents. It stops at an
@@ -84,6 +89,19 @@ func (t *Target) ListUsers(ctx context.Context) ([]sync.User, error) {
 	per := t.c.opts.AgentsPerPage
 	if per <= 0 {
 		per = defaultPer
+	}
+	t.mu.Lock()
+	known := t.names != nil
+	t.mu.Unlock()
+	if !known {
+		// Agents name roles and teams in their own spelling ("agent"); the
+		// template's is the file's. Learn it first, so a listing reads the
+		// same whatever was asked before it (a saved plan's fingerprint).
+		tmpl, err := t.c.Template(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.learnNames(tmpl.Roles(), tmpl.Teams())
 	}
 	var out []sync.User
 	seen := map[string]bool{}
