@@ -55,10 +55,10 @@ func NewSchema(roles, departments []csvfile.Choice) *csvfile.Schema {
 			// template has no column for them, so they come after its own.
 			{Key: "defaultProduct", Header: "Default Product",
 				Choices: Products, Kind: "product key",
-				Aliases: []string{"Default Product Key", "Landing Product"}},
+				Aliases: []string{"Default Product Key"}},
 			{Key: "status", Header: "Status", Kind: "status",
 				Choices: []csvfile.Choice{{Value: StatusActive}, {Value: StatusInactive}},
-				Aliases: []string{"User Status", "Active"}},
+				Aliases: []string{"User Status", "Account Status"}},
 		},
 		RowChecks: []csvfile.RowCheck{
 			onePrimaryDepartment(departments),
