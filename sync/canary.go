@@ -171,18 +171,23 @@ func (a *applier) verify(ctx context.Context) {
 // noteMismatches adds each mismatch to its row's outcome message, so the
 // report says it on the row; the caller holds mu.
 func (a *applier) noteMismatches(rows []int, rb *ReadBack, pass string) {
+	if len(rb.Mismatches) == 0 {
+		return
+	}
+	byEmail := make(map[string]int, len(rows))
+	for _, i := range rows {
+		byEmail[Key(a.p.Rows[i].Email)] = i
+	}
 	for _, m := range rb.Mismatches {
-		for _, i := range rows {
-			if Key(a.p.Rows[i].Email) != Key(m.Email) {
-				continue
-			}
-			o := &a.run.Outcomes[i]
-			note := pass + ": " + m.what()
-			if o.Message != "" {
-				o.Message += "; "
-			}
-			o.Message += note
+		i, ok := byEmail[Key(m.Email)]
+		if !ok {
+			continue
 		}
+		o := &a.run.Outcomes[i]
+		if o.Message != "" {
+			o.Message += "; "
+		}
+		o.Message += pass + ": " + m.what()
 	}
 }
 
@@ -190,7 +195,7 @@ func (a *applier) noteMismatches(rows []int, rb *ReadBack, pass string) {
 // what the server holds.
 func (a *applier) readBack(ctx context.Context, rows []int) *ReadBack {
 	rb := &ReadBack{}
-	var all []User
+	var byEmail map[string]*User // the listing, when one was read
 	// Reads go through the run's retry policy: a 429 is waited out and a
 	// refused token signs in again, as for the writes.
 	find := func(email string) (*User, error) {
@@ -212,7 +217,8 @@ func (a *applier) readBack(ctx context.Context, rows []int) *ReadBack {
 			}
 			return &u, nil
 		}
-		if all == nil {
+		if byEmail == nil {
+			var all []User
 			if _, err := a.call(ctx, func(ctx context.Context) error {
 				var err error
 				all, err = a.t.ListUsers(ctx)
@@ -220,13 +226,9 @@ func (a *applier) readBack(ctx context.Context, rows []int) *ReadBack {
 			}); err != nil {
 				return nil, err
 			}
+			byEmail = indexUsers(all)
 		}
-		for i := range all {
-			if Key(all[i].Email) == Key(email) {
-				return &all[i], nil
-			}
-		}
-		return nil, nil
+		return byEmail[Key(email)], nil
 	}
 	unchecked := map[string]bool{}
 	for _, i := range rows {
