@@ -208,7 +208,7 @@ type wireAssignment struct {
 	Value int    `json:"value"`
 }
 
-// wireCCAIUser is a user as the template and the users listing write it:
+// wireCCAIUser is a user as the template writes it:
 // every role and team with value 1 or 0.
 type wireCCAIUser struct {
 	ID                  int              `json:"id,omitempty"`

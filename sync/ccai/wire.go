@@ -16,7 +16,7 @@ type Assignment struct {
 	Value string
 }
 
-// wireUser is a user as the template and the users listing carry it. Scalars
+// wireUser is a user as the template and the upload file carry it. Scalars
 // are kept as text ("" for absent or null), so a number or a string in the
 // JSON reads the same.
 type wireUser struct {
