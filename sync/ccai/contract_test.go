@@ -2,6 +2,7 @@ package ccai
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -231,4 +232,27 @@ func TestAgentsNamesTakeTheTemplatesSpelling(t *testing.T) {
 	if r, tm := users[0].Lists[FieldRoles], users[0].Lists[FieldTeams]; len(r) != 1 || r[0] != "Agent" || len(tm) != 1 || tm[0] != "Sales" {
 		t.Errorf("roles %v, teams %v: want the template's spelling", r, tm)
 	}
+}
+
+// Whatever a hostile or broken server answers, reading it as agents, a
+// job or an error log never panics, and a log entry is never lost.
+func FuzzDecodeAnswers(f *testing.F) {
+	for _, s := range []string{`[{"id":1,"email":"a@x","roles":["r"],"teams":[{"name":"t"}],"status":{"id":1}}]`,
+		`{"id":"5","status":"odd","total_rows":"3","failed_rows":null,"process_requested_at":{}}`,
+		`[{"message":{"a":1},"row":null,"column":[1],"error_type":7},"text",3,null]`, `[`, `nul`, "\x00"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var agents []wireAgent
+		_ = json.Unmarshal(b, &agents)
+		var j job
+		_ = json.Unmarshal(b, &j)
+		var raws []json.RawMessage
+		if json.Unmarshal(b, &raws) == nil {
+			var log []logEntry
+			if err := json.Unmarshal(b, &log); err != nil || len(log) != len(raws) {
+				t.Fatalf("an error log of %d entries read as %d (%v)", len(raws), len(log), err)
+			}
+		}
+	})
 }
