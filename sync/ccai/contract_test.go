@@ -256,3 +256,35 @@ func FuzzDecodeAnswers(f *testing.F) {
 		}
 	})
 }
+
+// With a job on the tenant the probe also reads that job's status and
+// error logs (reads only: no upload, no proceed), and says when the job
+// is in a status no page documents.
+func TestProbeReadsTheNewestJobAndNeverWrites(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 3)
+	e.run(t, createOps("probe.job@example.com"))
+	before := e.srv.Stats().Requests
+	e.srv.SetCCAIJobStatusAs(JobCompleted, "archived")
+	p := e.t.Probe(ctxT(t))
+	if !p.OK() {
+		t.Fatalf("a faithful tenant failed the probe: %v", p.Mismatches())
+	}
+	byName := map[string]sync.EndpointProbe{}
+	for _, ep := range p.Endpoints {
+		byName[ep.Name] = ep
+	}
+	for _, name := range []string{epJob.Name, epSchemeErrors.Name, epUpdateErrors.Name, epAgents.Name, epTemplate.Name} {
+		if ep := byName[name]; !ep.Probed || !ep.Reached || !ep.AuthOK {
+			t.Errorf("%s was not probed: %+v", name, ep)
+		}
+	}
+	if !strings.Contains(byName[epJobs.Name].Note, `"archived"`) {
+		t.Errorf("the undocumented status is not said: %+v", byName[epJobs.Name])
+	}
+	for route, n := range e.srv.Stats().Requests {
+		if !strings.HasPrefix(route, "GET ") && n != before[route] {
+			t.Errorf("the probe sent %s", route)
+		}
+	}
+}
