@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"usersync/sync"
+	"usersync/textsafe"
 )
 
 func init() {
@@ -24,11 +25,12 @@ func init() {
 
 func runApply(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "apply", "usage: usersync apply FILE|plan.json [CONN] --yes [--concurrency N] [--rate PER_S] [--no-registration-mail]\n"+
-		"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--journal PATH] [--report PATH] [--backup PATH]")
+		"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--no-canary] [--journal PATH] [--report PATH] [--backup PATH]")
 	pf := addPlanFlags(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
 	ao := addApplyFlags(fs)
 	fs.BoolVar(&ao.Bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
+	fs.BoolVar(&ao.NoCanary, "no-canary", false, "do not send one create and one update first and read them back before the rest")
 	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
 	fs.StringVar(&ao.BackupPath, "backup", "", "backup of the existing users, written before the first write")
@@ -115,9 +117,11 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 	}
 	printRunSummary(env.stderr, run)
 	switch {
+	case run.Canary.Differs():
+		return exitRowsFailed // the server does not store what is sent: not a resumable interruption
 	case run.Interrupted:
 		return exitInterrupted
-	case run.Counts.Failed > 0 || rowsFailed:
+	case run.Counts.Failed > 0 || rowsFailed || run.Verify.Differs():
 		return exitRowsFailed
 	}
 	return exitOK
@@ -216,7 +220,32 @@ func printRunSummary(w io.Writer, r *sync.Run) {
 	}
 	fmt.Fprintln(w)
 	if r.Interrupted {
-		fmt.Fprintf(w, "Stopped: %s.\n", r.Reason)
+		fmt.Fprintf(w, "Stopped: %s.\n", textsafe.Show(r.Reason))
+	}
+	for _, rb := range []struct {
+		name string
+		r    *sync.ReadBack
+	}{{"canary", r.Canary}, {"verify", r.Verify}} {
+		switch {
+		case rb.r == nil:
+		case rb.r.Err != "":
+			fmt.Fprintf(w, "%s: could not read the users back: %s\n", rb.name, textsafe.Show(rb.r.Err))
+		case rb.r.Differs():
+			fmt.Fprintf(w, "%s: %d of the %d users read back differ from what was sent:\n", rb.name, len(rb.r.Mismatches), rb.r.Users)
+			for i, m := range rb.r.Mismatches {
+				if i == 20 {
+					fmt.Fprintf(w, "  … and %d more (the report lists each)\n", len(rb.r.Mismatches)-i)
+					break
+				}
+				fmt.Fprintf(w, "  %s\n", textsafe.Show(m.String()))
+			}
+		default:
+			fmt.Fprintf(w, "%s: the %d users read back hold what was sent", rb.name, rb.r.Users)
+			if len(rb.r.Unchecked) > 0 {
+				fmt.Fprintf(w, " (not listed by the server, so unchecked: %s)", strings.Join(rb.r.Unchecked, ", "))
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
 }

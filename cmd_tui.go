@@ -19,6 +19,7 @@ import (
 	"usersync/sync"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
+	"usersync/textsafe"
 	"usersync/ui"
 )
 
@@ -291,6 +292,19 @@ func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.F
 func (b *tuiBackend) SaveMapping(file string, mapping map[string]string) (string, error) {
 	p := mappingPath(file)
 	return p, csvfile.SaveMapping(p, mapping)
+}
+
+// Check runs the target's read-only probe; its lines are made safe to show.
+func (b *tuiBackend) Check(ctx context.Context, s ui.Session) ([]string, error) {
+	pr, ok := s.Target.(sync.Prober)
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	for _, m := range pr.Probe(ctx).Mismatches() {
+		out = append(out, textsafe.Show(m))
+	}
+	return out, nil
 }
 
 func (b *tuiBackend) ExistingUsers(ctx context.Context, s ui.Session) ([]sync.User, error) {

@@ -166,7 +166,7 @@ func TestTemplateCommand(t *testing.T) {
 	for _, args := range [][]string{{"template"}, {"template", "--target", "coursedog"}} {
 		code, stdout, stderr := runOffline(t, args...)
 		if code != exitOK || stderr != "" ||
-			stdout != "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs\n" {
+			stdout != "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs,Default Product,Status\n" {
 			t.Errorf("%v: exit %d stdout %q stderr %q", args, code, stdout, stderr)
 		}
 	}

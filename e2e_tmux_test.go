@@ -396,7 +396,7 @@ func TestTUICCAIInTmux(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("This will: 3 users created, 2 users updated in ccai Sandbox (demo).")
 	s.keys("y")
-	s.waitFor("batch 1 of 1 (5 rows), job ")
+	s.waitFor("batch 1 of 1 (3 rows), job ") // after the canary's job of 2
 	snap("Progress by batch (ccai)", "A batch target's apply: one job per batch (`--batch-size`), followed through the job's states.")
 	s.waitFor("Import finished", "3 created · 2 updated", "0 failed")
 	snap("Summary (ccai)", "Every row accounted for; job errors, when there are any, are mapped back to the file's lines.")

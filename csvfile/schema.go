@@ -32,6 +32,10 @@ type Field struct {
 	List     bool     // several values in one cell, comma-separated
 	Email    bool     // a bare address; compared lowercase
 	Identity bool     // the user's identity (unique in the file)
+	// PersonID marks another identifier of the person (an external ID): a
+	// row whose value belongs to an existing user with another email would
+	// change that user's email, which a target without renames refuses.
+	PersonID bool
 	// Choices, when non-nil, are the only values allowed; Kind names them in
 	// messages ("product key", "role ID").
 	Choices []Choice

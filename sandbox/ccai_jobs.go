@@ -54,10 +54,19 @@ type jobView struct {
 	Status       string         `json:"status"`
 	SchemeErrors []ccaiLogEntry `json:"scheme_errors"`
 	UpdateErrors []ccaiLogEntry `json:"update_errors"`
+	// More fields the vendor's job objects carry (the Apps API page lists
+	// them; clients read past them).
+	ProcessRequestedAt *time.Time `json:"process_requested_at"`
+	UploadedUserName   string     `json:"uploaded_user_name"`
+	ProceedUserName    *string    `json:"proceed_user_name"`
 }
 
-func (j *ccaiJob) view() jobView {
+// view is the job as answered; the caller holds mu.
+func (j *ccaiJob) view(c *ccai) jobView {
 	v := j.jobView
+	if as, ok := c.statusAs[v.Status]; ok {
+		v.Status = as
+	}
 	v.SchemeErrors = append([]ccaiLogEntry{}, j.SchemeErrors...)
 	v.UpdateErrors = append([]ccaiLogEntry{}, j.UpdateErrors...)
 	return v
@@ -119,7 +128,7 @@ func (c *ccai) upload(w http.ResponseWriter, r *http.Request) {
 		c.nextJob++
 		c.jobs[j.ID] = j
 	}
-	j.File, j.Filename = data, fh[0].Filename
+	j.File, j.Filename, j.UploadedUserName = data, fh[0].Filename, "api_user"
 	j.Gen++
 	j.Status, j.SchemeErrors, j.UpdateErrors = jobCreated, nil, nil
 	j.TotalRows, j.AffectedRows, j.FailedRows, j.Applied = countRows(data), 0, 0, 0
@@ -130,7 +139,9 @@ func (c *ccai) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	link := "http://" + r.Host + "/apps/api/v1/bulk/users/jobs/" + strconv.Itoa(id)
+	// The vendor's page spells the link users_jobs/ (and the status path
+	// users/jobs/); the sandbox answers both.
+	link := "http://" + r.Host + "/apps/api/v1/bulk/users_jobs/" + strconv.Itoa(id)
 	w.Header().Set("Link", link)
 	writeJSON(w, status, map[string]any{"id": id, "status": jobCreated, "link": link})
 }
@@ -190,6 +201,8 @@ func (c *ccai) proceed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.Proceeded = true
+	now := time.Now().UTC().Truncate(time.Second)
+	j.ProcessRequestedAt, j.ProceedUserName = &now, ptr("api_user")
 	c.scheduleRun(j)
 	c.mu.Unlock()
 	if !c.s.saved(w) {
@@ -208,7 +221,7 @@ func (c *ccai) jobByPath(w http.ResponseWriter, r *http.Request) (jobView, bool)
 		ccaiError(w, http.StatusNotFound, "job %s not found", r.PathValue("id"))
 		return jobView{}, false
 	}
-	return c.jobs[id].view(), true
+	return c.jobs[id].view(c), true
 }
 
 func (c *ccai) job(w http.ResponseWriter, r *http.Request) {
@@ -219,14 +232,33 @@ func (c *ccai) job(w http.ResponseWriter, r *http.Request) {
 
 func (c *ccai) schemeErrors(w http.ResponseWriter, r *http.Request) {
 	if v, ok := c.jobByPath(w, r); ok {
-		writeJSON(w, http.StatusOK, v.SchemeErrors)
+		writeJSON(w, http.StatusOK, c.logAnswer(v.SchemeErrors))
 	}
 }
 
 func (c *ccai) updateErrors(w http.ResponseWriter, r *http.Request) {
 	if v, ok := c.jobByPath(w, r); ok {
-		writeJSON(w, http.StatusOK, v.UpdateErrors)
+		writeJSON(w, http.StatusOK, c.logAnswer(v.UpdateErrors))
 	}
+}
+
+// logAnswer is an error log as answered: with SetCCAINullErrorRows, every
+// row is null.
+func (c *ccai) logAnswer(log []ccaiLogEntry) any {
+	c.mu.Lock()
+	null := c.nullRows
+	c.mu.Unlock()
+	if !null {
+		return log
+	}
+	out := make([]map[string]any, len(log))
+	for i, e := range log {
+		out[i] = map[string]any{"message": e.Message, "column": e.Column, "row": nil}
+		if e.ErrorType != "" {
+			out[i]["error_type"] = e.ErrorType
+		}
+	}
+	return out
 }
 
 // listJobs answers the jobs, newest first, paged (default 25 a page).
@@ -240,7 +272,7 @@ func (c *ccai) listJobs(w http.ResponseWriter, r *http.Request) {
 	sort.Sort(sort.Reverse(sort.IntSlice(ids)))
 	out := []jobView{}
 	for _, id := range pageOf(ids, page, perPage) {
-		out = append(out, c.jobs[id].view())
+		out = append(out, c.jobs[id].view(c))
 	}
 	total := len(ids)
 	c.mu.Unlock()

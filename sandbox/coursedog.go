@@ -30,6 +30,7 @@ type User struct {
 	SecondaryDepartments []string  `json:"secondaryDepartments"`
 	Roles                []string  `json:"roles"`
 	Status               string    `json:"status"`
+	DefaultProduct       string    `json:"defaultProduct"` // a product key the user has, or ""
 	CreatedAt            time.Time `json:"createdAt"`
 	UpdatedAt            time.Time `json:"updatedAt"`
 
@@ -105,12 +106,12 @@ func newCoursedog(s *Server, rng *mrand.Rand) api {
 func (c *coursedog) mount(s *Server) {
 	lim := s.cdLimit
 	s.handle("POST /api/v1/sessions", lim, c.login)
-	s.handle("GET /api/v1/{school}/users", lim, c.authed(c.listUsers))
+	s.handle("GET /api/v1/{school}/users", lim, c.authed(s.drifted(cdDrift, c.listUsers)))
 	s.handle("POST /api/v1/{school}/users", lim, c.authed(c.createUser))
 	s.handle("PUT /api/v1/{school}/users", lim, c.authed(c.replaceAll))
 	s.handle("PUT /api/v1/{school}/users/{id}", lim, c.authed(c.updateUser))
-	s.handle("GET /api/v1/{school}/roles", lim, c.authed(c.listRoles))
-	s.handle("GET /api/v1/{school}/departments", lim, c.authed(c.listDepartments))
+	s.handle("GET /api/v1/{school}/roles", lim, c.authed(s.drifted(cdDrift, c.listRoles)))
+	s.handle("GET /api/v1/{school}/departments", lim, c.authed(s.drifted(cdDrift, c.listDepartments)))
 }
 
 // setUsers replaces the store's users; the caller holds mu (or owns c).
@@ -186,6 +187,16 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 	password := body.PlaintextPassword
 	if password == "" {
 		password = body.Password
+	}
+	if f := c.s.opts.LoginField; f != "" {
+		// A server that knows one body only: the other is a missing field.
+		if password = body.PlaintextPassword; f == "password" {
+			password = body.Password
+		}
+		if password == "" {
+			writeError(w, http.StatusBadRequest, "%s is required", f)
+			return
+		}
 	}
 	if !strings.EqualFold(body.Email, DemoEmail) || password != DemoPassword {
 		writeError(w, http.StatusUnauthorized, "invalid email or password")
@@ -318,6 +329,7 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &body.User
+	c.dropIgnored(u, nil)
 	normalize(u)
 	if u.Email != "" {
 		c.s.recordPost(u.Email)
@@ -379,6 +391,7 @@ func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	if u.Email == "" {
 		u.Email = old.Email
 	}
+	c.dropIgnored(u, old)
 	if !strings.EqualFold(u.Email, old.Email) {
 		c.mu.Unlock()
 		writeError(w, http.StatusBadRequest, "email cannot change (%s → %s)", old.Email, u.Email)
@@ -417,6 +430,7 @@ func (c *coursedog) replace(old, u *User) bool {
 func sameUser(a, b *User) bool {
 	return a.FirstName == b.FirstName && a.LastName == b.LastName &&
 		a.ExternalID == b.ExternalID && a.Department == b.Department && a.Status == b.Status &&
+		a.DefaultProduct == b.DefaultProduct &&
 		slices.Equal(a.Products, b.Products) && slices.Equal(a.Roles, b.Roles) &&
 		slices.Equal(a.SecondaryDepartments, b.SecondaryDepartments)
 }
@@ -473,6 +487,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	next := make([]*User, 0, len(body))
 	for i := range body {
 		u := &body[i].User
+		c.dropIgnored(u, c.byID[u.ID])
 		if old := c.byID[u.ID]; u.ID != "" && old != nil {
 			if c.replace(old, u) {
 				updated++
@@ -511,6 +526,35 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int{
 		"users": len(next), "created": len(created), "updated": updated, "deleted": deleted,
 	})
+}
+
+// dropIgnored puts back, for every field of Options.IgnoreFields, what old
+// holds (nothing for a new user): the server takes the write and silently
+// keeps its own value.
+func (c *coursedog) dropIgnored(u, old *User) {
+	if len(c.s.opts.IgnoreFields) == 0 {
+		return
+	}
+	var was User
+	if old != nil {
+		was = cloneUser(old)
+	}
+	in, _ := json.Marshal(u)
+	keep, _ := json.Marshal(&was)
+	var got, prev map[string]json.RawMessage
+	json.Unmarshal(in, &got)
+	json.Unmarshal(keep, &prev)
+	for _, f := range c.s.opts.IgnoreFields {
+		if v, ok := prev[f]; ok {
+			got[f] = v
+		}
+	}
+	out, _ := json.Marshal(got)
+	var back User
+	if json.Unmarshal(out, &back) == nil {
+		back.enc = nil
+		*u = back
+	}
 }
 
 // newID draws an id no user has; the caller holds mu.
@@ -575,6 +619,9 @@ func (c *coursedog) check(u *User) string {
 	}
 	if u.Status != "Active" && u.Status != "Inactive" {
 		return fmt.Sprintf("status must be Active or Inactive, not %q", u.Status)
+	}
+	if u.DefaultProduct != "" && !slices.Contains(u.Products, u.DefaultProduct) {
+		return fmt.Sprintf("defaultProduct: %q is not one of the user's products", u.DefaultProduct)
 	}
 	return ""
 }

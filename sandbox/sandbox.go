@@ -60,7 +60,19 @@ type Options struct {
 	RateLimit float64       // coursedog requests per second (token bucket, 429 + Retry-After); 0 = off
 	TokenTTL  time.Duration // session lifetime (default 24h, as the vendor's)
 	StateFile string        // persist the store here (atomically) and load it on start
-	Log       *log.Logger   // where background problems (a failed state save) go; nil = discard
+	// LoginField, when set, is the one session body field the coursedog
+	// login accepts for the password: "plaintextPassword" (the vendor's
+	// article) or "password" (Coursedog's public code); "" accepts either.
+	LoginField string
+	// IgnoreFields are user fields (JSON keys, e.g. "department") the
+	// server accepts and silently drops on every write, both APIs: a
+	// create stores them empty, an update leaves them as they were. The
+	// canary exists to catch such a server.
+	IgnoreFields []string
+	// Drift answers shapes the adapters do not expect (keys they read,
+	// renamed), so `usersync check` can be shown to catch it.
+	Drift bool
+	Log   *log.Logger // where background problems (a failed state save) go; nil = discard
 }
 
 // Server is a running sandbox.
@@ -120,6 +132,11 @@ func Start(opts Options) (*Server, error) {
 	}
 	if err := checkRates(opts); err != nil {
 		return nil, err
+	}
+	switch opts.LoginField {
+	case "", "plaintextPassword", "password":
+	default:
+		return nil, fmt.Errorf("sandbox: --login-field must be plaintextPassword or password, not %q", opts.LoginField)
 	}
 	if opts.Log == nil {
 		opts.Log = log.New(io.Discard, "", 0)

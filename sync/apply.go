@@ -35,6 +35,10 @@ type Run struct {
 	BackupPath     string `json:"backup"`
 	ReportPath     string `json:"report"`
 	ReportJSONPath string `json:"report_json"`
+	// Canary and Verify are the read-backs before and after the writes
+	// (canary.go); nil when they did not run.
+	Canary *ReadBack `json:"canary,omitempty"`
+	Verify *ReadBack `json:"verify,omitempty"`
 }
 
 // StaleError refuses a plan made against users that have changed since.
@@ -163,6 +167,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	a.recount()
 	a.emit(Event{})
 
+	writes = a.canary(ctx, writes)
 	switch {
 	case opts.Bulk:
 		a.applyBulk(ctx, existing, writes)
@@ -175,6 +180,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 			return nil, fmt.Errorf("target %s cannot write users", t.Name())
 		}
 	}
+	a.verify(ctx)
 	return a.finish(ctx)
 }
 

@@ -107,7 +107,9 @@ func WriteReport(path string, p *Plan, r *Run) error {
 		Journal     string    `json:"journal"`
 		Backup      string    `json:"backup"`
 		Rows        []Outcome `json:"rows"`
-	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes}
+		Canary      *ReadBack `json:"canary,omitempty"`
+		Verify      *ReadBack `json:"verify,omitempty"`
+	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes, r.Canary, r.Verify}
 	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
 		// JSON through the renderer stays JSON with the same data, its
 		// bidi and control characters written as \u escapes.

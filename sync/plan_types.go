@@ -146,6 +146,9 @@ type ApplyOptions struct {
 	Rebase bool
 	// Gate, when set, lets the caller pause and resume the workers.
 	Gate *Gate
+	// NoCanary skips the canary (canary.go): the first create and update
+	// sent and read back before anything else is written.
+	NoCanary bool
 }
 
 // Event is one progress report from Apply.

@@ -33,6 +33,10 @@ type Backend interface {
 	// RememberDir records the directory of the last file opened, so the
 	// picker starts there next time.
 	RememberDir(dir string) error
+	// Check reads (never writes) what the session's target relies on and
+	// answers one line, safe to show, per endpoint that differs from what
+	// the adapter expects; none when everything matches.
+	Check(ctx context.Context, s Session) ([]string, error)
 }
 
 // Env is where a session connects.

@@ -184,6 +184,8 @@ type memBackend struct {
 	failList error
 	// session, when set, is the target sessions get (default: target).
 	session sync.Target
+	// mismatches is what Check answers.
+	mismatches []string
 }
 
 func newMemBackend(t *memTarget) *memBackend {
@@ -255,6 +257,12 @@ func (b *memBackend) Reauthenticate(_ context.Context, _ Session, req LoginReque
 	defer b.target.mu.Unlock()
 	b.target.expired = false
 	return nil
+}
+
+func (b *memBackend) Check(context.Context, Session) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.mismatches, nil
 }
 
 func (b *memBackend) RememberDir(dir string) error {

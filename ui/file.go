@@ -39,6 +39,44 @@ type fileScreen struct {
 	// A workbook with several sheets with data asks which (sheet.go).
 	choice           *sheetChoice
 	sheetPath, sheet string // the sheet chosen for the workbook at sheetPath
+
+	checkJob int      // the contract check of this session
+	contract []string // how the server differs from what the adapter expects
+}
+
+// checkedMsg is the result of the read-only contract check after sign-in.
+type checkedMsg struct {
+	job        int
+	mismatches []string
+	err        error
+}
+
+// startCheck probes the signed-in target, read-only, so a server that
+// differs from what the adapter expects is said before any file is read.
+func (m *Model) startCheck(s Session) tea.Cmd {
+	job := m.nextJob()
+	m.file.checkJob, m.file.contract = job, nil
+	b := m.backend
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		mm, err := b.Check(ctx, s)
+		return checkedMsg{job: job, mismatches: mm, err: err}
+	}
+}
+
+func (m *Model) applyChecked(msg checkedMsg) tea.Cmd {
+	if msg.job != m.file.checkJob {
+		return nil // another session's
+	}
+	m.file.contract = msg.mismatches
+	if msg.err != nil {
+		m.file.contract = []string{"the check could not run: " + msg.err.Error()}
+	}
+	if len(m.file.contract) == 0 {
+		return nil
+	}
+	return m.setStatus(sevWarn, "The server differs from what usersync expects; see the file screen.")
 }
 
 // fileOpenedMsg is the result of reading a file.
@@ -333,6 +371,14 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 	}
 	if f.choice != nil {
 		return f.choice.view(st, w)
+	}
+	if len(f.contract) > 0 {
+		b.WriteString("  " + st.Warn.Render("! The server differs from what usersync expects (usersync check says more); "+
+			"do not import until this is understood:") + "\n")
+		for _, c := range f.contract {
+			b.WriteString("    " + st.Warn.Render(wrap(show(c), max(w-8, 20), "      ")) + "\n")
+		}
+		b.WriteString("\n")
 	}
 	types := joinOr(f.picker.AllowedTypes)
 	b.WriteString(st.Text.Render("  Choose the user file to import ("+types+").") + "\n")

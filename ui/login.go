@@ -437,12 +437,13 @@ func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
 	m.file.setTarget(s.Target.Name())
 	m.setState(ScreenFile)
 	status := m.setStatus(sevOK, "Signed in to "+s.Target.Name()+" ("+s.Env.String()+", "+s.Account+").")
+	check := m.startCheck(s)
 	if m.defaults.File != "" && m.file.path.Value() == "" {
 		// usersync --sandbox FILE: open the file straight away.
 		m.file.path.SetValue(m.defaults.File)
-		return tea.Batch(status, m.startOpen(m.defaults.File, nil))
+		return tea.Batch(status, check, m.startOpen(m.defaults.File, nil))
 	}
-	return tea.Batch(status, m.file.picker.Init())
+	return tea.Batch(status, check, m.file.picker.Init())
 }
 
 // sessionEnded sends the operator to sign in again when err says the

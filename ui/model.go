@@ -167,6 +167,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.applyReloginAsked(msg)
 	case dirRememberedMsg:
 		return nil
+	case checkedMsg:
+		return m.applyChecked(msg)
 	}
 	return m.forwardToComponents(msg)
 }

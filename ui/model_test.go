@@ -366,3 +366,25 @@ func TestNoEditWhileAPlanReadsTheFile(t *testing.T) {
 		t.Fatal("the fix was refused after the plan finished")
 	}
 }
+
+// After sign-in the read-only contract check runs; a server that differs
+// from what the adapter expects is said on the file screen before any file
+// is chosen. A faithful one adds nothing.
+func TestContractMismatchShownBeforeTheFileStep(t *testing.T) {
+	b := newMemBackend(newMemTarget())
+	b.mismatches = []string{"list users: missing firstName"}
+	d := newDriver(t, New(b, sandboxDefaults(""), true), 120, 40)
+	d.keys("enter")
+	d.until("the file screen", func(m *Model) bool { return m.screen == ScreenFile })
+	d.until("the check", func(m *Model) bool { return len(m.file.contract) > 0 })
+	d.sees("The server differs from what usersync expects", "list users: missing firstName", "Choose the user file")
+
+	clean := newMemBackend(newMemTarget())
+	d = newDriver(t, New(clean, sandboxDefaults(""), true), 120, 40)
+	d.keys("enter")
+	d.until("the file screen", func(m *Model) bool { return m.screen == ScreenFile })
+	d.drain()
+	if strings.Contains(d.view(), "differs") {
+		t.Errorf("a faithful server was reported as different:\n%s", d.view())
+	}
+}

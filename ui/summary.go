@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -147,6 +148,11 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		mails = count(c.Mails) + " registration emails sent · "
 	}
 	b.WriteString(st.Muted.Render(" "+mails+plural(len(r.Outcomes), "row", "rows")+" accounted for") + "\n")
+	if v := r.Verify; v.Differs() {
+		// Mismatch.String quotes the values (%q), so server text is escaped.
+		b.WriteString(" " + st.Warn.Render(fmt.Sprintf("! Read back after the import, %d of %d users differ from what was sent (the report says which): %s",
+			len(v.Mismatches), v.Users, v.Mismatches[0])) + "\n")
+	}
 	if s.err != nil {
 		b.WriteString(" " + st.Error.Render("✗ "+errText(s.err)) + "\n")
 	}
