@@ -130,7 +130,7 @@ func (m *Model) startPlan() tea.Cmd {
 		d.opts.Mail = true // the vendor's default: new users get the registration mail
 		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
 	}
-	d.opts.Exclude = p.exclusions()
+	d.opts.Exclude = p.leftOut()
 	d.mail = m.session.Schema != nil && m.session.Schema.Mail
 	d.err, d.confirming, d.exported = "", false, ""
 	m.setState(ScreenDiff)

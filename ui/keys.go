@@ -38,7 +38,9 @@ type MappingKeys struct {
 type PreviewKeys struct {
 	Up, Down, Left, Right, PageUp, PageDown, Top, Bottom key.Binding
 	NextProblem, PrevProblem, Filter                     key.Binding
-	Edit, Fix, Undo, Save, Exclude, ExcludeAll, Continue key.Binding
+	Search, NextMatch, PrevMatch, GoToLine               key.Binding
+	Edit, Fix, FixAll, Fill, Replace, Delete, Undo, Save key.Binding
+	Exclude, ExcludeAll, Mapping, Continue               key.Binding
 }
 
 // EditKeys are active while a cell is being edited inline.
@@ -104,13 +106,22 @@ func DefaultKeyMap() KeyMap {
 			Bottom:      b([]string{"end", "G"}, "G", "last"),
 			NextProblem: b([]string{"n"}, "n/N", "next/prev problem"),
 			PrevProblem: b([]string{"N"}, "N", "previous problem"),
-			Filter:      b([]string{"f"}, "f", "problems only"),
+			Filter:      b([]string{"f"}, "f", "filter: err/warn/edited/excluded"),
+			Search:      b([]string{"/"}, "/", "search"),
+			NextMatch:   b([]string{"]"}, "]/[", "next/prev match"),
+			PrevMatch:   b([]string{"["}, "[", "previous match"),
+			GoToLine:    b([]string{":"}, ":", "go to line"),
 			Edit:        b([]string{"e"}, "e", "edit cell"),
 			Fix:         b([]string{"x"}, "x", "apply fix"),
+			FixAll:      b([]string{"a"}, "a", "fix all rows like it"),
+			Fill:        b([]string{"="}, "=", "fill column"),
+			Replace:     b([]string{"r"}, "r", "replace in column"),
+			Delete:      b([]string{"D"}, "D", "delete row (on save)"),
 			Undo:        b([]string{"u", "ctrl+z"}, "u", "undo"),
 			Save:        b([]string{"ctrl+s"}, "ctrl+s", "save file"),
 			Exclude:     b([]string{"space"}, "space", "exclude row"),
 			ExcludeAll:  b([]string{"X"}, "X", "exclude invalid"),
+			Mapping:     b([]string{"M"}, "M", "map columns"),
 			Continue:    b([]string{"enter"}, "enter", "dry run"),
 		},
 		Edit: EditKeys{

@@ -141,7 +141,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
 	case statusExpiredMsg:
-		m.status.expire(msg.id)
+		m.expireStatus(msg.id)
 		return nil
 	case loggedInMsg:
 		return m.applyLoggedIn(msg)
@@ -223,9 +223,9 @@ func (m *Model) wantsDetail() bool {
 func (m *Model) computeLayout(wantDetail bool) Layout {
 	lines := 1
 	if m.help.ShowAll {
-		lines = strings.Count(m.help.View(m.currentBindings()), "\n") + 1
+		lines = strings.Count(m.helpView(), "\n") + 1
 	}
-	return ComputeLayoutHelp(m.width, m.height, wantDetail, lines)
+	return ComputeLayoutBands(m.width, m.height, wantDetail, lines, m.status.lines(m.width, m.screen))
 }
 
 // setState moves to another screen; the one place screens change.
@@ -349,10 +349,10 @@ func (m Model) render() string {
 		bands = append(bands, fit(m.renderDetail(l), l.Width, l.Detail))
 	}
 	if l.Status > 0 {
-		bands = append(bands, fit(m.status.render(m.styles), l.Width, l.Status))
+		bands = append(bands, fit(m.status.render(m.styles, l.Width, m.screen), l.Width, l.Status))
 	}
 	if l.Help > 0 {
-		bands = append(bands, fit(m.help.View(m.currentBindings()), l.Width, l.Help))
+		bands = append(bands, fit(m.helpView(), l.Width, l.Help))
 	}
 	return strings.Join(bands, "\n")
 }
@@ -448,6 +448,15 @@ func (m *Model) screenBindings() bindings {
 		return m.summary.bindings(k)
 	}
 	return nil
+}
+
+// helpView is the help band: one line of the main keys, or with ? every
+// key of the screen.
+func (m *Model) helpView() string {
+	if m.help.ShowAll {
+		return fullHelp(m.help.Styles, m.currentBindings(), m.width)
+	}
+	return m.help.ShortHelpView(m.currentBindings())
 }
 
 // fit cuts s to w columns and exactly h lines.

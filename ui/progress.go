@@ -302,8 +302,9 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 		// Read them again and show the new dry run.
 		m.diff.existing = nil
 		c := stale.Counts
-		return tea.Batch(m.setStatus(sevWarn, "Nothing sent: the users changed since the dry run ("+itoa(c[0])+" added, "+
-			itoa(c[1])+" removed, "+itoa(c[2])+" changed). Dry run made again."), m.startPlan())
+		plan := m.startPlan() // the status is the dry run's
+		return tea.Batch(plan, m.setStatus(sevWarn, "Nothing sent: the users changed since the dry run ("+itoa(c[0])+" added, "+
+			itoa(c[1])+" removed, "+itoa(c[2])+" changed). Dry run made again."))
 	}
 	switch {
 	case msg.err != nil:

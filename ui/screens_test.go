@@ -194,17 +194,17 @@ func TestScreenPreview(t *testing.T) {
 	press(tm, "x")
 	waitText(t, tm, "is valid now")
 	press(tm, "f")
-	waitText(t, tm, "filter: problems only")
+	waitText(t, tm, "showing rows with errors")
 	// Save while the program keeps drawing (the race detector watches).
 	press(tm, "ctrl+s")
 	waitText(t, tm, "the original is kept as users.csv.bak")
 	m, screen := finish(t, tm)
 	p := m.preview
 	alan := rowWithEmail(t, p.file, "alan@example.edu")
-	if !p.v.OK(alan) || !p.filter || p.ed.Dirty() {
+	if !p.v.OK(alan) || p.filter == filterAll || p.ed.Dirty() {
 		t.Fatalf("fix: ok=%v filter=%v dirty=%v", p.v.OK(alan), p.filter, p.ed.Dirty())
 	}
-	contains(t, screen, "filter: problems only", "enter dry run")
+	contains(t, screen, "showing rows with errors", "enter dry run")
 	if saved, _ := os.ReadFile(file); !strings.Contains(string(saved), "courseDemandProjections") {
 		t.Fatalf("not saved:\n%s", saved)
 	}

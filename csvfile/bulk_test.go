@@ -1,0 +1,206 @@
+package csvfile
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// An excluded row leaves the identity groups: its twin is no longer a
+// duplicate, its own errors are not counted, and including it again brings
+// both back.
+func TestExcludeResolvesDuplicatesAndCountsApart(t *testing.T) {
+	in := testHeader +
+		"Ada,Lovelace,ada@example.edu,events,,,,\n" +
+		"Bob,,bob@example.edu,events,,,,\n" +
+		"Ada,Twin,ada@example.edu,events,,,,\n"
+	f := readString(t, in, Options{})
+	v := Validate(f)
+	ed := NewEditor(f, v)
+	if v.Errors() != 3 || v.RowsWithErrors() != 3 {
+		t.Fatalf("before: %d errors in %d rows", v.Errors(), v.RowsWithErrors())
+	}
+	ed.Exclude([]int{2}, true)
+	if got := texts(v.Row(0)); got != nil {
+		t.Errorf("row 0 after its twin was excluded: %q", got)
+	}
+	if v.Errors() != 1 || v.RowsWithErrors() != 1 || ed.Excluded() != 1 || !ed.IsExcluded(2) {
+		t.Errorf("after exclude: %d errors in %d rows, %d excluded", v.Errors(), v.RowsWithErrors(), ed.Excluded())
+	}
+	if ed.Dirty() {
+		t.Error("excluding a row is not an edit of the file")
+	}
+	assertIncremental(t, f, v)
+	ed.Exclude([]int{1}, true) // Bob: its "required" error no longer counts, but stays readable
+	if v.Errors() != 0 || len(v.Row(1)) != 1 || v.OK(1) {
+		t.Errorf("excluded Bob: errors %d, his messages %q", v.Errors(), texts(v.Row(1)))
+	}
+	assertIncremental(t, f, v)
+	ed.Exclude([]int{1, 2}, false)
+	if got := texts(v.Row(2)); !reflect.DeepEqual(got, []string{"this email is also on line 2"}) || v.Errors() != 3 {
+		t.Errorf("included again: row 2 %q, %d errors", got, v.Errors())
+	}
+	assertIncremental(t, f, v)
+	if !reflect.DeepEqual(ed.Exclusions(), []int(nil)) {
+		t.Errorf("exclusions %v", ed.Exclusions())
+	}
+}
+
+// Delete takes a row out of the import and, on save, out of the file; undo
+// brings it back; lines after it are renumbered by the save.
+func TestDeleteRowOnSave(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "users.csv")
+	in := testHeader +
+		"Ada,Lovelace,ada@example.edu,events,,,,\n" +
+		"Ada,Twin,ada@example.edu,events,,,,\n" +
+		"Bob,Smith,bob@example.edu,events,,,,\n"
+	if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(p, testSchema(nil, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Validate(f)
+	ed := NewEditor(f, v)
+	ed.Exclude([]int{2}, true)
+	if err := ed.Delete(1); err != nil {
+		t.Fatal(err)
+	}
+	if !ed.IsDeleted(1) || !ed.Dirty() || v.Errors() != 0 || ed.Deleted() != 1 {
+		t.Fatalf("deleted %v dirty %v errors %d", ed.IsDeleted(1), ed.Dirty(), v.Errors())
+	}
+	assertIncremental(t, f, v)
+	if !ed.Undo() || ed.IsDeleted(1) || v.Errors() != 2 || ed.Dirty() {
+		t.Fatalf("undo: deleted %v errors %d dirty %v", ed.IsDeleted(1), v.Errors(), ed.Dirty())
+	}
+	if err := ed.Delete(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ed.Save(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	want := testHeader + "Ada,Lovelace,ada@example.edu,events,,,,\n" + "Bob,Smith,bob@example.edu,events,,,,\n"
+	if string(got) != want {
+		t.Fatalf("saved:\n%s", got)
+	}
+	if f.Len() != 2 || f.Line(1) != 3 || ed.Dirty() || !ed.IsExcluded(1) || ed.Excluded() != 1 || ed.Deleted() != 0 {
+		t.Fatalf("after save: %d rows, line %d, dirty %v, excluded %v", f.Len(), f.Line(1), ed.Dirty(), ed.Exclusions())
+	}
+	if ed.Undo() {
+		t.Error("an undo past a save that removed rows")
+	}
+	assertIncremental(t, f, v)
+}
+
+// One bulk fix is one undo step, every row gets its own fix value, and
+// the rows revalidate.
+func TestFixEverywhereIsOneUndoStep(t *testing.T) {
+	in := testHeader +
+		"Ada,Lovelace,ada@example.edu,Course Demand Projections,,,,\n" +
+		"Bob,Smith,bob@example.edu,\"events, Course Demand Projections\",,,,\n" +
+		"Cy,Young,cy@example.edu,events,,,,\n" +
+		"Di,Ross,di@example.edu,Course Demand Projections,,,,\n"
+	f := readString(t, in, Options{})
+	v := Validate(f)
+	ed := NewEditor(f, v)
+	msg := v.Row(0)[0]
+	rows := v.SameProblem(msg)
+	if !reflect.DeepEqual(rows, []int{0, 1, 3}) {
+		t.Fatalf("same problem: %v", rows)
+	}
+	n, err := ed.ApplyFixAll(msg)
+	if err != nil || n != 3 {
+		t.Fatalf("fixed %d: %v", n, err)
+	}
+	if v.Errors() != 0 || f.Raw(1, "products") != "events, courseDemandProjections" {
+		t.Fatalf("errors %d, Bob %q", v.Errors(), f.Raw(1, "products"))
+	}
+	assertIncremental(t, f, v)
+	if !ed.Undo() || v.Errors() != 3 || ed.Dirty() || f.Raw(3, "products") != "Course Demand Projections" {
+		t.Fatalf("one undo: errors %d dirty %v", v.Errors(), ed.Dirty())
+	}
+	assertIncremental(t, f, v)
+}
+
+func TestFillAndReplace(t *testing.T) {
+	in := testHeader +
+		"Ada,Lovelace,ada@example.edu,events,,Maths,,\n" +
+		"Bob,Smith,bob@example.edu,events,,Maths,,\n" +
+		"Cy,Young,cy@example.edu,events,,Physics,,\n"
+	f := readString(t, in, Options{})
+	v := Validate(f)
+	ed := NewEditor(f, v)
+	n, err := ed.Replace([]int{0, 1, 2}, "department", "Maths", "Mathematics")
+	if err != nil || n != 2 || f.Raw(1, "department") != "Mathematics" || f.Raw(2, "department") != "Physics" {
+		t.Fatalf("replace: %d %v %q", n, err, f.Raw(1, "department"))
+	}
+	n, err = ed.Fill([]int{0, 2}, "externalId", "X")
+	if err != nil || n != 2 || f.Raw(1, "externalId") != "" || f.Raw(2, "externalId") != "X" {
+		t.Fatalf("fill: %d %v", n, err)
+	}
+	if !reflect.DeepEqual(ed.EditedRows(), []int{0, 1, 2}) || !ed.Edited(1) {
+		t.Fatalf("edited rows %v", ed.EditedRows())
+	}
+	if _, err := ed.Fill([]int{0}, "nosuch", "X"); err == nil {
+		t.Fatal("fill of no field")
+	}
+	if n, _ := ed.Replace([]int{0}, "department", "", "x"); n != 0 {
+		t.Fatal("replacing nothing changed cells")
+	}
+	ed.Undo()
+	ed.Undo()
+	if f.Raw(0, "department") != "Maths" || ed.Dirty() || len(ed.EditedRows()) != 0 {
+		t.Fatalf("undone: %q dirty %v", f.Raw(0, "department"), ed.Dirty())
+	}
+	assertIncremental(t, f, v)
+}
+
+func TestFindAndRowAtLine(t *testing.T) {
+	in := testHeader +
+		"Ada,Lovelace,ada@example.edu,events,,,,\n" +
+		"\n" +
+		"Bob,\"Smith\nJr\",bob@example.edu,events,,,,\n" +
+		"Renée,Adams,renee@example.edu,events,,,,,extra\n"
+	f := readString(t, in, Options{})
+	for _, tt := range []struct {
+		q            string
+		row, col     int
+		back         bool
+		wantR, wantC int
+		wantOK       bool
+	}{
+		{"ADA", -1, 0, false, 0, 0, true},
+		{"ada", 0, 0, false, 0, 2, true},    // the next cell that holds it
+		{"ada", 0, 2, false, 2, 1, true},    // Adams
+		{"ada", 2, 1, false, 0, 0, true},    // wraps around
+		{"ada", 0, 0, true, 2, 1, true},     // backwards, wrapping
+		{"RENÉE", -1, 0, false, 2, 0, true}, // not ASCII
+		{"jr", -1, 0, false, 1, 1, true},
+		{"EXTRA", -1, 0, false, 2, 8, true}, // a cell without a header is a cell too
+		{"zzz", -1, 0, false, 0, 0, false},
+	} {
+		r, c, ok := f.Find(tt.q, tt.row, tt.col, tt.back, nil)
+		if r != tt.wantR || c != tt.wantC || ok != tt.wantOK {
+			t.Errorf("Find(%q from %d,%d back=%v) = %d,%d,%v; want %d,%d,%v", tt.q, tt.row, tt.col, tt.back, r, c, ok, tt.wantR, tt.wantC, tt.wantOK)
+		}
+	}
+	if r, _, ok := f.Find("ada", -1, 0, false, func(i int) bool { return i == 2 }); !ok || r != 2 {
+		t.Errorf("Find in shown rows: %d %v", r, ok)
+	}
+	if f.Line(1) != 4 {
+		t.Fatalf("line %d", f.Line(1))
+	}
+	for line, want := range map[int]int{1: -1, 2: 0, 3: 0, 4: 1, 5: 1, 6: 2, 99: 2} {
+		if got := f.RowAtLine(line); got != want {
+			t.Errorf("RowAtLine(%d) = %d, want %d", line, got, want)
+		}
+	}
+	if !strings.Contains(f.Header()[0], "First") {
+		t.Fatal("header")
+	}
+}
