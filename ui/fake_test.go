@@ -31,6 +31,8 @@ func testSchema() *csvfile.Schema {
 			{Value: "courseDemandProjections", Label: "Course Demand Projections"},
 		}},
 		{Key: "department", Header: "Department"},
+		{Key: "roles", Header: "Role IDs", List: true, Kind: "role ID", Choices: []csvfile.Choice{
+			{Value: "r-1", Label: "Faculty"}, {Value: "r-2", Label: "Registrar Office"}}},
 	}}
 }
 

@@ -242,9 +242,9 @@ func (m *Model) typing() bool {
 	case ScreenFile:
 		return m.file.typing
 	case ScreenPreview:
-		return m.preview.editing
+		return m.preview.editing || m.preview.prompt != nil
 	case ScreenDiff:
-		return m.diff.confirming && m.session != nil && m.session.Production
+		return m.diff.prompt != nil || (m.diff.confirming && m.session != nil && m.session.Production)
 	}
 	return false
 }
@@ -332,7 +332,7 @@ func (m *Model) unsaved() bool {
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	v.WindowTitle = "usersync · " + m.screen.String()
+	v.WindowTitle = "usersync · " + m.screenTitle()
 	return v
 }
 
@@ -395,7 +395,7 @@ func (m Model) renderDetail(l Layout) string {
 // Production connection is a red, reversed badge on every screen.
 func (m Model) renderHeader() string {
 	left := m.styles.Title.Render("usersync") + m.styles.Muted.Render(" › ") +
-		m.styles.Text.Render(m.screen.String()) +
+		m.styles.Text.Render(m.screenTitle()) +
 		m.styles.Muted.Render(" · step "+itoa(m.screen.step())+" of 6")
 	right := ""
 	if m.session != nil {
@@ -408,6 +408,19 @@ func (m Model) renderHeader() string {
 		return left
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// screenTitle names the screen; a rollback's screens say so.
+func (m Model) screenTitle() string {
+	switch {
+	case m.screen == ScreenDiff && m.diff.rollback != nil:
+		return "Rollback plan"
+	case m.screen == ScreenProgress && m.progress.kind == applyRollback:
+		return "Rolling back"
+	case m.screen == ScreenSummary && m.summary.kind == applyRollback:
+		return "Rollback summary"
+	}
+	return m.screen.String()
 }
 
 // sessionBadge names the connection: target, environment and account.

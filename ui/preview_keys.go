@@ -140,6 +140,9 @@ func (m *Model) handleQuestionKey(msg tea.KeyPressMsg) tea.Cmd {
 	if !answered {
 		return nil
 	}
+	if yes && p.readers > 0 && p.ask.kind != askEncoding {
+		return m.setStatus(sevWarn, "Wait a moment: the file is being read; then answer again.")
+	}
 	q, rows, amsg := p.ask, p.askRows, p.askMsg
 	p.ask, p.askRows = nil, nil
 	switch q.kind {
