@@ -155,3 +155,40 @@ func TestDryRunToggleKeepsCursorAndExpansions(t *testing.T) {
 		t.Fatalf("after m: cursor on row %d, open %v", r, dd.open)
 	}
 }
+
+// The progress screen says, while the run goes, that requests are retried
+// and what the server last answered; pausing says so in place of the rate
+// and ETA, and resuming clears it.
+func TestProgressShowsRetriesAndPauseClears(t *testing.T) {
+	tgt := seededTarget()
+	tgt.unavailable = map[string]int{"ada@example.edu": 1}
+	d := planOf(t, writeTemp(t, "users.csv", rolesFile), tgt)
+	d.keys("enter", "y")
+	d.until("a retry shown", func(m *Model) bool { return m.progress.last.Retries > 0 })
+	d.sees("1 request retried", "last error: write ada@example.edu: server error (HTTP 503): service unavailable")
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
+	if c := d.m.LastRun().Counts; c.Failed != 0 || c.Update != 1 {
+		t.Fatalf("counts %+v", c)
+	}
+}
+
+func TestProgressPauseAndResumeClearTheirNotes(t *testing.T) {
+	tgt := seededTarget()
+	tgt.hold = make(chan struct{})
+	d := planOf(t, writeTemp(t, "users.csv", rolesFile), tgt)
+	d.keys("enter", "y")
+	d.until("the progress", func(m *Model) bool { return m.screen == ScreenProgress })
+	d.keys("p")
+	d.sees("⏸ paused", "ETA — (paused)")
+	// The engine says paused when a worker waits at the gate.
+	paused := func() { d.send(applyEventMsg{job: d.m.progress.job, event: sync.Event{Note: "paused", Paused: true}, ch: d.m.progress.ch}) }
+	paused()
+	d.keys("p")
+	paused() // sent before the resume, taken in after it: stale
+	v := d.view()
+	if strings.Contains(v, "paused") || d.m.progress.note != "" {
+		t.Fatalf("still paused after resuming:\n%s", v)
+	}
+	close(tgt.hold)
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
+}
