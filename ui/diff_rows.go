@@ -161,4 +161,3 @@ func (d *diffScreen) expandAll(on bool) {
 		d.cursorTo(at)
 	}
 }
-

@@ -181,7 +181,9 @@ func TestProgressPauseAndResumeClearTheirNotes(t *testing.T) {
 	d.keys("p")
 	d.sees("⏸ paused", "ETA — (paused)")
 	// The engine says paused when a worker waits at the gate.
-	paused := func() { d.send(applyEventMsg{job: d.m.progress.job, event: sync.Event{Note: "paused", Paused: true}, ch: d.m.progress.ch}) }
+	paused := func() {
+		d.send(applyEventMsg{job: d.m.progress.job, event: sync.Event{Note: "paused", Paused: true}, ch: d.m.progress.ch})
+	}
 	paused()
 	d.keys("p")
 	paused() // sent before the resume, taken in after it: stale
