@@ -54,7 +54,9 @@ func joinWrap(pieces []piece, sep piece, indent string, w int) []string {
 
 // wrapStyled wraps s at spaces to w columns and styles every line.
 func wrapStyled(style lipgloss.Style, s string, w int, indent string) []string {
-	parts := strings.Split(wrap(s, max(w, 10), ""), "\n")
+	lead := s[:len(s)-len(strings.TrimLeft(s, " "))] // wrap drops it
+	parts := strings.Split(wrap(s, max(w-len(lead), 10), ""), "\n")
+	parts[0] = lead + parts[0]
 	for k := range parts {
 		if k > 0 {
 			parts[k] = indent + parts[k]
