@@ -99,6 +99,29 @@ func (p *prompt) handleKey(msg tea.KeyPressMsg, k KeyMap) (promptResult, tea.Cmd
 	return promptOpen, cmd
 }
 
+// bindings are the prompt's keys for the help line.
+func (p *prompt) bindings(k KeyMap) bindings {
+	what := "ok"
+	switch {
+	case p.focus < len(p.inputs)-1:
+		what = "next field"
+	case p.kind == promptSearch:
+		what = "find"
+	case p.kind == promptLine:
+		what = "go"
+	case p.kind == promptFill:
+		what = "fill"
+	case p.kind == promptReplace:
+		what = "replace"
+	}
+	b := bindings{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", what)),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
+	if len(p.inputs) > 1 {
+		b = append(b, key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "other field")))
+	}
+	return b
+}
+
 // update forwards what is not a key (cursor blinks, pastes) to the field.
 func (p *prompt) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd

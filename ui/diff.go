@@ -310,7 +310,7 @@ func (d diffScreen) bindings(k KeyMap, bulkOK bool) bindings {
 	case d.confirming:
 		return bindings{k.Confirm.Yes, k.Confirm.No}
 	case d.prompt != nil:
-		return bindings{k.Edit.Accept, k.Edit.Cancel}
+		return d.prompt.bindings(k)
 	}
 	dk := k.Diff
 	b := bindings{dk.Apply, dk.Expand, dk.ExpandAll, dk.CollapseAll, dk.Search, dk.NextMatch, dk.GoToLine,

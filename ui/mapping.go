@@ -224,7 +224,7 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 	var b strings.Builder
 	b.WriteString("\n" + st.Text.Render("  "+filepath.Base(mp.path)+": which column holds each field?") + "\n")
 	b.WriteString(st.Muted.Render("  "+wrap("File headers: "+strings.Join(mp.headers, ", "), max(w-4, 20), "  ")) + "\n\n")
-	rows := max(h-7-strings.Count(wrap("File headers: "+strings.Join(mp.headers, ", "), max(w-4, 20), "  "), "\n"), 1)
+	rows := max(h-9-strings.Count(wrap("File headers: "+strings.Join(mp.headers, ", "), max(w-4, 20), "  "), "\n"), 1)
 	offset := max(mp.cursor-rows+1, 0)
 	for i := offset; i < len(mp.fields) && i < offset+rows; i++ {
 		fd := mp.fields[i]
@@ -247,9 +247,8 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 	}
 	if ig := mp.ignored(); len(ig) > 0 {
 		b.WriteString(st.Muted.Render("  "+wrap("Not imported: "+strings.Join(ig, ", "), max(w-4, 20), "  ")) + "\n")
-	} else {
-		b.WriteString("\n")
 	}
+	b.WriteString("\n")
 	switch {
 	case busy != "":
 		b.WriteString("  " + st.Text.Render(busy))
@@ -257,8 +256,10 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 		b.WriteString("  " + st.Error.Render("✗ "+mp.err))
 	case mp.saved != "":
 		b.WriteString(st.OK.Render("  ✓ saved to " + mp.saved))
+	case mp.fromPreview:
+		b.WriteString(st.Muted.Render("  " + wrap("* required. enter reads the file again with this mapping; s saves it beside the file for next time; esc goes back to the rows as they are.", max(w-4, 20), "  ")))
 	default:
-		b.WriteString(st.Muted.Render("  * required. enter loads the file with this mapping; s saves it for next time."))
+		b.WriteString(st.Muted.Render("  " + wrap("* required. enter loads the file with this mapping; s saves it for next time.", max(w-4, 20), "  ")))
 	}
 	return b.String()
 }

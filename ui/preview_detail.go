@@ -99,7 +99,7 @@ func messageLines(st Styles, msg csvfile.Message, w int) []string {
 	if msg.Column == "" {
 		head = icon
 	}
-	out := joinWrap([]piece{{head + ":", style}, {msg.Text, st.Text}}, piece{" ", st.Text}, "   ", max(w-1, 20))
+	out := joinWrap([]piece{{head + ":", style}, {msg.Text, st.Text}}, piece{" ", st.Text}, "   ", max(w-2, 20))
 	out[0] = " " + out[0]
 	if msg.Fix != nil {
 		out = append(out, wrapStyled(st.Accent, "   x: "+msg.Fix.Label+" (a: every row like it)", w-1, "      ")...)

@@ -15,11 +15,7 @@ func (p previewScreen) bindings(k KeyMap) bindings {
 	case p.editing:
 		return bindings{k.Edit.Accept, k.Edit.Cancel}
 	case p.prompt != nil:
-		b := bindings{k.Edit.Accept, k.Edit.Cancel}
-		if len(p.prompt.inputs) > 1 {
-			b = append(b, key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")))
-		}
-		return b
+		return p.prompt.bindings(k)
 	case p.ask != nil:
 		return bindings{k.Confirm.Yes, k.Confirm.No}
 	}

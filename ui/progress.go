@@ -416,7 +416,7 @@ func (p progressScreen) view(st Styles, w, h int) string {
 			b.WriteString(" " + st.Bad.Render("✗ ") + strings.Join(parts, "\n") + "\n")
 		}
 	}
-	b.WriteString("\n" + st.Muted.Render(" journal "+filepath.Base(p.journal)+" · p pauses · ctrl+c stops; running again resumes"))
+	b.WriteString("\n " + strings.Join(wrapStyled(st.Muted, "journal "+filepath.Base(p.journal)+" · p pauses · ctrl+c stops; running again resumes", w-2, "  "), "\n "))
 	return b.String()
 }
 

@@ -16,38 +16,49 @@ type piece struct {
 }
 
 // joinWrap joins pieces with sep and breaks the line between pieces so no
-// line is wider than w; continuation lines start with indent. Pieces wider
-// than a line are wrapped at spaces.
+// line is wider than w; continuation lines start with indent. A piece too
+// long for a line of its own flows on at its words.
 func joinWrap(pieces []piece, sep piece, indent string, w int) []string {
 	var lines []string
 	var b strings.Builder
+	indentW := ansi.StringWidth(indent)
 	col := 0
 	sepW := ansi.StringWidth(sep.text)
+	newline := func() {
+		lines = append(lines, b.String())
+		b.Reset()
+		b.WriteString(indent)
+		col = indentW
+	}
 	for k, p := range pieces {
 		pw := ansi.StringWidth(p.text)
-		if k > 0 && col+sepW+pw > w {
-			lines = append(lines, b.String())
-			b.Reset()
-			b.WriteString(indent)
-			col = ansi.StringWidth(indent)
-		} else if k > 0 {
-			b.WriteString(sep.style.Render(sep.text))
-			col += sepW
-		}
-		if col+pw > w { // too wide for a line of its own: wrap it at spaces
-			parts := strings.Split(wrap(p.text, max(w-col, 10), indent), "\n")
-			for j, part := range parts {
-				if j > 0 {
-					lines = append(lines, b.String())
-					b.Reset()
-				}
-				b.WriteString(p.style.Render(part))
+		if k > 0 {
+			if col+sepW+pw > w && pw <= w-indentW {
+				newline()
+			} else {
+				b.WriteString(sep.style.Render(sep.text))
+				col += sepW
 			}
-			col = ansi.StringWidth(parts[len(parts)-1])
+		}
+		if col+pw <= w {
+			b.WriteString(p.style.Render(p.text))
+			col += pw
 			continue
 		}
-		b.WriteString(p.style.Render(p.text))
-		col += pw
+		for j, word := range strings.Fields(p.text) {
+			ww := ansi.StringWidth(word)
+			switch {
+			case j > 0 && col+1+ww > w:
+				newline()
+			case j > 0:
+				b.WriteString(p.style.Render(" "))
+				col++
+			case col+ww > w && col > indentW:
+				newline()
+			}
+			b.WriteString(p.style.Render(word))
+			col += ww
+		}
 	}
 	return append(lines, b.String())
 }
