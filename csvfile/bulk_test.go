@@ -184,13 +184,26 @@ func TestFindAndRowAtLine(t *testing.T) {
 		{"EXTRA", -1, 0, false, 2, 8, true}, // a cell without a header is a cell too
 		{"zzz", -1, 0, false, 0, 0, false},
 	} {
-		r, c, ok := f.Find(tt.q, tt.row, tt.col, tt.back, nil)
+		r, c, ok := f.Find(tt.q, nil, tt.row, tt.col, tt.back)
 		if r != tt.wantR || c != tt.wantC || ok != tt.wantOK {
 			t.Errorf("Find(%q from %d,%d back=%v) = %d,%d,%v; want %d,%d,%v", tt.q, tt.row, tt.col, tt.back, r, c, ok, tt.wantR, tt.wantC, tt.wantOK)
 		}
 	}
-	if r, _, ok := f.Find("ada", -1, 0, false, func(i int) bool { return i == 2 }); !ok || r != 2 {
-		t.Errorf("Find in shown rows: %d %v", r, ok)
+	for _, tt := range []struct {
+		rows         []int
+		from, col    int
+		back         bool
+		wantR, wantC int
+	}{
+		{[]int{2}, -1, 0, false, 2, 1},
+		{[]int{2}, 0, 2, false, 2, 1}, // from a row not shown
+		{[]int{0, 2}, 1, 0, false, 2, 1},
+		{[]int{0, 2}, 1, 0, true, 0, 2}, // backwards from a row not shown
+		{[]int{0, 2}, 2, 1, false, 0, 0},
+	} {
+		if r, c, ok := f.Find("ada", tt.rows, tt.from, tt.col, tt.back); !ok || r != tt.wantR || c != tt.wantC {
+			t.Errorf("Find in rows %v from %d,%d back=%v: %d,%d,%v; want %d,%d", tt.rows, tt.from, tt.col, tt.back, r, c, ok, tt.wantR, tt.wantC)
+		}
 	}
 	if f.Line(1) != 4 {
 		t.Fatalf("line %d", f.Line(1))

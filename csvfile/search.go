@@ -9,12 +9,22 @@ import (
 // Find looks for q in every cell (unknown columns included), ignoring
 // case, starting after the cell (row, col) in reading order (row -1 starts
 // before the first row) and wrapping around; back searches backwards.
-// shown, when not nil, limits the search to the rows it accepts. It
-// returns the row and file column of the first cell found.
-func (f *File) Find(q string, row, col int, back bool, shown func(int) bool) (int, int, bool) {
+// rows, when not nil, are the rows searched (ascending), as a filtered
+// table shows them. It returns the row and file column of the first cell
+// found.
+func (f *File) Find(q string, rows []int, row, col int, back bool) (int, int, bool) {
 	n := len(f.rows)
+	if rows != nil {
+		n = len(rows)
+	}
 	if q == "" || n == 0 {
 		return 0, 0, false
+	}
+	at := func(k int) int { // the file row at position k
+		if rows != nil {
+			return rows[k]
+		}
+		return k
 	}
 	needle := strings.ToLower(q)
 	ascii := isASCII(needle)
@@ -26,15 +36,28 @@ func (f *File) Find(q string, row, col int, back bool, shown func(int) bool) (in
 		}
 		return strings.Contains(strings.ToLower(s), needle)
 	}
-	if row < 0 || row >= n {
-		row, col = -1, 0
+	// The position of the starting row; a row the search does not cover
+	// starts between its neighbours.
+	pos, inside := -1, false
+	switch {
+	case row < 0 || row >= len(f.rows):
 		if back {
-			row = n
+			pos = n
+		}
+		col = 0
+	case rows == nil:
+		pos, inside = row, true
+	default:
+		pos, inside = sort.SearchInts(rows, row), false
+		if pos < n && rows[pos] == row {
+			inside = true
+		} else if !back {
+			pos-- // the search goes on from the next row
 		}
 	}
 	// The rest of the starting row, then every other row, then the start
 	// of the starting row.
-	if row >= 0 && row < n && (shown == nil || shown(row)) {
+	if inside {
 		if back {
 			for c := col - 1; c >= 0; c-- {
 				if match(row, c) {
@@ -50,39 +73,29 @@ func (f *File) Find(q string, row, col int, back bool, shown func(int) bool) (in
 		}
 	}
 	for k := 1; k <= n; k++ {
-		i := row + k
+		p := pos + k
 		if back {
-			i = row - k
+			p = pos - k
 		}
-		i = ((i % n) + n) % n
-		if shown != nil && !shown(i) {
-			continue
-		}
+		p = ((p % n) + n) % n
+		i := at(p)
 		w := width(i)
-		if i == row { // wrapped back to the start: only the cells before it
+		from, to := 0, w
+		if inside && p == pos { // wrapped back to the start: only the cells before it
 			if back {
-				for c := w - 1; c > col; c-- {
-					if match(i, c) {
-						return i, c, true
-					}
-				}
+				from = col + 1
 			} else {
-				for c := 0; c < col; c++ {
-					if match(i, c) {
-						return i, c, true
-					}
-				}
+				to = col
 			}
-			continue
 		}
 		if back {
-			for c := w - 1; c >= 0; c-- {
+			for c := to - 1; c >= from; c-- {
 				if match(i, c) {
 					return i, c, true
 				}
 			}
 		} else {
-			for c := 0; c < w; c++ {
+			for c := from; c < to; c++ {
 				if match(i, c) {
 					return i, c, true
 				}
@@ -90,30 +103,6 @@ func (f *File) Find(q string, row, col int, back bool, shown func(int) bool) (in
 		}
 	}
 	return 0, 0, false
-}
-
-// Count returns how many rows (shown ones, when shown is not nil) have a
-// cell that holds q, ignoring case.
-func (f *File) Count(q string, shown func(int) bool) int {
-	if q == "" {
-		return 0
-	}
-	needle := strings.ToLower(q)
-	ascii := isASCII(needle)
-	n := 0
-	for i := range f.rows {
-		if shown != nil && !shown(i) {
-			continue
-		}
-		for c := 0; c < int(f.rows[i].n); c++ {
-			s := f.cell(i, c)
-			if (ascii && containsFoldASCII(s, needle)) || (!ascii && strings.Contains(strings.ToLower(s), needle)) {
-				n++
-				break
-			}
-		}
-	}
-	return n
 }
 
 // RowAtLine returns the row that holds file line n (the last row starting

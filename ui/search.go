@@ -77,11 +77,7 @@ func (m *Model) searchPreview(q string, back bool) tea.Cmd {
 	if fd := p.selectedField(); fd != nil && i >= 0 {
 		col = p.fileColumn(fd.Key)
 	}
-	var shown func(int) bool
-	if p.visible != nil {
-		shown = p.isShown
-	}
-	row, c, ok := p.file.Find(q, i, col, back, shown)
+	row, c, ok := p.file.Find(q, p.visible, i, col, back)
 	if !ok {
 		where := "in the file"
 		if p.visible != nil {
