@@ -227,7 +227,7 @@ func (d *diffScreen) named(key, value string) string {
 		return value
 	}
 	if name := choiceName(*fd, value); name != "" {
-		return value + " " + name
+		return value + " " + plainText(name)
 	}
 	return value
 }

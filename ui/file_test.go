@@ -95,3 +95,19 @@ func TestFilePickerHidesUsersyncOutputs(t *testing.T) {
 		t.Fatalf("in %s", f.picker.CurrentDirectory)
 	}
 }
+
+// A file name that holds terminal controls is shown escaped.
+func TestFilePickerEscapesNames(t *testing.T) {
+	dir := t.TempDir()
+	name := "evil\x1b[2J\u202e.csv"
+	if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFileScreen(Defaults{StartDir: dir})
+	f.setSize(80, 24)
+	f.picker, _ = f.picker.Update(f.picker.Init()())
+	screen := f.view(NewStyles(true, true), nil, 80, 24)
+	if strings.Contains(screen, "\x1b[2J") || strings.Contains(screen, "\u202e") || !strings.Contains(screen, `evil\x1b[2J\u202e.csv`) {
+		t.Fatalf("screen %q", screen)
+	}
+}

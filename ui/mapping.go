@@ -117,7 +117,7 @@ func (mp mappingScreen) ignored() []string {
 	var out []string
 	for j, h := range mp.headers {
 		if !used[j] {
-			out = append(out, h)
+			out = append(out, plainText(h))
 		}
 	}
 	return out

@@ -221,9 +221,9 @@ func (p dirPicker) view(st Styles, w int) string {
 	}
 	for i := p.offset; i < len(p.entries) && i < p.offset+p.height; i++ {
 		e := p.entries[i]
-		name, style := e.name, st.Text
+		name, style := plainText(e.name), st.Text
 		if e.dir {
-			name, style = e.name+"/", st.Accent
+			name, style = plainText(e.name)+"/", st.Accent
 		}
 		if i == p.selected {
 			b.WriteString(st.Focused.Render("› ") + st.Focused.Render(name))

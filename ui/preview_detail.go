@@ -118,7 +118,7 @@ func (p *previewScreen) names(st Styles, i, w int) []string {
 		var named []string
 		for _, v := range p.file.List(i, fd.Key) {
 			if name := choiceName(fd, v); name != "" {
-				named = append(named, v+" "+name)
+				named = append(named, plainText(v)+" "+plainText(name))
 			}
 		}
 		if len(named) > 0 {

@@ -89,7 +89,7 @@ func (m *Model) searchPreview(q string, back bool) tea.Cmd {
 	header := p.file.Header()
 	what := "column " + itoa(c+1)
 	if c < len(header) && header[c] != "" {
-		what = header[c]
+		what = plainText(header[c])
 	}
 	for k, fd := range p.fields {
 		if p.fileColumn(fd.Key) == c {

@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"unicode"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -96,3 +97,16 @@ func shortPath(path string, w int) string {
 }
 
 func quoteRune(r rune) string { return strconv.QuoteRune(r) }
+
+// plainText is s when every character of it prints as itself, else s
+// quoted with its control and bidi characters escaped, so a file name, a
+// header or a name from the server cannot drive the terminal. (The one
+// renderer for untrusted text, when it lands, takes this over.)
+func plainText(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
