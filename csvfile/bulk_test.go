@@ -1,9 +1,11 @@
 package csvfile
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -215,5 +217,170 @@ func TestFindAndRowAtLine(t *testing.T) {
 	}
 	if !strings.Contains(f.Header()[0], "First") {
 		t.Fatal("header")
+	}
+}
+
+// TestRandomBulkOpsStayIncremental mixes edits, fixes for every row like
+// one, fills, replaces, exclusions, deletions and undo at random, and
+// compares the validation (and the messages kept for excluded rows) with
+// a fresh one after every step; then saves to disk and reads it back.
+func TestRandomBulkOpsStayIncremental(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 3))
+	emails := []string{"a@example.edu", "A@example.edu", "b@example.edu", "c@example", "", " a@example.edu", "Ann <a@example.edu>"}
+	products := []string{"events", "Events", "Course Demand Projections", "evnets", "", "events, Course Demand Projections"}
+	var b strings.Builder
+	b.WriteString(testHeader)
+	for i := range 16 {
+		b.WriteString("Ada,Lovelace," + emails[i%len(emails)] + "," + `"` + products[i%len(products)] + `"` + ",,,,\n")
+	}
+	path := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path, testSchema(nil, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Validate(f)
+	ed := NewEditor(f, v)
+	some := func() []int {
+		var rows []int
+		for i := range f.Len() {
+			if rng.IntN(3) == 0 {
+				rows = append(rows, i)
+			}
+		}
+		return rows
+	}
+	for step := range 400 {
+		i := rng.IntN(f.Len())
+		switch rng.IntN(8) {
+		case 0:
+			ed.Set(i, "email", emails[rng.IntN(len(emails))])
+		case 1:
+			if ms := v.Row(i); len(ms) > 0 && ms[0].Fix != nil {
+				if _, err := ed.ApplyFixAll(ms[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case 2:
+			if _, err := ed.Fill(some(), "products", products[rng.IntN(len(products))]); err != nil {
+				t.Fatal(err)
+			}
+		case 3:
+			if _, err := ed.Replace(some(), "email", "a@", "b@"); err != nil {
+				t.Fatal(err)
+			}
+		case 4:
+			ed.Exclude(some(), rng.IntN(2) == 0)
+		case 5:
+			if err := ed.Delete(i); err != nil {
+				t.Fatal(err)
+			}
+		case 6, 7:
+			ed.Undo()
+		}
+		fresh := Validate(f)
+		if !reflect.DeepEqual(v.Messages(), fresh.Messages()) || v.Errors() != fresh.Errors() || v.Warnings() != fresh.Warnings() ||
+			v.RowsWithErrors() != fresh.RowsWithErrors() {
+			t.Fatalf("step %d: incremental\n%+v\nfull\n%+v", step, v.Messages(), fresh.Messages())
+		}
+		for r := range f.Len() {
+			if !reflect.DeepEqual(v.Row(r), fresh.Row(r)) {
+				t.Fatalf("step %d, row %d (state %d): %q, fresh %q", step, r, f.state(r), texts(v.Row(r)), texts(fresh.Row(r)))
+			}
+		}
+	}
+	kept := f.Len() - ed.Deleted()
+	excluded := ed.Excluded()
+	if _, err := ed.Save(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(path, testSchema(nil, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Len() != kept || f.Len() != kept || ed.Excluded() != excluded || ed.Deleted() != 0 {
+		t.Fatalf("after save: %d rows on disk, %d in memory, want %d; %d excluded, want %d", again.Len(), f.Len(), kept, ed.Excluded(), excluded)
+	}
+	for r := range kept {
+		if !reflect.DeepEqual(again.Cells(r), f.Cells(r)) || again.Line(r) != f.Line(r) {
+			t.Fatalf("row %d on disk %q line %d, in memory %q line %d", r, again.Cells(r), again.Line(r), f.Cells(r), f.Line(r))
+		}
+	}
+	assertIncremental(t, f, v)
+}
+
+// TestFindMatchesABruteForceSearch compares Find with the obvious search
+// over random cells, shown rows and starting points, both ways.
+func TestFindMatchesABruteForceSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	words := []string{"ada", "ADA", "Renée", "RENÉE", "x", "", "adA x", "b"}
+	var b strings.Builder
+	b.WriteString(testHeader)
+	for range 30 {
+		b.WriteString(words[rng.IntN(len(words))] + "," + words[rng.IntN(len(words))] + "," + words[rng.IntN(len(words))] + ",events,,,,\n")
+	}
+	f := readString(t, b.String(), Options{})
+	brute := func(q string, rows []int, row, col int, back bool) (int, int, bool) {
+		var cells [][2]int // every cell searched, in reading order
+		if rows == nil {
+			for i := range f.Len() {
+				rows = append(rows, i)
+			}
+		}
+		for _, i := range rows {
+			for c := range 8 {
+				cells = append(cells, [2]int{i, c})
+			}
+		}
+		// Where the search starts: after (row, col) in reading order.
+		start := 0
+		for k, cell := range cells {
+			if cell[0] < row || (cell[0] == row && cell[1] <= col) {
+				start = k + 1
+			}
+		}
+		n := len(cells)
+		for step := 0; step < n; step++ {
+			k := (start + step) % n
+			if back {
+				k = ((start-2-step)%n + n) % n
+				if row >= 0 && !slices.Contains(rows, row) {
+					k = ((start-1-step)%n + n) % n
+				}
+			}
+			c := cells[k]
+			if strings.Contains(strings.ToLower(f.cell(c[0], c[1])), strings.ToLower(q)) {
+				return c[0], c[1], true
+			}
+		}
+		return 0, 0, false
+	}
+	for trial := range 2000 {
+		q := []string{"ada", "renée", "x", "ADA X", "zz"}[rng.IntN(5)]
+		var rows []int
+		if rng.IntN(2) == 0 {
+			for i := range f.Len() {
+				if rng.IntN(2) == 0 {
+					rows = append(rows, i)
+				}
+			}
+			if rows == nil {
+				rows = []int{}
+			}
+		}
+		row, col, back := rng.IntN(f.Len()+1)-1, rng.IntN(3), rng.IntN(2) == 0
+		if row < 0 {
+			col = -1
+			if back {
+				row, col = f.Len(), 0
+			}
+		}
+		gr, gc, gok := f.Find(q, rows, row, col, back)
+		wr, wc, wok := brute(q, rows, row, col, back)
+		if gok != wok || (gok && (gr != wr || gc != wc)) {
+			t.Fatalf("trial %d: Find(%q, %v, %d, %d, back=%v) = %d,%d,%v; brute force %d,%d,%v", trial, q, rows, row, col, back, gr, gc, gok, wr, wc, wok)
+		}
 	}
 }

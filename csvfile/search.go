@@ -8,7 +8,8 @@ import (
 
 // Find looks for q in every cell (unknown columns included), ignoring
 // case, starting after the cell (row, col) in reading order (row -1 starts
-// before the first row) and wrapping around; back searches backwards.
+// before the first row) and wrapping around to that cell itself; back
+// searches backwards.
 // rows, when not nil, are the rows searched (ascending), as a filtered
 // table shows them. It returns the row and file column of the first cell
 // found.
@@ -81,11 +82,11 @@ func (f *File) Find(q string, rows []int, row, col int, back bool) (int, int, bo
 		i := at(p)
 		w := width(i)
 		from, to := 0, w
-		if inside && p == pos { // wrapped back to the start: only the cells before it
+		if inside && p == pos { // wrapped back to the start: the cells before it, itself last
 			if back {
-				from = col + 1
+				from = col
 			} else {
-				to = col
+				to = col + 1
 			}
 		}
 		if back {
