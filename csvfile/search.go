@@ -112,6 +112,16 @@ func (f *File) RowAtLine(n int) int {
 	return sort.Search(len(f.rows), func(i int) bool { return int(f.rows[i].line) > n }) - 1
 }
 
+// ContainsFold reports whether s holds q, ignoring case, as Find matches
+// cells (without allocating when q is ASCII).
+func ContainsFold(s, q string) bool {
+	needle := strings.ToLower(q)
+	if isASCII(needle) {
+		return containsFoldASCII(s, needle)
+	}
+	return strings.Contains(strings.ToLower(s), needle)
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {

@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/csvfile"
+	"usersync/sync"
 )
 
 // writeBigFile writes n rows; one in 500 has a broken email and one in 700
@@ -291,4 +293,34 @@ func TestFixAllOnALargeFileIsOneStepAndQuick(t *testing.T) {
 		t.Fatalf("fixing 4,000 rows took %v", took)
 	}
 	t.Logf("4,000 rows fixed and revalidated in %v", took)
+}
+
+// BenchmarkDiffSearch100k times a search of a 100,000-row dry run (every
+// row a create) for the last row's email: every row's email and fields
+// are read (] from the top).
+func BenchmarkDiffSearch100k(b *testing.B) {
+	m := bigPreview(b, 100_000)
+	p, err := sync.NewPlan("coursedog", m.preview.file, m.preview.v, nil, sync.PlanOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.session.Schema = m.preview.file.Schema()
+	m.diff.spin = spinner.New()
+	m.diff.collapsed = map[sync.Action]bool{}
+	m.diff.schema = m.session.Schema
+	m.diff.names = idNames(m.diff.schema)
+	m.setState(ScreenDiff)
+	m.diff.job = 7
+	m.applyPlanned(plannedMsg{job: 7, plan: p})
+	m.diff.search = "user0099999@"
+	b.ResetTimer()
+	for range b.N {
+		m.diff.cursor = 0
+		nm, _ := m.Update(keyPress("]"))
+		m = nm.(*Model)
+		_ = m.View()
+		if r := m.diff.cursorRow(); r != 99_999 {
+			b.Fatalf("found row %d", r)
+		}
+	}
 }

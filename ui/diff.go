@@ -34,6 +34,9 @@ type diffScreen struct {
 	// (its schema says: coursedog's do, ccai's do not).
 	mail   bool
 	schema *csvfile.Schema // for field order and the names of IDs
+	// names are the names of the IDs of fields that hold IDs (role IDs),
+	// by field key then ID, from the schema.
+	names map[string]map[string]string
 
 	groups    map[sync.Action][]int // plan row indexes per action
 	collapsed map[sync.Action]bool
@@ -148,6 +151,7 @@ func (m *Model) startPlan() tea.Cmd {
 	d.opts.Exclude = p.leftOut()
 	d.mail = m.session.Schema != nil && m.session.Schema.Mail
 	d.schema = m.session.Schema
+	d.names = idNames(d.schema)
 	d.err, d.confirming, d.exported = "", false, ""
 	m.setState(ScreenDiff)
 	if d.existing != nil {

@@ -88,8 +88,9 @@ func createdFields(sc *csvfile.Schema, p *sync.Plan, u *sync.User) []sync.Change
 			out = append(out, sync.Change{Field: k, Header: header(k), New: joinList(l)})
 		}
 	}
-	out = append(out, sync.Change{Field: "email", Header: header("email"), New: u.Email})
-	seen["email"] = true
+	id := identityKey(sc)
+	out = append(out, sync.Change{Field: id, Header: header(id), New: u.Email})
+	seen[id] = true
 	for _, k := range keys {
 		add(k)
 	}
@@ -160,4 +161,15 @@ func (d *diffScreen) expandAll(on bool) {
 	if at >= 0 {
 		d.cursorTo(at)
 	}
+}
+
+// identityKey is the key of the schema's identity field (the email a
+// plan row is named by).
+func identityKey(sc *csvfile.Schema) string {
+	if sc != nil {
+		if id := sc.Identity(); id != nil {
+			return id.Key
+		}
+	}
+	return "email"
 }

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
+	"usersync/csvfile"
 	"usersync/sync"
 )
 
@@ -63,7 +65,10 @@ func (m *Model) searchDiff(q string, back bool) tea.Cmd {
 	if d.plan == nil {
 		return nil
 	}
-	needle := strings.ToLower(q)
+	line := strings.TrimSpace(q)
+	if _, err := strconv.Atoi(line); err != nil {
+		line = ""
+	}
 	order := d.order()
 	at := -1
 	if cur := d.cursorRow(); cur >= 0 {
@@ -91,7 +96,7 @@ func (m *Model) searchDiff(q string, back bool) tea.Cmd {
 			k = at - step
 		}
 		i := order[((k%n)+n)%n]
-		if d.rowMatches(i, needle) {
+		if d.rowMatches(i, q, line) {
 			filtered := !d.passes(i)
 			d.cursorTo(i)
 			text := strconv.Quote(q) + " found: " + d.plan.Rows[i].Email + "; ] next, [ previous."
@@ -104,16 +109,44 @@ func (m *Model) searchDiff(q string, back bool) tea.Cmd {
 	return m.setStatus(sevInfo, strconv.Quote(q)+" is in no row of the dry run.")
 }
 
-// rowMatches reports whether plan row i shows needle (lower case).
-func (d *diffScreen) rowMatches(i int, needle string) bool {
+// rowMatches reports whether plan row i shows q: its email, its line,
+// the fields it changes or (a create) sets, their names, its reasons. A
+// create's fields are read from the user it sends, so a search of a large
+// plan builds nothing per row.
+func (d *diffScreen) rowMatches(i int, q, line string) bool {
 	r := &d.plan.Rows[i]
-	has := func(s string) bool { return strings.Contains(strings.ToLower(s), needle) }
-	if has(r.Email) || (r.Line > 0 && strconv.Itoa(r.Line) == needle) {
+	has := func(s string) bool { return s != "" && csvfile.ContainsFold(s, q) }
+	value := func(key, v string) bool {
+		return has(v) || has(d.names[key][v])
+	}
+	if has(r.Email) || (line != "" && r.Line > 0 && itoa(r.Line) == line) {
 		return true
 	}
-	for _, c := range d.changesOf(i) {
-		if has(c.Header) || has(c.Old) || has(c.New) || has(d.named(c.Field, c.Old)) || has(d.named(c.Field, c.New)) {
-			return true
+	if r.Action == sync.Create && r.New != nil {
+		for k, v := range r.New.Fields {
+			if value(k, v) || has(d.plan.Headers[k]) {
+				return true
+			}
+		}
+		for k, l := range r.New.Lists {
+			for _, v := range l {
+				if value(k, v) {
+					return true
+				}
+			}
+		}
+	} else {
+		for _, c := range r.Changes {
+			if has(c.Header) || has(c.Old) || has(c.New) {
+				return true
+			}
+			if names := d.names[c.Field]; names != nil {
+				for _, v := range append(splitList(c.Old), splitList(c.New)...) {
+					if has(names[v]) {
+						return true
+					}
+				}
+			}
 		}
 	}
 	for _, s := range r.Reasons {
@@ -155,12 +188,17 @@ func (d *diffScreen) passes(i int) bool {
 // hasField reports whether row i changes (or, a create, sets) field key.
 func (d *diffScreen) hasField(i int, key string) bool {
 	r := &d.plan.Rows[i]
-	if r.Action != sync.Create && r.Action != sync.Update && r.Action != sync.Deactivate {
-		return false
-	}
-	for _, c := range d.changesOf(i) {
-		if c.Field == key {
-			return true
+	switch r.Action {
+	case sync.Create:
+		if r.New == nil {
+			return false
+		}
+		return key == identityKey(d.schema) || r.New.Fields[key] != "" || len(r.New.Lists[key]) > 0
+	case sync.Update, sync.Deactivate:
+		for _, c := range r.Changes {
+			if c.Field == key {
+				return true
+			}
 		}
 	}
 	return false
@@ -197,23 +235,46 @@ func (d *diffScreen) nextActionFilter() {
 	d.rebuild()
 }
 
-// changedFields lists the fields some row changes or a create sets, in
-// the plan's order of first appearance.
+// fieldsChanged lists the fields some row changes or a create sets, in
+// the schema's order (then the others, sorted).
 func (d *diffScreen) fieldsChanged() []string {
-	var out []string
 	seen := map[string]bool{}
-	for i, r := range d.plan.Rows {
-		if r.Action != sync.Create && r.Action != sync.Update && r.Action != sync.Deactivate {
-			continue
-		}
-		for _, c := range d.changesOf(i) {
-			if !seen[c.Field] {
+	for _, r := range d.plan.Rows {
+		switch r.Action {
+		case sync.Create:
+			if r.New == nil {
+				continue
+			}
+			seen[identityKey(d.schema)] = true
+			for k, v := range r.New.Fields {
+				seen[k] = seen[k] || v != ""
+			}
+			for k, l := range r.New.Lists {
+				seen[k] = seen[k] || len(l) > 0
+			}
+		case sync.Update, sync.Deactivate:
+			for _, c := range r.Changes {
 				seen[c.Field] = true
-				out = append(out, c.Field)
 			}
 		}
 	}
-	return out
+	var out []string
+	if d.schema != nil {
+		for _, fd := range d.schema.Fields {
+			if seen[fd.Key] {
+				out = append(out, fd.Key)
+				delete(seen, fd.Key)
+			}
+		}
+	}
+	var rest []string
+	for k, ok := range seen {
+		if ok {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }
 
 // nextFieldFilter shows the rows that change one field, the next field

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"usersync/csvfile"
 	"usersync/sync"
 )
 
@@ -219,17 +220,31 @@ func changedFields(cs []sync.Change) string {
 // named is value with its name when field key holds IDs whose names the
 // target reports ("r-d0a4c7b5 Registrar Office"); value otherwise.
 func (d *diffScreen) named(key, value string) string {
-	if d.schema == nil || value == "" {
-		return value
-	}
-	fd := d.schema.FieldByKey(key)
-	if fd == nil || !idField(*fd) {
-		return value
-	}
-	if name := choiceName(*fd, value); name != "" {
+	if name := d.names[key][value]; name != "" {
 		return value + " " + plainText(name)
 	}
 	return value
+}
+
+// idNames maps each ID field's IDs to their names (see idField).
+func idNames(sc *csvfile.Schema) map[string]map[string]string {
+	if sc == nil {
+		return nil
+	}
+	out := map[string]map[string]string{}
+	for _, fd := range sc.Fields {
+		if !idField(fd) {
+			continue
+		}
+		names := map[string]string{}
+		for _, c := range fd.Choices {
+			if c.Label != "" && c.Label != c.Value {
+				names[c.Value] = c.Label
+			}
+		}
+		out[fd.Key] = names
+	}
+	return out
 }
 
 // changeText shows one change as old → new; for a list it shows what is
