@@ -61,7 +61,7 @@ func (m *Model) confirmedApply() tea.Cmd {
 func (m *Model) startRollbackPlan(run *sync.Run) tea.Cmd {
 	ctx := m.startCancellable()
 	job := m.nextJob()
-	m.diff = diffScreen{busy: true, job: job, phase: "Planning the rollback", rollback: run,
+	m.diff = diffScreen{busy: true, job: job, phase: "Planning the rollback", rollback: run, schema: m.session.Schema, names: idNames(m.session.Schema),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), collapsed: map[sync.Action]bool{sync.Unchanged: true}}
 	m.diff.setSize(m.preview.width, m.preview.height, m.preview.detailHeight)
 	m.setState(ScreenDiff)

@@ -137,7 +137,7 @@ func (d *diffScreen) rowMatches(i int, q, line string) bool {
 		}
 	} else {
 		for _, c := range r.Changes {
-			if has(c.Header) || has(c.Old) || has(c.New) {
+			if has(d.header(c)) || has(c.Old) || has(c.New) {
 				return true
 			}
 			if names := d.names[c.Field]; names != nil {

@@ -50,7 +50,10 @@ func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail, rollback bool) stri
 	if c.Skip > 0 || c.Unchanged > 0 {
 		s += " " + plural(c.Skip, "row", "rows") + " skipped, " + count(c.Unchanged) + " unchanged."
 	}
-	if p.Options.Replace {
+	switch {
+	case p.Options.Replace && rollback:
+		s += " Lists become exactly what the backup holds."
+	case p.Options.Replace:
 		s += " Replace mode: lists become exactly what the file says."
 	}
 	if bulk {
@@ -170,12 +173,12 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 				arrow = "▾"
 			}
 		}
-		emailW := min(32, max(w/3, 16))
+		emailW := min(34, max(w-46, 16)) // at 80 columns the addresses people have fit whole
 		line = "  " + st.Muted.Render(arrow) + " " + style.Render(actionMarks[r.Action]) + " " +
-			st.Text.Render(padCell(r.Email, emailW)) + " " + st.Muted.Render(padRight(where, 12))
+			st.Text.Render(padCell(r.Email, emailW)) + " " + st.Muted.Render(padRight(where, 11))
 		switch {
 		case r.Action == sync.Update:
-			line += st.Muted.Render(changedFields(r.Changes))
+			line += st.Muted.Render(d.changedFields(r.Changes))
 		case r.Action == sync.Skip:
 			line += st.Bad.Render(strings.Join(r.Reasons, "; "))
 		case r.Mail && d.mail:
@@ -183,7 +186,7 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 		}
 	case itemChange:
 		ch := d.changesOf(int(it.row))[it.change]
-		line = "      " + st.Label.Render(padRight(ch.Header, 22)) + " " + d.changeText(st, ch, it.action == sync.Create)
+		line = "      " + st.Label.Render(padRight(d.header(ch), 22)) + " " + d.changeText(st, ch, it.action == sync.Create)
 	}
 	// The cursor is a character too, so it shows without colour.
 	if selected {
@@ -209,12 +212,26 @@ func groupTitle(a sync.Action, rollback bool) string {
 	return "Unchanged"
 }
 
-func changedFields(cs []sync.Change) string {
+func (d *diffScreen) changedFields(cs []sync.Change) string {
 	names := make([]string, 0, len(cs))
 	for _, c := range cs {
-		names = append(names, c.Header)
+		names = append(names, d.header(c))
 	}
 	return strings.Join(names, ", ")
+}
+
+// header names a change's field for people: a plan made from a journal
+// (a rollback) knows only the key, the schema its header.
+func (d *diffScreen) header(c sync.Change) string {
+	if (c.Header == "" || c.Header == c.Field) && d.schema != nil {
+		if fd := d.schema.FieldByKey(c.Field); fd != nil {
+			return fd.Header
+		}
+	}
+	if c.Header == "" {
+		return c.Field
+	}
+	return c.Header
 }
 
 // named is value with its name when field key holds IDs whose names the
@@ -338,7 +355,7 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 		r := d.plan.Rows[it.row]
 		lines = append(lines, " "+st.Text.Render(r.Email)+st.Muted.Render(" · "+string(r.Action)))
 		for _, c := range d.changesOf(int(it.row)) {
-			lines = append(lines, joinWrap([]piece{{"   " + padRight(c.Header, 22), st.Label}, {d.changeText(Styles{}, c, r.Action == sync.Create), st.Text}},
+			lines = append(lines, joinWrap([]piece{{"   " + padRight(d.header(c), 22), st.Label}, {d.changeText(Styles{}, c, r.Action == sync.Create), st.Text}},
 				piece{" ", st.Text}, strings.Repeat(" ", 26), w-1)...)
 		}
 		for _, reason := range r.Reasons {

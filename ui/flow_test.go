@@ -119,6 +119,11 @@ func TestDiffApplySummary(t *testing.T) {
 	d.keys("R")
 	d.until("the rollback plan", func(m *Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil && !m.diff.busy })
 	d.sees("Rollback plan", "Rollback of the import", "- 2 deactivate", "~ 1 restore")
+	for _, l := range strings.Split(d.view(), "\n") {
+		if strings.Contains(l, "ada@example.edu") && !strings.Contains(l, "Department") {
+			t.Fatalf("a rollback row names its field by key, not header: %q", l)
+		}
+	}
 	d.keys("m")
 	if d.m.diff.opts.Mail || d.m.diff.plan.Options.Mail {
 		t.Fatal("a rollback offered the mail toggle")
