@@ -32,13 +32,13 @@ func (e *Editor) Fill(rows []int, key, value string) (int, error) {
 	if len(value) > MaxCell {
 		return 0, fmt.Errorf("fill %s: the value is longer than 1 MiB", key)
 	}
-	step, n := e.seq+1, 0
+	var sets []cellSet
 	for _, i := range rows {
-		if i >= 0 && i < e.f.Len() && e.setCell(i, col, value, step) {
-			n++
+		if i >= 0 && i < e.f.Len() {
+			sets = append(sets, cellSet{i, col, value})
 		}
 	}
-	return n, nil
+	return e.setCells(sets), nil
 }
 
 // Replace replaces every occurrence of find (exactly as typed) with with
@@ -52,7 +52,7 @@ func (e *Editor) Replace(rows []int, key, find, with string) (int, error) {
 	if find == "" {
 		return 0, nil
 	}
-	step, n := e.seq+1, 0
+	var sets []cellSet
 	for _, i := range rows {
 		if i < 0 || i >= e.f.Len() {
 			continue
@@ -63,13 +63,11 @@ func (e *Editor) Replace(rows []int, key, find, with string) (int, error) {
 		}
 		nv := strings.ReplaceAll(old, find, with)
 		if len(nv) > MaxCell {
-			return n, fmt.Errorf("replace in %s on line %d: the value would be longer than 1 MiB", key, e.f.Line(i))
+			return 0, fmt.Errorf("replace in %s on line %d: the value would be longer than 1 MiB; nothing replaced", key, e.f.Line(i))
 		}
-		if e.setCell(i, col, nv, step) {
-			n++
-		}
+		sets = append(sets, cellSet{i, col, nv})
 	}
-	return n, nil
+	return e.setCells(sets), nil
 }
 
 // SameProblem returns the rows (ascending) with a message like m: the
@@ -106,21 +104,52 @@ func (e *Editor) ApplyFixAll(m Message) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	step, n := e.seq+1, 0
+	var sets []cellSet
 	for _, i := range rows {
 		fix := fixLike(e.v.Row(i), m)
-		if fix == nil { // an earlier fix of this step changed the row (a duplicate resolved)
-			continue
-		}
 		col, err := e.fixColumn(*fix)
 		if err != nil {
-			return n, err
+			return 0, err
 		}
-		if e.setCell(i, col, fix.Value, step) {
-			n++
-		}
+		sets = append(sets, cellSet{i, col, fix.Value})
 	}
-	return n, nil
+	return e.setCells(sets), nil
+}
+
+// cellSet is one cell a bulk edit sets.
+type cellSet struct {
+	row, col int
+	value    string
+}
+
+// setCells sets each cell (one per row) as one step and revalidates them
+// together; it returns how many cells changed.
+func (e *Editor) setCells(sets []cellSet) int {
+	f := e.f
+	step := e.seq + 1
+	var rows []int
+	var todo []cellSet
+	seen := map[int]bool{}
+	for _, s := range sets {
+		if f.cell(s.row, s.col) == s.value || seen[s.row] { // a row once a step
+			continue
+		}
+		seen[s.row] = true
+		r := f.rows[s.row]
+		ed := edit{row: s.row, col: s.col, old: f.cell(s.row, s.col), oldFirst: r.first, oldN: r.n, step: step}
+		ed.note, ed.hadNote = f.notes[[2]int{s.row, s.col}]
+		e.seq++
+		ed.id = e.seq
+		e.undo = append(e.undo, ed)
+		rows = append(rows, s.row)
+		todo = append(todo, s)
+	}
+	e.changeMany(rows, func(k int) {
+		s := todo[k]
+		f.setCell(s.row, s.col, s.value)
+		delete(f.notes, [2]int{s.row, s.col})
+	})
+	return len(rows)
 }
 
 // fixColumn is the file column a fix writes to.

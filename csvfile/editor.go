@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
@@ -100,34 +101,40 @@ func (e *Editor) Undo() bool {
 		return false
 	}
 	step := e.undo[len(e.undo)-1].step
-	for len(e.undo) > 0 && e.undo[len(e.undo)-1].step == step {
-		e.undoOne()
+	k := len(e.undo)
+	for k > 0 && e.undo[k-1].step == step {
+		k--
 	}
+	eds := slices.Clone(e.undo[k:]) // one row each: a step edits a row once
+	e.undo = e.undo[:k]
+	rows := make([]int, len(eds))
+	for j, ed := range eds {
+		rows[j] = ed.row
+	}
+	e.changeMany(rows, func(j int) { e.revert(eds[j]) })
 	return true
 }
 
-func (e *Editor) undoOne() {
-	ed := e.undo[len(e.undo)-1]
-	e.undo = e.undo[:len(e.undo)-1]
+// revert puts back what edit ed changed (its row is revalidated by the
+// caller).
+func (e *Editor) revert(ed edit) {
 	f := e.f
 	if ed.deleted {
-		e.change(ed.row, func() { f.setState(ed.row, ed.oldState) })
+		f.setState(ed.row, ed.oldState)
 		return
 	}
-	e.change(ed.row, func() {
-		r := &f.rows[ed.row]
-		if r.n != ed.oldN { // the edit grew a short row: go back to its old cells
-			r.first, r.n = ed.oldFirst, ed.oldN
-		} else {
-			f.setCell(ed.row, ed.col, ed.old)
+	r := &f.rows[ed.row]
+	if r.n != ed.oldN { // the edit grew a short row: go back to its old cells
+		r.first, r.n = ed.oldFirst, ed.oldN
+	} else {
+		f.setCell(ed.row, ed.col, ed.old)
+	}
+	if ed.hadNote {
+		if f.notes == nil {
+			f.notes = map[[2]int]string{}
 		}
-		if ed.hadNote {
-			if f.notes == nil {
-				f.notes = map[[2]int]string{}
-			}
-			f.notes[[2]int{ed.row, ed.col}] = ed.note
-		}
-	})
+		f.notes[[2]int{ed.row, ed.col}] = ed.note
+	}
 }
 
 // Dirty reports whether the rows differ from the file on disk.

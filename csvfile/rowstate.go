@@ -64,12 +64,15 @@ func (e *Editor) Exclude(rows []int, on bool) {
 	if on {
 		to, from = rowExcluded, rowIn
 	}
+	var change []int
+	seen := map[int]bool{}
 	for _, i := range rows {
-		if i < 0 || i >= e.f.Len() || e.f.state(i) != from {
-			continue
+		if i >= 0 && i < e.f.Len() && e.f.state(i) == from && !seen[i] {
+			seen[i] = true
+			change = append(change, i)
 		}
-		e.change(i, func() { e.f.setState(i, to) })
 	}
+	e.changeMany(change, func(k int) { e.f.setState(change[k], to) })
 }
 
 // IsExcluded reports whether row i is left out of this import.
