@@ -289,3 +289,54 @@ func TestEveryScreenFits80x24AndRedrawsOnResize(t *testing.T) {
 		t.Fatal("o did not start another import")
 	}
 }
+
+// The review keys through the whole program: a search, a fix for every
+// row like one, a filter, a remap and the dry run's filter and expansion.
+func TestScreenReviewKeys(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "users.csv")
+	content := "First Name,Last Name,Email,Work Email,Products,Department\n" +
+		"Ada,Lovelace,ada@home.example,ada@example.edu,scheduling,Mathematics\n" +
+		"Alan,Turing,alan@home.example,alan@example.edu,Course Demand Projections,Computing\n" +
+		"Grace,Hopper,grace@home.example,grace@example.edu,\"scheduling, Course Demand Projections\",Navy\n"
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm := startProgram(t, newMemBackend(seededTarget()), sandboxDefaults(file), 100, 30)
+	press(tm, "enter")
+	waitText(t, tm, "2 errors in 2 rows")
+	press(tm, "/")
+	waitText(t, tm, "Search every cell")
+	tm.Type("navy")
+	press(tm, "enter")
+	waitText(t, tm, `"navy" found on line 4, Department`)
+	press(tm, "g", "n", "a")
+	waitText(t, tm, "2 rows have this problem in Products")
+	press(tm, "y")
+	waitText(t, tm, "Fixed 2 rows")
+	press(tm, "f")
+	waitText(t, tm, "showing edited rows (2)")
+	press(tm, "M") // a remap reads the file again: save first
+	waitText(t, tm, "Save the edits first")
+	press(tm, "f", "ctrl+s")
+	waitText(t, tm, "the original is kept as users.csv.bak")
+	press(tm, "M")
+	waitText(t, tm, "Not imported: Work Email")
+	press(tm, "down", "down", "right")
+	waitText(t, tm, "Not imported: Email")
+	press(tm, "enter")
+	waitText(t, tm, "ada@example.edu")
+	press(tm, "enter")
+	waitText(t, tm, "~ 1 update")
+	press(tm, "f", "f", "e")
+	waitText(t, tm, "showing Update")
+	waitText(t, tm, "Physics → Mathematics")
+	m, screen := finish(t, tm)
+	if m.Screen() != ScreenDiff || m.diff.onlyAction != "update" {
+		t.Fatalf("screen %v, action filter %q", m.Screen(), m.diff.onlyAction)
+	}
+	if got := m.preview.file.Value(0, "email"); got != "ada@example.edu" {
+		t.Fatalf("remapped email %q", got)
+	}
+	contains(t, screen, "ada@example.edu", "Department")
+}
