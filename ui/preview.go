@@ -222,6 +222,18 @@ func (p *previewScreen) nextProblem(dir int) bool {
 	if len(p.problems) == 0 {
 		return false
 	}
+	// A filter on: the next row it shows that still has a message.
+	if n := len(p.visible); n > 0 && p.filter != filterAll {
+		for k := 1; k <= n; k++ {
+			pos := ((p.cursor+dir*k)%n + n) % n
+			if i := p.visible[pos]; p.v.Row(i) != nil && !p.ed.IsExcluded(i) && !p.ed.IsDeleted(i) {
+				p.cursor = pos
+				p.scrollIntoView()
+				p.selectProblemColumn(i)
+				return true
+			}
+		}
+	}
 	cur := p.current()
 	pos, found := slices.BinarySearch(p.problems, cur)
 	var target int

@@ -326,3 +326,31 @@ func TestSavingAWindows1252FileAsksBeforeChangingItsEncoding(t *testing.T) {
 }
 
 func tea80x24() tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: 80, Height: 24} }
+
+// With a filter on, n and N stay among the rows it shows.
+func TestNextProblemStaysInTheFilter(t *testing.T) {
+	file := writeTemp(t, "users.csv", "First Name,Last Name,Email,Products,Department\n"+
+		"Ada,Lovelace,ada@example.edu,scheduling, Mathematics\n"+ // a warning
+		"Alan,Turing,alan@example.edu,Course Demand Projections,Computing\n"+
+		"Grace,Hopper,grace@example.edu,scheduling, Navy\n"+ // a warning
+		"Barbara,,barbara@example.edu,curriculum,Computing\n")
+	d, _ := loginToPreview(t, file, newMemTarget())
+	p := &d.m.preview
+	d.keys("f", "f") // warnings only
+	if p.filter != filterWarnings {
+		t.Fatalf("filter %v", p.filter)
+	}
+	if p.current() != 2 {
+		t.Fatalf("the filter put the cursor on row %d", p.current())
+	}
+	for _, want := range []int{0, 2, 0} {
+		d.keys("n")
+		if p.current() != want || p.filter != filterWarnings {
+			t.Fatalf("n went to row %d (filter %v), want %d", p.current(), p.filter, want)
+		}
+	}
+	d.keys("N")
+	if p.current() != 2 {
+		t.Fatalf("N went to row %d", p.current())
+	}
+}
