@@ -22,21 +22,23 @@ func runOffline(t *testing.T, args ...string) (code int, stdout, stderr string) 
 
 func TestValidateDemoFile(t *testing.T) {
 	code, stdout, stderr := runOffline(t, "validate", "testdata/users.csv")
-	want := `testdata/users.csv: 12 rows for coursedog (UTF-8, comma-delimited)
+	want := `testdata/users.csv: 17 rows for coursedog (UTF-8, comma-delimited)
 
-Errors (3 in 3 rows; Products 2, Email 1):
+Errors (4 in 4 rows; Products 3, Email 1):
 testdata/users.csv:3: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
     fix: use "courseDemandProjections"
 testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
     fix: use "grace.hopper@example.edu"
 testdata/users.csv:6: Products: "curriculm" is not a product key; did you mean "curriculum"?
     fix: use "curriculum"
+testdata/users.csv:18: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
+    fix: use "courseDemandProjections"
 
 Warnings (1; Secondary Departments 1):
 testdata/users.csv:8: Secondary Departments: "Mathematics" is already the primary department
     fix: remove "Mathematics"
 
-testdata/users.csv: 9 rows valid, 3 rows with errors; 3 errors, 1 warning
+testdata/users.csv: 13 rows valid, 4 rows with errors; 4 errors, 1 warning
 `
 	if code != exitRowsFailed || stdout != "" || stderr != want {
 		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", code, stdout, stderr, want)
@@ -58,7 +60,7 @@ func TestValidateJSON(t *testing.T) {
 		t.Error("more than one JSON document")
 	}
 	if r.File != "testdata/users.csv" || r.Target != "coursedog" || r.Encoding != "UTF-8" || r.Delimiter != "," ||
-		r.Rows != 12 || r.ValidRows != 9 || r.RowsWithErrors != 3 || r.Errors != 3 || r.Warnings != 1 || len(r.Messages) != 4 || r.Error != nil {
+		r.Rows != 17 || r.ValidRows != 13 || r.RowsWithErrors != 4 || r.Errors != 4 || r.Warnings != 1 || len(r.Messages) != 5 || r.Error != nil {
 		t.Errorf("report %+v", r)
 	}
 	m := r.Messages[1]

@@ -41,8 +41,12 @@ var commands = map[string]command{}
 
 func register(c command) { commands[c.name] = c }
 
-// rootCommand runs when no subcommand is named (the guided import).
-var rootCommand func(env *cmdEnv, args []string) int
+// rootCommand runs when no subcommand is named (the guided import);
+// rootFlags prints its flags for usersync -h.
+var (
+	rootCommand func(env *cmdEnv, args []string) int
+	rootFlags   func(w io.Writer)
+)
 
 func main() {
 	env := &cmdEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
@@ -89,7 +93,11 @@ func isFile(s string) bool {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: usersync [--sandbox [FILE]] | usersync COMMAND [flags]")
+	fmt.Fprintln(w, "usage: usersync [--sandbox] [flags] [FILE] | usersync COMMAND [flags]")
+	if rootFlags != nil {
+		fmt.Fprintln(w, "\nThe guided import (sign in, choose a file, fix it, dry run, apply); its flags:")
+		rootFlags(w)
+	}
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {

@@ -109,7 +109,9 @@ type File struct {
 	rows     []row
 	spans    []span
 	owned    []string
-	notes    map[[2]int]string // (row, column) → what the reader noticed
+	notes    map[[2]int]string  // (row, column) → what the reader noticed
+	states   map[int32]rowState // rows excluded or deleted (rowstate.go); nil when none
+	nState   [3]int             // rows per state but rowIn (whose count is unused)
 	warnings []Message
 	disk     fs.FileInfo // the file as read, so Save can refuse to clobber a newer one
 	// fromRecords: the rows came from another format (FromRecords), so

@@ -12,7 +12,8 @@ import (
 // it current edit by edit; nothing here is safe for concurrent use.
 type Validation struct {
 	f       *File
-	msgs    map[int][]Message // only rows that have messages
+	msgs    map[int][]Message // only rows that have messages, and take part in the import
+	outMsgs map[int][]Message // the messages of excluded and deleted rows: shown, not counted
 	nErr    int
 	nWarn   int
 	nBadRow int
@@ -94,7 +95,7 @@ func (v *Validation) all() {
 					sh.rows = append(sh.rows, i)
 					sh.msgs = append(sh.msgs, ms)
 				}
-				if v.ids != nil {
+				if v.ids != nil && !f.out(i) {
 					if h, ok := v.ids.hashValue(c.vals[v.ids.field]); ok {
 						sh.ids = append(sh.ids, idEntry{h, int32(i)})
 					}
@@ -103,13 +104,14 @@ func (v *Validation) all() {
 		})
 	}
 	wg.Wait()
-	v.msgs = map[int][]Message{}
+	v.msgs, v.outMsgs = map[int][]Message{}, nil
 	v.nErr, v.nWarn, v.nBadRow = 0, 0, 0
 	for _, sh := range shares {
 		for k, i := range sh.rows {
 			v.msgs[i] = sh.msgs[k]
 		}
 	}
+	v.setApart()
 	if v.ids != nil {
 		k := 0
 		for _, sh := range shares {
@@ -406,30 +408,58 @@ func (v *Validation) count(ms []Message, sign int) {
 // rows sharing its identity (found once for a whole group).
 func (v *Validation) recheck(i int, g []int32) {
 	v.count(v.msgs[i], -1)
+	delete(v.outMsgs, i)
 	var ms []Message
 	if g == nil {
 		ms = v.check(i)
 	} else {
 		ms = v.checkIn(i, g)
 	}
-	if ms != nil {
+	switch {
+	case ms != nil && v.f.out(i):
+		delete(v.msgs, i)
+		v.keepApart(i, ms)
+	case ms != nil:
 		v.msgs[i] = ms
 		v.count(ms, 1)
-	} else {
+	default:
 		delete(v.msgs, i)
 	}
+}
+
+// setApart moves the messages of the rows out of the import where they
+// are read but not counted (before the counting of a full pass).
+func (v *Validation) setApart() {
+	for i := range v.f.states {
+		if ms, ok := v.msgs[int(i)]; ok {
+			delete(v.msgs, int(i))
+			v.keepApart(int(i), ms)
+		}
+	}
+}
+
+func (v *Validation) keepApart(i int, ms []Message) {
+	if v.outMsgs == nil {
+		v.outMsgs = map[int][]Message{}
+	}
+	v.outMsgs[i] = ms
 }
 
 // File returns the file this validation is of.
 func (v *Validation) File() *File { return v.f }
 
-// Row returns the messages of row i (nil when it has none). The slice is
-// the validation's own: do not change it.
-func (v *Validation) Row(i int) []Message { return v.msgs[i] }
+// Row returns the messages of row i (nil when it has none), also of a row
+// excluded or deleted. The slice is the validation's own: do not change it.
+func (v *Validation) Row(i int) []Message {
+	if ms, ok := v.msgs[i]; ok {
+		return ms
+	}
+	return v.outMsgs[i]
+}
 
 // OK reports whether row i has no error (warnings do not block a row).
 func (v *Validation) OK(i int) bool {
-	for _, m := range v.msgs[i] {
+	for _, m := range v.Row(i) {
 		if m.Severity == Error {
 			return false
 		}
@@ -446,7 +476,8 @@ func (v *Validation) Warnings() int { return v.nWarn + len(v.f.warnings) }
 // RowsWithErrors returns how many rows have at least one error.
 func (v *Validation) RowsWithErrors() int { return v.nBadRow }
 
-// Problems returns the indexes of the rows with any message, ascending.
+// Problems returns the indexes of the rows with any message, ascending,
+// but for rows excluded or deleted.
 func (v *Validation) Problems() []int {
 	out := make([]int, 0, len(v.msgs))
 	for i := range v.msgs {
@@ -457,7 +488,8 @@ func (v *Validation) Problems() []int {
 }
 
 // Messages returns every message in file order: the file's own warnings
-// (those about the whole file first) and each row's.
+// (those about the whole file first) and each row's (but for rows
+// excluded or deleted).
 func (v *Validation) Messages() []Message {
 	out := make([]Message, 0, len(v.f.warnings)+v.nErr+v.nWarn)
 	out = append(out, v.f.warnings...)

@@ -31,6 +31,8 @@ func testSchema() *csvfile.Schema {
 			{Value: "courseDemandProjections", Label: "Course Demand Projections"},
 		}},
 		{Key: "department", Header: "Department"},
+		{Key: "roles", Header: "Role IDs", List: true, Kind: "role ID", Choices: []csvfile.Choice{
+			{Value: "r-1", Label: "Faculty"}, {Value: "r-2", Label: "Registrar Office"}}},
 	}}
 }
 
@@ -47,6 +49,8 @@ type memTarget struct {
 	reject map[string]int
 	// hold, when set, blocks each write until it is closed.
 	hold chan struct{}
+	// unavailable makes writes for these emails fail with a 503 this many times.
+	unavailable map[string]int
 	// expired makes every write fail Unauthorized until a sign-in.
 	expired bool
 	// expireAt expires the session when this many users exist (0: never).
@@ -109,6 +113,10 @@ func (t *memTarget) wait(ctx context.Context, email string) error {
 	}
 	if t.expired {
 		return &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "write " + email, Msg: "token expired"}
+	}
+	if t.unavailable[email] > 0 {
+		t.unavailable[email]--
+		return &sync.Error{Kind: sync.KindServer, Status: 503, Op: "write " + email, Msg: "service unavailable"}
 	}
 	if t.reject[email] > 0 {
 		t.reject[email]--

@@ -8,12 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/filepicker"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"usersync/csvfile"
 )
@@ -22,7 +20,7 @@ import (
 // types, or a typed path. While a file loads it shows how far reading and
 // validation have come.
 type fileScreen struct {
-	picker filepicker.Model
+	picker dirPicker
 	path   textinput.Model
 	typing bool
 	spin   spinner.Model
@@ -99,19 +97,15 @@ type validatedMsg struct {
 type dirRememberedMsg struct{ err error }
 
 func newFileScreen(d Defaults) fileScreen {
-	fp := filepicker.New()
-	fp.AutoHeight = false
-	fp.ShowPermissions = false
-	fp.AllowedTypes = fileTypes("")
-	fp.CurrentDirectory = d.StartDir
-	if fp.CurrentDirectory == "" {
-		fp.CurrentDirectory = "."
+	dir := d.StartDir
+	if dir == "" {
+		dir = "."
 	}
-	if abs, err := filepath.Abs(fp.CurrentDirectory); err == nil {
-		fp.CurrentDirectory = abs
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
 	}
 	// Esc goes back a screen, so the picker climbs directories with h/←/backspace only.
-	fp.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("h", "parent dir"))
+	fp := newDirPicker(dir, fileTypes(""))
 	ti := textinput.New()
 	ti.Prompt = "Path: "
 	ti.Placeholder = "path/to/users.csv"
@@ -141,19 +135,10 @@ func (f *fileScreen) setStyles(st Styles, isDark bool) {
 	}
 	f.path.SetStyles(s)
 	f.spin.Style = st.Accent
-	if st.NoColor {
-		ps := filepicker.DefaultStyles()
-		for _, p := range []*lipgloss.Style{&ps.Cursor, &ps.Symlink, &ps.Directory, &ps.DisabledCursor, &ps.DisabledFile, &ps.DisabledSelected, &ps.Permission, &ps.FileSize} {
-			*p = p.UnsetForeground()
-		}
-		ps.Selected = ps.Selected.UnsetForeground().Reverse(true)
-		ps.EmptyDirectory = ps.EmptyDirectory.UnsetForeground()
-		f.picker.Styles = ps
-	}
 }
 
 func (f *fileScreen) setSize(w, h int) {
-	f.picker.SetHeight(max(h-6, 1))
+	f.picker.SetHeight(max(h-7, 1))
 	f.path.SetWidth(max(w-10, 10))
 }
 
@@ -200,7 +185,8 @@ func (f fileScreen) bindings(k KeyMap) bindings {
 	if f.typing {
 		return bindings{k.File.Open, k.File.TypePath, k.Global.Back, k.Global.Quit}
 	}
-	return bindings{k.File.Pick, f.picker.KeyMap.Up, f.picker.KeyMap.Down, f.picker.KeyMap.Back, k.File.TypePath, k.Global.Back, k.Global.Quit}
+	pk := f.picker.KeyMap
+	return bindings{k.File.Pick, pk.Up, pk.Down, pk.Back, k.File.TypePath, pk.PageUp, pk.PageDown, pk.Top, pk.Bottom, k.Global.Back, k.Global.Quit}
 }
 
 func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -392,8 +378,8 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 		b.WriteString(st.Muted.Render("\n  enter opens the file; tab goes back to the picker"))
 		return b.String()
 	}
-	b.WriteString(st.Muted.Render("  "+f.picker.CurrentDirectory) + "\n\n")
-	b.WriteString(f.picker.View())
+	b.WriteString(st.Muted.Render("  "+shortPath(f.picker.CurrentDirectory, max(w-4, 20))) + "\n\n")
+	b.WriteString(f.picker.view(st, w))
 	return b.String()
 }
 

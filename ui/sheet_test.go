@@ -55,7 +55,7 @@ func TestWorkbookWithSeveralSheetsAsksWhich(t *testing.T) {
 	// A fix saved from the preview goes into the workbook, on that sheet.
 	p := &d.m.preview
 	p.moveTo(1)
-	p.col = fieldIndex(t, p, "lastName")
+	p.col, p.colRow = fieldIndex(t, p, "lastName"), 1 // as ←/→ choose it
 	d.keys("e")
 	d.typeText("-Fixed")
 	d.keys("enter", "ctrl+s")

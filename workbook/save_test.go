@@ -254,3 +254,20 @@ func TestSaveRefusesAFormulaCellAndAChangedFile(t *testing.T) {
 		t.Errorf("save over a changed file: %v", err)
 	}
 }
+
+// A row deleted in the editor would stay in the workbook (a save writes
+// cells, never removes rows): the delete is refused with what to do
+// instead, rather than dropped on save.
+func TestDeletingAWorkbookRowIsRefused(t *testing.T) {
+	path := richBook(t, t.TempDir())
+	f := open(t, path, csvfile.Options{})
+	ed := csvfile.NewEditor(f, csvfile.Validate(f))
+	err := ed.Delete(1)
+	want := "delete line 3: a save writes cells back into the Excel workbook, sheet Users and never removes rows; exclude the row (space) to leave it out of this import, or delete it in the program that made the file"
+	if err == nil || err.Error() != want {
+		t.Fatalf("delete in a workbook: %v, want %q", err, want)
+	}
+	if ed.IsDeleted(1) || ed.Dirty() {
+		t.Errorf("the refused delete changed the editor: deleted %v dirty %v", ed.IsDeleted(1), ed.Dirty())
+	}
+}
