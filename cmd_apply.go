@@ -28,7 +28,6 @@ func runApply(env *cmdEnv, args []string) int {
 	pf := addPlanFlags(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
 	ao := addApplyFlags(fs)
-	fs.BoolVar(&ao.Bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
 	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
 	fs.StringVar(&ao.BackupPath, "backup", "", "backup of the existing users, written before the first write")
@@ -36,48 +35,101 @@ func runApply(env *cmdEnv, args []string) int {
 	if !ok {
 		return code
 	}
+	fail := func(code int, err error) int {
+		fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
+		return code
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	saved, loadErr := sync.LoadPlan(pos[0])
+	file := pos[0]
+	if loadErr == nil {
+		file = saved.File
+	}
+	if ao.JournalPath == "" || ao.ReportPath == "" || ao.BackupPath == "" {
+		j, r, b := sync.DefaultPaths(file, time.Now())
+		ao.JournalPath = orDefault(ao.JournalPath, j)
+		ao.ReportPath = orDefault(ao.ReportPath, r)
+		ao.BackupPath = orDefault(ao.BackupPath, b)
+	}
+	// The run: its journal is locked from here to the end, and an
+	// unfinished run there decides every option.
+	rf, err := sync.OpenRun(ao.JournalPath)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	defer rf.Close()
+	if err := rf.Check(); err != nil {
+		return fail(exitUsage, err)
+	}
+	if code, err := settleOptions(fs, pf, rf, saved, pos[0], ao); err != nil {
+		return fail(code, err)
+	}
 
 	var (
 		t        sync.Target
 		p        *sync.Plan
 		existing []sync.User
 	)
-	if saved, err := sync.LoadPlan(pos[0]); err == nil {
+	if saved != nil {
 		// A saved plan: Apply re-reads the users and refuses it if they changed.
 		if t, err = pf.conn.open(ctx, env); err != nil {
-			fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
-			return exitUsage
+			return fail(exitUsage, err)
 		}
 		if t.Name() != saved.Target {
-			fmt.Fprintf(env.stderr, "usersync apply: the plan is for %s, not %s\n", saved.Target, t.Name())
-			return exitUsage
+			return fail(exitUsage, fmt.Errorf("the plan is for %s, not %s", saved.Target, t.Name()))
 		}
 		p = saved
 	} else {
 		pl, code, err := makePlan(ctx, env, pf, pos[0])
 		if err != nil {
-			fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
-			return code
+			return fail(code, err)
 		}
 		t, p, existing = pl.target, pl.plan, pl.existing
-	}
-	if ao.JournalPath == "" || ao.ReportPath == "" || ao.BackupPath == "" {
-		j, r, b := sync.DefaultPaths(p.File, time.Now())
-		ao.JournalPath = orDefault(ao.JournalPath, j)
-		ao.ReportPath = orDefault(ao.ReportPath, r)
-		ao.BackupPath = orDefault(ao.BackupPath, b)
 	}
 
 	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), planSummary(p.Counts))
 	if !*yes {
-		if code, ok := confirm(env, p); !ok {
+		if code, ok := confirm(env, "apply", p); !ok {
 			return code
 		}
 	}
-
+	ao.Run = rf
 	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
+}
+
+// settleOptions makes the plan's options those a saved plan or the
+// unfinished run in the journal recorded, refusing (exit 2, nothing sent)
+// a flag that says otherwise.
+func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *sync.Plan, planPath string, ao *sync.ApplyOptions) (int, error) {
+	prior := rf.Unfinished()
+	if prior != nil && prior.Head.Kind == sync.KindRollback {
+		return exitUsage, fmt.Errorf("the journal %s holds an unfinished rollback, not an import: resume it with usersync rollback", rf.Path())
+	}
+	if saved != nil {
+		if diffs := pf.adopt(fs, saved.Options); len(diffs) > 0 {
+			return exitUsage, &sync.ConflictError{Of: "the saved plan " + planPath, Settings: diffs}
+		}
+	}
+	if prior == nil {
+		return exitOK, nil
+	}
+	of := fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)", rf.Path(), prior.Head.Started.UTC().Format("2006-01-02 15:04 UTC"))
+	var diffs []sync.Setting
+	if saved != nil {
+		diffs = prior.Head.Options.Differences(saved.Options)
+	} else {
+		diffs = pf.adopt(fs, prior.Head.Options)
+	}
+	if flagGiven(fs, "backup") && ao.BackupPath != prior.Head.Backup {
+		diffs = append(diffs, sync.Setting{Key: "backup", Name: "backup", Recorded: prior.Head.Backup, Asked: ao.BackupPath + " (--backup)"})
+	}
+	if len(diffs) > 0 {
+		return exitUsage, &sync.ConflictError{Of: of, Journal: rf.Path(), Settings: diffs}
+	}
+	ao.BackupPath = prior.Head.Backup
+	return exitOK, nil
 }
 
 // addApplyFlags defines the flags that shape how writes are sent.
@@ -85,7 +137,6 @@ func addApplyFlags(fs *flag.FlagSet) *sync.ApplyOptions {
 	ao := &sync.ApplyOptions{}
 	fs.IntVar(&ao.Concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
 	fs.Float64Var(&ao.Rate, "rate", 0, "writes per second at most (0: no limit of our own)")
-	fs.IntVar(&ao.BatchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
 	return ao
 }
 
@@ -113,7 +164,11 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 		enc.SetIndent("", " ")
 		enc.Encode(run)
 	}
-	printRunSummary(env.stderr, run)
+	if p.Mode == sync.KindRollback {
+		printRollbackSummary(env.stderr, run)
+	} else {
+		printRunSummary(env.stderr, run)
+	}
 	switch {
 	case run.Interrupted:
 		return exitInterrupted
@@ -125,16 +180,24 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 
 // confirm asks on a terminal; elsewhere it refuses without --yes, because a
 // script that forgot it must not send anything.
-func confirm(env *cmdEnv, p *sync.Plan) (int, bool) {
+func confirm(env *cmdEnv, name string, p *sync.Plan) (int, bool) {
 	in, isFile := env.stdin.(*os.File)
 	if !isFile || !term.IsTerminal(int(in.Fd())) {
-		fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+		if name == "rollback" {
+			fmt.Fprintln(env.stderr, "usersync rollback: not applied: add --yes to roll back without a terminal (the plan above is what it would do)")
+		} else {
+			fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+		}
 		return exitUsage, false
 	}
-	fmt.Fprintf(env.stderr, "Apply to %s? Type yes to go on: ", p.Target)
+	verb := "Apply to"
+	if name == "rollback" {
+		verb = "Roll back on"
+	}
+	fmt.Fprintf(env.stderr, "%s %s? Type yes to go on: ", verb, p.Target)
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
-		fmt.Fprintln(env.stderr, "not applied")
+		fmt.Fprintf(env.stderr, "%s: not applied\n", name)
 		return exitUsage, false
 	}
 	return exitOK, true

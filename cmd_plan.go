@@ -29,10 +29,15 @@ type planFlags struct {
 	deactivateMissing bool
 	maxDeactivate     int
 	noMail            bool
-	delimiter         string
-	maps              mapFlag
-	mapping           string
-	json              bool
+	bulk              bool
+	batchSize         int
+	// recorded, once set, is the options a saved plan or an unfinished run
+	// holds: they are used instead of the flags (which must agree).
+	recorded  *sync.PlanOptions
+	delimiter string
+	maps      mapFlag
+	mapping   string
+	json      bool
 }
 
 func addPlanFlags(fs *flag.FlagSet) *planFlags {
@@ -41,6 +46,8 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.BoolVar(&pf.deactivateMissing, "deactivate-missing", false, "deactivate existing users the file does not name")
 	fs.IntVar(&pf.maxDeactivate, "max-deactivate", sync.DefaultMaxDeactivate, "refuse to deactivate more users than this")
 	fs.BoolVar(&pf.noMail, "no-registration-mail", false, "create users without sending the registration email")
+	fs.BoolVar(&pf.bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
+	fs.IntVar(&pf.batchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
 	fs.StringVar(&pf.delimiter, "delimiter", "", "the file's delimiter (default: sniffed): , ; or tab")
 	fs.Var(&pf.maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	fs.StringVar(&pf.mapping, "mapping", "", "a mapping file (default: FILE.mapping when the guided import saved one)")
@@ -49,8 +56,48 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 }
 
 func (pf *planFlags) options() sync.PlanOptions {
+	if pf.recorded != nil {
+		return *pf.recorded
+	}
 	return sync.PlanOptions{Replace: pf.replace, DeactivateMissing: pf.deactivateMissing,
-		MaxDeactivate: pf.maxDeactivate, Mail: !pf.noMail}
+		MaxDeactivate: pf.maxDeactivate, Mail: !pf.noMail, Bulk: pf.bulk, BatchSize: pf.batchSize}
+}
+
+// planFlagFor names the flag that sets each recorded setting.
+var planFlagFor = map[string]string{
+	"mail": "--no-registration-mail", "replace": "--replace", "deactivate_missing": "--deactivate-missing",
+	"max_deactivate": "--max-deactivate", "bulk": "--bulk", "batch_size": "--batch-size",
+}
+
+// adopt takes the options a saved plan or an unfinished run recorded, and
+// lists the flags given on the command line that say otherwise (each with
+// the flag named): the decisions recorded hold, a contradiction is refused.
+func (pf *planFlags) adopt(fs *flag.FlagSet, recorded sync.PlanOptions) []sync.Setting {
+	asked := recorded
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "no-registration-mail":
+			asked.Mail = !pf.noMail
+		case "replace":
+			asked.Replace = pf.replace
+		case "deactivate-missing":
+			asked.DeactivateMissing = pf.deactivateMissing
+		case "max-deactivate":
+			asked.MaxDeactivate = pf.maxDeactivate
+		case "bulk":
+			asked.Bulk = pf.bulk
+		case "batch-size":
+			asked.BatchSize = pf.batchSize
+		}
+	})
+	diffs := recorded.Differences(asked)
+	for i := range diffs {
+		if f := planFlagFor[diffs[i].Key]; f != "" {
+			diffs[i].Asked += " (" + f + ")"
+		}
+	}
+	pf.recorded = &recorded
+	return diffs
 }
 
 // mapFlag collects repeated --map A=B flags.
@@ -106,7 +153,8 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	}
 	schema, err := t.Schema(ctx)
 	if err != nil {
-		return nil, exitUsage, withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err))
+		code, err := readFailed(withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)))
+		return nil, code, err
 	}
 	mapping, from, err := loadValidateMapping(path, pf.mapping, pf.maps)
 	if err != nil {
@@ -122,13 +170,30 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	v := csvfile.Validate(f)
 	existing, err := t.ListUsers(ctx)
 	if err != nil {
-		return nil, exitUsage, withLoginHint(fmt.Errorf("list existing users: %w", err))
+		code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+		return nil, code, err
 	}
 	p, err := sync.NewPlan(t.Name(), f, v, existing, pf.options())
 	if err != nil {
 		return nil, exitRowsFailed, err
 	}
 	return &planned{target: t, file: f, plan: p, existing: existing}, exitOK, nil
+}
+
+// readFailed is the exit code for a read before anything was sent: a
+// server that did not answer (retries ran out) is exit 3, run again; the
+// rest are the operator's to fix (2).
+func readFailed(err error) (int, error) {
+	if unavailable(err) {
+		return exitInterrupted, fmt.Errorf("%w\nthe server did not answer: nothing was sent; run the same command again", err)
+	}
+	return exitUsage, err
+}
+
+// unavailable reports whether err is the server not answering.
+func unavailable(err error) bool {
+	var se *sync.Error
+	return errors.As(err, &se) && se.Retryable()
 }
 
 // withLoginHint says what to do about a refused token: the error alone
@@ -250,12 +315,17 @@ func orDash(s string) string {
 }
 
 // exitFor maps a run error to an exit code: a stale plan or refused
-// deactivation is the operator's to fix (1); the rest are usage or I/O (2).
+// deactivation is the operator's to fix (1); a server that did not answer
+// before the first write is 3 (run again); the rest (a contradicting flag,
+// a busy or damaged journal, a changed file, I/O) are 2.
 func exitFor(err error) int {
 	var stale *sync.StaleError
 	var limit *sync.DeactivateLimitError
-	if errors.As(err, &stale) || errors.As(err, &limit) {
+	switch {
+	case errors.As(err, &stale) || errors.As(err, &limit):
 		return exitRowsFailed
+	case unavailable(err):
+		return exitInterrupted
 	}
 	return exitUsage
 }

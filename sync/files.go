@@ -2,9 +2,12 @@ package sync
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,6 +61,49 @@ func writeBackupOnce(path, target, conn string, users []User) error {
 	})
 }
 
+// FileDigest is the SHA-256 of the file's bytes, hex.
+func FileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// PlanFileError refuses a saved plan whose file changed or vanished since
+// the plan was made: the plan no longer says what the file says.
+type PlanFileError struct {
+	File string
+	Err  error // nil when the file is there but changed
+}
+
+func (e *PlanFileError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("the plan's file %s cannot be read (%v): nothing was sent; make the plan again from the file as it is", e.File, e.Err)
+	}
+	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again (usersync plan %s --out …)", e.File, e.File)
+}
+
+// checkPlanFile refuses a plan whose file is no longer what it was planned from.
+func checkPlanFile(p *Plan) error {
+	if p.FileDigest == "" {
+		return nil
+	}
+	d, err := FileDigest(p.File)
+	if err != nil {
+		return &PlanFileError{File: p.File, Err: err}
+	}
+	if d != p.FileDigest {
+		return &PlanFileError{File: p.File}
+	}
+	return nil
+}
+
 // ReadBackup reads a backup written by Apply.
 func ReadBackup(path string) (*Backup, error) {
 	data, err := os.ReadFile(path)
@@ -102,10 +148,11 @@ func WriteReport(path string, p *Plan, r *Run) error {
 		FileRows    int       `json:"file_rows"`
 		Counts      Counts    `json:"counts"`
 		Interrupted bool      `json:"interrupted"`
+		Running     bool      `json:"running,omitempty"`
 		Journal     string    `json:"journal"`
 		Backup      string    `json:"backup"`
 		Rows        []Outcome `json:"rows"`
-	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes}
+	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.Running, r.JournalPath, r.BackupPath, r.Outcomes}
 	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")

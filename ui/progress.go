@@ -128,7 +128,7 @@ func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) te
 	asks := make(chan chan error)
 	opts := sync.ApplyOptions{
 		JournalPath: paths.journal, ReportPath: paths.report, BackupPath: paths.backup,
-		Events: events, Gate: m.progress.gate, Bulk: m.diff.bulk && kind != applyRollback,
+		Events: events, Gate: m.progress.gate,
 		Rebase: kind == applyRetry, Relogin: askRelogin(asks),
 	}
 	b, sess := m.backend, *m.session
