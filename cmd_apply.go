@@ -67,19 +67,33 @@ func runApply(env *cmdEnv, args []string) int {
 		return fail(code, err)
 	}
 
+	t, err := pf.conn.open(ctx, env)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	if saved != nil && t.Name() != saved.Target {
+		return fail(exitUsage, fmt.Errorf("the plan is for %s, not %s", saved.Target, t.Name()))
+	}
+	// The decisions are recorded before anything else is done: a stop at
+	// any moment from here on leaves them for the next run.
+	rec := sync.RunRecord{Kind: sync.KindApply, Target: t.Name(), File: file, Options: pf.options(), Backup: ao.BackupPath}
+	if d, ok := t.(sync.Describer); ok {
+		rec.Connection = d.Describe()
+	}
+	if saved != nil {
+		rec.FileFingerprint = saved.FileFingerprint
+	}
+	if err := rf.Begin(rec); err != nil {
+		return fail(exitUsage, err)
+	}
+	pf.target = t
+
 	var (
-		t        sync.Target
 		p        *sync.Plan
 		existing []sync.User
 	)
 	if saved != nil {
 		// A saved plan: Apply re-reads the users and refuses it if they changed.
-		if t, err = pf.conn.open(ctx, env); err != nil {
-			return fail(exitUsage, err)
-		}
-		if t.Name() != saved.Target {
-			return fail(exitUsage, fmt.Errorf("the plan is for %s, not %s", saved.Target, t.Name()))
-		}
 		p = saved
 	} else {
 		pl, code, err := makePlan(ctx, env, pf, pos[0])
@@ -101,18 +115,31 @@ func runApply(env *cmdEnv, args []string) int {
 
 // settleOptions makes the plan's options those a saved plan or the
 // unfinished run in the journal recorded, refusing (exit 2, nothing sent)
-// a flag that says otherwise.
+// a flag that says otherwise. A run recorded but stopped before it sent
+// anything keeps its decisions for the flags not given, and takes those
+// given.
 func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *sync.Plan, planPath string, ao *sync.ApplyOptions) (int, error) {
 	prior := rf.Unfinished()
 	if prior != nil && prior.Head.Kind == sync.KindRollback {
 		return exitUsage, fmt.Errorf("the journal %s holds an unfinished rollback, not an import: resume it with usersync rollback", rf.Path())
 	}
 	if saved != nil {
-		if diffs := pf.adopt(fs, saved.Options); len(diffs) > 0 {
+		if _, diffs := pf.merged(fs, saved.Options); len(diffs) > 0 {
 			return exitUsage, &sync.ConflictError{Of: "the saved plan " + planPath, Settings: diffs}
 		}
+		pf.recorded = &saved.Options
 	}
 	if prior == nil {
+		return exitOK, nil
+	}
+	if !prior.Sent() {
+		if saved == nil {
+			asked, _ := pf.merged(fs, prior.Head.Options)
+			pf.recorded = &asked
+		}
+		if !flagGiven(fs, "backup") {
+			ao.BackupPath = prior.Head.Backup
+		}
 		return exitOK, nil
 	}
 	of := fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)", rf.Path(), prior.Head.Started.UTC().Format("2006-01-02 15:04 UTC"))
@@ -120,7 +147,8 @@ func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *syn
 	if saved != nil {
 		diffs = prior.Head.Options.Differences(saved.Options)
 	} else {
-		diffs = pf.adopt(fs, prior.Head.Options)
+		_, diffs = pf.merged(fs, prior.Head.Options)
+		pf.recorded = &prior.Head.Options
 	}
 	if flagGiven(fs, "backup") && ao.BackupPath != prior.Head.Backup {
 		diffs = append(diffs, sync.Setting{Key: "backup", Name: "backup", Recorded: prior.Head.Backup, Asked: ao.BackupPath + " (--backup)"})

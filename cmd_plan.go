@@ -33,7 +33,9 @@ type planFlags struct {
 	batchSize         int
 	// recorded, once set, is the options a saved plan or an unfinished run
 	// holds: they are used instead of the flags (which must agree).
-	recorded  *sync.PlanOptions
+	recorded *sync.PlanOptions
+	// target, once opened, is used instead of opening the CONN flags again.
+	target    sync.Target
 	delimiter string
 	maps      mapFlag
 	mapping   string
@@ -69,10 +71,10 @@ var planFlagFor = map[string]string{
 	"max_deactivate": "--max-deactivate", "bulk": "--bulk", "batch_size": "--batch-size",
 }
 
-// adopt takes the options a saved plan or an unfinished run recorded, and
-// lists the flags given on the command line that say otherwise (each with
-// the flag named): the decisions recorded hold, a contradiction is refused.
-func (pf *planFlags) adopt(fs *flag.FlagSet, recorded sync.PlanOptions) []sync.Setting {
+// merged is the options recorded (by a saved plan or an unfinished run)
+// with the flags given on the command line laid over, and the settings in
+// which they differ (each naming its flag).
+func (pf *planFlags) merged(fs *flag.FlagSet, recorded sync.PlanOptions) (sync.PlanOptions, []sync.Setting) {
 	asked := recorded
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
@@ -96,8 +98,7 @@ func (pf *planFlags) adopt(fs *flag.FlagSet, recorded sync.PlanOptions) []sync.S
 			diffs[i].Asked += " (" + f + ")"
 		}
 	}
-	pf.recorded = &recorded
-	return diffs
+	return asked, diffs
 }
 
 // mapFlag collects repeated --map A=B flags.
@@ -147,11 +148,16 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if err != nil {
 		return nil, exitUsage, err
 	}
-	t, err := pf.conn.open(ctx, env)
-	if err != nil {
-		return nil, exitUsage, err
+	t := pf.target
+	if t == nil {
+		if t, err = pf.conn.open(ctx, env); err != nil {
+			return nil, exitUsage, err
+		}
 	}
 	schema, err := t.Schema(ctx)
+	if code, ierr, stopped := interruptedBefore(ctx); stopped {
+		return nil, code, ierr
+	}
 	if err != nil {
 		code, err := readFailed(withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)))
 		return nil, code, err
@@ -169,6 +175,9 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	}
 	v := csvfile.Validate(f)
 	existing, err := t.ListUsers(ctx)
+	if code, ierr, stopped := interruptedBefore(ctx); stopped {
+		return nil, code, ierr
+	}
 	if err != nil {
 		code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
 		return nil, code, err
@@ -178,6 +187,15 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 		return nil, exitRowsFailed, err
 	}
 	return &planned{target: t, file: f, plan: p, existing: existing}, exitOK, nil
+}
+
+// interruptedBefore is the error of a command stopped (Ctrl-C, SIGTERM)
+// before it sent anything: exit 3, run it again.
+func interruptedBefore(ctx context.Context) (int, error, bool) {
+	if ctx.Err() == nil {
+		return 0, nil, false
+	}
+	return exitInterrupted, errors.New("interrupted before anything was sent; run the same command again"), true
 }
 
 // readFailed is the exit code for a read before anything was sent: a

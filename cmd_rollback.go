@@ -119,6 +119,9 @@ func runRollback(env *cmdEnv, args []string) int {
 			return fail(exitUsage, err)
 		}
 		current, err = t.ListUsers(ctx)
+		if code, ierr, stopped := interruptedBefore(ctx); stopped {
+			return fail(code, ierr)
+		}
 		if err != nil {
 			code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
 			return fail(code, err)

@@ -107,19 +107,25 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	if p.Mode == KindRollback {
 		rec.Kind, rec.Targets = KindRollback, work.Rows
 	}
+	if err := checkPlanFile(p); err != nil {
+		return nil, err
+	}
 	prior := rf.Unfinished()
 	if prior != nil {
 		if d := prior.Head.differences(rec); len(d) > 0 {
-			return nil, &ConflictError{Of: fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)",
-				rf.Path(), prior.Head.Started.UTC().Format("2006-01-02 15:04 UTC")), Journal: rf.Path(), Settings: d}
-		}
-		if prior.Head.kind() == KindRollback {
+			if prior.Sent() {
+				return nil, &ConflictError{Of: fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)",
+					rf.Path(), prior.Head.Started.UTC().Format("2006-01-02 15:04 UTC")), Journal: rf.Path(), Settings: d}
+			}
+			// It sent nothing: this run's decisions replace it.
+			if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {
+				return nil, err
+			}
+			prior = nil
+		} else if prior.Head.kind() == KindRollback && len(prior.Head.Targets) > 0 {
 			// A rollback continues the targets fixed when it started.
 			work.Rows = slices.Clone(prior.Head.Targets)
 		}
-	}
-	if err := checkPlanFile(p); err != nil {
-		return nil, err
 	}
 	if !work.Options.Mail {
 		for i := range work.Rows {
@@ -137,14 +143,31 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	defer cancel(nil)
 	a.cancel = cancel
 
+	// The record is on disk before anything else happens: whatever stops
+	// this run from here on, the next one takes its decisions from it.
 	var err error
-	if prior != nil {
-		a.run.Resumed = true
-		a.run.BackupPath = prior.Head.Backup
-		if a.journal, err = rf.reopen(); err != nil {
-			return nil, err
+	if prior == nil {
+		a.journal, err = rf.begin(rec)
+	} else {
+		a.journal, err = rf.reopen()
+		if err == nil && prior.Head.FileFingerprint == "" {
+			err = a.journal.writeNow(journalRecord{T: "plan", RunRecord: &RunRecord{FileFingerprint: rec.FileFingerprint}})
 		}
-		defer a.journal.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer a.journal.Close()
+	// Resuming is continuing a run that sent something; a run recorded but
+	// stopped before its first write starts over (its decisions kept).
+	// A rollback always continues its fixed targets, decided again against
+	// the users as they are now.
+	resuming := prior != nil && (prior.Sent() || prior.Head.kind() == KindRollback)
+	if prior != nil {
+		a.run.BackupPath = prior.Head.Backup
+	}
+	if resuming {
+		a.run.Resumed = true
 		if err := a.finishPendingJobs(ctx, prior); err != nil {
 			return a.finishInterrupted(ctx, err)
 		}
@@ -160,8 +183,11 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		}
 	}
 	switch {
-	case prior != nil:
+	case resuming:
 		backup, _ := ReadBackup(a.run.BackupPath) // nil when the run stopped before taking it
+		if backup != nil {
+			a.before = indexUsers(backup.Users)
+		}
 		a.settle(prior, existing, backup)
 		a.carry(prior)
 		a.rebase(existing)
@@ -175,8 +201,20 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	if err := a.guardDeactivations(); err != nil {
 		return nil, err
 	}
-	if err := writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing); err != nil {
+	// A run that sent nothing yet takes the backup now (again, if an
+	// earlier attempt took one); a resumed run or a retry keeps the one
+	// taken before the first write.
+	wrote, err := writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, prior != nil && !resuming)
+	if err != nil {
 		return nil, err
+	}
+	switch {
+	case wrote:
+		a.before = indexUsers(existing) // what the backup just written holds
+	case a.before == nil:
+		if b, err := ReadBackup(a.run.BackupPath); err == nil {
+			a.before = indexUsers(b.Users) // a retry keeps the import's backup
+		}
 	}
 
 	// Rows that need no write get their outcome now; writes go to workers.
@@ -204,13 +242,6 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	// The report exists before the first write, and follows the outcomes.
 	if err := a.startReport(); err != nil {
 		return nil, err
-	}
-	if a.journal == nil {
-		if a.journal, err = rf.begin(rec); err != nil {
-			a.stopReport()
-			return nil, err
-		}
-		defer a.journal.Close()
 	}
 	a.emit(Event{})
 
@@ -253,9 +284,11 @@ type applier struct {
 	relogins  int
 	loginGen  int
 	stopNote  string
-	batch     BatchEvent // the batch running now (batch targets)
-	netFails  int        // network failures in a row
-	lastOK    time.Time  // the last answer from the server
+	batch     BatchEvent       // the batch running now (batch targets)
+	netFails  int              // network failures in a row
+	lastOK    time.Time        // the last answer from the server
+	doubts    []int            // rows whose intent stays open (inDoubt)
+	before    map[string]*User // the users as the backup has them, for settling
 }
 
 // stop ends the run early for a reason the operator must act on.
@@ -288,7 +321,14 @@ func (a *applier) finish(ctx context.Context) (*Run, error) {
 	}
 	a.mu.Unlock()
 	a.recount()
-	r.Interrupted = r.Counts.Pending > 0 || ctx.Err() != nil
+	unsettled := 0
+	if ctx.Err() == nil {
+		unsettled = a.settleDoubts(ctx)
+	}
+	r.Interrupted = r.Counts.Pending > 0 || ctx.Err() != nil || unsettled > 0
+	if unsettled > 0 && a.stopNote == "" {
+		a.stopNote = fmt.Sprintf("%d writes could not be confirmed (the server did not say whether they were done)", unsettled)
+	}
 	if r.Interrupted {
 		r.Reason = a.stopNote
 		if r.Reason == "" {
@@ -350,10 +390,17 @@ func (c *Counts) tally(o Outcome, mail bool, n int) {
 // intent) and reports progress.
 func (a *applier) record(i int, o Outcome, userID string) {
 	var set *User
-	if isWriteResult(o.Result) {
-		set = written(&a.p.Rows[i])
-		if userID == "" && a.p.Rows[i].Old != nil {
-			userID = a.p.Rows[i].Old.ID
+	if r := &a.p.Rows[i]; isWriteResult(o.Result) {
+		set = written(r)
+		if o.Result == Created && r.Action != Create && r.Desired != nil {
+			// Created by a try whose answer was lost, then found as it
+			// should be: what the import set is all the file gave it.
+			d := r.Desired.clone()
+			d.Raw, d.ID = nil, ""
+			set = &d
+		}
+		if userID == "" && r.Old != nil {
+			userID = r.Old.ID
 		}
 	}
 	if err := a.journal.Outcome(o, userID, set); err != nil {
@@ -367,6 +414,9 @@ func (a *applier) record(i int, o Outcome, userID string) {
 // rollback) to settle by reading the user. o says so to people.
 func (a *applier) inDoubt(i int, o Outcome) {
 	o.Message += " (in doubt: the request may have reached the server; the next run or a rollback reads this user to settle it)"
+	a.mu.Lock()
+	a.doubts = append(a.doubts, i)
+	a.mu.Unlock()
 	a.land(i, o)
 }
 
@@ -384,10 +434,11 @@ func (a *applier) intend(i int, action Action) error {
 func (a *applier) land(i int, o Outcome) {
 	a.mu.Lock()
 	mail := a.p.Rows[i].Mail
+	prev := a.run.Outcomes[i].Result
 	a.counts.tally(a.run.Outcomes[i], mail, -1)
 	a.counts.tally(o, mail, 1)
 	a.run.Outcomes[i] = o
-	if o.Result != Pending {
+	if o.Result != Pending && (prev == "" || prev == Pending) {
 		a.done++
 		now := time.Now()
 		a.recent = append(a.recent, now)

@@ -49,12 +49,13 @@ type Backup struct {
 
 // writeBackupOnce writes the backup unless it exists: a resumed run keeps
 // the one taken before its first write, which is the state to roll back to.
-func writeBackupOnce(path, target, conn string, users []User) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
+// It reports whether it wrote one; again writes it over an earlier one.
+func writeBackupOnce(path, target, conn string, users []User, again bool) (bool, error) {
+	if _, err := os.Stat(path); err == nil && !again {
+		return false, nil
 	}
 	b := Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
-	return writeFileAtomic(path, func(w *bufio.Writer) error {
+	return true, writeFileAtomic(path, func(w *bufio.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(b)

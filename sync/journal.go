@@ -34,7 +34,7 @@ const (
 )
 
 type journalRecord struct {
-	T string `json:"t"` // run, intent, out, job, job_done, end
+	T string `json:"t"` // run, plan, intent, out, job, job_done, end
 
 	*RunRecord `json:",omitempty"`
 
@@ -234,7 +234,19 @@ func (s *JournalState) apply(rec *journalRecord) {
 		delete(s.Pending, rec.Job)
 	case "end":
 		s.Ended = true
+	case "plan":
+		// The file's fingerprint, when the record was written before the plan.
+		if rec.RunRecord != nil && s.Head.FileFingerprint == "" {
+			s.Head.FileFingerprint = rec.FileFingerprint
+		}
 	}
+}
+
+// Sent reports whether the run may have sent anything: a write intended,
+// an outcome, a job. A run recorded but stopped before its first write has
+// not, and its decisions may still be replaced.
+func (s *JournalState) Sent() bool {
+	return len(s.Entries) > 0 || len(s.ints) > 0 || len(s.JobOrder) > 0
 }
 
 // Journal appends records for one run.

@@ -137,7 +137,12 @@ func (r RunRecord) differences(o RunRecord) []Setting {
 	if r.kind() != o.kind() {
 		out = append(out, Setting{Key: "kind", Name: "run", Recorded: r.kind(), Asked: o.kind()})
 	}
-	if r.FileFingerprint != o.FileFingerprint {
+	if r.FileFingerprint == "" || o.FileFingerprint == "" {
+		// Recorded before the plan: the file is named, not yet fingerprinted.
+		if r.File != o.File && r.File != "" && o.File != "" {
+			out = append(out, Setting{Key: "file", Name: "file", Recorded: r.File, Asked: o.File})
+		}
+	} else if r.FileFingerprint != o.FileFingerprint {
 		was, now := r.File+" as it was then", o.File+" as it is now"
 		if r.kind() == KindRollback {
 			was, now = "a rollback of "+r.File, "a rollback of another import"
@@ -202,6 +207,9 @@ func OpenRun(path string) (*RunFile, error) {
 	rf := &RunFile{path: path, lock: lf}
 	st, good, err := readJournalFile(path)
 	switch {
+	case err == nil && good == 0 && len(st.damage) == 0:
+		// Empty, or one torn line: a run killed while writing its record
+		// never started (nothing is sent before the record is on disk).
 	case err == nil:
 		rf.state, rf.good = st, good
 	case errors.Is(err, os.ErrNotExist):
@@ -280,6 +288,12 @@ func (rf *RunFile) begin(rec RunRecord) (*Journal, error) {
 			return nil, fmt.Errorf("journal: keep the earlier run: %w", err)
 		}
 	}
+	if rf.state == nil {
+		// What a run killed before its record was on disk left, if anything.
+		if err := os.Remove(rf.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+	}
 	f, err := os.OpenFile(rf.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -296,6 +310,41 @@ func (rf *RunFile) begin(rec RunRecord) (*Journal, error) {
 	}
 	rf.state = newState(rf.path, rec)
 	return j, nil
+}
+
+// Begin records a run before its plan is made (the command line does, as
+// soon as it knows the options), so that a stop at any moment after keeps
+// the decisions. Apply then continues this run.
+//
+// An unfinished run that sent something is left as it is (Apply refuses a
+// plan that contradicts it); one that sent nothing and recorded other
+// decisions is replaced by rec.
+func (rf *RunFile) Begin(rec RunRecord) error {
+	if p := rf.Unfinished(); p != nil {
+		if p.Sent() || len(p.Head.differences(rec)) == 0 {
+			return nil
+		}
+		if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {
+			return err
+		}
+	}
+	rec.Options = rec.Options.normalized()
+	if rec.Started.IsZero() {
+		rec.Started = time.Now().UTC()
+	}
+	j, err := rf.begin(rec)
+	if err != nil {
+		return err
+	}
+	if err := j.Close(); err != nil {
+		return err
+	}
+	st, good, err := readJournalFile(rf.path)
+	if err != nil {
+		return err
+	}
+	rf.state, rf.good = st, good
+	return nil
 }
 
 // EndUnfinished closes the unfinished run without running it, saying why

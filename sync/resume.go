@@ -1,5 +1,12 @@
 package sync
 
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+)
+
 // Resuming a run: what its journal says was done is kept, what was in
 // flight is settled by reading the user, and only the rest is decided again
 // against the users as they are now.
@@ -84,6 +91,52 @@ func (a *applier) carry(prior *JournalState) {
 		r.Mail = o.Result == Created && a.p.Options.Mail
 		a.run.Outcomes[i] = o
 	}
+}
+
+// settleDoubts reads, at the end of a run that was not stopped, each user
+// whose write was left in doubt, and journals what became of it, so that
+// the run can end with every write known. It returns how many it could not
+// settle (the run then stays open, for the next run to settle them).
+func (a *applier) settleDoubts(ctx context.Context) int {
+	a.mu.Lock()
+	doubts := slices.Clone(a.doubts)
+	a.doubts = nil
+	a.mu.Unlock()
+	uw, ok := a.t.(UserWriter)
+	if len(doubts) == 0 {
+		return 0
+	}
+	left := 0
+	for _, i := range doubts {
+		r := &a.p.Rows[i]
+		var cur User
+		var err error
+		if ok {
+			_, err = a.call(ctx, func(ctx context.Context) error {
+				cur, err = uw.Lookup(ctx, r.Email)
+				return err
+			})
+		}
+		var found *User
+		var se *Error
+		switch {
+		case !ok || (err != nil && !(errors.As(err, &se) && se.Kind == KindNotFound)):
+			left++
+			continue
+		case err == nil:
+			found = &cur
+		}
+		intent := JournalEntry{Outcome: Outcome{Email: r.Email, Action: a.run.Outcomes[i].Action}, Set: written(r)}
+		o := a.run.Outcomes[i]
+		id := ""
+		if res, done := settleIntent(intent, found, a.before); done {
+			o.Result, o.Status, o.Message, id = res, 0, "done: confirmed by reading the user after its answer was lost", found.ID
+		} else {
+			o.Message = strings.Replace(o.Message, "in doubt:", "not done (read back):", 1)
+		}
+		a.record(i, o, id)
+	}
+	return left
 }
 
 // rebase decides every row that is left again against the users the server

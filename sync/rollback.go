@@ -58,7 +58,7 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 	}
 	emails := make([]string, 0, len(last))
 	for e, entry := range last {
-		if isWriteResult(entry.Result) && entry.Set != nil {
+		if isWriteResult(entry.Result) && (entry.Set != nil || entry.Result == Created) {
 			emails = append(emails, e)
 		}
 	}
@@ -77,7 +77,7 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 		case entry.Result == Created:
 			created++
 			r.Deactivation = true
-			if conflict := differs(entry.Set, cur); conflict != "" && !force {
+			if conflict := differs(orEmpty(entry.Set), cur); conflict != "" && !force {
 				r.Action, r.Reasons = Skip, []string{"conflict: changed since the import (" + conflict + "); --force to deactivate anyway"}
 			} else {
 				p.decide(&r, cur)
@@ -159,6 +159,13 @@ func sampleList(emails []string) string {
 		return strings.Join(emails[:10], ", ") + fmt.Sprintf(", … (%d more)", len(emails)-10)
 	}
 	return strings.Join(emails, ", ")
+}
+
+func orEmpty(u *User) *User {
+	if u == nil {
+		return &User{}
+	}
+	return u
 }
 
 // restoreValues is, for every field the run set, the value the backup holds
