@@ -201,18 +201,6 @@ func TestChaosApplyAndRollback(t *testing.T) {
 	}
 }
 
-func exitCode(t *testing.T, err error) int {
-	t.Helper()
-	if err == nil {
-		return 0
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	t.Fatal(err)
-	return 0
-}
-
 // writeChaosFile writes 2,000 rows: 1,000 new users, 800 changes to
 // existing ones and 200 that repeat an existing user exactly. It returns
 // the path and the last name the file gives each email.

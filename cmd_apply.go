@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -77,11 +78,17 @@ func runApply(env *cmdEnv, args []string) int {
 	// The decisions are recorded before anything else is done: a stop at
 	// any moment from here on leaves them for the next run.
 	rec := sync.RunRecord{Kind: sync.KindApply, Target: t.Name(), File: file, Options: pf.options(), Backup: ao.BackupPath}
+	if abs, err := filepath.Abs(file); err == nil {
+		rec.File = abs // the record names the file from anywhere
+	}
 	if d, ok := t.(sync.Describer); ok {
 		rec.Connection = d.Describe()
 	}
 	if saved != nil {
 		rec.FileFingerprint = saved.FileFingerprint
+	}
+	if err := rf.Conflict(rec); err != nil {
+		return fail(exitUsage, err)
 	}
 	if err := rf.Begin(rec); err != nil {
 		return fail(exitUsage, err)
@@ -183,9 +190,23 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 	run, err := sync.ApplyWith(ctx, t, p, ao, existing)
 	close(events)
 	<-progressDone
-	if err != nil {
+	if err != nil && run == nil {
 		fmt.Fprintf(env.stderr, "usersync %s: %v\n", name, err)
 		return exitFor(err)
+	}
+	if err != nil {
+		// Writes were sent: say what became of them before the error (a
+		// report or journal that could not be written at the end).
+		if p.Mode == sync.KindRollback {
+			printRollbackSummary(env.stderr, run)
+		} else {
+			printRunSummary(env.stderr, run)
+		}
+		fmt.Fprintf(env.stderr, "usersync %s: %v\n", name, err)
+		if run.Interrupted {
+			return exitInterrupted
+		}
+		return exitRowsFailed
 	}
 	if asJSON {
 		enc := json.NewEncoder(env.stdout)

@@ -555,3 +555,51 @@ func TestTUIResumeHintWorksInANewShell(t *testing.T) {
 		})
 	}
 }
+
+// A torn last line (what a crash mid-write leaves) is cut and the run goes
+// on; a journal that records another file's run is refused with its file
+// and line, nothing sent.
+func TestTornLastLineResumesAndAnotherFilesJournalIsRefused(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 200, Seed: 121, Latency: 3 * time.Millisecond})
+	file, want := writeUsers(t, b.srv, b.dir, 50)
+	journal := b.path("journal.jsonl")
+	args := []string{"apply", file, "--yes", "--no-registration-mail", "--journal", journal, "--concurrency", "2"}
+	if out, sent := b.stopWhen(syscall.SIGKILL, func() bool { return b.srv.Stats().Creates >= 15 }, args...); !sent {
+		t.Fatalf("apply ended before the kill:\n%s", out)
+	}
+	f, err := os.OpenFile(journal, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"t":"out","row":3,"line":5,"email":"crash0003@exa`)
+	f.Close()
+
+	// Another file, the same journal: refused, naming the journal's first line.
+	other := b.path("other.csv")
+	os.WriteFile(other, []byte("First Name,Last Name,Email,Products\nOther,Person,other.person@example.edu,events\n"), 0o600)
+	w := b.writes()
+	code, out := b.run("apply", other, "--yes", "--no-registration-mail", "--journal", journal)
+	if code != exitUsage || !strings.Contains(out, journal+" (line 1") || !strings.Contains(out, "file") || b.writes() != w {
+		t.Fatalf("apply of another file with this journal: exit %d, %d writes\n%s", code, b.writes()-w, out)
+	}
+	t.Logf("another file:\n%s", out)
+
+	if code, out := b.run(args...); code != exitOK {
+		t.Fatalf("resume after a torn last line: exit %d\n%s", code, out)
+	}
+	data, _ := os.ReadFile(journal)
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("journal line %d is not a record after the resume: %v: %q", i+1, err, line)
+		}
+	}
+	for email, last := range want {
+		if u, ok := b.srv.User(email); !ok || u.LastName != last {
+			t.Errorf("%s: %v %q, want %q", email, ok, u.LastName, last)
+		}
+	}
+	if st := b.srv.Stats(); st.CreatesPerEmailMax > 1 {
+		t.Errorf("a user was created %d times", st.CreatesPerEmailMax)
+	}
+}

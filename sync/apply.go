@@ -113,9 +113,8 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	prior := rf.Unfinished()
 	if prior != nil {
 		if d := prior.Head.differences(rec); len(d) > 0 {
-			if prior.Sent() {
-				return nil, &ConflictError{Of: fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)",
-					rf.Path(), prior.Head.Started.UTC().Format("2006-01-02 15:04 UTC")), Journal: rf.Path(), Settings: d}
+			if err := rf.Conflict(rec); err != nil {
+				return nil, err
 			}
 			// It sent nothing: this run's decisions replace it.
 			if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {

@@ -61,8 +61,8 @@ func (e *ConflictError) Error() string {
 		fmt.Fprintf(&b, "\n  %s: recorded %s, asked %s", s.Name, s.Recorded, s.Asked)
 	}
 	if e.Journal != "" {
-		fmt.Fprintf(&b, "\nto finish that run, leave these options out (it keeps its own); to start a new run instead, "+
-			"give it another journal (--journal PATH); the unfinished run stays undoable: usersync rollback --journal %s", e.Journal)
+		fmt.Fprintf(&b, "\nto finish that run, run it on its own file and connection, leaving out the options above (it keeps its own); "+
+			"to start a new run instead, give it another journal (--journal PATH); the unfinished run stays undoable: usersync rollback --journal %s", e.Journal)
 	} else {
 		b.WriteString("\nto apply with other options, make the plan again with them")
 	}
@@ -139,17 +139,32 @@ func (r RunRecord) differences(o RunRecord) []Setting {
 	}
 	if r.FileFingerprint == "" || o.FileFingerprint == "" {
 		// Recorded before the plan: the file is named, not yet fingerprinted.
-		if r.File != o.File && r.File != "" && o.File != "" {
+		if r.File != "" && o.File != "" && !sameFile(r.File, o.File) {
 			out = append(out, Setting{Key: "file", Name: "file", Recorded: r.File, Asked: o.File})
 		}
 	} else if r.FileFingerprint != o.FileFingerprint {
-		was, now := r.File+" as it was then", o.File+" as it is now"
+		was, now := r.File+" as it was read then", o.File+" as it reads now (its content, or the column mapping, changed)"
 		if r.kind() == KindRollback {
 			was, now = "a rollback of "+r.File, "a rollback of another import"
 		}
 		out = append(out, Setting{Key: "file", Name: "file content", Recorded: was, Asked: now})
 	}
 	return append(out, r.Options.Differences(o.Options)...)
+}
+
+// sameFile reports whether two paths name the same file, however spelled.
+func sameFile(a, b string) bool {
+	if a == b {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	aa, errA := filepath.Abs(a)
+	ab, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && aa == ab
 }
 
 func (r RunRecord) kind() string {
@@ -310,6 +325,22 @@ func (rf *RunFile) begin(rec RunRecord) (*Journal, error) {
 	}
 	rf.state = newState(rf.path, rec)
 	return j, nil
+}
+
+// Conflict refuses rec when the unfinished run here has sent something and
+// recorded other decisions (a run that sent nothing may be replaced).
+func (rf *RunFile) Conflict(rec RunRecord) error {
+	p := rf.Unfinished()
+	if p == nil || !p.Sent() {
+		return nil
+	}
+	rec.Options = rec.Options.normalized()
+	d := p.Head.differences(rec)
+	if len(d) == 0 {
+		return nil
+	}
+	return &ConflictError{Of: fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)",
+		rf.Path(), p.Head.Started.UTC().Format("2006-01-02 15:04 UTC")), Journal: rf.Path(), Settings: d}
 }
 
 // Begin records a run before its plan is made (the command line does, as

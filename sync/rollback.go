@@ -51,6 +51,9 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 	// in doubt are settled from the users as they are now.
 	last := j.Last()
 	for _, e := range j.InDoubt {
+		if l, ok := last[Key(e.Email)]; ok && isWriteResult(l.Result) {
+			continue // an outcome says what was written
+		}
 		if res, done := settleIntent(e, now[Key(e.Email)], before); done {
 			e.Result = res
 			last[Key(e.Email)] = e

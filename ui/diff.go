@@ -487,6 +487,7 @@ func readJournals(paths []string) (*sync.JournalState, error) {
 			continue
 		}
 		all.Entries = append(all.Entries, st.Entries...)
+		all.InDoubt = append(all.InDoubt, st.InDoubt...)
 	}
 	return all, nil
 }
@@ -520,6 +521,12 @@ func (m *Model) applyPlanExported(msg planExportedMsg) tea.Cmd {
 // whatWillHappen says exactly what an apply of p does, in numbers.
 func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail bool) string {
 	c := p.Counts
+	if p.Mode == sync.KindRollback {
+		return plural(c.Deactivate, "user the import created deactivated", "users the import created deactivated") + ", " +
+			plural(c.Update, "user it updated restored", "users it updated restored") + " to the backed-up values in " +
+			sess.Target.Name() + " " + sess.Env.String() + " (" + sess.Account + "). " +
+			plural(c.Skip, "user", "users") + " left alone, " + count(c.Unchanged) + " already undone."
+	}
 	var parts []string
 	if c.Create > 0 {
 		s := plural(c.Create, "user created", "users created")
@@ -753,7 +760,11 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 		}
 		it := d.items[d.cursor]
 		if it.kind == itemGroup {
-			lines = append(lines, st.Muted.Render(" "+groupHelp(it.action, d.opts, d.mail)))
+			help := groupHelp(it.action, d.opts, d.mail)
+			if d.rollback != nil {
+				help = rollbackGroupHelp(it.action)
+			}
+			lines = append(lines, st.Muted.Render(" "+help))
 			break
 		}
 		r := d.plan.Rows[it.row]
@@ -766,6 +777,19 @@ func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) st
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// rollbackGroupHelp speaks of what the import did, not of the file.
+func rollbackGroupHelp(a sync.Action) string {
+	switch a {
+	case sync.Deactivate:
+		return "Users the import created: set Inactive, never deleted."
+	case sync.Update:
+		return "Users the import updated: the fields it changed go back to the backed-up values."
+	case sync.Skip:
+		return "Left alone: changed by someone else since the import, gone, or not the import's to undo."
+	}
+	return "Already as the backup has them: no request is sent."
 }
 
 func groupHelp(a sync.Action, o sync.PlanOptions, mail bool) string {

@@ -124,7 +124,7 @@ func TestDiffApplySummary(t *testing.T) {
 		t.Fatal("a rollback offered the mail toggle")
 	}
 	d.keys("enter")
-	d.sees("Rolling back, this will: 1 user updated, 2 users deactivated")
+	d.sees("Rolling back, this will: 2 users the import created deactivated, 1 user it updated restored")
 	d.keys("y")
 	d.until("the rollback's summary", func(m *Model) bool { return m.screen == ScreenSummary && m.summary.kind == applyRollback })
 	d.sees("Rollback finished", "1 updated", "2 deactivated", "0 failed", ".rollback.jsonl")
