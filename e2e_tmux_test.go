@@ -271,7 +271,7 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	s.waitFor("Rollback of the import", "- 12 deactivate", "~ 0 update")
 	snap("Roll back this import", "`R` on the summary plans the undo from the journal and the backup: updated users get their backed-up fields back, created users are deactivated.")
 	s.keys("Enter")
-	s.waitFor("Rolling back, this will: 12 users deactivated in coursedog Sandbox (demo_university).")
+	s.waitFor("Rolling back, this will: 12 users the import created deactivated")
 	s.keys("y")
 	s.waitFor("Rollback finished", "12 deactivated", "0 failed", "users.usersync-journal.rollback.jsonl")
 	// (The program signed in again, so ours was revoked in turn.)
