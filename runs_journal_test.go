@@ -240,3 +240,53 @@ func TestTornLastLineResumesAndAnotherFilesJournalIsRefused(t *testing.T) {
 		t.Errorf("a user was created %d times", st.CreatesPerEmailMax)
 	}
 }
+
+// Bulk mode killed while its one PUT is on the wire: the resumed run
+// settles every row from the server (the PUT's intents are on disk), sends
+// what is left once, and the rollback undoes all of it.
+func TestBulkApplyKilledMidPutIsSettled(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 150, Seed: 122})
+	before := b.preexisting()
+	file, want := writeUsers(t, b.srv, b.dir, 40)
+	journal := b.path("journal.jsonl")
+	args := []string{"apply", file, "--yes", "--no-registration-mail", "--bulk", "--journal", journal, "--report", b.path("report.csv")}
+	puts := func() int { return b.srv.Stats().Requests["PUT /api/v1/{school}/users"] }
+	// Each request waits about 300 ms: the kill lands while the PUT waits.
+	if err := b.srv.SetFaults(sandbox.Options{Latency: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if out, sent := b.stopWhen(syscall.SIGKILL, func() bool { return puts() > 0 }, args...); !sent {
+		t.Fatalf("the bulk apply ended before the kill:\n%s", out)
+	}
+	data, _ := os.ReadFile(journal)
+	if n := strings.Count(string(data), `"t":"intent"`); n != 80 {
+		t.Errorf("%d intents journaled before the PUT, want one per row (80)", n)
+	}
+	b.srv.SetFaults(sandbox.Options{})
+	if code, out := b.run(args...); code != exitOK {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	var rep reportCounts
+	data, _ = os.ReadFile(b.path("report.json"))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts.Create != 40 || rep.Counts.Update != 40 {
+		t.Errorf("report %+v: want 40 created and 40 updated", rep.Counts)
+	}
+	if n := puts(); n != 2 {
+		t.Errorf("%d bulk PUTs, want 2 (the killed one, then the resumed one)", n)
+	}
+	for email, last := range want {
+		if u, ok := b.srv.User(email); !ok || u.LastName != last {
+			t.Errorf("%s: %v %q, want %q", email, ok, u.LastName, last)
+		}
+	}
+	if st := b.srv.Stats(); st.CreatesPerEmailMax > 1 || st.MailsSent != 0 {
+		t.Errorf("created %d times, %d mails", st.CreatesPerEmailMax, st.MailsSent)
+	}
+	if code, out := b.run("rollback", "--journal", journal, "--yes"); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s", code, out)
+	}
+	checkRolledBack(t, b.srv, before)
+}

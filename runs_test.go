@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
+	"usersync/sync/coursedog"
 )
 
 // The tests in this file each reproduce one way a run used to lose the
@@ -153,6 +154,16 @@ func TestRollbackResumedDeactivatesOnlyWhatTheImportCreated(t *testing.T) {
 	if code, out := b.run("apply", file, "--yes", "--no-registration-mail", "--journal", journal); code != exitOK {
 		t.Fatalf("apply: exit %d\n%s", code, out)
 	}
+	// Another admin edits a user the import created and one it updated:
+	// conflicts, which the rollback leaves alone, also when resumed.
+	edited := map[string]bool{}
+	for _, email := range []string{"crash0005@example.edu", strings.ToLower(b.srv.Users()[7].Email)} {
+		if email == sandbox.DemoEmail {
+			continue
+		}
+		editLastName(t, b, email, "EditedByAnAdmin")
+		edited[email] = true
+	}
 	start := b.writes()
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		out, sent := b.stopWhen(sig, func() bool { return b.writes() >= start+40 },
@@ -162,10 +173,55 @@ func TestRollbackResumedDeactivatesOnlyWhatTheImportCreated(t *testing.T) {
 		}
 		start = b.writes()
 	}
-	if code, out := b.run("rollback", "--journal", journal, "--yes"); code != exitOK {
-		t.Fatalf("resumed rollback: exit %d\n%s", code, out)
+	code, out := b.run("rollback", "--journal", journal, "--yes")
+	if code != exitRowsFailed || !strings.Contains(out, "left alone") {
+		t.Fatalf("resumed rollback with conflicts: exit %d, want 1 (conflicts left alone)\n%s", code, out)
 	}
-	checkRolledBack(t, b.srv, before)
+	for email := range edited {
+		u, _ := b.srv.User(email)
+		if u.LastName != "EditedByAnAdmin" || u.Status != "Active" {
+			t.Errorf("%s, edited by another admin, was changed by the rollback: %s %s", email, u.LastName, u.Status)
+		}
+		delete(before, email)
+	}
+	for _, u := range b.srv.Users() {
+		if edited[strings.ToLower(u.Email)] {
+			continue
+		}
+		old, existed := before[strings.ToLower(u.Email)]
+		if !existed && u.Status != "Inactive" {
+			t.Errorf("%s was created by the import and is %q after the rollback", u.Email, u.Status)
+		}
+		if existed && (u.Status != old.Status || u.LastName != old.LastName) {
+			t.Errorf("%s: %s %s before the import, %s %s after the rollback", u.Email, old.Status, old.LastName, u.Status, u.LastName)
+		}
+	}
+}
+
+// editLastName changes one user's last name as another admin would, over
+// the API.
+func editLastName(t *testing.T, b *binRun, email, last string) {
+	t.Helper()
+	c, err := coursedog.NewClient(coursedog.Options{BaseURL: b.srv.URL(), School: sandbox.DemoSchool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken(b.tok)
+	tg := coursedog.NewTarget(c)
+	ctx := context.Background()
+	cur, err := tg.Lookup(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nu := cur
+	nu.Fields = map[string]string{}
+	for k, v := range cur.Fields {
+		nu.Fields[k] = v
+	}
+	nu.Fields["lastName"] = last
+	if _, err := tg.Update(ctx, cur, nu); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // --no-registration-mail holds across a saved plan and across a resume

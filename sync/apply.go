@@ -105,7 +105,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		FileFingerprint: p.FileFingerprint, Options: work.Options, Backup: opts.BackupPath,
 		Started: time.Now().UTC(), Undoes: p.Undoes}
 	if p.Mode == KindRollback {
-		rec.Kind, rec.Targets = KindRollback, work.Rows
+		rec.Kind, rec.Targets = KindRollback, recordedTargets(work.Rows)
 	}
 	if err := checkPlanFile(p); err != nil {
 		return nil, err

@@ -146,8 +146,8 @@ func (a *applier) rebase(existing []User) {
 	byEmail := indexUsers(existing)
 	for i := range a.p.Rows {
 		r := &a.p.Rows[i]
-		if a.run.Outcomes[i].Result != "" || r.Done != nil {
-			continue
+		if a.run.Outcomes[i].Result != "" || r.Done != nil || r.Action == Skip {
+			continue // a row the plan left alone stays alone (a rollback's conflicts too)
 		}
 		switch {
 		case r.Deactivation || (r.Row < 0 && r.Desired == nil && r.Action == Deactivate):
@@ -172,6 +172,17 @@ func (a *applier) guardDeactivations() error {
 		return &DeactivateLimitError{Count: n, Max: max}
 	}
 	return nil
+}
+
+// recordedTargets are a rollback's rows as its record keeps them: what each
+// is for (Desired, Deactivation, Skip and why), not the users as they were
+// then, which a resume reads again.
+func recordedTargets(rows []PlanRow) []PlanRow {
+	out := slices.Clone(rows)
+	for i := range out {
+		out[i].Old, out[i].New = nil, nil
+	}
+	return out
 }
 
 func (a *applier) rowsByEmail() map[string]int {
