@@ -97,9 +97,10 @@ func runRollback(env *cmdEnv, args []string) int {
 		if resumed.Head.Kind != sync.KindRollback {
 			return fail(exitUsage, fmt.Errorf("the journal %s holds an import, not a rollback", rf.Path()))
 		}
-		if flagGiven(fs, "force") || flagGiven(fs, "backup") {
-			return fail(exitUsage, fmt.Errorf("the rollback recorded in %s (started %s) is resumed with its own targets: "+
-				"--force and --backup cannot change them; leave them out to finish it", rf.Path(), resumed.Head.Started.UTC().Format("2006-01-02 15:04 UTC")))
+		if flagGiven(fs, "force") || flagGiven(fs, "backup") || (flagGiven(fs, "batch-size") && *batchSize != resumed.Head.Options.BatchSize) {
+			return fail(exitUsage, fmt.Errorf("the rollback recorded in %s (started %s) is resumed with its own targets and options: "+
+				"--force, --backup and --batch-size cannot change them; leave them out to finish it (to start a new rollback, finish this one first)",
+				rf.Path(), resumed.Head.Started.UTC().Format("2006-01-02 15:04 UTC")))
 		}
 		p = sync.RecordedPlan(resumed.Head)
 		fmt.Fprintf(env.stderr, "resuming the rollback started %s: its %d users, fixed then\n",
@@ -149,9 +150,12 @@ func runRollback(env *cmdEnv, args []string) int {
 		}
 	}
 	// The import's run, if unfinished, ends here: once its undo has begun,
-	// no apply may resume it.
-	if err := imp.EndUnfinished("rolled back"); err != nil {
-		return fail(exitUsage, err)
+	// no apply may resume it. (Only that run: the journal may hold a later
+	// one by the time a rollback is resumed.)
+	if imp.Unfinished() != nil && sync.RollbackFingerprint(journal.Head) == p.FileFingerprint {
+		if err := imp.EndUnfinished("rolled back"); err != nil {
+			return fail(exitUsage, err)
+		}
 	}
 	ao.Run = rf
 	code = applyWithProgress(ctx, env, "rollback", t, p, *ao, current, *asJSON, conflicts > 0)

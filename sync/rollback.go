@@ -41,11 +41,7 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 	if j.Path != "" {
 		p.Undoes = []string{j.Path}
 	}
-	// The fingerprint names the import, not its outcomes: a resumed
-	// rollback of the same import matches it.
-	h := sha256.New()
-	fmt.Fprintf(h, "rollback\n%s\n%s\n", j.Head.FileFingerprint, j.Head.Started.Format(time.RFC3339Nano))
-	p.FileFingerprint = hex.EncodeToString(h.Sum(nil))
+	p.FileFingerprint = RollbackFingerprint(j.Head)
 
 	// The latest outcome per user is what the run left it as; writes left
 	// in doubt are settled from the users as they are now.
@@ -114,6 +110,15 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 	p.FileRows = len(p.Rows)
 	p.Count()
 	return p, nil
+}
+
+// RollbackFingerprint names the import a rollback undoes (its file and
+// when it started), not its outcomes: a resumed rollback of the same
+// import matches it, a rollback of another run does not.
+func RollbackFingerprint(imp RunRecord) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "rollback\n%s\n%s\n", imp.FileFingerprint, imp.Started.Format(time.RFC3339Nano))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // unaccounted says which users a damaged journal may have lost: users that
