@@ -144,7 +144,7 @@ func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *syn
 			asked, _ := pf.merged(fs, prior.Head.Options)
 			pf.recorded = &asked
 		}
-		if !flagGiven(fs, "backup") {
+		if !flagGiven(fs, "backup") && prior.Head.Backup != "" {
 			ao.BackupPath = prior.Head.Backup
 		}
 		return exitOK, nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
+	"usersync/sync"
 	"usersync/sync/coursedog"
 )
 
@@ -268,6 +269,27 @@ func TestMailDecisionHoldsAcrossSavedPlansAndResumes(t *testing.T) {
 	st := b.srv.Stats()
 	if st.MailsSent != 0 || st.Creates != 100 {
 		t.Fatalf("after the resume: %d mails sent, %d created; want 0 mails, 100 created", st.MailsSent, st.Creates)
+	}
+
+	// A run stopped before its first write (here: recorded, then nothing)
+	// keeps its decisions for the flags left out.
+	file2 := b.path("more.csv")
+	os.WriteFile(file2, []byte("First Name,Last Name,Email,Products\nMore,Person,more.person@example.edu,events\n"), 0o600)
+	j2 := b.path("j2.jsonl")
+	rf, err := sync.OpenRun(j2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(file2)
+	if err := rf.Begin(sync.RunRecord{Kind: sync.KindApply, Target: "coursedog", File: abs, Options: sync.PlanOptions{Mail: false}}); err != nil {
+		t.Fatal(err)
+	}
+	rf.Close()
+	if code, out := b.run("apply", file2, "--yes", "--journal", j2); code != exitOK {
+		t.Fatalf("apply after a run stopped before its first write: exit %d\n%s", code, out)
+	}
+	if st := b.srv.Stats(); st.MailsSent != 0 || st.Creates != 101 {
+		t.Fatalf("%d mails sent, %d created: the recorded mail-off did not hold", st.MailsSent, st.Creates)
 	}
 }
 

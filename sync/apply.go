@@ -162,7 +162,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	// A rollback always continues its fixed targets, decided again against
 	// the users as they are now.
 	resuming := prior != nil && (prior.Sent() || prior.Head.kind() == KindRollback)
-	if prior != nil {
+	if prior != nil && prior.Head.Backup != "" {
 		a.run.BackupPath = prior.Head.Backup
 	}
 	if resuming {
