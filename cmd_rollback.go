@@ -48,21 +48,29 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync rollback: %v\n", err)
 		return code
 	}
-	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
-	stamp := time.Now().UTC().Format("20060102-150405")
-	ao.JournalPath = base + ".rollback.jsonl"
-	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
-	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
-
 	// The import's journal first, then the rollback's: both are held.
 	imp, err := sync.OpenRun(*journalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
+	if st := imp.Unfinished(); st != nil && st.Head.Kind == sync.KindRollback && len(st.Head.Undoes) > 0 {
+		// The journal of an unfinished rollback: resume that rollback.
+		imp.Close()
+		fmt.Fprintf(env.stderr, "%s is the journal of an unfinished rollback of %s: resuming it\n", *journalPath, st.Head.Undoes[0])
+		*journalPath = st.Head.Undoes[0]
+		if imp, err = sync.OpenRun(*journalPath); err != nil {
+			return fail(exitUsage, err)
+		}
+	}
 	defer imp.Close()
 	if imp.State() == nil {
 		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist", *journalPath))
 	}
+	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
+	stamp := time.Now().UTC().Format("20060102-150405")
+	ao.JournalPath = base + ".rollback.jsonl"
+	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
+	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
 	rf, err := sync.OpenRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -39,7 +40,11 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 		Headers: map[string]string{},
 	}
 	if j.Path != "" {
-		p.Undoes = []string{j.Path}
+		undoes := j.Path
+		if abs, err := filepath.Abs(undoes); err == nil {
+			undoes = abs
+		}
+		p.Undoes = []string{undoes}
 	}
 	p.FileFingerprint = RollbackFingerprint(j.Head)
 
