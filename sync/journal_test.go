@@ -158,3 +158,31 @@ func TestApplyRefusesMoreDeactivationsThanThePlanAllows(t *testing.T) {
 		t.Fatalf("apply of 3 deactivations with a limit of 2: %v, %d requests", err, m.calls)
 	}
 }
+
+// confusedTarget answers every lookup with the same other user.
+type confusedTarget struct{ *memTarget }
+
+func (c confusedTarget) Lookup(ctx context.Context, email string) (User, error) {
+	return c.memTarget.Lookup(ctx, "victim@x.edu")
+}
+
+// A create that meets a 409 looks the user up to update it; a server that
+// answers with another user gets a failed row, never a write over that
+// other user.
+func TestLookupAnsweredWithAnotherUserIsNotWrittenOver(t *testing.T) {
+	m := newMem(user("victim@x.edu", "Victim"))
+	listed, _ := m.ListUsers(context.Background())
+	p := planFor(t, listed, []User{user("taken@x.edu", "New")}, PlanOptions{})
+	m.users["taken@x.edu"] = user("taken@x.edu", "Someone") // created meanwhile: the create meets a 409
+	now, _ := m.ListUsers(context.Background())
+	p.UsersFingerprint = UsersFingerprint(now) // ...after the stale check
+	dir := t.TempDir()
+	run, err := Apply(context.Background(), confusedTarget{m}, p, ApplyOptions{JournalPath: filepath.Join(dir, "j"),
+		ReportPath: filepath.Join(dir, "r.csv"), BackupPath: filepath.Join(dir, "b.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts.Failed != 1 || m.users["victim@x.edu"].Fields["firstName"] != "Victim" {
+		t.Fatalf("counts %+v, victim %+v", run.Counts, m.users["victim@x.edu"])
+	}
+}

@@ -123,6 +123,9 @@ func (a *applier) settleDoubts(ctx context.Context) int {
 		case !ok || (err != nil && !(errors.As(err, &se) && se.Kind == KindNotFound)):
 			left++
 			continue
+		case err == nil && Key(cur.Email) != Key(r.Email):
+			left++ // the server answered with another user: nothing is settled from it
+			continue
 		case err == nil:
 			found = &cur
 		}

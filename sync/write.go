@@ -90,6 +90,10 @@ func (a *applier) writeOne(ctx context.Context, uw UserWriter, i int) {
 				cur, err = uw.Lookup(ctx, r.Email)
 				return err
 			})
+			if lerr == nil && Key(cur.Email) != Key(r.Email) {
+				// Never write over the user a confused server names instead.
+				lerr = fmt.Errorf("the server answered the lookup of %s with another user", r.Email)
+			}
 			if lerr != nil {
 				o := failure(r, lerr, "exists, but could not be read back")
 				if ctx.Err() != nil {
