@@ -2,6 +2,7 @@ package sync
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -154,10 +155,32 @@ func WriteReport(path string, p *Plan, r *Run) error {
 		Backup      string    `json:"backup"`
 		Rows        []Outcome `json:"rows"`
 	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.Running, r.JournalPath, r.BackupPath, r.Outcomes}
+	// The rows are written one at a time: the report is rewritten while a
+	// run goes on, and must not hold a second copy of every row to do it.
 	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", " ")
-		return enc.Encode(doc)
+		rows := doc.Rows
+		doc.Rows = nil
+		head, err := json.MarshalIndent(doc, "", " ")
+		if err != nil {
+			return err
+		}
+		// head ends with `"rows": null\n}`: open the list there instead.
+		head = bytes.TrimSuffix(bytes.TrimRight(head, "}\n "), []byte("null"))
+		w.Write(head)
+		w.WriteString("[")
+		for i := range rows {
+			if i > 0 {
+				w.WriteString(",")
+			}
+			b, err := json.Marshal(&rows[i])
+			if err != nil {
+				return err
+			}
+			w.WriteString("\n  ")
+			w.Write(b)
+		}
+		_, err = w.WriteString("\n ]\n}\n")
+		return err
 	})
 }
 
