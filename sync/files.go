@@ -123,10 +123,24 @@ func ReadBackup(path string) (*Backup, error) {
 // deactivations) and a JSON twin beside it. Cells a spreadsheet would run as
 // formulas are escaped.
 func WriteReport(path string, p *Plan, r *Run) error {
+	each := func(visit func(i int, o Outcome)) {
+		for i, o := range r.Outcomes {
+			visit(i, o)
+		}
+	}
+	return writeReport(path, p, r, each, func() Counts { return r.Counts })
+}
+
+// writeReport writes the report of r with its rows from each, in plan
+// order, one at a time (a run rewrites its report as it goes, and must not
+// hold a second copy of every row to do it); counts, asked after the JSON
+// rows are written, gives the counts (the live report counts what it wrote,
+// so a report's counts always add up to its rows).
+func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Outcome)), counts func() Counts) error {
 	err := writeFileAtomic(path, func(w *bufio.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"line", "email", "action", "outcome", "http_status", "column", "message"})
-		for _, o := range r.Outcomes {
+		each(func(_ int, o Outcome) {
 			line, status := "", ""
 			if o.Line > 0 {
 				line = strconv.Itoa(o.Line)
@@ -136,50 +150,54 @@ func WriteReport(path string, p *Plan, r *Run) error {
 			}
 			cw.Write([]string{line, csvfile.EscapeFormula(o.Email), string(o.Action), string(o.Result), status,
 				csvfile.EscapeFormula(o.Column), csvfile.EscapeFormula(o.Message)})
-		}
+		})
 		cw.Flush()
 		return cw.Error()
 	})
 	if err != nil {
 		return err
 	}
-	doc := struct {
-		Target      string    `json:"target"`
-		File        string    `json:"file"`
-		Mode        string    `json:"mode"`
-		FileRows    int       `json:"file_rows"`
-		Counts      Counts    `json:"counts"`
-		Interrupted bool      `json:"interrupted"`
-		Running     bool      `json:"running,omitempty"`
-		Journal     string    `json:"journal"`
-		Backup      string    `json:"backup"`
-		Rows        []Outcome `json:"rows"`
-	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.Running, r.JournalPath, r.BackupPath, r.Outcomes}
-	// The rows are written one at a time: the report is rewritten while a
-	// run goes on, and must not hold a second copy of every row to do it.
+	head := struct {
+		Target      string `json:"target"`
+		File        string `json:"file"`
+		Mode        string `json:"mode"`
+		FileRows    int    `json:"file_rows"`
+		Interrupted bool   `json:"interrupted"`
+		Running     bool   `json:"running,omitempty"`
+		Journal     string `json:"journal"`
+		Backup      string `json:"backup"`
+	}{p.Target, p.File, p.Mode, p.FileRows, r.Interrupted, r.Running, r.JournalPath, r.BackupPath}
 	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
-		rows := doc.Rows
-		doc.Rows = nil
-		head, err := json.MarshalIndent(doc, "", " ")
+		b, err := json.MarshalIndent(head, "", " ")
 		if err != nil {
 			return err
 		}
-		// head ends with `"rows": null\n}`: open the list there instead.
-		head = bytes.TrimSuffix(bytes.TrimRight(head, "}\n "), []byte("null"))
-		w.Write(head)
-		w.WriteString("[")
-		for i := range rows {
-			if i > 0 {
-				w.WriteString(",")
-			}
-			b, err := json.Marshal(&rows[i])
+		w.Write(bytes.TrimSuffix(b, []byte("\n}")))
+		w.WriteString(",\n \"rows\": [")
+		first := true
+		each(func(_ int, o Outcome) {
 			if err != nil {
-				return err
+				return
 			}
-			w.WriteString("\n  ")
-			w.Write(b)
+			var row []byte
+			if row, err = json.Marshal(&o); err == nil {
+				if !first {
+					w.WriteString(",")
+				}
+				first = false
+				w.WriteString("\n  ")
+				w.Write(row)
+			}
+		})
+		if err != nil {
+			return err
 		}
-		_, err = w.WriteString("\n ]\n}\n")
+		if b, err = json.Marshal(counts()); err != nil {
+			return err
+		}
+		w.WriteString("\n ],\n \"counts\": ")
+		w.Write(b)
+		_, err = w.WriteString("\n}\n")
 		return err
 	})
 }

@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"slices"
 	gosync "sync"
 	"time"
 )
@@ -10,6 +9,9 @@ import (
 // (at least: a rewrite that takes long spaces the next ones out).
 const reportEvery = time.Second
 
+// reportChunk is how many outcomes the live report copies at a time.
+const reportChunk = 1024
+
 // liveReport keeps the report (CSV and its JSON twin) true while the run
 // goes on: written once before the first write, so a report path that
 // cannot be written stops the run before anything is sent, then again as
@@ -17,6 +19,7 @@ const reportEvery = time.Second
 type liveReport struct {
 	a     *applier
 	base  []Outcome // each row as pending, taken before the workers start (they re-decide rows)
+	mail  []bool    // whether each row's create sends mail, as planned
 	mu    gosync.Mutex
 	dirty bool
 	stop  chan struct{}
@@ -27,8 +30,10 @@ type liveReport struct {
 func (a *applier) startReport() error {
 	lr := &liveReport{a: a, stop: make(chan struct{}), done: make(chan struct{})}
 	lr.base = make([]Outcome, len(a.p.Rows))
+	lr.mail = make([]bool, len(a.p.Rows))
 	for i := range a.p.Rows {
 		lr.base[i] = outcomeOf(&a.p.Rows[i], Pending, 0, "not sent yet")
+		lr.mail[i] = a.p.Rows[i].Mail
 	}
 	if err := lr.write(); err != nil {
 		return err
@@ -80,21 +85,34 @@ func (lr *liveReport) loop() {
 	}
 }
 
-// write writes a snapshot of the run so far: rows not finished yet are
-// pending.
+// write writes the run so far: rows not finished yet are pending. It
+// copies the outcomes a chunk at a time under the lock, never all at once,
+// and counts what it writes.
 func (lr *liveReport) write() error {
 	a := lr.a
 	a.mu.Lock()
 	run := *a.run
-	run.Outcomes = slices.Clone(a.run.Outcomes)
-	run.Counts = a.counts
 	a.mu.Unlock()
-	for i := range run.Outcomes {
-		if run.Outcomes[i].Result == "" {
-			run.Outcomes[i] = lr.base[i]
-			run.Counts.Pending++
+	run.Outcomes, run.Running = nil, true
+	var counts Counts
+	each := func(visit func(i int, o Outcome)) {
+		counts = Counts{}
+		n := len(lr.base)
+		buf := make([]Outcome, 0, min(n, reportChunk))
+		for start := 0; start < n; start += reportChunk {
+			end := min(start+reportChunk, n)
+			a.mu.Lock()
+			buf = append(buf[:0], a.run.Outcomes[start:end]...)
+			a.mu.Unlock()
+			for k, o := range buf {
+				i := start + k
+				if o.Result == "" {
+					o = lr.base[i]
+				}
+				counts.tally(o, lr.mail[i], 1)
+				visit(i, o)
+			}
 		}
 	}
-	run.Running = true
-	return WriteReport(run.ReportPath, a.p, &run)
+	return writeReport(run.ReportPath, a.p, &run, each, func() Counts { return counts })
 }
