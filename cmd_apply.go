@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/term"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
-	"usersync/textsafe"
 )
 
 func init() {

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"syscall"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 	"usersync/sync/coursedog"
-	"usersync/textsafe"
 )
 
 func init() {

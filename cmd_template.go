@@ -14,9 +14,9 @@ import (
 	"syscall"
 
 	"usersync/csvfile"
+	"usersync/csvfile/workbook"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
-	"usersync/workbook"
 )
 
 func init() {

@@ -16,11 +16,11 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"usersync/csvfile"
+	"usersync/csvfile/textsafe"
 	"usersync/sandbox"
 	"usersync/sync"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
-	"usersync/textsafe"
 	"usersync/ui"
 )
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"usersync/csvfile"
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // DefaultPaths names the journal, report and backup of an apply of file.
