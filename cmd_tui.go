@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"usersync/csvfile"
+	"usersync/csvfile/atomicfile"
 	"usersync/csvfile/textsafe"
 	"usersync/sandbox"
 	"usersync/sync"
@@ -365,8 +366,5 @@ func (b *tuiBackend) RememberDir(dir string) error {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	return os.WriteFile(p, []byte(dir+"\n"), 0o600)
+	return atomicfile.WriteBytes(p, atomicfile.Secret, []byte(dir+"\n"), atomicfile.MakeDir())
 }

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"usersync/csvfile/atomicfile"
 )
 
 // Properties is a Java .properties file, read and written faithfully:
@@ -360,36 +361,12 @@ func escape(s string, isKey bool) string {
 	return b.String()
 }
 
-// WriteProperties writes p to path atomically (a temporary file beside it,
-// then a rename) with mode 0600, creating the directory (0700) if needed.
-// A file that was readable by others before is 0600 after.
+// WriteProperties writes p to path atomically (see atomicfile) with mode
+// 0600, creating the directory (0700) if needed. A file that was readable
+// by others before is 0600 after.
 func WriteProperties(path string, p *Properties) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	return atomicfile.Write(path, atomicfile.Secret, func(w *bufio.Writer) error {
+		_, err := p.WriteTo(w)
 		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := p.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return os.Chmod(path, 0o600)
+	}, atomicfile.MakeDir())
 }
