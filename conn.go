@@ -12,6 +12,7 @@ import (
 	"usersync/sync"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
+	"usersync/sync/properties"
 )
 
 // defaultSandboxAddr is where `usersync sandbox` listens unless told
@@ -119,7 +120,7 @@ func (c *connFlags) openCCAI(env *cmdEnv) (*ccai.Target, error) {
 	name := strings.TrimSpace(c.env)
 	tenant, token := c.tenant, env.getenv("USERSYNC_TOKEN")
 	if token == "" && c.properties != "" {
-		p, err := coursedog.ReadProperties(c.properties)
+		p, err := properties.Read(c.properties)
 		if err != nil {
 			return nil, err
 		}
