@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/sync"
+	"usersync/sync/targets"
 )
 
 // loginField is one row of the login form.
@@ -34,14 +36,28 @@ var fieldLabels = [fieldCount]string{
 	"Target", "Environment", "URL", "School ID", "Saved token", "Email", "Password", "Tenant", "API token",
 }
 
+// loginInputs are the form's rows for the login fields a descriptor asks
+// for, by targets.Field key (the labels then come from the descriptor).
+var loginInputs = map[string]loginField{
+	targets.FieldSchool: fieldSchool, targets.FieldEmail: fieldEmail, targets.FieldPassword: fieldPassword,
+	targets.FieldTenant: fieldTenant, targets.FieldToken: fieldAPIToken,
+}
+
+// envChoice is one environment the form offers for the current target.
+type envChoice struct {
+	kind  Env
+	name  string // a named environment's targets.Env.Name
+	label string
+}
+
 // loginScreen asks where to connect and who signs in.
 type loginScreen struct {
 	targets  []string
 	target   int
-	envs     []Env // offered for the current target
+	envs     []envChoice // offered for the current target
 	envIdx   int
 	useSaved bool
-	saved    bool // a coursedog token is at hand
+	saved    bool // a saved token is at hand
 	sandbox  string
 	inputs   [fieldCount]textinput.Model
 	focus    loginField
@@ -63,7 +79,10 @@ type loggedInMsg struct {
 func newLoginScreen(d Defaults, st Styles) loginScreen {
 	l := loginScreen{targets: d.Targets, saved: d.SavedToken, sandbox: d.SandboxURL}
 	if len(l.targets) == 0 {
-		l.targets = []string{"coursedog"}
+		l.targets = targets.Names()
+	}
+	if len(l.targets) == 0 {
+		l.targets = []string{""} // nothing registered: the form still draws
 	}
 	for i, t := range l.targets {
 		if t == d.Login.Target {
@@ -80,21 +99,17 @@ func newLoginScreen(d Defaults, st Styles) loginScreen {
 	l.inputs[fieldPassword].EchoCharacter = '•'
 	l.inputs[fieldAPIToken].EchoMode = textinput.EchoPassword
 	l.inputs[fieldAPIToken].EchoCharacter = '•'
-	l.inputs[fieldURL].Placeholder = "https://… (ccai: or the domain, uc1.ccaiplatform.com)"
-	l.inputs[fieldSchool].Placeholder = "your School Unique ID"
-	l.inputs[fieldEmail].Placeholder = "you@school.edu"
 	l.inputs[fieldURL].SetValue(d.Login.URL)
-	l.inputs[fieldSchool].SetValue(d.Login.School)
-	l.inputs[fieldEmail].SetValue(d.Login.Email)
-	l.inputs[fieldPassword].SetValue(d.Login.Password)
-	l.inputs[fieldTenant].SetValue(d.Login.Tenant)
-	l.inputs[fieldAPIToken].SetValue(d.Login.APIToken)
+	for k, f := range loginInputs {
+		l.inputs[f].SetValue(d.Login.Value(k))
+	}
 	l.useSaved = d.Login.UseSavedToken && d.SavedToken
 	l.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	l.setEnvs()
 	for i, e := range l.envs {
-		if e == d.Login.Env {
+		if e.kind == d.Login.Env && (d.Login.EnvName == "" || e.name == d.Login.EnvName) {
 			l.envIdx = i
+			break
 		}
 	}
 	l.focus = l.firstEmpty()
@@ -113,31 +128,70 @@ func (l *loginScreen) stop() {
 
 func (l *loginScreen) targetName() string { return l.targets[l.target] }
 
-func (l *loginScreen) env() Env {
+// desc is the current target's descriptor (an empty one for a name no
+// adapter registered).
+func (l *loginScreen) desc() *targets.Descriptor {
+	if d, ok := targets.Lookup(l.targetName()); ok {
+		return d
+	}
+	return &targets.Descriptor{Name: l.targetName()}
+}
+
+func (l *loginScreen) env() Env { return l.envChoice().kind }
+
+func (l *loginScreen) envChoice() envChoice {
 	if len(l.envs) == 0 {
-		return EnvCustom
+		return envChoice{kind: EnvCustom, label: EnvCustom.String()}
 	}
 	return l.envs[l.envIdx]
 }
 
-// setEnvs lists the environments the current target offers.
+// label is a row's label: the descriptor's for a login field.
+func (l *loginScreen) label(f loginField) string {
+	for k, lf := range loginInputs {
+		if lf == f {
+			if fd, ok := l.desc().Field(k); ok {
+				return fd.Label
+			}
+		}
+	}
+	return fieldLabels[f]
+}
+
+// setEnvs lists the environments the current target offers (the sandbox
+// when one runs, the descriptor's named servers, a URL) and the
+// placeholders of its fields.
 func (l *loginScreen) setEnvs() {
-	cur := l.env()
+	cur := l.envChoice()
+	d := l.desc()
 	l.envs = l.envs[:0]
 	if l.sandbox != "" {
-		l.envs = append(l.envs, EnvSandbox)
+		l.envs = append(l.envs, envChoice{kind: EnvSandbox, label: EnvSandbox.String()})
 	}
-	if l.targetName() == "coursedog" {
-		l.envs = append(l.envs, EnvStaging, EnvProduction)
+	for _, e := range d.Envs {
+		l.envs = append(l.envs, envChoice{kind: NamedEnv(e.Production), name: e.Name, label: e.Label})
 	}
-	l.envs = append(l.envs, EnvCustom)
+	l.envs = append(l.envs, envChoice{kind: EnvCustom, label: EnvCustom.String()})
 	l.envIdx = 0
 	for i, e := range l.envs {
-		if e == cur {
+		if e.kind == cur.kind && (cur.name == "" || e.name == cur.name) {
 			l.envIdx = i
+			break
+		}
+	}
+	l.inputs[fieldURL].Placeholder = "https://…"
+	if d.CustomHint != "" {
+		l.inputs[fieldURL].Placeholder = d.CustomHint
+	}
+	for _, fd := range d.Fields {
+		if f, ok := loginInputs[fd.Key]; ok {
+			l.inputs[f].Placeholder = fd.Placeholder
 		}
 	}
 }
+
+// savedOffered: the target keeps a saved token and one is at hand.
+func (l *loginScreen) savedOffered() bool { return l.saved && l.desc().FindSaved != nil }
 
 // fields are the rows the form shows, which depend on target and choices.
 func (l *loginScreen) fields() []loginField {
@@ -149,15 +203,21 @@ func (l *loginScreen) fields() []loginField {
 	if l.env() == EnvCustom {
 		fs = append(fs, fieldURL)
 	}
-	if l.targetName() == "ccai" {
-		return append(fs, fieldTenant, fieldAPIToken)
+	d := l.desc()
+	for _, fd := range d.Fields {
+		if f, ok := loginInputs[fd.Key]; ok && !fd.SignIn {
+			fs = append(fs, f)
+		}
 	}
-	fs = append(fs, fieldSchool)
-	if l.saved {
+	if l.savedOffered() {
 		fs = append(fs, fieldSaved)
 	}
-	if !l.useSaved {
-		fs = append(fs, fieldEmail, fieldPassword)
+	if !l.useSaved || !l.savedOffered() {
+		for _, fd := range d.Fields {
+			if f, ok := loginInputs[fd.Key]; ok && fd.SignIn {
+				fs = append(fs, f)
+			}
+		}
 	}
 	return fs
 }
@@ -224,7 +284,7 @@ func (l *loginScreen) choose(delta int) {
 	case fieldTarget:
 		l.target = (l.target + delta + len(l.targets)) % len(l.targets)
 		l.setEnvs()
-		if l.saved && l.targetName() != "coursedog" {
+		if !l.savedOffered() {
 			l.useSaved = false
 		}
 	case fieldEnv:
@@ -235,18 +295,23 @@ func (l *loginScreen) choose(delta int) {
 }
 
 func (l *loginScreen) request() LoginRequest {
-	v := func(f loginField) string { return strings.TrimSpace(l.inputs[f].Value()) }
-	return LoginRequest{
+	req := LoginRequest{
 		Target:        l.targetName(),
 		Env:           l.env(),
-		URL:           v(fieldURL),
-		School:        v(fieldSchool),
-		Email:         v(fieldEmail),
-		Password:      l.inputs[fieldPassword].Value(), // passwords may carry spaces
-		UseSavedToken: l.useSaved,
-		Tenant:        v(fieldTenant),
-		APIToken:      v(fieldAPIToken),
+		EnvName:       l.envChoice().name,
+		URL:           strings.TrimSpace(l.inputs[fieldURL].Value()),
+		UseSavedToken: l.useSaved && l.savedOffered(),
 	}
+	for _, fd := range l.desc().Fields {
+		if f, ok := loginInputs[fd.Key]; ok {
+			v := l.inputs[f].Value()
+			if !fd.Secret {
+				v = strings.TrimSpace(v) // passwords may carry spaces
+			}
+			req.SetValue(fd.Key, v)
+		}
+	}
+	return req
 }
 
 // missing names the first blank required field, focusing it.
@@ -257,19 +322,20 @@ func (l *loginScreen) missing() string {
 		}
 		if strings.TrimSpace(l.inputs[f].Value()) == "" {
 			l.focus = f
-			return fieldLabels[f]
+			return l.label(f)
 		}
 	}
 	if l.env() == EnvCustom {
 		raw := strings.TrimSpace(l.inputs[fieldURL].Value())
 		u, err := url.Parse(raw)
 		isURL := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-		// ccai also takes the platform's domain (uc1.ccaiplatform.com).
-		isDomain := l.targetName() == "ccai" && strings.Contains(raw, ".") && !strings.ContainsAny(raw, "/:@ ")
+		// Some targets also take the platform's domain (uc1.ccaiplatform.com).
+		d := l.desc()
+		isDomain := d.DomainOK && strings.Contains(raw, ".") && !strings.ContainsAny(raw, "/:@ ")
 		if !isURL && !isDomain {
 			l.focus = fieldURL
-			if l.targetName() == "ccai" {
-				return "a URL (https://…) or the platform's domain (uc1.ccaiplatform.com)"
+			if d.CustomHint != "" {
+				return d.CustomHint
 			}
 			return "a valid URL (http:// or https://)"
 		}
@@ -375,7 +441,12 @@ func (m *Model) startLogin() tea.Cmd {
 	l.busy, l.job, l.err = true, job, ""
 	b := m.backend
 	// Only what explains an error travels back: never the password or token.
-	explain := LoginRequest{Target: req.Target, Env: req.Env, URL: req.URL, School: req.School, Email: req.Email, UseSavedToken: req.UseSavedToken, Tenant: req.Tenant}
+	explain := LoginRequest{Target: req.Target, Env: req.Env, EnvName: req.EnvName, URL: req.URL, UseSavedToken: req.UseSavedToken}
+	for _, fd := range l.desc().Fields {
+		if !fd.Secret {
+			explain.SetValue(fd.Key, req.Value(fd.Key))
+		}
+	}
 	login := func() tea.Msg {
 		s, err := b.Login(ctx, req)
 		return loggedInMsg{job: job, session: s, err: err, req: explain}
@@ -470,14 +541,21 @@ func (m *Model) sessionEnded(err error) (tea.Cmd, bool) {
 
 // describeLoginError says in plain words why signing in failed.
 func describeLoginError(err error, req LoginRequest, sandboxURL string) string {
+	d, ok := targets.Lookup(req.Target)
+	if !ok {
+		d = &targets.Descriptor{Name: req.Target}
+	}
 	where := req.URL
 	switch req.Env {
 	case EnvSandbox:
 		where = sandboxURL
-	case EnvStaging:
-		where = "Coursedog staging"
-	case EnvProduction:
-		where = "Coursedog production"
+	case EnvStaging, EnvProduction:
+		for _, e := range d.Envs {
+			if e.Name == req.EnvName || (req.EnvName == "" && NamedEnv(e.Production) == req.Env) {
+				where = d.Title + " " + strings.ToLower(e.Label)
+				break
+			}
+		}
 	}
 	if errors.Is(err, context.Canceled) {
 		return "Sign-in cancelled."
@@ -489,16 +567,16 @@ func describeLoginError(err error, req LoginRequest, sandboxURL string) string {
 			switch {
 			case req.UseSavedToken:
 				return "The saved token was refused: it has expired or a newer sign-in replaced it. Sign in with your email and password."
-			case req.Target == "ccai":
-				return "Tenant or API token not accepted. Check both and try again."
+			case d.Refused != "":
+				return d.Refused + " Check both and try again."
 			default:
-				return "Wrong email or password. Check both and try again."
+				return "Sign-in refused. Check what you typed and try again."
 			}
 		case sync.KindNotFound:
-			if req.Target == "ccai" {
-				return "Tenant \"" + req.Tenant + "\" was not found at " + where + "."
+			if d.NotFound != "" {
+				return fmt.Sprintf(d.NotFound, req.Value(d.Account().Key)) + " at " + where + "."
 			}
-			return "School ID \"" + req.School + "\" was not found at " + where + "."
+			return "Not found at " + where + "."
 		case sync.KindNetwork:
 			return "Cannot reach " + where + ": the server did not answer. Check the URL, your network or VPN, and try again."
 		case sync.KindRateLimited:
@@ -516,7 +594,7 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 	b.WriteString("\n")
 	b.WriteString(st.Text.Render("  Sign in to the user-management API that receives the import.") + "\n\n")
 	for _, f := range l.fields() {
-		label := fieldLabels[f]
+		label := l.label(f)
 		marker := "  "
 		ls := st.Label
 		if f == l.focus && !l.busy {
@@ -528,7 +606,7 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 		case fieldTarget:
 			b.WriteString(choiceView(st, l.targetName(), f == l.focus))
 		case fieldEnv:
-			name := l.env().String()
+			name := l.envChoice().label
 			if l.env() == EnvProduction {
 				b.WriteString(st.Prod.Render(" ‹ PRODUCTION › ") + " " + st.Bad.Render("writes go to real users"))
 			} else {

@@ -9,13 +9,14 @@ import (
 	"strings"
 
 	"usersync/sync/properties"
+	"usersync/sync/targets"
 )
 
 // Where a token comes from, in order: the environment, --properties, the
 // vendor's coursedog.properties in the working directory, then the one
 // `usersync login` writes in the user's config directory.
 const (
-	EnvToken       = "USERSYNC_TOKEN"
+	EnvToken       = targets.EnvToken
 	PropertiesName = "coursedog.properties"
 )
 
