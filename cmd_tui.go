@@ -75,10 +75,12 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		fmt.Fprintf(env.stderr, "usersync: one file at most, got %d\n", len(pos))
 		return exitUsage
 	}
-	if _, ok := targets.Lookup(tf.conn.target); !ok {
+	d, ok := targets.Lookup(tf.conn.target)
+	if !ok {
 		fmt.Fprintf(env.stderr, "usersync: --target is %s, not %q\n", targets.OneOf(), tf.conn.target)
 		return exitUsage
 	}
+	tf.conn.target = d.Name // as the login screen names it
 	file := ""
 	if len(pos) == 1 {
 		file = pos[0]

@@ -73,12 +73,12 @@ type LoginRequest struct {
 	Env           Env
 	EnvName       string // the named environment (EnvStaging, EnvProduction): targets.Env.Name
 	URL           string // custom URL (EnvCustom); ignored otherwise
-	School        string // coursedog School Unique ID
-	Email         string
-	Password      string
+	School        string // targets.FieldSchool: an account on a shared server
+	Email         string // targets.FieldEmail
+	Password      string // targets.FieldPassword
 	UseSavedToken bool   // the token login saved (or USERSYNC_TOKEN), not a password
-	Tenant        string // ccai subdomain
-	APIToken      string // an API token typed in (ccai api_user token)
+	Tenant        string // targets.FieldTenant: the customer's subdomain
+	APIToken      string // targets.FieldToken: an API token typed in
 }
 
 // slot is the request's field for a login field key.
