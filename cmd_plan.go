@@ -16,8 +16,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"usersync/csvfile"
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
-	"usersync/textsafe"
 )
 
 func init() {

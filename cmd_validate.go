@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"usersync/csvfile"
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 func init() {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // checkChars is the rule for characters that steer a terminal or hide in

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // quote puts a value in double quotes for a message, cut short when long so
