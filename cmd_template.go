@@ -34,6 +34,9 @@ type fileTarget struct {
 	template func(w io.Writer) error
 	// open reads a user file; nil uses csvfile.Open.
 	open func(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error)
+	// scan reads and validates a user file row by row (see scanUserFile);
+	// nil uses csvfile.Scan.
+	scan func(path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error)
 }
 
 // fileTargets are the targets template and validate know, by name. Each
@@ -44,7 +47,7 @@ var fileTargets = map[string]fileTarget{
 	// ccai offline: the documented rules; roles, teams and locations need
 	// the live template, so they are not checked here. Its files are CSV
 	// or the vendor's JSON template.
-	ccai.TargetName: {schema: ccai.BlankSchema, open: openCCAIFile},
+	ccai.TargetName: {schema: ccai.BlankSchema, open: openCCAIFile, scan: scanCCAIFile},
 }
 
 // defaultFileTarget is the target when --target is not given.
@@ -87,6 +90,67 @@ func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) 
 	return fileTargets[target].openFile(path, s, opts)
 }
 
+// scanUserFile reads and validates a user file as it is read, the way the
+// named target reads it, for the headless commands that need no editor
+// (validate, plan, apply): the same messages as openUserFile and
+// csvfile.Validate, in memory that does not grow with the file. A target
+// whose format is not delimited text feeds its records to
+// csvfile.ScanRecords.
+func scanUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	if t := fileTargets[target]; t.scan != nil {
+		return t.scan(path, s, opts, h)
+	}
+	return csvfile.Scan(path, s, opts, h)
+}
+
+// scanCCAIFile is openCCAIFile for scanUserFile: the JSON template is
+// parsed whole by ccai's reader (it is a JSON document), then its records
+// are validated one by one.
+func scanCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	if !strings.EqualFold(filepath.Ext(path), ".json") && !startsLikeJSON(path) {
+		return csvfile.Scan(path, s, opts, h)
+	}
+	header, records, lines, warnings, err := readCCAIJSON(path, opts)
+	if err != nil {
+		return csvfile.Summary{Path: path}, err
+	}
+	if len(records) == 0 { // as FromRecords says it
+		return csvfile.Summary{Path: path}, &csvfile.FileError{Path: path, Msg: "the file has no rows"}
+	}
+	k := 0
+	next := func() ([]string, int, error) {
+		if k == len(records) {
+			return nil, 0, io.EOF
+		}
+		k++
+		return records[k-1], lines[k-1], nil
+	}
+	return csvfile.ScanRecords(path, s, header, next, warnings, h)
+}
+
+// readCCAIJSON reads the vendor's JSON template file into records.
+func readCCAIJSON(path string, opts csvfile.Options) (header []string, records [][]string, lines []int, warnings []csvfile.Message, err error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, nil, fileError(path, "cannot open the file", err)
+	}
+	defer fh.Close()
+	if st, err := fh.Stat(); err != nil {
+		return nil, nil, nil, nil, fileError(path, "cannot open the file", err)
+	} else if st.IsDir() {
+		return nil, nil, nil, nil, &csvfile.FileError{Path: path, Msg: "this is a folder, not a file"}
+	}
+	header, records, lines, warnings, err = ccai.ReadJSONRecords(fh, path)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if len(opts.Mapping) > 0 {
+		warnings = append(warnings, csvfile.Message{Severity: csvfile.Warning,
+			Text: "a column mapping is for CSV files; the JSON template's fields have fixed names, so it is not used"})
+	}
+	return header, records, lines, warnings, nil
+}
+
 // openCCAIFile reads the vendor's JSON template file (by its .json name or,
 // whatever the name, a first character of [ or {) with ccai's JSON reader,
 // keeping each user's line for messages; anything else is a CSV.
@@ -94,23 +158,9 @@ func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfil
 	if !strings.EqualFold(filepath.Ext(path), ".json") && !startsLikeJSON(path) {
 		return csvfile.Open(path, s, opts)
 	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fileError(path, "cannot open the file", err)
-	}
-	defer fh.Close()
-	if st, err := fh.Stat(); err != nil {
-		return nil, fileError(path, "cannot open the file", err)
-	} else if st.IsDir() {
-		return nil, &csvfile.FileError{Path: path, Msg: "this is a folder, not a file"}
-	}
-	header, records, lines, warnings, err := ccai.ReadJSONRecords(fh, path)
+	header, records, lines, warnings, err := readCCAIJSON(path, opts)
 	if err != nil {
 		return nil, err
-	}
-	if len(opts.Mapping) > 0 {
-		warnings = append(warnings, csvfile.Message{Severity: csvfile.Warning,
-			Text: "a column mapping is for CSV files; the JSON template's fields have fixed names, so it is not used"})
 	}
 	return csvfile.FromRecords(path, s, header, records, lines, warnings)
 }

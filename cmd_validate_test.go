@@ -25,14 +25,17 @@ func TestValidateDemoFile(t *testing.T) {
 	want := `testdata/users.csv: 12 rows for coursedog (UTF-8, comma-delimited)
 
 Errors (3 in 3 rows; Products 2, Email 1):
+  not an allowed value (2):
 testdata/users.csv:3: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
     fix: use "courseDemandProjections"
-testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
-    fix: use "grace.hopper@example.edu"
 testdata/users.csv:6: Products: "curriculm" is not a product key; did you mean "curriculum"?
     fix: use "curriculum"
+  not a bare email address (1):
+testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
+    fix: use "grace.hopper@example.edu"
 
 Warnings (1; Secondary Departments 1):
+  secondary department is the primary one (1):
 testdata/users.csv:8: Secondary Departments: "Mathematics" is already the primary department
     fix: remove "Mathematics"
 
@@ -63,7 +66,7 @@ func TestValidateJSON(t *testing.T) {
 	}
 	m := r.Messages[1]
 	if m.Line != 4 || m.Column != "Email" || m.Fix == nil || m.Fix.Value != "grace.hopper@example.edu" ||
-		!strings.Contains(stdout, `"severity": "error"`) || !strings.Contains(stdout, `<grace.hopper@example.edu>`) {
+		!strings.Contains(stdout, `"severity":"error"`) || !strings.Contains(stdout, `<grace.hopper@example.edu>`) {
 		t.Errorf("message %+v in\n%s", m, stdout)
 	}
 }
@@ -105,7 +108,7 @@ func TestValidateFiles(t *testing.T) {
 			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
 		{"no such file", []string{"testdata/nope.csv"}, exitUsage,
 			[]string{"usersync validate: testdata/nope.csv: cannot open the file: no such file or directory"}},
-		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},
+		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},
 		{"two files", []string{"a.csv", "b.csv"}, exitUsage, []string{"exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error"}},
 		{"unknown target", []string{"testdata/users.csv", "--target", "nope"}, exitUsage, []string{`usersync validate: unknown target "nope" (known: `}},
 		{"unknown delimiter", []string{"testdata/users.csv", "--delimiter", "x"}, exitUsage, []string{`usersync validate: unknown delimiter "x"`}},

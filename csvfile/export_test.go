@@ -1,0 +1,9 @@
+package csvfile
+
+// SetScanSizes makes Scan read its first bytes and its blocks in the sizes
+// given, so tests take its block-by-block path on small files.
+func SetScanSizes(head, block int) (restore func()) {
+	h, b := scanHead, scanBlock
+	scanHead, scanBlock = head, block
+	return func() { scanHead, scanBlock = h, b }
+}

@@ -1,0 +1,449 @@
+package csvfile
+
+import (
+	"errors"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// ScanHandler receives what Scan finds, as it finds it. The strings in what
+// it is handed (cells, values, message texts and fixes) may point into
+// Scan's buffer, which the next row overwrites: they are valid during the
+// call only; keep a copy (strings.Clone) of what must outlive it. An error
+// a handler returns stops the scan and comes back from it.
+type ScanHandler struct {
+	// Message gets every message: the file's own and each row's, a row's
+	// before the row itself. One kind comes late: the first row holding an
+	// identity (an email) gets its "also on line N" message when the second
+	// row with it is read. m.Line says which row a message is about.
+	Message func(m Message) error
+	// Row gets each row once it has been checked.
+	Row func(r *ScanRow) error
+}
+
+// ScanRow is the row Scan is at, as a File's row reads: Value, List and
+// Has answer as File's do.
+type ScanRow struct {
+	Index int // 0-based, as File's rows count
+	Line  int // the file line it starts on
+	// Errors reports whether its messages so far hold an error (a late
+	// duplicate message can still add one).
+	Errors bool
+	s      *scan
+}
+
+// Has reports whether the file has a column for the field key.
+func (r *ScanRow) Has(key string) bool {
+	fi, ok := r.s.field(key)
+	return ok && r.s.fieldCol[fi] >= 0
+}
+
+// Value is File.Value for this row.
+func (r *ScanRow) Value(key string) string {
+	fi, ok := r.s.field(key)
+	if !ok || r.s.fieldCol[fi] < 0 {
+		return ""
+	}
+	return r.s.value(fi, r.s.rv.cell(r.s.fieldCol[fi]))
+}
+
+// List is File.List for this row.
+func (r *ScanRow) List(key string) []string {
+	fi, ok := r.s.field(key)
+	if !ok || r.s.fieldCol[fi] < 0 {
+		return nil
+	}
+	return r.s.list(fi, r.s.rv.cell(r.s.fieldCol[fi]))
+}
+
+// Summary is what Scan found in the whole file.
+type Summary struct {
+	Path      string
+	Encoding  string // as File.Encoding
+	Delimiter rune   // as File.Delimiter
+	Header    []string
+	Rows      int
+	// Errors and Warnings count messages (Warnings the file's own too);
+	// RowsWithErrors counts rows with at least one error.
+	Errors, Warnings, RowsWithErrors int
+}
+
+// Scan reads and validates the file at path row by row as it is read,
+// with the same rules as Open and Validate (a row gets the same messages
+// either way), keeping only what rules across rows need: for duplicates,
+// the first line of each identity. Memory grows with the number of
+// distinct emails, not with the file. Every failure of the file is a
+// *FileError, and one can come after messages and rows were handed out
+// (a NUL byte half-way, a quote never closed); a handler's error comes
+// back as it is.
+func Scan(path string, schema *Schema, opts Options, h ScanHandler) (Summary, error) {
+	fh, info, ferr := openFile(path)
+	if ferr != nil {
+		return Summary{Path: path}, ferr
+	}
+	defer fh.Close()
+	sum, err := ScanReader(fh, path, schema, opts, h)
+	if ferr := changedWhileRead(fh, path, info); ferr != nil {
+		return sum, ferr
+	}
+	return sum, err
+}
+
+// ScanReader is Scan of what r holds; name is used in messages.
+func ScanReader(r io.Reader, name string, schema *Schema, opts Options, h ScanHandler) (Summary, error) {
+	if schema == nil {
+		schema = &Schema{}
+	}
+	s := &scan{h: h, sum: Summary{Path: name}}
+	err := s.text(r, schema, opts)
+	var fe *FileError
+	if errors.As(err, &fe) && fe.Path == "" {
+		fe.Path = name
+	}
+	return s.sum, err
+}
+
+// ScanRecords validates rows that a caller parsed out of another format
+// (the ccai JSON template, a workbook) as they come, as FromRecords and
+// Validate would: header is the file's header; next returns each record
+// and the line it starts on, and io.EOF after the last; warnings are the
+// caller's own messages about the file.
+func ScanRecords(name string, schema *Schema, header []string, next func() ([]string, int, error),
+	warnings []Message, h ScanHandler) (Summary, error) {
+	if schema == nil {
+		schema = &Schema{}
+	}
+	s := &scan{h: h, sum: Summary{Path: name, Encoding: EncUTF8}}
+	if len(header) == 0 {
+		return s.sum, &FileError{Path: name, Msg: "the file has no columns"}
+	}
+	for _, hd := range header {
+		s.header = append(s.header, strings.TrimSpace(hd))
+	}
+	s.schema = schema
+	cols, warns, ferr := MatchHeaders(schema, s.header, nil)
+	if ferr != nil {
+		ferr.Path = name
+		return s.sum, ferr
+	}
+	s.colField = cols
+	s.indexFields()
+	if err := s.start(append(append([]Message(nil), warnings...), warns...)); err != nil {
+		return s.sum, err
+	}
+	n := len(header)
+	for {
+		rec, line, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return s.sum, err
+		}
+		if len(rec) > n {
+			return s.sum, &FileError{Path: name, Line: line,
+				Msg: "the row has " + strconv.Itoa(len(rec)) + " cells but the header has " + strconv.Itoa(n)}
+		}
+		s.rv.line, s.rv.cells, s.rv.notes = line, s.rv.cells[:0], nil
+		for c := range n {
+			cell := ""
+			if c < len(rec) {
+				cell = rec[c]
+			}
+			if len(cell) > MaxCell {
+				return s.sum, &FileError{Path: name, Line: line,
+					Msg: quote(s.header[c]) + " is longer than 1 MiB; this does not look like a user file"}
+			}
+			s.rv.cells = append(s.rv.cells, cell)
+		}
+		if err := s.row(); err != nil {
+			return s.sum, err
+		}
+	}
+	if s.sum.Rows == 0 {
+		return s.sum, &FileError{Path: name, Msg: "the file has no rows"}
+	}
+	return s.sum, nil
+}
+
+// scan is one streaming validation.
+type scan struct {
+	layout
+	h    ScanHandler
+	sum  Summary
+	chk  *checker
+	rv   rowView
+	cur  ScanRow
+	dups *dupIndex
+	tr   *textReader // nil for records
+	// the parser's cell tables, kept from window to window
+	spans []span
+	owned []string
+	// blank lines not yet reported: only those before a row are (as
+	// parse keeps them), so they wait for the next row.
+	blanks []lineRun
+}
+
+type lineRun struct{ line, n int }
+
+// start is called once the header is known: it reports the file's own
+// messages and gets the rules ready.
+func (s *scan) start(warnings []Message) error {
+	s.sum.Header = append([]string(nil), s.header...)
+	s.sum.Delimiter = s.delim
+	s.chk = newChecker(&s.layout)
+	s.cur.s = s
+	if id := s.schema.Identity(); id != nil {
+		if fi, ok := s.field(id.Key); ok && s.fieldCol[fi] >= 0 {
+			s.dups = newDupIndex(fi, &s.schema.Fields[fi])
+		}
+	}
+	for _, m := range warnings {
+		if err := s.message(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *scan) message(m Message) error {
+	if m.Severity == Error {
+		s.sum.Errors++
+	} else {
+		s.sum.Warnings++
+	}
+	if s.h.Message != nil {
+		return s.h.Message(m)
+	}
+	return nil
+}
+
+// blank notes a blank line or an empty row at line.
+func (s *scan) blank(m Message) error {
+	if m.Rule != RuleBlankLine {
+		return s.message(m) // empty rows are always worth a word
+	}
+	if k := len(s.blanks) - 1; k >= 0 && s.blanks[k].line+s.blanks[k].n == m.Line {
+		s.blanks[k].n++
+	} else {
+		s.blanks = append(s.blanks, lineRun{m.Line, 1})
+	}
+	return nil
+}
+
+// row checks the row in s.rv and hands it on.
+func (s *scan) row() error {
+	for _, b := range s.blanks {
+		for k := range b.n {
+			if err := s.message(Message{Severity: Warning, Line: b.line + k, Text: textBlankLine, Rule: RuleBlankLine}); err != nil {
+				return err
+			}
+		}
+	}
+	s.blanks = s.blanks[:0]
+	if s.sum.Rows >= math.MaxInt32 {
+		return &FileError{Line: s.rv.line, Msg: "the file has too many rows"}
+	}
+	ms := s.chk.row(&s.rv)
+	index := s.sum.Rows
+	s.sum.Rows++
+	bad := false
+	for _, m := range ms {
+		bad = bad || m.Severity == Error
+	}
+	if s.dups != nil {
+		first, seen := s.dups.add(s.chk.vals[s.dups.field], s.rv.line, bad)
+		if seen.found {
+			if !seen.reported { // the first row learns of it now
+				s.sum.Errors++
+				if !seen.firstBad {
+					s.sum.RowsWithErrors++
+				}
+				if s.h.Message != nil {
+					if err := s.h.Message(dupMessage(s.dups.fd, first, s.rv.line)); err != nil {
+						return err
+					}
+				}
+			}
+			ms = append(ms, dupMessage(s.dups.fd, s.rv.line, first))
+			bad = true
+		}
+	}
+	if bad {
+		s.sum.RowsWithErrors++
+	}
+	for _, m := range ms {
+		if err := s.message(m); err != nil {
+			return err
+		}
+	}
+	if s.h.Row != nil {
+		s.cur.Index, s.cur.Line, s.cur.Errors = index, s.rv.line, bad
+		return s.h.Row(&s.cur)
+	}
+	return nil
+}
+
+// text reads delimited text from r: the same decoding, head and records
+// as parse, but a window at a time.
+func (s *scan) text(r io.Reader, schema *Schema, opts Options) error {
+	tr, ferr := newTextReader(r)
+	if ferr != nil {
+		return ferr
+	}
+	w := &window{tr: tr}
+	// The head must be in the window whole: read until it parses with text
+	// to spare (or the text ends).
+	var h *head
+	var p *parser
+	for {
+		if err := w.fill(); err != nil {
+			return err
+		}
+		if w.eof && len(w.buf) == 0 {
+			return &FileError{Msg: "the file is empty"}
+		}
+		if w.eof && isBlank(w.str()) {
+			return &FileError{Msg: textOnlyBlank}
+		}
+		p = &parser{s: w.str(), line: 1}
+		var ferr *FileError
+		h, ferr = readHead(p, schema, opts)
+		complete := w.eof || p.pos < len(p.s) || (p.pos > 0 && p.s[p.pos-1] == '\n')
+		if ferr != nil && (w.eof || complete && ferr.Msg != textOnlyBlank && ferr.Msg != textNeverClosed) {
+			return ferr
+		}
+		if ferr == nil && complete {
+			break
+		}
+		w.grow()
+	}
+	s.tr = tr
+	s.sum.Encoding, _ = tr.encoding() // final only at the end
+	s.layout = h.layout
+	for i, hd := range s.header { // the window is written again
+		s.header[i] = strings.Clone(hd)
+	}
+	if err := s.start(h.warnings); err != nil {
+		return err
+	}
+
+	// The rows: records are parsed from the window; one that reaches its
+	// end before the text does is read again once more text is in.
+	pos, line := p.pos, p.line
+	for {
+		p := &parser{s: w.str(), pos: pos, line: line, delim: byte(s.delim), spans: s.spans, owned: s.owned}
+		for {
+			recPos, recLine := p.pos, p.line
+			p.spans, p.owned = p.spans[:0], p.owned[:0]
+			first, line0, ok, ferr := p.next()
+			complete := ok && (p.pos < len(p.s) || p.s[p.pos-1] == '\n' || w.eof)
+			if ferr != nil && !w.eof && ferr.Msg == textNeverClosed {
+				complete = false // a quote not closed yet may close further on
+			} else if ferr != nil {
+				return ferr
+			}
+			if !ok && ferr == nil {
+				if w.eof {
+					return s.end()
+				}
+				complete = false
+			}
+			if !complete {
+				pos, line = recPos, recLine
+				break
+			}
+			if p.blank(first) {
+				if err := s.blank(p.blankMessage(first, line0)); err != nil {
+					return err
+				}
+				continue
+			}
+			s.rv.line, s.rv.cells, s.rv.notes = line0, s.rv.cells[:0], s.rv.notes[:0]
+			for _, sp := range p.spans[first:] {
+				s.rv.cells = append(s.rv.cells, p.cell(sp))
+			}
+			s.rv.notes = append(s.rv.notes, p.notes...)
+			if err := s.row(); err != nil {
+				return err
+			}
+		}
+		s.spans, s.owned = p.spans[:0], p.owned[:0]
+		// Keep the unread part, read more.
+		if pos > 0 {
+			w.drop(pos)
+			pos = 0
+		} else {
+			w.grow()
+		}
+		if err := w.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// end finishes a scan at the end of the text.
+func (s *scan) end() error {
+	s.blanks = nil // blank lines after the last row hide nothing
+	if s.sum.Rows == 0 {
+		return &FileError{Line: s.hdrLine, Msg: "the file has a header but no rows"}
+	}
+	if s.tr != nil {
+		// Whether the file is UTF-8 is known once all of it has been read.
+		enc, warning := s.tr.encoding()
+		s.sum.Encoding = enc
+		if warning != "" {
+			return s.message(Message{Severity: Warning, Text: warning, Rule: RuleEncoding})
+		}
+	}
+	return nil
+}
+
+// window is the part of the text being parsed: whatever follows the last
+// row handed out, and as much after it as has been read.
+type window struct {
+	tr   *textReader
+	buf  []byte
+	want int // fill reads until it holds this much, or the text ends
+	eof  bool
+}
+
+// str is the window as a string, without a copy: the window is written
+// again only after everything taken from it has been handed out.
+func (w *window) str() string {
+	return unsafe.String(unsafe.SliceData(w.buf), len(w.buf))
+}
+
+func (w *window) fill() error {
+	if w.want == 0 {
+		w.want = scanBlock
+	}
+	for !w.eof && len(w.buf) < w.want {
+		b, err := w.tr.next()
+		if err == io.EOF {
+			w.eof = true
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if len(w.buf)+len(b) > maxFileSize {
+			return &FileError{Msg: "a row is larger than 4 GiB"}
+		}
+		w.buf = append(w.buf, b...)
+	}
+	return nil
+}
+
+// grow asks for twice the text: a record longer than the window.
+func (w *window) grow() { w.want = max(2*w.want, 2*len(w.buf)) }
+
+// drop removes the first n bytes, which have been handed out.
+func (w *window) drop(n int) {
+	k := copy(w.buf, w.buf[n:])
+	w.buf = w.buf[:k]
+	w.want = scanBlock
+}
