@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -189,5 +191,92 @@ func TestTemplateCommand(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "no rows") {
 			t.Errorf("%s: template read back: %v", name, err)
 		}
+	}
+}
+
+// TestValidateGroupsByRule: a file with 50 rows that repeat their primary
+// department and 3 bad emails prints each kind under its title, 20 of the
+// 50, then how many more and how to see them; --all prints all 50 and
+// --json lists every message.
+func TestValidateGroupsByRule(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products,Department,Secondary Departments\n")
+	for i := range 53 {
+		email := fmt.Sprintf("user%d@example.edu", i)
+		if i%20 == 7 {
+			email = fmt.Sprintf("user%d@example", i)
+		}
+		fmt.Fprintf(&b, "Ada,Lovelace,%s,events,Mathematics,Mathematics\n", email)
+	}
+	path := filepath.Join(t.TempDir(), "many.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runOffline(t, "validate", path)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != exitRowsFailed || stdout != "" {
+		t.Fatalf("exit %d stdout %q", code, stdout)
+	}
+	want := []string{
+		path + ": 53 rows for coursedog (UTF-8, comma-delimited)",
+		"",
+		"Errors (3 in 3 rows; Email 3):",
+		"  not a bare email address (3):",
+		path + `:9: Email: "user7@example" is not an email address: the domain "example" has no dot`,
+		path + `:29: Email: "user27@example" is not an email address: the domain "example" has no dot`,
+		path + `:49: Email: "user47@example" is not an email address: the domain "example" has no dot`,
+		"",
+		"Warnings (53; Secondary Departments 53):",
+		"  secondary department is the primary one (53):",
+	}
+	if !slices.Equal(lines[:len(want)], want) {
+		t.Fatalf("got\n%s", stderr)
+	}
+	rest := lines[len(want):]
+	for i := range 20 {
+		if w := fmt.Sprintf(`%s:%d: Secondary Departments: "Mathematics" is already the primary department`, path, i+2); rest[2*i] != w {
+			t.Fatalf("line %q, want %q in\n%s", rest[2*i], w, stderr)
+		}
+	}
+	if got := rest[40:]; !slices.Equal(got, []string{
+		"  … and 33 more like this; see them all with --all, or --json for scripts",
+		"",
+		path + ": 50 rows valid, 3 rows with errors; 3 errors, 53 warnings"}) {
+		t.Errorf("end\n%s", strings.Join(got, "\n"))
+	}
+
+	_, _, all := runOffline(t, "validate", "--all", path)
+	if n := strings.Count(all, "is already the primary department"); n != 53 || strings.Contains(all, "more like this") {
+		t.Errorf("--all lists %d of 53:\n%s", n, all)
+	}
+	_, js, _ := runOffline(t, "validate", "--json", path)
+	var r validateReport
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Messages) != 56 || r.Warnings != 53 || r.Errors != 3 || r.Messages[0].Rule == "" {
+		t.Errorf("--json: %d messages, %d warnings, %d errors", len(r.Messages), r.Warnings, r.Errors)
+	}
+}
+
+// TestValidateManyUnknownColumns: 100,000 unknown columns and 100,000
+// unnamed ones are two messages, not 200,000.
+func TestValidateManyUnknownColumns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products")
+	for i := range 100_000 {
+		fmt.Fprintf(&b, ",Extra %d,", i)
+	}
+	b.WriteString("\nAda,Lovelace,ada@example.edu,events\n")
+	path := filepath.Join(t.TempDir(), "wide.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runOffline(t, "validate", path)
+	if code != exitOK || strings.Count(stderr, "\n") > 12 ||
+		!strings.Contains(stderr, path+`:1: "Extra 0", "Extra 1", "Extra 2", "Extra 3", "Extra 4" and 99,995 more are not coursedog columns; they are kept but not imported`) ||
+		!strings.Contains(stderr, path+": columns 6, 8, 10, 12, 14, 16, 18, 20, 22, 24 and 99,990 more have no header; their cells are kept but not imported") ||
+		!strings.Contains(stderr, "0 errors, 3 warnings") {
+		t.Errorf("exit %d\n%.2000s", code, stderr)
 	}
 }

@@ -16,9 +16,10 @@ import (
 // a handler returns stops the scan and comes back from it.
 type ScanHandler struct {
 	// Message gets every message: the file's own and each row's, a row's
-	// before the row itself. One kind comes late: the first row holding an
-	// identity (an email) gets its "also on line N" message when the second
-	// row with it is read. m.Line says which row a message is about.
+	// before the row itself, but for the duplicate rule's ("this email is
+	// also on line N"), which come later, found on another goroutine, and
+	// the encoding warning, known at the end. m.Line says which row a
+	// message is about. Calls are never concurrent.
 	Message func(m Message) error
 	// Row gets each row once it has been checked.
 	Row func(r *ScanRow) error
@@ -29,8 +30,8 @@ type ScanHandler struct {
 type ScanRow struct {
 	Index int // 0-based, as File's rows count
 	Line  int // the file line it starts on
-	// Errors reports whether its messages so far hold an error (a late
-	// duplicate message can still add one).
+	// Errors reports whether its messages so far hold an error. The
+	// duplicate rule's come later (ScanHandler.Message, with its line).
 	Errors bool
 	s      *scan
 }
@@ -99,6 +100,9 @@ func ScanReader(r io.Reader, name string, schema *Schema, opts Options, h ScanHa
 	}
 	s := &scan{h: h, sum: Summary{Path: name}}
 	err := s.text(r, schema, opts)
+	if ferr := s.finishDups(err == nil); err == nil {
+		err = ferr
+	}
 	var fe *FileError
 	if errors.As(err, &fe) && fe.Path == "" {
 		fe.Path = name
@@ -117,8 +121,16 @@ func ScanRecords(name string, schema *Schema, header []string, next func() ([]st
 		schema = &Schema{}
 	}
 	s := &scan{h: h, sum: Summary{Path: name, Encoding: EncUTF8}}
+	err := s.records(name, schema, header, next, warnings)
+	if ferr := s.finishDups(err == nil); err == nil {
+		err = ferr
+	}
+	return s.sum, err
+}
+
+func (s *scan) records(name string, schema *Schema, header []string, next func() ([]string, int, error), warnings []Message) error {
 	if len(header) == 0 {
-		return s.sum, &FileError{Path: name, Msg: "the file has no columns"}
+		return &FileError{Path: name, Msg: "the file has no columns"}
 	}
 	for _, hd := range header {
 		s.header = append(s.header, strings.TrimSpace(hd))
@@ -127,12 +139,12 @@ func ScanRecords(name string, schema *Schema, header []string, next func() ([]st
 	cols, warns, ferr := MatchHeaders(schema, s.header, nil)
 	if ferr != nil {
 		ferr.Path = name
-		return s.sum, ferr
+		return ferr
 	}
 	s.colField = cols
 	s.indexFields()
 	if err := s.start(append(append([]Message(nil), warnings...), warns...)); err != nil {
-		return s.sum, err
+		return err
 	}
 	n := len(header)
 	for {
@@ -141,10 +153,10 @@ func ScanRecords(name string, schema *Schema, header []string, next func() ([]st
 			break
 		}
 		if err != nil {
-			return s.sum, err
+			return err
 		}
 		if len(rec) > n {
-			return s.sum, &FileError{Path: name, Line: line,
+			return &FileError{Path: name, Line: line,
 				Msg: "the row has " + strconv.Itoa(len(rec)) + " cells but the header has " + strconv.Itoa(n)}
 		}
 		s.rv.line, s.rv.cells, s.rv.notes = line, s.rv.cells[:0], nil
@@ -154,19 +166,19 @@ func ScanRecords(name string, schema *Schema, header []string, next func() ([]st
 				cell = rec[c]
 			}
 			if len(cell) > MaxCell {
-				return s.sum, &FileError{Path: name, Line: line,
+				return &FileError{Path: name, Line: line,
 					Msg: quote(s.header[c]) + " is longer than 1 MiB; this does not look like a user file"}
 			}
 			s.rv.cells = append(s.rv.cells, cell)
 		}
 		if err := s.row(); err != nil {
-			return s.sum, err
+			return err
 		}
 	}
 	if s.sum.Rows == 0 {
-		return s.sum, &FileError{Path: name, Msg: "the file has no rows"}
+		return &FileError{Path: name, Msg: "the file has no rows"}
 	}
-	return s.sum, nil
+	return nil
 }
 
 // scan is one streaming validation.
@@ -178,7 +190,12 @@ type scan struct {
 	rv   rowView
 	cur  ScanRow
 	dups *dupIndex
-	tr   *textReader // nil for records
+	// rows' identities on their way to dups, which runs on its own
+	// goroutine, and what it found
+	dupBatch []dupWork
+	dupIn    chan []dupWork
+	dupOut   chan []dupFound
+	tr       *textReader // nil for records
 	// the parser's cell tables, kept from window to window
 	spans []span
 	owned []string
@@ -199,6 +216,7 @@ func (s *scan) start(warnings []Message) error {
 	if id := s.schema.Identity(); id != nil {
 		if fi, ok := s.field(id.Key); ok && s.fieldCol[fi] >= 0 {
 			s.dups = newDupIndex(fi, &s.schema.Fields[fi])
+			s.startDups()
 		}
 	}
 	for _, m := range warnings {
@@ -255,21 +273,14 @@ func (s *scan) row() error {
 		bad = bad || m.Severity == Error
 	}
 	if s.dups != nil {
-		first, seen := s.dups.add(s.chk.vals[s.dups.field], s.rv.line, bad)
-		if seen.found {
-			if !seen.reported { // the first row learns of it now
-				s.sum.Errors++
-				if !seen.firstBad {
-					s.sum.RowsWithErrors++
-				}
-				if s.h.Message != nil {
-					if err := s.h.Message(dupMessage(s.dups.fd, first, s.rv.line)); err != nil {
-						return err
-					}
+		if val := s.chk.vals[s.dups.field]; val != "" {
+			h1, h2 := s.dups.hash(val)
+			s.dupBatch = append(s.dupBatch, dupWork{h1, h2, uint32(s.rv.line), bad})
+			if len(s.dupBatch) == cap(s.dupBatch) {
+				if err := s.sendDups(); err != nil {
+					return err
 				}
 			}
-			ms = append(ms, dupMessage(s.dups.fd, s.rv.line, first))
-			bad = true
 		}
 	}
 	if bad {
@@ -283,6 +294,80 @@ func (s *scan) row() error {
 	if s.h.Row != nil {
 		s.cur.Index, s.cur.Line, s.cur.Errors = index, s.rv.line, bad
 		return s.h.Row(&s.cur)
+	}
+	return nil
+}
+
+// startDups starts the duplicate index on its goroutine.
+func (s *scan) startDups() {
+	s.dupBatch = make([]dupWork, 0, 512)
+	s.dupIn, s.dupOut = make(chan []dupWork, 4), make(chan []dupFound, 4)
+	go s.dups.run(s.dupIn, s.dupOut)
+}
+
+// sendDups hands the batch to the index, reporting what it found
+// meanwhile.
+func (s *scan) sendDups() error {
+	batch := s.dupBatch
+	s.dupBatch = make([]dupWork, 0, cap(batch))
+	for {
+		select {
+		case s.dupIn <- batch:
+			return nil
+		case found := <-s.dupOut:
+			if err := s.reportDups(found); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// finishDups waits for the index to finish what it was sent (or, after a
+// failure, lets it stop) and reports it.
+func (s *scan) finishDups(report bool) error {
+	if s.dupIn == nil {
+		return nil
+	}
+	if report && len(s.dupBatch) > 0 {
+		if err := s.sendDups(); err != nil {
+			report = false
+		}
+	}
+	close(s.dupIn)
+	s.dupIn = nil
+	var err error
+	for found := range s.dupOut {
+		if report && err == nil {
+			err = s.reportDups(found)
+		}
+	}
+	return err
+}
+
+// reportDups gives the rows that share an identity with an earlier one
+// their messages, and the first row its own when it has none yet.
+func (s *scan) reportDups(found []dupFound) error {
+	for _, f := range found {
+		if !f.seen.reported { // the first row learns of it now
+			s.sum.Errors++
+			if !f.seen.firstBad {
+				s.sum.RowsWithErrors++
+			}
+			if s.h.Message != nil {
+				if err := s.h.Message(dupMessage(s.dups.fd, f.first, f.line)); err != nil {
+					return err
+				}
+			}
+		}
+		s.sum.Errors++
+		if !f.bad {
+			s.sum.RowsWithErrors++
+		}
+		if s.h.Message != nil {
+			if err := s.h.Message(dupMessage(s.dups.fd, f.line, f.first)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

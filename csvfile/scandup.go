@@ -44,18 +44,53 @@ func newDupIndex(field int, fd *Field) *dupIndex {
 		m: map[uint64]dupEntry{}}
 }
 
-// add records the identity val (trimmed) of the row on line, which has an
-// error of its own when bad. When an earlier row has it, add returns that
-// row's line and what was known of it.
-func (d *dupIndex) add(val string, line int, bad bool) (int, dupSeen) {
-	if val == "" {
-		return 0, dupSeen{}
-	}
+// dupWork is one row's identity for the index: its two hashes, its line
+// and whether it has an error of its own.
+type dupWork struct {
+	h1, h2 uint64
+	line   uint32
+	bad    bool
+}
+
+// dupFound is a row whose identity an earlier row (on first) has.
+type dupFound struct {
+	first, line int
+	bad         bool
+	seen        dupSeen
+}
+
+// hash returns the identity val's (trimmed, not empty) two hashes.
+func (d *dupIndex) hash(val string) (uint64, uint64) {
 	key := val
 	if d.email && !lowerASCII(val) {
 		key = d.lower(val)
 	}
-	h1, h2 := maphash.String(d.seed1, key), maphash.String(d.seed2, key)
+	return maphash.String(d.seed1, key), maphash.String(d.seed2, key)
+}
+
+// run adds the rows sent on in, in order, and sends those whose identity
+// an earlier row has on out, which it closes when in is closed. The
+// lookups are cache misses (the index is tens of MB for a million rows):
+// on a goroutine of their own they overlap with reading and checking.
+func (d *dupIndex) run(in <-chan []dupWork, out chan<- []dupFound) {
+	defer close(out)
+	for batch := range in {
+		var found []dupFound
+		for _, w := range batch {
+			if first, seen := d.add(w.h1, w.h2, int(w.line), w.bad); seen.found {
+				found = append(found, dupFound{first: first, line: int(w.line), bad: w.bad, seen: seen})
+			}
+		}
+		if found != nil {
+			out <- found
+		}
+	}
+}
+
+// add records the identity (by its hashes) of the row on line, which has
+// an error of its own when bad. When an earlier row has it, add returns
+// that row's line and what was known of it.
+func (d *dupIndex) add(h1, h2 uint64, line int, bad bool) (int, dupSeen) {
 	check := uint32(h2>>32) &^ dupFlags
 	e, ok := d.m[h1]
 	if ok && e.check&^dupFlags != check {
