@@ -254,6 +254,31 @@ func (s *scan) blank(m Message) error {
 
 // row checks the row in s.rv and hands it on.
 func (s *scan) row() error {
+	ms := s.chk.row(&s.rv)
+	var id dupWork
+	has := false
+	if s.dups != nil {
+		if val := s.chk.vals[s.dups.field]; val != "" {
+			id.h1, id.h2 = s.dups.hash(val, &s.dups.buf)
+			has = true
+		}
+	}
+	return s.emit(ms, has, id)
+}
+
+// badOf reports whether messages hold an error.
+func badOf(ms []Message) bool {
+	for _, m := range ms {
+		if m.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// emit hands on the checked row in s.rv, its messages ms and, when has,
+// its identity's hashes. Rows are emitted in file order.
+func (s *scan) emit(ms []Message, has bool, id dupWork) error {
 	for _, b := range s.blanks {
 		for k := range b.n {
 			if err := s.message(Message{Severity: Warning, Line: b.line + k, Text: textBlankLine, Rule: RuleBlankLine}); err != nil {
@@ -265,21 +290,15 @@ func (s *scan) row() error {
 	if s.sum.Rows >= math.MaxInt32 {
 		return &FileError{Line: s.rv.line, Msg: "the file has too many rows"}
 	}
-	ms := s.chk.row(&s.rv)
 	index := s.sum.Rows
 	s.sum.Rows++
-	bad := false
-	for _, m := range ms {
-		bad = bad || m.Severity == Error
-	}
-	if s.dups != nil {
-		if val := s.chk.vals[s.dups.field]; val != "" {
-			h1, h2 := s.dups.hash(val)
-			s.dupBatch = append(s.dupBatch, dupWork{h1, h2, uint32(s.rv.line), bad})
-			if len(s.dupBatch) == cap(s.dupBatch) {
-				if err := s.sendDups(); err != nil {
-					return err
-				}
+	bad := badOf(ms)
+	if has {
+		id.line, id.bad = uint32(s.rv.line), bad
+		s.dupBatch = append(s.dupBatch, id)
+		if len(s.dupBatch) == cap(s.dupBatch) {
+			if err := s.sendDups(); err != nil {
+				return err
 			}
 		}
 	}
@@ -416,58 +435,7 @@ func (s *scan) text(r io.Reader, schema *Schema, opts Options) error {
 		return err
 	}
 
-	// The rows: records are parsed from the window; one that reaches its
-	// end before the text does is read again once more text is in.
-	pos, line := p.pos, p.line
-	for {
-		p := &parser{s: w.str(), pos: pos, line: line, delim: byte(s.delim), spans: s.spans, owned: s.owned}
-		for {
-			recPos, recLine := p.pos, p.line
-			p.spans, p.owned = p.spans[:0], p.owned[:0]
-			first, line0, ok, ferr := p.next()
-			complete := ok && (p.pos < len(p.s) || p.s[p.pos-1] == '\n' || w.eof)
-			if ferr != nil && !w.eof && ferr.Msg == textNeverClosed {
-				complete = false // a quote not closed yet may close further on
-			} else if ferr != nil {
-				return ferr
-			}
-			if !ok && ferr == nil {
-				if w.eof {
-					return s.end()
-				}
-				complete = false
-			}
-			if !complete {
-				pos, line = recPos, recLine
-				break
-			}
-			if p.blank(first) {
-				if err := s.blank(p.blankMessage(first, line0)); err != nil {
-					return err
-				}
-				continue
-			}
-			s.rv.line, s.rv.cells, s.rv.notes = line0, s.rv.cells[:0], s.rv.notes[:0]
-			for _, sp := range p.spans[first:] {
-				s.rv.cells = append(s.rv.cells, p.cell(sp))
-			}
-			s.rv.notes = append(s.rv.notes, p.notes...)
-			if err := s.row(); err != nil {
-				return err
-			}
-		}
-		s.spans, s.owned = p.spans[:0], p.owned[:0]
-		// Keep the unread part, read more.
-		if pos > 0 {
-			w.drop(pos)
-			pos = 0
-		} else {
-			w.grow()
-		}
-		if err := w.fill(); err != nil {
-			return err
-		}
-	}
+	return s.rows(w, p.pos, p.line)
 }
 
 // end finishes a scan at the end of the text.

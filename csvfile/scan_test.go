@@ -156,3 +156,37 @@ func compareScan(t *testing.T, name, path string, schema func() *csvfile.Schema)
 		}
 	}
 }
+
+// TestScanMatchesValidateOnManyDuplicates: 70,000 rows (several merges of
+// Scan's duplicate index, and Validate's parallel pass) where addresses
+// come back within a merge, across merges, in other letter cases, three
+// and four times, on rows that have errors of their own and rows that do
+// not.
+func TestScanMatchesValidateOnManyDuplicates(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products\n")
+	for i := range 70_000 {
+		email := fmt.Sprintf("user%d@example.edu", i)
+		switch {
+		case i%97 == 5:
+			email = fmt.Sprintf("USER%d@Example.edu", i-5) // within a few rows
+		case i%1013 == 7:
+			email = fmt.Sprintf("user%d@example.edu", i-20_000) // a merge or more before
+		case i%5000 == 11:
+			email = "shared@example.edu" // fourteen times
+		}
+		products := "events"
+		if i%7 == 0 {
+			products = "evnets" // an error of its own
+		}
+		fmt.Fprintf(&b, "Ada,Lovelace,%s,%s\n", email, products)
+	}
+	path := filepath.Join(t.TempDir(), "dups.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareScan(t, "dups.csv", path, func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) })
+	restore := csvfile.SetScanSizes(100, 3000)
+	defer restore()
+	compareScan(t, "dups.csv in small blocks", path, func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) })
+}

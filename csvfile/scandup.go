@@ -2,31 +2,51 @@ package csvfile
 
 import (
 	"hash/maphash"
+	"math/bits"
+	"slices"
 	"strings"
+	"unsafe"
 )
 
 // dupIndex is what Scan keeps to find rows that share an identity: for each
 // distinct identity (lower-case for an email) the line of its first row,
 // under a 64-bit hash, with 30 bits of a second, independent hash to tell
 // apart the rare two that share the first. The identities themselves are
-// not kept: a million addresses cost about 17 MB instead of the 60 MB of a
-// map of strings. Two different addresses are taken for one only when both
-// randomly seeded hashes agree, about one file in 10^17 of a million
-// distinct addresses; the in-memory Validation compares the strings.
+// not kept. Two different addresses are taken for one only when both
+// randomly seeded hashes agree: about one file in 10^17 of a million
+// distinct addresses (the in-memory Validation compares the strings).
+//
+// The index is a sorted array of those entries, 16 bytes each, in chunks,
+// and the rows since it was last merged (the tail). When the tail holds a
+// quarter of what the index does, it is sorted (by radix, on the hash) and
+// merged in, in one sequential pass that finds the rows whose identity an
+// earlier row has: every entry in the index is from a row before every row
+// in the tail, so its line is the first. A map of a million hashes cost a
+// cache miss an insert (a quarter of a second) and 35 MB; this costs a few
+// sequential passes and 16 MB, plus the tail.
 type dupIndex struct {
 	field        int
 	fd           *Field
 	email        bool
 	seed1, seed2 maphash.Seed
-	m            map[uint64]dupEntry
-	more         map[[2]uint64]dupEntry // a first hash shared by different identities
 	buf          []byte
+
+	index   [][]dupRec // sorted by key, each key once, in chunks of dupChunk
+	n       int        // entries in index
+	free    [][]dupRec // chunks to reuse
+	tail    []dupRec   // rows not yet merged, in file order
+	scratch []dupRec
 }
 
-type dupEntry struct {
+// dupRec is one identity: its hash (h, then check's top 30 bits) and the
+// line of its first row, with the flags below.
+type dupRec struct {
+	h     uint64
+	check uint32
 	line  uint32
-	check uint32 // the second hash's top 30 bits, and the flags below
 }
+
+const dupChunk = 4096
 
 const (
 	dupReported = 1 << iota // the first row has had its message
@@ -34,14 +54,13 @@ const (
 	dupFlags    = dupReported | dupFirstBad
 )
 
-// dupSeen says what add found.
+// dupSeen says what the index knew of an identity's first row.
 type dupSeen struct {
 	found, reported, firstBad bool
 }
 
 func newDupIndex(field int, fd *Field) *dupIndex {
-	return &dupIndex{field: field, fd: fd, email: fd.Email, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
-		m: map[uint64]dupEntry{}}
+	return &dupIndex{field: field, fd: fd, email: fd.Email, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
 }
 
 // dupWork is one row's identity for the index: its two hashes, its line
@@ -59,83 +78,182 @@ type dupFound struct {
 	seen        dupSeen
 }
 
-// hash returns the identity val's (trimmed, not empty) two hashes.
-func (d *dupIndex) hash(val string) (uint64, uint64) {
+// hash returns the identity val's (trimmed, not empty) two hashes; buf is
+// the caller's scratch space (each checking goroutine has its own).
+func (d *dupIndex) hash(val string, buf *[]byte) (uint64, uint64) {
 	key := val
 	if d.email && !lowerASCII(val) {
-		key = d.lower(val)
+		key = lowerInto(buf, val)
 	}
 	return maphash.String(d.seed1, key), maphash.String(d.seed2, key)
 }
 
 // run adds the rows sent on in, in order, and sends those whose identity
-// an earlier row has on out, which it closes when in is closed. The
-// lookups are cache misses (the index is tens of MB for a million rows):
-// on a goroutine of their own they overlap with reading and checking.
+// an earlier row has on out, which it closes when in is closed. It runs on
+// a goroutine of its own.
 func (d *dupIndex) run(in <-chan []dupWork, out chan<- []dupFound) {
 	defer close(out)
 	for batch := range in {
-		var found []dupFound
 		for _, w := range batch {
-			if first, seen := d.add(w.h1, w.h2, int(w.line), w.bad); seen.found {
-				found = append(found, dupFound{first: first, line: int(w.line), bad: w.bad, seen: seen})
+			r := dupRec{h: w.h1, check: uint32(w.h2>>32) &^ dupFlags, line: w.line}
+			if w.bad {
+				r.check |= dupFirstBad
+			}
+			d.tail = append(d.tail, r)
+		}
+		if len(d.tail) >= max(1<<14, d.n/4) {
+			if found := d.merge(); found != nil {
+				out <- found
 			}
 		}
-		if found != nil {
-			out <- found
-		}
+	}
+	if found := d.merge(); found != nil {
+		out <- found
 	}
 }
 
-// add records the identity (by its hashes) of the row on line, which has
-// an error of its own when bad. When an earlier row has it, add returns
-// that row's line and what was known of it.
-func (d *dupIndex) add(h1, h2 uint64, line int, bad bool) (int, dupSeen) {
-	check := uint32(h2>>32) &^ dupFlags
-	e, ok := d.m[h1]
-	if ok && e.check&^dupFlags != check {
-		return d.addMore([2]uint64{h1, h2}, line, bad)
-	}
-	if !ok {
-		e = dupEntry{line: uint32(line), check: check}
-		if bad {
-			e.check |= dupFirstBad
-		}
-		d.m[h1] = e
-		return 0, dupSeen{}
-	}
-	seen := dupSeen{found: true, reported: e.check&dupReported != 0, firstBad: e.check&dupFirstBad != 0}
-	if !seen.reported {
-		e.check |= dupReported
-		d.m[h1] = e
-	}
-	return int(e.line), seen
+func (r dupRec) key() (uint64, uint32) { return r.h, r.check &^ dupFlags }
+
+func (r dupRec) less(q dupRec) bool {
+	return r.h < q.h || r.h == q.h && r.check&^dupFlags < q.check&^dupFlags
 }
 
-// addMore is add for an identity whose first hash another one has.
-func (d *dupIndex) addMore(k [2]uint64, line int, bad bool) (int, dupSeen) {
-	if d.more == nil {
-		d.more = map[[2]uint64]dupEntry{}
+// merge sorts the tail into the index and returns the rows of the tail
+// whose identity an earlier row has.
+func (d *dupIndex) merge() []dupFound {
+	if len(d.tail) == 0 {
+		return nil
 	}
-	e, ok := d.more[k]
-	if !ok {
-		e = dupEntry{line: uint32(line)}
-		if bad {
-			e.check |= dupFirstBad
+	tail := d.sortTail()
+	var found []dupFound
+	old, oldN := d.index, d.n
+	d.index, d.n = nil, 0
+	ci, ei := 0, 0 // the next entry of old
+	next := func() (dupRec, bool) {
+		for ci < len(old) && ei == len(old[ci]) {
+			d.free = append(d.free, old[ci][:0]) // read through: reuse it
+			old[ci] = nil
+			ci, ei = ci+1, 0
 		}
-		d.more[k] = e
-		return 0, dupSeen{}
+		if ci == len(old) {
+			return dupRec{}, false
+		}
+		return old[ci][ei], true
 	}
-	seen := dupSeen{found: true, reported: e.check&dupReported != 0, firstBad: e.check&dupFirstBad != 0}
-	e.check |= dupReported
-	d.more[k] = e
-	return int(e.line), seen
+	for k := 0; k < len(tail); {
+		g := k + 1
+		for g < len(tail) && !tail[k].less(tail[g]) {
+			g++
+		}
+		// tail[k:g] share an identity; copy the index up to it.
+		var first dupRec
+		have := false
+		for {
+			e, ok := next()
+			if !ok || !e.less(tail[k]) {
+				if ok && !tail[k].less(e) {
+					first, have = e, true
+					ei++
+				}
+				break
+			}
+			d.put(e)
+			ei++
+		}
+		rest := tail[k:g]
+		if !have {
+			first, rest = tail[k], tail[k+1:g]
+			first.check &^= dupReported
+		}
+		for _, t := range rest {
+			found = append(found, dupFound{first: int(first.line), line: int(t.line), bad: t.check&dupFirstBad != 0,
+				seen: dupSeen{found: true, reported: first.check&dupReported != 0, firstBad: first.check&dupFirstBad != 0}})
+			first.check |= dupReported
+		}
+		d.put(first)
+		k = g
+	}
+	for {
+		e, ok := next()
+		if !ok {
+			break
+		}
+		d.put(e)
+		ei++
+	}
+	_ = oldN
+	d.tail = d.tail[:0]
+	return found
 }
 
-// lower lower-cases an address as toLower does, in a reused buffer when it
-// is ASCII; the result is valid until the next call.
-func (d *dupIndex) lower(val string) string {
-	d.buf = d.buf[:0]
+// put appends an entry to the index.
+func (d *dupIndex) put(e dupRec) {
+	if k := len(d.index) - 1; k < 0 || len(d.index[k]) == dupChunk {
+		var c []dupRec
+		if f := len(d.free) - 1; f >= 0 {
+			c, d.free = d.free[f], d.free[:f]
+		} else {
+			c = make([]dupRec, 0, dupChunk)
+		}
+		d.index = append(d.index, c)
+	}
+	k := len(d.index) - 1
+	d.index[k] = append(d.index[k], e)
+	d.n++
+}
+
+// sortTail sorts the tail by key, rows of one key in file order: one
+// counting pass on the top bits of the (uniform) hash, about one entry a
+// bucket, then each bucket put in order in place (as sortByHash does).
+func (d *dupIndex) sortTail() []dupRec {
+	a := d.tail
+	if len(a) < 1<<10 {
+		slices.SortStableFunc(a, func(p, q dupRec) int {
+			switch {
+			case p.less(q):
+				return -1
+			case q.less(p):
+				return 1
+			}
+			return 0
+		})
+		return a
+	}
+	width := bits.Len(uint(len(a)))
+	shift := 64 - width
+	starts := make([]int32, 1<<width+1)
+	for _, e := range a {
+		starts[e.h>>shift+1]++
+	}
+	for b := 1; b < len(starts); b++ {
+		starts[b] += starts[b-1]
+	}
+	next := slices.Clone(starts[:len(starts)-1])
+	out := grow(d.scratch, len(a))
+	for _, e := range a {
+		b := e.h >> shift
+		out[next[b]] = e
+		next[b]++
+	}
+	for b := 0; b < len(starts)-1; b++ {
+		lo, hi := int(starts[b]), int(starts[b+1])
+		for i := lo + 1; i < hi; i++ {
+			e, j := out[i], i
+			for j > lo && e.less(out[j-1]) {
+				out[j] = out[j-1]
+				j--
+			}
+			out[j] = e
+		}
+	}
+	d.scratch, d.tail = d.tail, out // the tail's array serves as the next scratch
+	return out
+}
+
+// lowerInto lower-cases an address as toLower does, in *buf when it is
+// ASCII; the result is valid until the next call with buf.
+func lowerInto(buf *[]byte, val string) string {
+	b := (*buf)[:0]
 	for i := 0; i < len(val); i++ {
 		c := val[i]
 		if c >= 0x80 {
@@ -144,7 +262,8 @@ func (d *dupIndex) lower(val string) string {
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		d.buf = append(d.buf, c)
+		b = append(b, c)
 	}
-	return string(d.buf) // short; the compiler does not keep it
+	*buf = b
+	return unsafe.String(unsafe.SliceData(b), len(b)) // hashed, never kept
 }

@@ -1,0 +1,243 @@
+package csvfile
+
+import (
+	"runtime"
+	"sync"
+)
+
+// block is one window's worth of complete records on their way through
+// Scan: read and split by one goroutine, checked by another, handed out
+// in file order by the caller's. Its cells are slices of text, a window
+// buffer that is written again only once the block has been handed out.
+type block struct {
+	buf    []byte // the window the cells point into; back to the pool after
+	text   string
+	rows   []row // first indexes spans
+	spans  []span
+	owned  []string
+	notes  []cellNoteAt
+	blanks []blankAt
+	err    error // the text stopped here (after the rows above)
+	eof    bool
+	// filled by a checker
+	msgs [][]Message
+	ids  []dupWork
+	has  []bool
+	done chan struct{}
+}
+
+// reset makes b the block of w's window, its tables emptied.
+func (b *block) reset(w *window) {
+	b.buf, b.text = w.buf, w.str()
+	b.rows, b.spans, b.owned, b.notes, b.blanks = b.rows[:0], b.spans[:0], b.owned[:0], b.notes[:0], b.blanks[:0]
+	b.err, b.eof = nil, false
+	b.done = make(chan struct{})
+}
+
+// grow returns s with length n, reusing its array when it is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
+}
+
+// blankAt is a blank line or empty row before row `at` of its block.
+type blankAt struct {
+	at int
+	m  Message
+}
+
+// view makes row k of b the rowView r.
+func (b *block) view(k int, r *rowView) {
+	rw := b.rows[k]
+	r.line, r.cells, r.notes = int(rw.line), r.cells[:0], r.notes[:0]
+	for _, sp := range b.spans[rw.first : rw.first+rw.n] {
+		if sp.hi == ownedSpan {
+			r.cells = append(r.cells, b.owned[sp.lo])
+		} else {
+			r.cells = append(r.cells, b.text[sp.lo:sp.hi])
+		}
+	}
+	for _, n := range b.notes {
+		if n.row == k {
+			r.notes = append(r.notes, n.cellNote)
+		}
+	}
+}
+
+// rows reads the records after the head, from pos (on line) of w's
+// window, and hands them out. Reading and splitting the text, checking
+// the rows and finding duplicates each run on a goroutine of their own
+// (checking on as many as there are CPUs, up to four), so that the time
+// is the slowest of them rather than their sum; the caller's goroutine
+// hands the results out in file order.
+func (s *scan) rows(w *window, pos, line int) error {
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	work := make(chan *block, workers)
+	ordered := make(chan *block, workers+2)
+	quit := make(chan struct{})
+	pool := make(chan *block, 2*workers+4)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.split(w, pos, line, work, ordered, pool, quit) })
+	for range workers {
+		wg.Go(func() { s.check(work) })
+	}
+	err := s.handOut(ordered, pool)
+	close(quit)
+	for range ordered { // let the reader stop
+	}
+	wg.Wait()
+	return err
+}
+
+// handOut emits the checked blocks in order.
+func (s *scan) handOut(ordered <-chan *block, pool chan<- *block) error {
+	for b := range ordered {
+		<-b.done
+		next := 0
+		for k := range b.rows {
+			for ; next < len(b.blanks) && b.blanks[next].at == k; next++ {
+				if err := s.blank(b.blanks[next].m); err != nil {
+					return err
+				}
+			}
+			if s.h.Row != nil {
+				b.view(k, &s.rv) // for Value and List
+			} else {
+				s.rv.line = int(b.rows[k].line)
+			}
+			if err := s.emit(b.msgs[k], b.has[k], b.ids[k]); err != nil {
+				return err
+			}
+		}
+		for ; next < len(b.blanks); next++ {
+			if err := s.blank(b.blanks[next].m); err != nil {
+				return err
+			}
+		}
+		switch {
+		case b.err != nil:
+			return b.err
+		case b.eof:
+			return s.end()
+		}
+		select { // its tables and window serve again
+		case pool <- b:
+		default:
+		}
+	}
+	return nil // stopped
+}
+
+// check checks the rows of the blocks it is given.
+func (s *scan) check(work <-chan *block) {
+	c := newChecker(&s.layout)
+	var r rowView
+	var buf []byte
+	for b := range work {
+		n := len(b.rows)
+		b.msgs, b.ids, b.has = grow(b.msgs, n), grow(b.ids, n), grow(b.has, n)
+		for k := range n {
+			b.view(k, &r)
+			b.msgs[k], b.has[k] = c.row(&r), false
+			if s.dups != nil {
+				if val := c.vals[s.dups.field]; val != "" {
+					b.ids[k].h1, b.ids[k].h2 = s.dups.hash(val, &buf)
+					b.has[k] = true
+				}
+			}
+		}
+		close(b.done)
+	}
+}
+
+// split reads the text a window at a time and sends its complete records
+// on, a block a window; a record cut by the window's end starts the next
+// window. It stops at the end of the text, at a failure (sent in the
+// last block) or when quit is closed.
+func (s *scan) split(w *window, pos, line int, work, ordered chan<- *block, pool <-chan *block, quit <-chan struct{}) {
+	defer close(ordered)
+	defer close(work)
+	b := &block{}
+	for {
+		b.reset(w)
+		p := &parser{s: b.text, pos: pos, line: line, delim: byte(s.delim), spans: b.spans, owned: b.owned}
+		for {
+			recPos, recLine, before := p.pos, p.line, len(p.spans)
+			first, line0, ok, ferr := p.next()
+			complete := ok && (p.pos < len(p.s) || p.s[p.pos-1] == '\n' || w.eof)
+			switch {
+			case ferr != nil && !w.eof && ferr.Msg == textNeverClosed:
+				complete = false // a quote not closed yet may close further on
+			case ferr != nil:
+				b.err = ferr
+			case !ok && w.eof:
+				b.eof = true
+			}
+			if b.err != nil || b.eof {
+				break
+			}
+			if !complete {
+				p.spans = p.spans[:before]
+				pos, line = recPos, recLine
+				break
+			}
+			if p.blank(first) {
+				b.blanks = append(b.blanks, blankAt{len(b.rows), p.blankMessage(first, line0)})
+				p.spans = p.spans[:first]
+				continue
+			}
+			for _, n := range p.notes {
+				b.notes = append(b.notes, cellNoteAt{len(b.rows), n})
+			}
+			b.rows = append(b.rows, row{first: uint32(first), n: uint32(len(p.spans) - first), line: uint32(line0)})
+		}
+		b.spans, b.owned = p.spans, p.owned
+		if b.err == nil && !b.eof && len(b.rows) == 0 && len(b.blanks) == 0 {
+			// Not one whole record in the window: a longer one.
+			w.grow()
+			if err := w.fill(); err != nil {
+				b.err = err
+			} else {
+				continue
+			}
+		}
+		select {
+		case ordered <- b:
+		case <-quit:
+			return
+		}
+		select {
+		case work <- b:
+		case <-quit:
+			close(b.done)
+			return
+		}
+		if b.err != nil || b.eof {
+			return
+		}
+		// The next window starts with the record this one cut, in the
+		// window of a block handed out (or a new one).
+		rest := w.buf[pos:]
+		select {
+		case b = <-pool:
+		default:
+			b = &block{}
+		}
+		w.buf = append(b.buf[:0], rest...)
+		w.want = scanBlock
+		pos = 0
+		if err := w.fill(); err != nil {
+			w.buf = w.buf[:0]
+			b2 := &block{done: make(chan struct{}), err: err}
+			close(b2.done)
+			select {
+			case ordered <- b2:
+			case <-quit:
+			}
+			return
+		}
+	}
+}
+
