@@ -240,4 +240,3 @@ func (s *scan) split(w *window, pos, line int, work, ordered chan<- *block, pool
 		}
 	}
 }
-
