@@ -18,7 +18,7 @@ var scanHead = 64 << 10
 const minScanHead = 16
 
 // scanBlock is how many bytes Scan reads at a time.
-var scanBlock = 256 << 10
+var scanBlock = 64 << 10
 
 // textReader turns a file's bytes into the text Open would make of them,
 // block by block: decoded as decode does (its first bytes go through
