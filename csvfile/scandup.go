@@ -119,87 +119,88 @@ func (r dupRec) less(q dupRec) bool {
 }
 
 // merge sorts the tail into the index and returns the rows of the tail
-// whose identity an earlier row has.
+// whose identity an earlier row has. Runs of the index between the tail's
+// identities are copied whole.
 func (d *dupIndex) merge() []dupFound {
 	if len(d.tail) == 0 {
 		return nil
 	}
 	tail := d.sortTail()
 	var found []dupFound
-	old, oldN := d.index, d.n
+	old := d.index
 	d.index, d.n = nil, 0
 	ci, ei := 0, 0 // the next entry of old
-	next := func() (dupRec, bool) {
-		for ci < len(old) && ei == len(old[ci]) {
-			d.free = append(d.free, old[ci][:0]) // read through: reuse it
+	// copyUntil copies the entries of old before t (all of them when last)
+	// and returns the entry equal to t, if there is one.
+	copyUntil := func(t dupRec, last bool) (dupRec, bool) {
+		for ci < len(old) {
+			c := old[ci]
+			j := ei
+			if last {
+				j = len(c)
+			} else {
+				for j < len(c) && c[j].less(t) {
+					j++
+				}
+			}
+			d.putAll(c[ei:j])
+			ei = j
+			if j < len(c) {
+				if !t.less(c[j]) { // equal
+					ei++
+					return c[j], true
+				}
+				return dupRec{}, false
+			}
+			d.free = append(d.free, c[:0]) // read through: reuse it
 			old[ci] = nil
 			ci, ei = ci+1, 0
 		}
-		if ci == len(old) {
-			return dupRec{}, false
-		}
-		return old[ci][ei], true
+		return dupRec{}, false
 	}
 	for k := 0; k < len(tail); {
 		g := k + 1
 		for g < len(tail) && !tail[k].less(tail[g]) {
 			g++
 		}
-		// tail[k:g] share an identity; copy the index up to it.
-		var first dupRec
-		have := false
-		for {
-			e, ok := next()
-			if !ok || !e.less(tail[k]) {
-				if ok && !tail[k].less(e) {
-					first, have = e, true
-					ei++
-				}
-				break
-			}
-			d.put(e)
-			ei++
-		}
+		// tail[k:g] share an identity.
+		first, have := copyUntil(tail[k], false)
 		rest := tail[k:g]
 		if !have {
 			first, rest = tail[k], tail[k+1:g]
-			first.check &^= dupReported
 		}
 		for _, t := range rest {
 			found = append(found, dupFound{first: int(first.line), line: int(t.line), bad: t.check&dupFirstBad != 0,
 				seen: dupSeen{found: true, reported: first.check&dupReported != 0, firstBad: first.check&dupFirstBad != 0}})
 			first.check |= dupReported
 		}
-		d.put(first)
+		d.putAll([]dupRec{first})
 		k = g
 	}
-	for {
-		e, ok := next()
-		if !ok {
-			break
-		}
-		d.put(e)
-		ei++
-	}
-	_ = oldN
+	copyUntil(dupRec{}, true)
 	d.tail = d.tail[:0]
 	return found
 }
 
-// put appends an entry to the index.
-func (d *dupIndex) put(e dupRec) {
-	if k := len(d.index) - 1; k < 0 || len(d.index[k]) == dupChunk {
-		var c []dupRec
-		if f := len(d.free) - 1; f >= 0 {
-			c, d.free = d.free[f], d.free[:f]
-		} else {
-			c = make([]dupRec, 0, dupChunk)
+// putAll appends entries to the index.
+func (d *dupIndex) putAll(es []dupRec) {
+	for len(es) > 0 {
+		k := len(d.index) - 1
+		if k < 0 || len(d.index[k]) == dupChunk {
+			var c []dupRec
+			if f := len(d.free) - 1; f >= 0 {
+				c, d.free = d.free[f], d.free[:f]
+			} else {
+				c = make([]dupRec, 0, dupChunk)
+			}
+			d.index = append(d.index, c)
+			k++
 		}
-		d.index = append(d.index, c)
+		n := min(len(es), dupChunk-len(d.index[k]))
+		d.index[k] = append(d.index[k], es[:n]...)
+		d.n += n
+		es = es[n:]
 	}
-	k := len(d.index) - 1
-	d.index[k] = append(d.index[k], e)
-	d.n++
 }
 
 // sortTail sorts the tail by key, rows of one key in file order: one

@@ -2,6 +2,7 @@ package csvfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"unicode/utf8"
@@ -245,15 +246,17 @@ func (t *textReader) decodedUTF8() ([]byte, error) {
 	return out, nil
 }
 
-// isASCII reports whether b is all ASCII, eight bytes at a time.
+// isASCII reports whether b is all ASCII, 64 bytes at a time.
 func isASCII(b []byte) bool {
-	for len(b) >= 8 {
-		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		if w&0x8080808080808080 != 0 {
+	for len(b) >= 64 {
+		var acc uint64
+		for k := 0; k < 64; k += 8 {
+			acc |= binary.LittleEndian.Uint64(b[k:])
+		}
+		if acc&0x8080808080808080 != 0 {
 			return false
 		}
-		b = b[8:]
+		b = b[64:]
 	}
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
