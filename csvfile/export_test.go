@@ -7,3 +7,10 @@ func SetScanSizes(head, block int) (restore func()) {
 	scanHead, scanBlock = head, block
 	return func() { scanHead, scanBlock = h, b }
 }
+
+// SetScanPipeMin sets the size of file from which Scan uses its goroutines.
+func SetScanPipeMin(n int64) (restore func()) {
+	m := scanPipeMin
+	scanPipeMin = n
+	return func() { scanPipeMin = m }
+}

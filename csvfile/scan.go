@@ -86,7 +86,11 @@ func Scan(path string, schema *Schema, opts Options, h ScanHandler) (Summary, er
 		return Summary{Path: path}, ferr
 	}
 	defer fh.Close()
-	sum, err := ScanReader(fh, path, schema, opts, h)
+	size := int64(-1)
+	if info.Mode().IsRegular() {
+		size = info.Size()
+	}
+	sum, err := scanReader(fh, path, schema, opts, h, size)
 	if ferr := changedWhileRead(fh, path, info); ferr != nil {
 		return sum, ferr
 	}
@@ -95,10 +99,15 @@ func Scan(path string, schema *Schema, opts Options, h ScanHandler) (Summary, er
 
 // ScanReader is Scan of what r holds; name is used in messages.
 func ScanReader(r io.Reader, name string, schema *Schema, opts Options, h ScanHandler) (Summary, error) {
+	return scanReader(r, name, schema, opts, h, -1)
+}
+
+// scanReader is ScanReader of a text of size bytes (-1: not known).
+func scanReader(r io.Reader, name string, schema *Schema, opts Options, h ScanHandler, size int64) (Summary, error) {
 	if schema == nil {
 		schema = &Schema{}
 	}
-	s := &scan{h: h, sum: Summary{Path: name}}
+	s := &scan{h: h, sum: Summary{Path: name}, pipe: size < 0 || size >= scanPipeMin}
 	err := s.text(r, schema, opts)
 	if ferr := s.finishDups(err == nil); err == nil {
 		err = ferr
@@ -196,6 +205,7 @@ type scan struct {
 	dupIn    chan []dupWork
 	dupOut   chan []dupFound
 	tr       *textReader // nil for records
+	pipe     bool        // read, check and find duplicates on goroutines of their own
 	// the parser's cell tables, kept from window to window
 	spans []span
 	owned []string
@@ -320,14 +330,20 @@ func (s *scan) emit(ms []Message, has bool, id dupWork) error {
 // startDups starts the duplicate index on its goroutine.
 func (s *scan) startDups() {
 	s.dupBatch = make([]dupWork, 0, 512)
-	s.dupIn, s.dupOut = make(chan []dupWork, 4), make(chan []dupFound, 4)
-	go s.dups.run(s.dupIn, s.dupOut)
+	if s.pipe {
+		s.dupIn, s.dupOut = make(chan []dupWork, 4), make(chan []dupFound, 4)
+		go s.dups.run(s.dupIn, s.dupOut)
+	}
 }
 
 // sendDups hands the batch to the index, reporting what it found
 // meanwhile.
 func (s *scan) sendDups() error {
 	batch := s.dupBatch
+	if s.dupIn == nil { // on this goroutine
+		s.dupBatch = batch[:0]
+		return s.reportDups(s.dups.take(batch))
+	}
 	s.dupBatch = make([]dupWork, 0, cap(batch))
 	for {
 		select {
@@ -344,8 +360,17 @@ func (s *scan) sendDups() error {
 // finishDups waits for the index to finish what it was sent (or, after a
 // failure, lets it stop) and reports it.
 func (s *scan) finishDups(report bool) error {
-	if s.dupIn == nil {
+	if s.dups == nil {
 		return nil
+	}
+	if s.dupIn == nil { // on this goroutine
+		if !report {
+			return nil
+		}
+		if err := s.sendDups(); err != nil {
+			return err
+		}
+		return s.reportDups(s.dups.merge())
 	}
 	if report && len(s.dupBatch) > 0 {
 		if err := s.sendDups(); err != nil {
@@ -458,10 +483,11 @@ func (s *scan) end() error {
 // window is the part of the text being parsed: whatever follows the last
 // row handed out, and as much after it as has been read.
 type window struct {
-	tr   *textReader
-	buf  []byte
-	want int // fill reads until it holds this much, or the text ends
-	eof  bool
+	tr    *textReader
+	buf   []byte
+	want  int // fill reads until it holds this much, or the text ends
+	block int // how much a window holds, normally; scanBlock when 0
+	eof   bool
 }
 
 // str is the window as a string, without a copy: the window is written
@@ -473,6 +499,9 @@ func (w *window) str() string {
 func (w *window) fill() error {
 	if w.want == 0 {
 		w.want = scanBlock
+		if w.block > 0 {
+			w.want = w.block
+		}
 	}
 	for !w.eof && len(w.buf) < w.want {
 		b, err := w.tr.next()
@@ -498,5 +527,5 @@ func (w *window) grow() { w.want = max(2*w.want, 2*len(w.buf)) }
 func (w *window) drop(n int) {
 	k := copy(w.buf, w.buf[n:])
 	w.buf = w.buf[:k]
-	w.want = scanBlock
+	w.want = 0
 }

@@ -109,14 +109,19 @@ func TestScanMatchesValidate(t *testing.T) {
 		"offline": func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) },
 		"live":    func() *csvfile.Schema { return coursedog.NewSchema(scanRoles, scanDepartments) },
 	}
-	for _, sizes := range [][2]int{{64 << 10, 256 << 10}, {7, 5}, {1, 1}, {64, 13}, {16, 2}} {
-		restore := csvfile.SetScanSizes(sizes[0], sizes[1])
-		for name, schema := range schemas {
-			for _, path := range files {
-				compareScan(t, fmt.Sprintf("%s %s blocks %v", path, name, sizes), path, schema)
-			}
+	for _, pipe := range []bool{false, true} {
+		if pipe { // on its goroutines, as for a large file
+			defer csvfile.SetScanPipeMin(0)()
 		}
-		restore()
+		for _, sizes := range [][2]int{{64 << 10, 256 << 10}, {7, 5}, {1, 1}, {64, 13}, {16, 2}} {
+			restore := csvfile.SetScanSizes(sizes[0], sizes[1])
+			for name, schema := range schemas {
+				for _, path := range files {
+					compareScan(t, fmt.Sprintf("%s %s blocks %v pipe %v", path, name, sizes, pipe), path, schema)
+				}
+			}
+			restore()
+		}
 	}
 }
 
@@ -185,8 +190,10 @@ func TestScanMatchesValidateOnManyDuplicates(t *testing.T) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	compareScan(t, "dups.csv", path, func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) })
-	restore := csvfile.SetScanSizes(100, 3000)
-	defer restore()
-	compareScan(t, "dups.csv in small blocks", path, func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) })
+	schema := func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) }
+	compareScan(t, "dups.csv", path, schema)
+	defer csvfile.SetScanSizes(100, 3000)()
+	compareScan(t, "dups.csv in small blocks", path, schema)
+	defer csvfile.SetScanPipeMin(0)()
+	compareScan(t, "dups.csv in small blocks on goroutines", path, schema)
 }

@@ -94,22 +94,29 @@ func (d *dupIndex) hash(val string, buf *[]byte) (uint64, uint64) {
 func (d *dupIndex) run(in <-chan []dupWork, out chan<- []dupFound) {
 	defer close(out)
 	for batch := range in {
-		for _, w := range batch {
-			r := dupRec{h: w.h1, check: uint32(w.h2>>32) &^ dupFlags, line: w.line}
-			if w.bad {
-				r.check |= dupFirstBad
-			}
-			d.tail = append(d.tail, r)
-		}
-		if len(d.tail) >= max(1<<14, d.n/4) {
-			if found := d.merge(); found != nil {
-				out <- found
-			}
+		if found := d.take(batch); found != nil {
+			out <- found
 		}
 	}
 	if found := d.merge(); found != nil {
 		out <- found
 	}
+}
+
+// take adds a batch of rows, in order, and returns those whose identity an
+// earlier row has that it found meanwhile (the rest come from merge).
+func (d *dupIndex) take(batch []dupWork) []dupFound {
+	for _, w := range batch {
+		r := dupRec{h: w.h1, check: uint32(w.h2>>32) &^ dupFlags, line: w.line}
+		if w.bad {
+			r.check |= dupFirstBad
+		}
+		d.tail = append(d.tail, r)
+	}
+	if len(d.tail) >= max(1<<14, d.n/4) {
+		return d.merge()
+	}
+	return nil
 }
 
 func (r dupRec) key() (uint64, uint32) { return r.h, r.check &^ dupFlags }

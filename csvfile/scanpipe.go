@@ -1,6 +1,7 @@
 package csvfile
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 )
@@ -66,100 +67,161 @@ func (b *block) view(k int, r *rowView) {
 	}
 }
 
+// scanPipeMin is the size of file from which Scan reads, checks and finds
+// duplicates on goroutines of their own. A smaller file is read on one: on
+// a busy machine, every hand-over between goroutines can wait for a CPU,
+// and for a small file those waits cost more than the work they share.
+var scanPipeMin int64 = 16 << 20
+
 // rows reads the records after the head, from pos (on line) of w's
-// window, and hands them out. Reading and splitting the text, checking
-// the rows and finding duplicates each run on a goroutine of their own
-// (checking on as many as there are CPUs, up to four), so that the time
-// is the slowest of them rather than their sum; the caller's goroutine
-// hands the results out in file order.
+// window, and hands them out. For a large file (or one of unknown size),
+// reading and splitting the text, checking the rows and finding
+// duplicates each run on goroutines of their own (checking on as many as
+// there are CPUs, up to four), so that the time is the slowest of them
+// rather than their sum; the caller's goroutine hands the results out in
+// file order.
 func (s *scan) rows(w *window, pos, line int) error {
+	if !s.pipe {
+		c := newChecker(&s.layout)
+		var buf []byte
+		var err error
+		spare := &block{}
+		s.split(w, pos, line, func(b *block) bool {
+			s.checkBlock(c, b, &buf)
+			err = s.handOutBlock(b)
+			return err == nil
+		}, func() *block { return spare })
+		if err == errScanDone {
+			err = nil
+		}
+		return err
+	}
+	w.block = 4 * scanBlock // fewer hand-overs
 	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	// Blocks in flight (in ordered, and the ones being split and handed
+	// out) are most of Scan's memory after the duplicate index.
 	work := make(chan *block, workers)
-	ordered := make(chan *block, workers+2)
+	ordered := make(chan *block, 2*workers+2)
 	quit := make(chan struct{})
 	pool := make(chan *block, 2*workers+4)
 	var wg sync.WaitGroup
-	wg.Go(func() { s.split(w, pos, line, work, ordered, pool, quit) })
+	wg.Go(func() {
+		defer close(ordered)
+		defer close(work)
+		s.split(w, pos, line, func(b *block) bool {
+			select {
+			case ordered <- b:
+			case <-quit:
+				return false
+			}
+			select {
+			case work <- b:
+			case <-quit:
+				close(b.done)
+				return false
+			}
+			return true
+		}, func() *block {
+			select {
+			case b := <-pool:
+				return b
+			default:
+				return &block{}
+			}
+		})
+	})
 	for range workers {
-		wg.Go(func() { s.check(work) })
+		wg.Go(func() {
+			c := newChecker(&s.layout)
+			var buf []byte
+			for b := range work {
+				s.checkBlock(c, b, &buf)
+				close(b.done)
+			}
+		})
 	}
-	err := s.handOut(ordered, pool)
-	close(quit)
-	for range ordered { // let the reader stop
-	}
-	wg.Wait()
-	return err
-}
-
-// handOut emits the checked blocks in order.
-func (s *scan) handOut(ordered <-chan *block, pool chan<- *block) error {
+	var err error
 	for b := range ordered {
 		<-b.done
-		next := 0
-		for k := range b.rows {
-			for ; next < len(b.blanks) && b.blanks[next].at == k; next++ {
-				if err := s.blank(b.blanks[next].m); err != nil {
-					return err
-				}
-			}
-			if s.h.Row != nil {
-				b.view(k, &s.rv) // for Value and List
-			} else {
-				s.rv.line = int(b.rows[k].line)
-			}
-			if err := s.emit(b.msgs[k], b.has[k], b.ids[k]); err != nil {
-				return err
-			}
-		}
-		for ; next < len(b.blanks); next++ {
-			if err := s.blank(b.blanks[next].m); err != nil {
-				return err
-			}
-		}
-		switch {
-		case b.err != nil:
-			return b.err
-		case b.eof:
-			return s.end()
+		if err = s.handOutBlock(b); err != nil {
+			break
 		}
 		select { // its tables and window serve again
 		case pool <- b:
 		default:
 		}
 	}
-	return nil // stopped
+	close(quit)
+	for range ordered { // let the reader stop
+	}
+	wg.Wait()
+	if err == errScanDone {
+		err = nil
+	}
+	return err
 }
 
-// check checks the rows of the blocks it is given.
-func (s *scan) check(work <-chan *block) {
-	c := newChecker(&s.layout)
-	var r rowView
-	var buf []byte
-	for b := range work {
-		n := len(b.rows)
-		b.msgs, b.ids, b.has = grow(b.msgs, n), grow(b.ids, n), grow(b.has, n)
-		for k := range n {
-			b.view(k, &r)
-			b.msgs[k], b.has[k] = c.row(&r), false
-			if s.dups != nil {
-				if val := c.vals[s.dups.field]; val != "" {
-					b.ids[k].h1, b.ids[k].h2 = s.dups.hash(val, &buf)
-					b.has[k] = true
-				}
+// errScanDone is handOutBlock's word for the end of the text.
+var errScanDone = errors.New("end of the text")
+
+// handOutBlock emits a checked block's rows and blank lines in order. At
+// the last block it returns its failure, or errScanDone.
+func (s *scan) handOutBlock(b *block) error {
+	next := 0
+	for k := range b.rows {
+		for ; next < len(b.blanks) && b.blanks[next].at == k; next++ {
+			if err := s.blank(b.blanks[next].m); err != nil {
+				return err
 			}
 		}
-		close(b.done)
+		if s.h.Row != nil {
+			b.view(k, &s.rv) // for Value and List
+		} else {
+			s.rv.line = int(b.rows[k].line)
+		}
+		if err := s.emit(b.msgs[k], b.has[k], b.ids[k]); err != nil {
+			return err
+		}
+	}
+	for ; next < len(b.blanks); next++ {
+		if err := s.blank(b.blanks[next].m); err != nil {
+			return err
+		}
+	}
+	switch {
+	case b.err != nil:
+		return b.err
+	case b.eof:
+		if err := s.end(); err != nil {
+			return err
+		}
+		return errScanDone
+	}
+	return nil
+}
+
+// checkBlock checks the rows of a block with c; buf is c's scratch space.
+func (s *scan) checkBlock(c *checker, b *block, buf *[]byte) {
+	n := len(b.rows)
+	b.msgs, b.ids, b.has = grow(b.msgs, n), grow(b.ids, n), grow(b.has, n)
+	for k := range n {
+		b.view(k, &c.rv)
+		b.msgs[k], b.has[k] = c.row(&c.rv), false
+		if s.dups != nil {
+			if val := c.vals[s.dups.field]; val != "" {
+				b.ids[k].h1, b.ids[k].h2 = s.dups.hash(val, buf)
+				b.has[k] = true
+			}
+		}
 	}
 }
 
-// split reads the text a window at a time and sends its complete records
-// on, a block a window; a record cut by the window's end starts the next
-// window. It stops at the end of the text, at a failure (sent in the
-// last block) or when quit is closed.
-func (s *scan) split(w *window, pos, line int, work, ordered chan<- *block, pool <-chan *block, quit <-chan struct{}) {
-	defer close(ordered)
-	defer close(work)
-	b := &block{}
+// split reads the text a window at a time and gives out its complete
+// records, a block a window, until out says to stop; a record cut by the
+// window's end starts the next window, in the block next gives. It stops
+// at the end of the text or at a failure, both given in the last block.
+func (s *scan) split(w *window, pos, line int, out func(*block) bool, next func() *block) {
+	b := next()
 	for {
 		b.reset(w)
 		p := &parser{s: b.text, pos: pos, line: line, delim: byte(s.delim), spans: b.spans, owned: b.owned}
@@ -203,39 +265,20 @@ func (s *scan) split(w *window, pos, line int, work, ordered chan<- *block, pool
 				continue
 			}
 		}
-		select {
-		case ordered <- b:
-		case <-quit:
-			return
-		}
-		select {
-		case work <- b:
-		case <-quit:
-			close(b.done)
-			return
-		}
-		if b.err != nil || b.eof {
+		if !out(b) || b.err != nil || b.eof {
 			return
 		}
 		// The next window starts with the record this one cut, in the
 		// window of a block handed out (or a new one).
 		rest := w.buf[pos:]
-		select {
-		case b = <-pool:
-		default:
-			b = &block{}
-		}
-		w.buf = append(b.buf[:0], rest...)
-		w.want = scanBlock
+		b = next()
+		w.buf = append(b.buf[:0], rest...) // may be the same array: copy moves
+		w.want = 0
 		pos = 0
 		if err := w.fill(); err != nil {
-			w.buf = w.buf[:0]
-			b2 := &block{done: make(chan struct{}), err: err}
-			close(b2.done)
-			select {
-			case ordered <- b2:
-			case <-quit:
-			}
+			b.reset(w)
+			b.err = err
+			out(b)
 			return
 		}
 	}
