@@ -36,6 +36,8 @@ type dupIndex struct {
 	free    [][]dupRec // chunks to reuse
 	tail    []dupRec   // rows not yet merged, in file order
 	scratch []dupRec
+	starts  []int32 // sortTail's buckets, kept from merge to merge
+	next    []int32
 }
 
 // dupRec is one identity: its hash (h, then check's top 30 bits) and the
@@ -229,14 +231,17 @@ func (d *dupIndex) sortTail() []dupRec {
 	}
 	width := bits.Len(uint(len(a)))
 	shift := 64 - width
-	starts := make([]int32, 1<<width+1)
+	d.starts = grow(d.starts, 1<<width+1)
+	starts := d.starts
+	clear(starts)
 	for _, e := range a {
 		starts[e.h>>shift+1]++
 	}
 	for b := 1; b < len(starts); b++ {
 		starts[b] += starts[b-1]
 	}
-	next := slices.Clone(starts[:len(starts)-1])
+	d.next = append(d.next[:0], starts[:len(starts)-1]...)
+	next := d.next
 	out := grow(d.scratch, len(a))
 	for _, e := range a {
 		b := e.h >> shift

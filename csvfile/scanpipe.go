@@ -71,7 +71,7 @@ func (b *block) view(k int, r *rowView) {
 // duplicates on goroutines of their own. A smaller file is read on one: on
 // a busy machine, every hand-over between goroutines can wait for a CPU,
 // and for a small file those waits cost more than the work they share.
-var scanPipeMin int64 = 16 << 20
+var scanPipeMin int64 = 4 << 20
 
 // rows reads the records after the head, from pos (on line) of w's
 // window, and hands them out. For a large file (or one of unknown size),
