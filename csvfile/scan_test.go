@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"usersync/csvfile"
 	"usersync/sync/coursedog"
@@ -196,4 +198,46 @@ func TestScanMatchesValidateOnManyDuplicates(t *testing.T) {
 	compareScan(t, "dups.csv in small blocks", path, schema)
 	defer csvfile.SetScanPipeMin(0)()
 	compareScan(t, "dups.csv in small blocks on goroutines", path, schema)
+}
+
+// TestScanStopsWhenTheHandlerFails: a handler's error stops the scan, on
+// one goroutine or several, comes back as it is, and leaves no goroutine
+// behind.
+func TestScanStopsWhenTheHandlerFails(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products\n")
+	for i := range 200_000 {
+		fmt.Fprintf(&b, "Ada,Lovelace,user%d@example.edu,evnts\n", i%150_000) // an error a row, duplicates later
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("the reader went away")
+	before := runtime.NumGoroutine()
+	for _, pipe := range []int64{0, 1 << 40} {
+		restore := csvfile.SetScanPipeMin(pipe)
+		for _, after := range []int{0, 1, 5000, 150_010} {
+			n := 0
+			_, err := csvfile.Scan(path, coursedog.NewSchema(nil, nil), csvfile.Options{}, csvfile.ScanHandler{
+				Message: func(m csvfile.Message) error {
+					if n++; n > after {
+						return stop
+					}
+					return nil
+				},
+			})
+			if err != stop || n != after+1 {
+				t.Errorf("pipe from %d, stop after %d: %v after %d messages", pipe, after, err, n)
+			}
+		}
+		restore()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left running (%d before)", n, before)
+	}
 }
