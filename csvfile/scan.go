@@ -206,9 +206,6 @@ type scan struct {
 	dupOut   chan []dupFound
 	tr       *textReader // nil for records
 	pipe     bool        // read, check and find duplicates on goroutines of their own
-	// the parser's cell tables, kept from window to window
-	spans []span
-	owned []string
 	// blank lines not yet reported: only those before a row are (as
 	// parse keeps them), so they wait for the next row.
 	blanks []lineRun
@@ -522,10 +519,3 @@ func (w *window) fill() error {
 
 // grow asks for twice the text: a record longer than the window.
 func (w *window) grow() { w.want = max(2*w.want, 2*len(w.buf)) }
-
-// drop removes the first n bytes, which have been handed out.
-func (w *window) drop(n int) {
-	k := copy(w.buf, w.buf[n:])
-	w.buf = w.buf[:k]
-	w.want = 0
-}

@@ -121,8 +121,6 @@ func (d *dupIndex) take(batch []dupWork) []dupFound {
 	return nil
 }
 
-func (r dupRec) key() (uint64, uint32) { return r.h, r.check &^ dupFlags }
-
 func (r dupRec) less(q dupRec) bool {
 	return r.h < q.h || r.h == q.h && r.check&^dupFlags < q.check&^dupFlags
 }
