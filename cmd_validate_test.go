@@ -280,3 +280,46 @@ func TestValidateManyUnknownColumns(t *testing.T) {
 		t.Errorf("exit %d\n%.2000s", code, stderr)
 	}
 }
+
+// TestScannedJSONMatchesFromRecords: the ccai JSON template validated as
+// its records come (csvfile.ScanRecords, as validate, plan and apply read
+// it) gets the messages and counts it gets in memory (FromRecords and
+// Validate, as the guided import reads it).
+func TestScannedJSONMatchesFromRecords(t *testing.T) {
+	files, _ := filepath.Glob("testdata/ccai/*")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json") // a duplicate, a bad email, an unknown field
+	os.WriteFile(bad, []byte(`[{"email":"a@x.edu","first_name":"A","last_name":"B","color":"red"},
+{"email":"A@X.edu","first_name":"C","last_name":"D"},{"email":"nope","first_name":"E","last_name":"F"}]`), 0o644)
+	files = append(files, bad)
+	for _, path := range files {
+		schema := fileTargets["ccai"].schema()
+		f, ferr := openUserFile("ccai", path, schema, csvfile.Options{})
+		var got []string
+		sum, serr := scanUserFile("ccai", path, fileTargets["ccai"].schema(), csvfile.Options{}, csvfile.ScanHandler{
+			Message: func(m csvfile.Message) error {
+				b, _ := json.Marshal(m)
+				got = append(got, string(b))
+				return nil
+			}})
+		if ferr != nil || serr != nil {
+			if ferr == nil || serr == nil || ferr.Error() != serr.Error() {
+				t.Errorf("%s: open %v, scan %v", path, ferr, serr)
+			}
+			continue
+		}
+		v := csvfile.Validate(f)
+		var want []string
+		for _, m := range v.Messages() {
+			b, _ := json.Marshal(m)
+			want = append(want, string(b))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) || sum.Rows != f.Len() || sum.Errors != v.Errors() || sum.Warnings != v.Warnings() ||
+			sum.RowsWithErrors != v.RowsWithErrors() || sum.Delimiter != f.Delimiter() {
+			t.Errorf("%s: scanned %+v\n%s\nin memory %d rows %d errors %d warnings\n%s", path, sum,
+				strings.Join(got, "\n"), f.Len(), v.Errors(), v.Warnings(), strings.Join(want, "\n"))
+		}
+	}
+}
