@@ -132,8 +132,9 @@ type scan struct {
 	dupBatch []dupWork
 	dupIn    chan []dupWork
 	dupOut   chan []dupFound
-	tr       *textReader // nil for records
-	pipe     bool        // read, check and find duplicates on goroutines of their own
+	dupFree  chan []dupWork // batches the index is done with
+	tr       *textReader    // nil for records
+	pipe     bool           // read, check and find duplicates on goroutines of their own
 	// blank lines not yet reported: only those before a row are (as
 	// parse keeps them), so they wait for the next row.
 	blanks []lineRun
@@ -256,8 +257,8 @@ func (s *scan) emit(ms []Message, has bool, id dupWork) error {
 func (s *scan) startDups() {
 	s.dupBatch = make([]dupWork, 0, 512)
 	if s.pipe {
-		s.dupIn, s.dupOut = make(chan []dupWork, 4), make(chan []dupFound, 4)
-		go s.dups.run(s.dupIn, s.dupOut)
+		s.dupIn, s.dupOut, s.dupFree = make(chan []dupWork, 4), make(chan []dupFound, 4), make(chan []dupWork, 8)
+		go s.dups.run(s.dupIn, s.dupOut, s.dupFree)
 	}
 }
 
@@ -269,7 +270,11 @@ func (s *scan) sendDups() error {
 		s.dupBatch = batch[:0]
 		return s.reportDups(s.dups.take(batch))
 	}
-	s.dupBatch = make([]dupWork, 0, cap(batch))
+	select {
+	case s.dupBatch = <-s.dupFree:
+	default:
+		s.dupBatch = make([]dupWork, 0, cap(batch))
+	}
 	for {
 		select {
 		case s.dupIn <- batch:

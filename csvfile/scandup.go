@@ -93,10 +93,15 @@ func (d *dupIndex) hash(val string, buf *[]byte) (uint64, uint64) {
 // run adds the rows sent on in, in order, and sends those whose identity
 // an earlier row has on out, which it closes when in is closed. It runs on
 // a goroutine of its own.
-func (d *dupIndex) run(in <-chan []dupWork, out chan<- []dupFound) {
+func (d *dupIndex) run(in <-chan []dupWork, out chan<- []dupFound, free chan<- []dupWork) {
 	defer close(out)
 	for batch := range in {
-		if found := d.take(batch); found != nil {
+		found := d.take(batch)
+		select { // the sender fills it again
+		case free <- batch[:0]:
+		default:
+		}
+		if found != nil {
 			out <- found
 		}
 	}

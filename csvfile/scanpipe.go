@@ -125,8 +125,8 @@ func (s *scan) rows(w *window, pos, line int) error {
 			select {
 			case b := <-pool:
 				return b
-			default:
-				return &block{}
+			default: // sized once for a window, not grown by doubling
+				return &block{buf: make([]byte, 0, w.block+2*scanBlock), spans: make([]span, 0, w.block/8)}
 			}
 		})
 	})
