@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"usersync/sync"
+	"usersync/textsafe"
 )
 
 func init() {
@@ -24,11 +25,12 @@ func init() {
 
 func runApply(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "apply", "usage: usersync apply FILE|plan.json [CONN] --yes [--concurrency N] [--rate PER_S] [--no-registration-mail]\n"+
-		"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--journal PATH] [--report PATH] [--backup PATH]")
+		"         [--replace] [--deactivate-missing [--max-deactivate N]] [--batch-size N] [--bulk] [--no-canary] [--journal PATH] [--report PATH] [--backup PATH]")
 	pf := addPlanFlags(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
 	ao := addApplyFlags(fs)
 	fs.BoolVar(&ao.Bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
+	fs.BoolVar(&ao.NoCanary, "no-canary", false, "do not send one create and one update first and read them back before the rest")
 	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
 	fs.StringVar(&ao.BackupPath, "backup", "", "backup of the existing users, written before the first write")
@@ -115,9 +117,11 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 	}
 	printRunSummary(env.stderr, run)
 	switch {
+	case run.Canary.Differs():
+		return exitRowsFailed // the server does not store what is sent: not a resumable interruption
 	case run.Interrupted:
 		return exitInterrupted
-	case run.Counts.Failed > 0 || rowsFailed:
+	case run.Counts.Failed > 0 || rowsFailed || run.Verify.Differs():
 		return exitRowsFailed
 	}
 	return exitOK
@@ -141,10 +145,13 @@ func confirm(env *cmdEnv, p *sync.Plan) (int, bool) {
 }
 
 // showProgress draws a bar on a terminal and plain lines (every two
-// seconds, and at the end) elsewhere.
+// seconds, and at the end) elsewhere or with NO_COLOR (no escape at all).
+// The bar's escapes go to the writer under run's renderer; its text
+// through it.
 func showProgress(w io.Writer, events <-chan sync.Event) {
 	tty := false
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	raw, noColor := rawWriter(w)
+	if f, ok := raw.(*os.File); ok && !noColor && term.IsTerminal(int(f.Fd())) {
 		tty = true
 	}
 	var last sync.Event
@@ -153,7 +160,7 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		last = e
 		if e.Note != "" && e.Outcome == nil && e.Note != "finished" {
 			if tty {
-				fmt.Fprint(w, "\r\033[K")
+				fmt.Fprint(raw, "\r\033[K")
 			}
 			fmt.Fprintln(w, e.Note)
 		}
@@ -162,20 +169,21 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		}
 		if e.Outcome != nil && e.Outcome.Result == sync.Failed {
 			if tty {
-				fmt.Fprint(w, "\r\033[K")
+				fmt.Fprint(raw, "\r\033[K")
 			}
 			fmt.Fprintf(w, "failed: line %d %s: %s\n", e.Outcome.Line, e.Outcome.Email, e.Outcome.Message)
 		}
 		switch {
 		case tty:
-			fmt.Fprintf(w, "\r\033[K%s", progressLine(e, true))
+			fmt.Fprint(raw, "\r\033[K")
+			fmt.Fprint(w, progressLine(e, true))
 		case time.Since(lastLine) >= 2*time.Second:
 			fmt.Fprintln(w, progressLine(e, false))
 			lastLine = time.Now()
 		}
 	}
 	if tty {
-		fmt.Fprint(w, "\r\033[K")
+		fmt.Fprint(raw, "\r\033[K")
 	}
 	if last.Total > 0 {
 		fmt.Fprintln(w, progressLine(last, false))
@@ -212,7 +220,32 @@ func printRunSummary(w io.Writer, r *sync.Run) {
 	}
 	fmt.Fprintln(w)
 	if r.Interrupted {
-		fmt.Fprintf(w, "Stopped: %s.\n", r.Reason)
+		fmt.Fprintf(w, "Stopped: %s.\n", textsafe.Show(r.Reason))
+	}
+	for _, rb := range []struct {
+		name string
+		r    *sync.ReadBack
+	}{{"canary", r.Canary}, {"verify", r.Verify}} {
+		switch {
+		case rb.r == nil:
+		case rb.r.Err != "":
+			fmt.Fprintf(w, "%s: could not read the users back: %s\n", rb.name, textsafe.Show(rb.r.Err))
+		case rb.r.Differs():
+			fmt.Fprintf(w, "%s: %d of the %d users read back differ from what was sent:\n", rb.name, len(rb.r.Mismatches), rb.r.Users)
+			for i, m := range rb.r.Mismatches {
+				if i == 20 {
+					fmt.Fprintf(w, "  … and %d more (the report lists each)\n", len(rb.r.Mismatches)-i)
+					break
+				}
+				fmt.Fprintf(w, "  %s\n", textsafe.Show(m.String()))
+			}
+		default:
+			fmt.Fprintf(w, "%s: the %d users read back hold what was sent", rb.name, rb.r.Users)
+			if len(rb.r.Unchecked) > 0 {
+				fmt.Fprintf(w, " (not listed by the server, so unchecked: %s)", strings.Join(rb.r.Unchecked, ", "))
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
 }

@@ -14,9 +14,11 @@ import (
 	"syscall"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/textsafe"
 )
 
 func init() {
@@ -33,6 +35,7 @@ type planFlags struct {
 	delimiter         string
 	maps              mapFlag
 	mapping           string
+	sheet             string
 	json              bool
 }
 
@@ -45,6 +48,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.StringVar(&pf.delimiter, "delimiter", "", "the file's delimiter (default: sniffed): , ; or tab")
 	fs.Var(&pf.maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	fs.StringVar(&pf.mapping, "mapping", "", "a mapping file (default: FILE.mapping when the guided import saved one)")
+	fs.StringVar(&pf.sheet, "sheet", "", "the sheet of an Excel workbook to read (default: the first with data)")
 	fs.BoolVar(&pf.json, "json", false, "print one JSON document on stdout")
 	return pf
 }
@@ -115,7 +119,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if from != "" {
 		fmt.Fprintf(env.stderr, "using the column mapping in %s\n", from)
 	}
-	rows, err := scanForPlan(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping})
+	rows, err := scanForPlan(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: pf.sheet, Stdin: env.stdin})
 	if err != nil {
 		return nil, exitUsage, err
 	}
@@ -227,10 +231,10 @@ var (
 )
 
 // printPlan writes the readable diff. lipgloss.Fprint downsamples to what w
-// can show, so a pipe or NO_COLOR gets plain text.
+// can show, so a pipe gets plain text; NO_COLOR gets no escape at all.
 func printPlan(w io.Writer, p *sync.Plan) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s → %s (%s mode)\n", styleBold.Render("Plan for"), p.File, p.Target, p.Mode)
+	fmt.Fprintf(&b, "%s %s → %s (%s mode)\n", styleBold.Render("Plan for"), show(p.File), p.Target, p.Mode)
 	unchanged := 0
 	for _, r := range p.Rows {
 		where := fmt.Sprintf("line %d", r.Line)
@@ -243,17 +247,17 @@ func printPlan(w io.Writer, p *sync.Plan) {
 			if r.Mail {
 				mail = styleFaint.Render(" (registration email)")
 			}
-			fmt.Fprintf(&b, "%s  %-12s %s%s\n", styleCreate.Render("+ create    "), where, r.Email, mail)
+			fmt.Fprintf(&b, "%s  %-12s %s%s\n", styleCreate.Render("+ create    "), where, show(r.Email), mail)
 		case sync.Update:
-			fmt.Fprintf(&b, "%s  %-12s %s\n", styleUpdate.Render("~ update    "), where, r.Email)
+			fmt.Fprintf(&b, "%s  %-12s %s\n", styleUpdate.Render("~ update    "), where, show(r.Email))
 			for _, c := range r.Changes {
-				fmt.Fprintf(&b, "      %s: %s → %s\n", c.Header, orDash(c.Old), c.New)
+				fmt.Fprintf(&b, "      %s: %s → %s\n", show(c.Header), show(orDash(c.Old)), show(c.New))
 			}
 		case sync.Deactivate:
-			fmt.Fprintf(&b, "%s  %-12s %s\n", styleSkip.Render("- deactivate"), where, r.Email)
+			fmt.Fprintf(&b, "%s  %-12s %s\n", styleSkip.Render("- deactivate"), where, show(r.Email))
 		case sync.Skip:
-			fmt.Fprintf(&b, "%s  %-12s %s  %s\n", styleSkip.Render("! skip      "), where, orDash(r.Email),
-				styleFaint.Render(strings.Join(r.Reasons, "; ")))
+			fmt.Fprintf(&b, "%s  %-12s %s  %s\n", styleSkip.Render("! skip      "), where, show(orDash(r.Email)),
+				styleFaint.Render(show(strings.Join(r.Reasons, "; "))))
 		case sync.Unchanged:
 			unchanged++
 		}
@@ -262,8 +266,17 @@ func printPlan(w io.Writer, p *sync.Plan) {
 		fmt.Fprintf(&b, "%s  %d rows already match\n", styleFaint.Render("= unchanged "), unchanged)
 	}
 	b.WriteString("\n" + planSummary(p.Counts) + "\n")
-	lipgloss.Fprint(w, b.String())
+	// The text is rendered (show) and styled; the styles go to the writer
+	// under the renderer, or nowhere with NO_COLOR.
+	if raw, noColor := rawWriter(w); noColor {
+		io.WriteString(w, ansi.Strip(b.String()))
+	} else {
+		lipgloss.Fprint(raw, b.String())
+	}
 }
+
+// show renders untrusted text (cells, server values) for the plan.
+func show(s string) string { return textsafe.Show(s) }
 
 // planSummary says in one line exactly what an apply would do.
 func planSummary(c sync.Counts) string {

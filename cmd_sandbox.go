@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -28,7 +29,7 @@ func runSandbox(env *cmdEnv, args []string) int {
 // and writes the state one last time.
 func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "sandbox", "usage: usersync sandbox [--addr 127.0.0.1:PORT] [--users N] [--latency D] [--fail-rate F] [--drop-rate F]\n"+
-		"         [--rate-limit PER_S] [--token-ttl D] [--state FILE] [--seed S] [--json]")
+		"         [--rate-limit PER_S] [--token-ttl D] [--state FILE] [--seed S] [--login-field F] [--ignore-field NAME] [--drift] [--json]")
 	var o sandbox.Options
 	fs.StringVar(&o.Addr, "addr", defaultSandboxAddr, "loopback address to listen on (port 0: a free one)")
 	fs.IntVar(&o.Users, "users", 200, "users to seed")
@@ -39,6 +40,15 @@ func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.DurationVar(&o.TokenTTL, "token-ttl", 24*time.Hour, "session token lifetime")
 	fs.StringVar(&o.StateFile, "state", "", "keep the users in this file (loaded on start, written on change)")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed for the demo data and the faults")
+	fs.StringVar(&o.LoginField, "login-field", "", "coursedog: accept the password only as plaintextPassword (the vendor's article) or password (its public code); default either")
+	fs.Func("ignore-field", "accept this user field (a JSON key, e.g. department) on writes and silently drop it (repeatable), to see the canary catch it", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("--ignore-field needs a field name")
+		}
+		o.IgnoreFields = append(o.IgnoreFields, strings.TrimSpace(v))
+		return nil
+	})
+	fs.BoolVar(&o.Drift, "drift", false, "answer shapes the adapters do not expect (keys they read, renamed), to see `usersync check` catch it")
 	asJSON := fs.Bool("json", false, "print the address and credentials as one JSON document on stdout")
 	_, code, ok := parseArgs(fs, args, 0)
 	if !ok {

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"usersync/csvfile"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
+	"usersync/workbook"
 )
 
 func init() {
@@ -53,8 +52,6 @@ var fileTargets = map[string]fileTarget{
 // defaultFileTarget is the target when --target is not given.
 const defaultFileTarget = "coursedog"
 
-func registerFileTarget(name string, t fileTarget) { fileTargets[name] = t }
-
 // lookupFileTarget finds a target by name, or says which names exist.
 func lookupFileTarget(name string) (fileTarget, error) {
 	if t, ok := fileTargets[name]; ok {
@@ -86,36 +83,53 @@ func (t fileTarget) openFile(path string, s *csvfile.Schema, opts csvfile.Option
 // the one place validate, plan, apply and the guided import open a file,
 // so every format a target accepts works in all of them; a target without
 // its own reader (or none known) gets csvfile.Open.
+// An Excel workbook (by its content or its name: workbook.Detect decides)
+// is read as one for every target.
 func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
+	if workbook.Detect(path) {
+		return workbook.Open(path, s, opts)
+	}
 	return fileTargets[target].openFile(path, s, opts)
 }
 
 // scanUserFile reads and validates a user file as it is read, the way the
 // named target reads it, for the headless commands that need no editor
 // (validate, plan, apply): the same messages as openUserFile and
-// csvfile.Validate, in memory that does not grow with the file. A target
-// whose format is not delimited text feeds its records to
-// csvfile.ScanRecords.
+// csvfile.Validate, in memory that does not grow with the file. A format
+// that is not delimited text is read whole by its own reader: the ccai
+// JSON template's records are then validated one by one
+// (csvfile.ScanRecords), and a workbook, whose messages name its cells, is
+// validated in memory and handed out the same way (csvfile.ScanFile).
 func scanUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	if workbook.Detect(path) {
+		f, err := workbook.Open(path, s, opts)
+		if err != nil {
+			return csvfile.Summary{Path: path}, err
+		}
+		return csvfile.ScanFile(f, h)
+	}
 	if t := fileTargets[target]; t.scan != nil {
 		return t.scan(path, s, opts, h)
 	}
 	return csvfile.Scan(path, s, opts, h)
 }
 
-// scanCCAIFile is openCCAIFile for scanUserFile: the JSON template is
-// parsed whole by ccai's reader (it is a JSON document), then its records
-// are validated one by one.
+// scanCCAIFile is openCCAIFile for scanUserFile.
 func scanCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
-	if !strings.EqualFold(filepath.Ext(path), ".json") && !startsLikeJSON(path) {
-		return csvfile.Scan(path, s, opts, h)
-	}
-	header, records, lines, warnings, err := readCCAIJSON(path, opts)
+	src, err := csvfile.OpenInput(path, opts.Stdin)
 	if err != nil {
 		return csvfile.Summary{Path: path}, err
 	}
+	defer src.Close()
+	if !strings.EqualFold(filepath.Ext(path), ".json") && !ccai.IsJSONFile(src.Head()) {
+		return csvfile.ScanInput(src, s, opts, h)
+	}
+	header, records, lines, warnings, err := readCCAIJSON(src, opts)
+	if err != nil {
+		return csvfile.Summary{Path: src.Name()}, err
+	}
 	if len(records) == 0 { // as FromRecords says it
-		return csvfile.Summary{Path: path}, &csvfile.FileError{Path: path, Msg: "the file has no rows"}
+		return csvfile.Summary{Path: src.Name()}, &csvfile.FileError{Path: src.Name(), Msg: "the file has no rows"}
 	}
 	k := 0
 	next := func() ([]string, int, error) {
@@ -125,22 +139,15 @@ func scanCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options, h csvfil
 		k++
 		return records[k-1], lines[k-1], nil
 	}
-	return csvfile.ScanRecords(path, s, header, next, warnings, h)
+	return csvfile.ScanRecords(src.Name(), s, header, next, warnings, h)
 }
 
-// readCCAIJSON reads the vendor's JSON template file into records.
-func readCCAIJSON(path string, opts csvfile.Options) (header []string, records [][]string, lines []int, warnings []csvfile.Message, err error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, nil, nil, nil, fileError(path, "cannot open the file", err)
+// readCCAIJSON reads the vendor's JSON template from an opened input.
+func readCCAIJSON(src *csvfile.Input, opts csvfile.Options) (header []string, records [][]string, lines []int, warnings []csvfile.Message, err error) {
+	if err := src.CheckText(); err != nil {
+		return nil, nil, nil, nil, err
 	}
-	defer fh.Close()
-	if st, err := fh.Stat(); err != nil {
-		return nil, nil, nil, nil, fileError(path, "cannot open the file", err)
-	} else if st.IsDir() {
-		return nil, nil, nil, nil, &csvfile.FileError{Path: path, Msg: "this is a folder, not a file"}
-	}
-	header, records, lines, warnings, err = ccai.ReadJSONRecords(fh, path)
+	header, records, lines, warnings, err = ccai.ReadJSONRecords(src, src.Name())
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -153,39 +160,23 @@ func readCCAIJSON(path string, opts csvfile.Options) (header []string, records [
 
 // openCCAIFile reads the vendor's JSON template file (by its .json name or,
 // whatever the name, a first character of [ or {) with ccai's JSON reader,
-// keeping each user's line for messages; anything else is a CSV.
+// keeping each user's line for messages; anything else is a CSV. The file
+// is opened once, through csvfile.OpenInput (its checks, and standard
+// input or a pipe read only once).
 func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
-	if !strings.EqualFold(filepath.Ext(path), ".json") && !startsLikeJSON(path) {
-		return csvfile.Open(path, s, opts)
-	}
-	header, records, lines, warnings, err := readCCAIJSON(path, opts)
+	src, err := csvfile.OpenInput(path, opts.Stdin)
 	if err != nil {
 		return nil, err
 	}
-	return csvfile.FromRecords(path, s, header, records, lines, warnings)
-}
-
-// startsLikeJSON peeks at a file whose name does not say what it holds.
-// Any failure says no: csvfile.Open then reports it properly.
-func startsLikeJSON(path string) bool {
-	fh, err := os.Open(path)
+	defer src.Close()
+	if !strings.EqualFold(filepath.Ext(path), ".json") && !ccai.IsJSONFile(src.Head()) {
+		return csvfile.ReadInput(src, s, opts)
+	}
+	header, records, lines, warnings, err := readCCAIJSON(src, opts)
 	if err != nil {
-		return false
+		return nil, err
 	}
-	defer fh.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(fh, head)
-	return ccai.IsJSONFile(head[:n])
-}
-
-// fileError is a *csvfile.FileError for a file that cannot be opened.
-func fileError(path, what string, err error) *csvfile.FileError {
-	msg := err.Error()
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		msg = pe.Err.Error()
-	}
-	return &csvfile.FileError{Path: path, Msg: what + ": " + msg, Err: err}
+	return csvfile.FromRecords(src.Name(), s, header, records, lines, warnings)
 }
 
 func runTemplate(env *cmdEnv, args []string) int {

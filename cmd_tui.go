@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,10 +20,17 @@ import (
 	"usersync/sync"
 	"usersync/sync/ccai"
 	"usersync/sync/coursedog"
+	"usersync/textsafe"
 	"usersync/ui"
 )
 
-func init() { rootCommand = runTUI }
+func init() {
+	rootCommand = runTUI
+	rootFlags = func(w io.Writer) {
+		fs := tuiFlagSet(w, &tuiFlags{})
+		fs.PrintDefaults()
+	}
+}
 
 // tuiFlags are the guided import's flags: --sandbox and the CONN words,
 // which only prefill the login screen.
@@ -40,9 +48,19 @@ type tuiFlags struct {
 
 // runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
 func runTUI(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("usersync", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
 	var tf tuiFlags
+	fs := tuiFlagSet(env.stderr, &tf)
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	return runTUIWith(env, tf, pos)
+}
+
+// tuiFlagSet declares the guided import's flags into tf.
+func tuiFlagSet(out io.Writer, tf *tuiFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("usersync", flag.ContinueOnError)
+	fs.SetOutput(out)
 	fs.BoolVar(&tf.sandbox, "sandbox", false, "start a sandbox in-process with demo users and sign in to it (the demo identity is filled in)")
 	fs.StringVar(&tf.target, "target", "coursedog", "the API: coursedog or ccai")
 	fs.StringVar(&tf.env, "env", "", "staging, production, sandbox or a URL (prefills the login screen)")
@@ -53,13 +71,13 @@ func runTUI(env *cmdEnv, args []string) int {
 	fs.DurationVar(&tf.latency, "sandbox-latency", 0, "latency the sandbox adds to each request (to watch the progress screen)")
 	fs.DurationVar(&tf.jobPace, "sandbox-job-pace", 0, "how long each stage of a ccai job takes in the sandbox (default: its realistic pace)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
+		fmt.Fprintln(out, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
-	}
+	return fs
+}
+
+func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 	if len(pos) > 1 {
 		fmt.Fprintf(env.stderr, "usersync: one file at most, got %d\n", len(pos))
 		return exitUsage
@@ -285,12 +303,25 @@ func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.F
 	if req.Schema != nil {
 		target = req.Schema.Target
 	}
-	return openUserFile(target, req.Path, req.Schema, csvfile.Options{Mapping: mapping})
+	return openUserFile(target, req.Path, req.Schema, csvfile.Options{Mapping: mapping, Sheet: req.Sheet, AskSheet: req.Sheet == ""})
 }
 
 func (b *tuiBackend) SaveMapping(file string, mapping map[string]string) (string, error) {
 	p := mappingPath(file)
 	return p, csvfile.SaveMapping(p, mapping)
+}
+
+// Check runs the target's read-only probe; its lines are made safe to show.
+func (b *tuiBackend) Check(ctx context.Context, s ui.Session) ([]string, error) {
+	pr, ok := s.Target.(sync.Prober)
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	for _, m := range pr.Probe(ctx).Mismatches() {
+		out = append(out, textsafe.Show(m))
+	}
+	return out, nil
 }
 
 func (b *tuiBackend) ExistingUsers(ctx context.Context, s ui.Session) ([]sync.User, error) {

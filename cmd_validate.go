@@ -32,6 +32,7 @@ type validateReport struct {
 type validateFileError struct {
 	Line    int      `json:"line,omitempty"`
 	Column  int      `json:"column,omitempty"`
+	Where   string   `json:"where,omitempty"` // a workbook's cell: "Users!A1"
 	Message string   `json:"message"`
 	Missing []string `json:"missing,omitempty"` // required columns not found
 	Headers []string `json:"headers,omitempty"` // the headers that were found
@@ -47,8 +48,9 @@ func runValidate(env *cmdEnv, args []string) int {
 	var maps mapFlag
 	fset.Var(&maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	mappingFile := fset.String("mapping", "", "read header mappings from this file (default: FILE.mapping when it exists)")
+	sheet := fset.String("sheet", "", "the sheet of an Excel workbook to read (default: the first with data)")
 	fset.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]")
+		fmt.Fprintln(env.stderr, "usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE] [--sheet NAME]")
 		fmt.Fprintln(env.stderr, "exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error")
 		fset.PrintDefaults()
 	}
@@ -81,7 +83,7 @@ func runValidate(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "using the column mapping in %s\n", from)
 	}
 
-	return validateFile(env, *target, path, t.schema(), csvfile.Options{Delimiter: delim, Mapping: mapping}, *asJSON, *all)
+	return validateFile(env, *target, path, t.schema(), csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: *sheet, Stdin: env.stdin}, *asJSON, *all)
 }
 
 // validateFile validates the file row by row as it is read (csvfile.Scan

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"usersync/csvfile"
+	"usersync/textsafe"
 )
 
 // shownPerRule is how many messages of one kind validate lists for people;
@@ -110,7 +111,7 @@ func columnWord(m csvfile.Message) string {
 }
 
 func cloneMessage(m csvfile.Message) csvfile.Message {
-	m.Text, m.Column, m.Rule = strings.Clone(m.Text), strings.Clone(m.Column), strings.Clone(m.Rule)
+	m.Text, m.Column, m.Rule, m.Where = strings.Clone(m.Text), strings.Clone(m.Column), strings.Clone(m.Rule), strings.Clone(m.Where)
 	if m.Fix != nil {
 		f := *m.Fix
 		f.Column, f.Value, f.Label = strings.Clone(f.Column), strings.Clone(f.Value), strings.Clone(f.Label)
@@ -181,28 +182,31 @@ func ruleTitle(rule string) string {
 func printValidation(w io.Writer, sum csvfile.Summary, g *messageGroups, target string) {
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
-	path := sum.Path
-	fmt.Fprintf(bw, "%s: %d rows for %s (%s)\n", path, sum.Rows, target, summaryKind(sum))
+	path := textsafe.Show(sum.Path) // a file's name is untrusted text too
+	fmt.Fprintf(bw, "%s: %d rows for %s (%s)\n", path, sum.Rows, target, textsafe.Show(summaryKind(sum)))
 	section := func(sev csvfile.Severity, title string) {
 		groups := g.sorted(sev)
 		if len(groups) == 0 {
 			return
 		}
-		fmt.Fprintf(bw, "\n%s; %s):\n", title, g.byColumn(sev))
+		fmt.Fprintf(bw, "\n%s; %s):\n", title, textsafe.Show(g.byColumn(sev)))
 		for _, gr := range groups {
-			fmt.Fprintf(bw, "  %s (%s):\n", ruleTitle(gr.key.rule), csvfile.Thousands(gr.n))
+			fmt.Fprintf(bw, "  %s (%s):\n", textsafe.Show(ruleTitle(gr.key.rule)), csvfile.Thousands(gr.n))
 			for _, sm := range gr.first {
 				m := sm.m
-				where := path
-				if m.Line > 0 {
+				where := sum.Path
+				switch {
+				case m.Where != "": // the file names its own places: Users!C15 (Email)
+					where += ": " + m.Where
+				case m.Line > 0:
 					where += fmt.Sprintf(":%d", m.Line)
 				}
-				if m.Column != "" {
+				if m.Column != "" && m.Where == "" {
 					where += ": " + m.Column
 				}
-				fmt.Fprintf(bw, "%s: %s\n", where, m.Text)
+				fmt.Fprintf(bw, "%s: %s\n", textsafe.Show(where), textsafe.Show(m.Text))
 				if m.Fix != nil {
-					fmt.Fprintf(bw, "    fix: %s\n", m.Fix.Label)
+					fmt.Fprintf(bw, "    fix: %s\n", textsafe.Show(m.Fix.Label))
 				}
 			}
 			if more := gr.n - len(gr.first); more > 0 {
@@ -220,6 +224,9 @@ func printValidation(w io.Writer, sum csvfile.Summary, g *messageGroups, target 
 // summaryKind says how the file was read: its encoding and delimiter, or
 // JSON for rows that did not come from delimited text.
 func summaryKind(sum csvfile.Summary) string {
+	if sum.Kind != "" {
+		return sum.Kind
+	}
 	if sum.Delimiter == 0 {
 		return "JSON"
 	}
@@ -286,7 +293,7 @@ func (j *jsonMessages) finish(sum csvfile.Summary, fe *csvfile.FileError) error 
 	}
 	if fe != nil {
 		field("rows", 0, false)
-		field("error", validateFileError{Line: fe.Line, Column: fe.Column, Message: fe.Msg, Missing: fe.Missing, Headers: fe.Headers}, true)
+		field("error", validateFileError{Line: fe.Line, Column: fe.Column, Where: fe.Where, Message: fe.Msg, Missing: fe.Missing, Headers: fe.Headers}, true)
 	} else {
 		if sum.Encoding != "" {
 			field("encoding", sum.Encoding, false)

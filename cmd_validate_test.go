@@ -24,14 +24,16 @@ func runOffline(t *testing.T, args ...string) (code int, stdout, stderr string) 
 
 func TestValidateDemoFile(t *testing.T) {
 	code, stdout, stderr := runOffline(t, "validate", "testdata/users.csv")
-	want := `testdata/users.csv: 12 rows for coursedog (UTF-8, comma-delimited)
+	want := `testdata/users.csv: 17 rows for coursedog (UTF-8, comma-delimited)
 
-Errors (3 in 3 rows; Products 2, Email 1):
-  not an allowed value (2):
+Errors (4 in 4 rows; Products 3, Email 1):
+  not an allowed value (3):
 testdata/users.csv:3: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
     fix: use "courseDemandProjections"
 testdata/users.csv:6: Products: "curriculm" is not a product key; did you mean "curriculum"?
     fix: use "curriculum"
+testdata/users.csv:18: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
+    fix: use "courseDemandProjections"
   not a bare email address (1):
 testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
     fix: use "grace.hopper@example.edu"
@@ -41,7 +43,7 @@ Warnings (1; Secondary Departments 1):
 testdata/users.csv:8: Secondary Departments: "Mathematics" is already the primary department
     fix: remove "Mathematics"
 
-testdata/users.csv: 9 rows valid, 3 rows with errors; 3 errors, 1 warning
+testdata/users.csv: 13 rows valid, 4 rows with errors; 4 errors, 1 warning
 `
 	if code != exitRowsFailed || stdout != "" || stderr != want {
 		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", code, stdout, stderr, want)
@@ -63,7 +65,7 @@ func TestValidateJSON(t *testing.T) {
 		t.Error("more than one JSON document")
 	}
 	if r.File != "testdata/users.csv" || r.Target != "coursedog" || r.Encoding != "UTF-8" || r.Delimiter != "," ||
-		r.Rows != 12 || r.ValidRows != 9 || r.RowsWithErrors != 3 || r.Errors != 3 || r.Warnings != 1 || len(r.Messages) != 4 || r.Error != nil {
+		r.Rows != 17 || r.ValidRows != 13 || r.RowsWithErrors != 4 || r.Errors != 4 || r.Warnings != 1 || len(r.Messages) != 5 || r.Error != nil {
 		t.Errorf("report %+v", r)
 	}
 	m := r.Messages[1]
@@ -89,7 +91,9 @@ func TestValidateFiles(t *testing.T) {
 			[]string{"Warnings (1; file 1):",
 				"testdata/csvfile/windows1252.csv: the file is not UTF-8 (first on line 2); it was read as Windows-1252, so check accented letters"}},
 		{"quoted cells over several lines", []string{"testdata/csvfile/quoted_multiline.csv"}, exitRowsFailed,
-			[]string{"Errors (1 in 1 row; row 1):",
+			[]string{"Errors (2 in 2 rows; Unique ID 1, row 1):",
+				`testdata/csvfile/quoted_multiline.csv:4: Unique ID: "note on\ntwo lines" contains U+000A (LINE FEED), a control character`,
+				"    fix: put a space for U+000A (LINE FEED)",
 				"testdata/csvfile/quoted_multiline.csv:8: the row has 9 cells but the header has 8; a value may hold an unquoted comma",
 				"testdata/csvfile/quoted_multiline.csv:6: blank line ignored",
 				"testdata/csvfile/quoted_multiline.csv:7: the row has 4 cells but the header has 8; the missing cells are read as empty"}},
@@ -107,7 +111,7 @@ func TestValidateFiles(t *testing.T) {
 		{"header only", []string{"testdata/csvfile/header_only.csv"}, exitUsage,
 			[]string{"usersync validate: testdata/csvfile/header_only.csv:1: the file has a header but no rows"}},
 		{"workbook", []string{"testdata/csvfile/workbook_not_csv.csv"}, exitUsage,
-			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: the workbook is damaged: it is not a readable zip archive (zip: not a valid zip file); open it in Excel and save it again"}},
 		{"no such file", []string{"testdata/nope.csv"}, exitUsage,
 			[]string{"usersync validate: testdata/nope.csv: cannot open the file: no such file or directory"}},
 		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},
@@ -169,7 +173,7 @@ func TestTemplateCommand(t *testing.T) {
 	for _, args := range [][]string{{"template"}, {"template", "--target", "coursedog"}} {
 		code, stdout, stderr := runOffline(t, args...)
 		if code != exitOK || stderr != "" ||
-			stdout != "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs\n" {
+			stdout != "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs,Default Product,Status\n" {
 			t.Errorf("%v: exit %d stdout %q stderr %q", args, code, stdout, stderr)
 		}
 	}

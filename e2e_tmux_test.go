@@ -132,14 +132,25 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	snap("Sign in", "`usersync --sandbox testdata/users.csv` starts a sandbox in-process and fills in its demo identity.")
 	s.keys("Enter")
 
-	// 2. The preview: 12 rows, 4 with errors, one with a warning.
-	s.waitFor("12 rows", "4 errors in 4 rows", "1 warning", "Line 2")
-	snap("Preview", "The rows, a status column (✓ valid, ✗ error, ! warning) and the counts. `n`/`N` jump between problems; the pane below lists the selected row's messages.")
-	s.keys("n")
-	s.waitFor("Line 3", `x: use "courseDemandProjections"`)
-	snap("A suggested fix", "Alan's product is a display name; `x` applies the suggested key.")
-	s.keys("x")
-	s.waitFor("line 3 is valid now")
+	// 2. The preview: 17 rows, 5 with errors (a role name where its ID
+	// belongs only shows signed in), one with a warning.
+	s.waitFor("17 rows", "5 errors in 5 rows", "1 warning", "Line 2")
+	snap("Preview", "The rows, a status column (✓ valid, ✗ error, ! warning, ⊘ excluded) and the counts. `n`/`N` jump between problems and select the problem's column; the pane below lists the selected row's messages, and the names of its role IDs.")
+	// A search: any cell, any case, from the cursor on.
+	s.keys("/")
+	s.waitFor("Search every cell")
+	s.typeText("FRANKLIN")
+	s.keys("Enter")
+	s.waitFor(`"FRANKLIN" found on line 6, Last Name`, "Line 6")
+	snap("Search", "`/` searches every cell from the cursor on; enter goes to the match and shows its row; `]` and `[` go to the next and previous match, `:` to a line of the file.")
+	// A bulk fix: two rows name a product by its display name.
+	s.keys("g", "n")
+	s.waitFor("Line 3", `x: use "courseDemandProjections" (a: every row like it)`)
+	s.keys("a")
+	s.waitFor("2 rows have this problem in Products (lines 3, 18)", "y fix them all")
+	snap("A fix for every row like it", "`a` applies a suggested fix to every row with the same problem, after saying how many; each row keeps the rest of its cell, and one `u` undoes them all.")
+	s.keys("y")
+	s.waitFor("Fixed 2 rows: use \"courseDemandProjections\"")
 	s.keys("n")
 	s.waitFor("Line 4", "is not a bare address")
 	s.keys("x")
@@ -148,12 +159,12 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	s.waitFor("Line 5", `"Faculty" is a name, not a role ID`)
 	s.keys("x")
 	s.waitFor("line 5 is valid now")
-	// Rosalind's product is misspelt: edit the cell inline instead.
-	s.keys("n", "h", "h", "h", "h", "e")
+	// Rosalind's product is misspelt: n selected its column; edit it inline.
+	s.keys("n", "e")
 	s.waitFor("Line 6", "Edit Products: curriculm")
 	s.keys("BSpace")
 	s.typeText("um")
-	snap("Editing a cell", "`e` edits the selected cell; enter revalidates the row at once.")
+	snap("Editing a cell", "`e` edits the problem's column (or the one chosen with ←/→); enter revalidates the row at once.")
 	s.keys("Enter")
 	s.waitFor("Products set; line 6 is valid now")
 	// Emmy's warning has a fix too.
@@ -164,12 +175,12 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	// Save the fixes: atomically, the original kept as .bak.
 	s.keys("C-s")
 	s.waitFor("the original is kept as users.csv.bak")
-	snap("Saved", "ctrl+s writes the fixed file back atomically and keeps the original once as FILE.bak.")
+	snap("Saved", "ctrl+s writes the fixed file back atomically, in its own encoding, and keeps the original once as FILE.bak.")
 	saved, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"courseDemandProjections", "Hopper,grace.hopper@example.edu,", ",curriculum,U1005", "r-6f1e2d93"} {
+	for _, want := range []string{"scheduling, courseDemandProjections", "events, courseDemandProjections", "Hopper,grace.hopper@example.edu,", ",curriculum,U1005", "r-6f1e2d93"} {
 		if !strings.Contains(string(saved), want) {
 			t.Fatalf("the saved file lacks %q:\n%s", want, saved)
 		}
@@ -177,23 +188,48 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	if orig, err := os.ReadFile(file + ".bak"); err != nil || string(orig) != string(data) {
 		t.Fatalf("the .bak is not the original (%v)", err)
 	}
+	// A remap from the preview: leave the Unique ID column out of the import.
+	s.keys("M")
+	s.waitFor("which column holds each field?", "Unique ID")
+	s.keys("Down", "Down", "Down", "Down", "Right", "Right", "Right", "Right")
+	s.waitFor("Not imported: Unique ID")
+	s.keys("s")
+	s.waitFor("saved to")
+	snap("Map columns", "`M` opens the column mapping from the preview at any time: any field can take another column, or none; `s` saves it beside the file (FILE.mapping), enter reads the file again with it.")
+	s.keys("Enter")
+	s.waitFor("17 rows", "✓ no errors")
+	if _, err := os.Stat(file + ".mapping"); err != nil {
+		t.Fatalf("the mapping was not saved beside the file: %v", err)
+	}
 	s.keys("Enter")
 
-	// 3. The dry run.
-	s.waitFor("+ 12 create", "~ 0 update", "= 0 unchanged", "⊘ 0 skipped", "12 registration emails", "rosalind.franklin@example.edu")
-	snap("Dry run", "Counts per action and the rows grouped by action; `space` expands an update to field-level old → new, `m` and `r` toggle the registration mail and replace mode, `w` exports the plan.")
+	// 3. The dry run: new users, three seeded users updated, one unchanged.
+	s.waitFor("+ 13 create", "~ 3 update", "= 1 unchanged", "⊘ 0 skipped", "13 registration emails", "rosalind.franklin@example.edu", "zoe.quinn@example.edu")
+	snap("Dry run", "Counts per action and the rows grouped by action; `space` expands a row (an update to field-level old → new, a create to every field it sets), `e`/`E` expand and collapse all, `f` and `F` filter by action and by changed field, `/` searches; `m` and `r` toggle the registration mail and replace mode, `w` exports the plan.")
+	s.keys("f", "f", "e")
+	s.waitFor("showing Update", "Department", "History → Philosophy", "+ r-d0a4c7b5 Registrar Office", "+ curriculum")
+	snap("Dry run of the updates", "`f` shows one action (here the updates), `e` expands every row: field-level old → new, role IDs with their names.")
+	s.keys("E", "f") // the unchanged row, then every row again
+	s.waitFor("showing Unchanged")
+	s.keys("f")
+	for deadline := time.Now().Add(5 * time.Second); strings.Contains(s.capture(), "showing "); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the filter stays on:\n%s", s.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	s.keys("Enter")
-	s.waitFor("This will: 12 users created (12 registration emails sent) in coursedog Sandbox (demo_university).")
+	s.waitFor("This will: 13 users created (13 registration emails sent), 3 users updated")
 	snap("Confirmation", "The confirmation says exactly what will happen. In Production the School ID must be typed.")
 	s.keys("y", "p")
 
 	// 4. Progress, paused and resumed.
 	s.waitFor("Applying the plan", "paused")
-	snap("Progress (paused)", "A bar, counts, rate and ETA, the latest failures; `p` pauses and resumes, ctrl+c stops cleanly and says how to resume.")
+	snap("Progress (paused)", "A bar, counts, rate and ETA, retries and the server's last error while they happen, the latest failures; `p` pauses and resumes, ctrl+c stops cleanly and says how to resume.")
 	s.keys("p")
 
 	// 5. The summary.
-	screen = s.waitFor("Import finished", "12 created · 0 updated · 0 unchanged · 0 deactivated · 0 skipped · 0 failed", "12 registration emails sent · 12 rows accounted for")
+	screen = s.waitFor("Import finished", "13 created · 3 updated · 1 unchanged · 0 deactivated · 0 skipped · 0 failed", "13 registration emails sent · 17 rows accounted for")
 	for _, want := range []string{"Report  ", "Journal ", "Backup  "} {
 		if !strings.Contains(screen, want+dir) {
 			t.Fatalf("the summary lacks %s under %s:\n%s", want, dir, screen)
@@ -215,8 +251,8 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if stats.Creates != 12 || stats.CreatesPerEmailMax != 1 || stats.MailsSent != 12 {
-		t.Fatalf("sandbox stats %+v, want 12 creates, none twice, 12 mails", stats)
+	if stats.Creates != 13 || stats.CreatesPerEmailMax != 1 || stats.MailsSent != 13 {
+		t.Fatalf("sandbox stats %+v, want 13 creates, none twice, 13 mails", stats)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -250,12 +286,17 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 		}
 	}
 	check("alan.turing@example.edu", "products", "scheduling,courseDemandProjections")
+	check("hedy.lamarr@example.edu", "products", "events,courseDemandProjections")
+	check("zoe.quinn@example.edu", "department", "Philosophy")
+	check("jamal.taylor@example.edu", "roles", "r-6f1e2d93,r-d0a4c7b5")
+	check("jamal.taylor@example.edu", "externalId", "") // the remap left Unique ID out
+	check("wei.abbott@example.edu", "products", "scheduling,events,catalog,curriculum")
 	check("grace.hopper@example.edu", "lastName", "Hopper")
 	check("katherine.johnson@example.edu", "roles", "r-6f1e2d93")
 	check("rosalind.franklin@example.edu", "products", "curriculum")
 	check("emmy.noether@example.edu", "secondaryDepartments", "Physics")
-	if len(users) != 212 {
-		t.Fatalf("%d users in the sandbox, want the 200 seeded + 12 created", len(users))
+	if len(users) != 213 {
+		t.Fatalf("%d users in the sandbox, want the 200 seeded + 13 created", len(users))
 	}
 
 	// 6. Roll the import back from the summary: the same dry run and
@@ -268,12 +309,12 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	snap("Session ended", "A token refused mid-work (expired, or revoked by a sign-in elsewhere) brings the sign-in back; afterwards the work carries on where it was.")
 	s.typeText(sandbox.DemoPassword)
 	s.keys("Enter")
-	s.waitFor("Rollback of the import", "- 12 deactivate", "~ 0 update")
+	s.waitFor("Rollback plan", "Rollback of the import", "- 13 deactivate", "~ 3 restore")
 	snap("Roll back this import", "`R` on the summary plans the undo from the journal and the backup: updated users get their backed-up fields back, created users are deactivated.")
 	s.keys("Enter")
-	s.waitFor("Rolling back, this will: 12 users deactivated in coursedog Sandbox (demo_university).")
+	s.waitFor("Rolling back, this will: 3 users given back their backed-up fields, 13 users the import created deactivated")
 	s.keys("y")
-	s.waitFor("Rollback finished", "12 deactivated", "0 failed", "users.usersync-journal.rollback.jsonl")
+	s.waitFor("Rollback finished", "3 restored", "13 deactivated", "0 failed", "users.usersync-journal.rollback.jsonl")
 	// (The program signed in again, so ours was revoked in turn.)
 	if _, err := c.Login(ctx, sandbox.DemoEmail, sandbox.DemoPassword); err != nil {
 		t.Fatal(err)
@@ -289,8 +330,13 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 			}
 		}
 	}
-	if len(users) != 212 || inactive < 12 {
-		t.Fatalf("after the rollback: %d users, %d of ours inactive; want 212 kept and the 12 created deactivated", len(users), inactive)
+	if len(users) != 213 || inactive < 13 {
+		t.Fatalf("after the rollback: %d users, %d of ours inactive; want 213 kept and the 13 created deactivated", len(users), inactive)
+	}
+	for _, u := range users {
+		if u.Email == "zoe.quinn@example.edu" && (u.Fields["department"] != "History" || u.Fields["status"] == "Inactive") {
+			t.Fatalf("the rollback did not restore Zoë Quinn: %+v", u)
+		}
 	}
 
 	// 7. Another file, typed: updates to two existing users, expanded to
@@ -396,7 +442,7 @@ func TestTUICCAIInTmux(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("This will: 3 users created, 2 users updated in ccai Sandbox (demo).")
 	s.keys("y")
-	s.waitFor("batch 1 of 1 (5 rows), job ")
+	s.waitFor("batch 1 of 1 (3 rows), job ") // after the canary's job of 2
 	snap("Progress by batch (ccai)", "A batch target's apply: one job per batch (`--batch-size`), followed through the job's states.")
 	s.waitFor("Import finished", "3 created · 2 updated", "0 failed")
 	snap("Summary (ccai)", "Every row accounted for; job errors, when there are any, are mapped back to the file's lines.")

@@ -241,10 +241,12 @@ var hostileCases = []hostileCase{
 		"usersync validate: $F:3:9: a cell is longer than 1 MiB; this does not look like a user file"}},
 	{file: "png_image.csv", code: exitUsage, out: []string{
 		"usersync validate: $F: this is a PNG image, not a CSV file"}},
-	{file: "xlsx_renamed.csv", code: exitUsage, out: []string{
-		"usersync validate: $F: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+	// A workbook is read as one whatever its name says (workbook.Detect).
+	{file: "xlsx_renamed.csv", code: exitOK, out: []string{
+		"$F: 1 rows for coursedog (Excel workbook, sheet Users)",
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 0 warnings"}},
 	{file: "xls_renamed.csv", code: exitUsage, out: []string{
-		"usersync validate: $F: this is an Excel 97-2003 workbook (or another Office document), not a CSV file; in Excel use Save As and choose CSV UTF-8"}},
+		"usersync validate: $F: this is an Excel 97-2003 workbook (.xls), which cannot be read: in Excel use File → Save As and choose Excel Workbook (.xlsx), then open that file"}},
 	{file: "nul_bytes_after_crash.csv", code: exitUsage, out: []string{
 		"usersync validate: $F:3: binary data (a NUL byte): this is not a CSV text file"}},
 	{file: "html_error_page.csv", code: exitUsage, out: []string{
@@ -278,7 +280,7 @@ var hostileCases = []hostileCase{
 		`$F:8: Email: "linus.@example.edu" is not an email address: the part before "@" starts or ends with a dot or has two dots in a row`,
 		"$F:9: Email: \"margaret\u00a0hamilton@example.edu\" is not an email address: it contains a space",
 		`    fix: use "margarethamilton@example.edu"`,
-		"$F:10: Email: \"donald.knuth\u200b@example.edu\" is not an email address: it contains an invisible character (U+200B)",
+		`$F:10: Email: "donald.knuth\u200b@example.edu" is not an email address: it contains U+200B (ZERO WIDTH SPACE)`,
 		`    fix: use "donald.knuth@example.edu"`,
 		`$F:11: Email: "“frances.allen@example.edu”" is not an email address: it contains "“"`,
 		`    fix: use "frances.allen@example.edu"`,
@@ -362,6 +364,78 @@ var hostileCases = []hostileCase{
 		`    fix: use "Physics"`,
 		`$F:4: Department: "Astrology" is not a department; use one of: Mathematics, Physics, Chemistry, Languages, Literatures and Cultures`,
 		"$F: 1 row valid, 3 rows with errors; 4 errors, 0 warnings"}},
+
+	// --- Hostile bytes: text that steers a terminal or hides ---
+	{file: "terminal_escapes_in_names.csv", code: exitRowsFailed, out: []string{
+		"$F: 5 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: First Name: "Ada\x1b]52;c;cm0gLXJmIH4=\x07" contains U+001B (ESC) and 1 more control or bidi character`,
+		"    fix: remove them",
+		`$F:3: Last Name: "Turing\x1b[2J\x1b[H" contains U+001B (ESC) and 1 more control or bidi character`,
+		"    fix: remove them",
+		`$F:4: First Name: "Grace\x1b]0;pwned\x07" contains U+001B (ESC) and 1 more control or bidi character`,
+		"    fix: remove them",
+		`$F:5: Last Name: "Thomp\x07son\x08\x08" contains U+0007 (BEL) and 2 more control or bidi characters`,
+		"    fix: remove them",
+		"$F: 1 row valid, 4 rows with errors; 4 errors, 0 warnings"}},
+	{file: "bidi_and_c1_controls.csv", code: exitRowsFailed, out: []string{
+		"$F: 5 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Last Name: "\u202eecalevoL" contains U+202E (RIGHT-TO-LEFT OVERRIDE), a bidi control, which reorders what is shown`,
+		"    fix: remove U+202E (RIGHT-TO-LEFT OVERRIDE)",
+		`$F:3: Unique ID: "U\u20661001\u2069" contains U+2066 (LEFT-TO-RIGHT ISOLATE) and 1 more control or bidi character`,
+		"    fix: remove them",
+		`$F:4: First Name: "Grace\u009b2J" contains U+009B (CSI), a control character`,
+		"    fix: remove U+009B (CSI)",
+		`$F:5: Last Name: "Thompson\u007f" contains U+007F (DEL), a control character`,
+		"    fix: remove U+007F (DEL)",
+		`$F:6: Email: "ude.elpmaxe@artskjid.regsde\u202e" is not an email address: it contains U+202E (RIGHT-TO-LEFT OVERRIDE)`,
+		`    fix: use "ude.elpmaxe@artskjid.regsde"`,
+		"$F: 0 rows valid, 5 rows with errors; 5 errors, 0 warnings"}},
+	{file: "zero_width_characters.csv", code: exitRowsFailed, out: []string{
+		"$F: 3 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:4: Email: "grace\u2060.hopper@example.edu" is not an email address: it contains U+2060 (WORD JOINER)`,
+		`    fix: use "grace.hopper@example.edu"`,
+		`$F:2: First Name: "Ada\u200b" contains U+200B (ZERO WIDTH SPACE), which does not show`,
+		"    fix: remove U+200B (ZERO WIDTH SPACE)",
+		`$F:3: Last Name: "Tur\ufeffing" contains U+FEFF (BYTE ORDER MARK), which does not show`,
+		"    fix: remove U+FEFF (BYTE ORDER MARK)",
+		"$F: 2 rows valid, 1 row with errors; 1 error, 2 warnings"}},
+	// The mapping file beside it (escapes_in_headers.csv.mapping) is read too.
+	{file: "escapes_in_headers.csv", code: exitOK, out: []string{
+		"using the column mapping in $F.mapping",
+		"$F: 1 rows for coursedog (UTF-8, comma-delimited)",
+		`$F: mapping "Given\x1b[2J=First Name" was not used: the file has no column "Given\x1b[2J"`,
+		`$F:1: Notes\x1b]0;x\x07: "Notes\x1b]0;x\x07" is not a coursedog column; it is kept but not imported`,
+		"$F: 1 row valid, 0 rows with errors; 0 errors, 2 warnings"}},
+	{file: "products_many_misspelt.csv", code: exitRowsFailed, out: []string{
+		"$F: 1 rows for coursedog (UTF-8, comma-delimited)",
+		`$F:2: Products: "schedulng0" is not a product key; did you mean "scheduling"?`,
+		`    fix: use "scheduling"`,
+		`$F:2: Products: "schedulng1" is not a product key; did you mean "scheduling"?`,
+		`    fix: use "scheduling"`,
+		`$F:2: Products: "schedulng2" is not a product key; did you mean "scheduling"?`,
+		`    fix: use "scheduling"`,
+		`$F:2: Products: "schedulng3" is not a product key; did you mean "scheduling"?`,
+		`    fix: use "scheduling"`,
+		`$F:2: Products: "schedulng4" is not a product key; did you mean "scheduling"?`,
+		`    fix: use "scheduling"`,
+		"$F:2: Products: and 45 more values are not product keys",
+		"$F: 0 rows valid, 1 row with errors; 6 errors, 0 warnings"}},
+	{file: "random_bytes.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:1: binary data (a NUL byte): this is not a CSV text file"}},
+	{file: "lone_cr_mid_file.csv", code: exitRowsFailed, out: []string{
+		"$F: 2 rows for coursedog (UTF-8, comma-delimited)",
+		"$F:2: the row has 15 cells but the header has 8; column 8 holds a carriage return (CR) alone, a line end of another kind than this file's: two rows ran together; put a line break there",
+		"$F:2: Role IDs: spaces before or after the value are ignored",
+		"    fix: remove the spaces",
+		"$F: 1 row valid, 1 row with errors; 1 error, 1 warning"}},
+	{file: "utf32le_bom.csv", code: exitUsage, out: []string{
+		"usersync validate: $F: this is UTF-32 text, which spreadsheets do not write and usersync does not read; save it as UTF-8 (in Excel: Save As, CSV UTF-8)"}},
+	{file: "utf16le_cut_mid_character.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:3: the file is UTF-16LE but ends in the middle of a character; it was cut short: export it again"}},
+	{file: "utf16le_half_surrogate.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:3: the file is UTF-16LE but has a broken character here (half of a surrogate pair); it was damaged: export it again"}},
+	{file: "json_array_as_csv.csv", code: exitUsage, out: []string{
+		"usersync validate: $F:1: this is JSON, not a CSV file; coursedog reads CSV: in the spreadsheet, save as CSV UTF-8"}},
 }
 
 // groupTitle matches validate's "Errors (…):" and "Warnings (…):" lines
@@ -387,7 +461,8 @@ func TestHostileFiles(t *testing.T) {
 	}
 	var files []string
 	for _, e := range entries {
-		if name := e.Name(); name != "generate.go" && !strings.HasPrefix(name, ".") {
+		// A FILE.mapping belongs to FILE's case: validate reads it.
+		if name := e.Name(); name != "generate.go" && !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, ".mapping") {
 			files = append(files, name)
 			if !tested[name] {
 				t.Errorf("testdata/hostile/%s has no case", name)
@@ -493,7 +568,7 @@ func exerciseFile(t *testing.T, path string, opts csvfile.Options, unreadable bo
 		t.Fatal(err)
 	}
 	schema := coursedog.NewSchema(hostileRoles, hostileDepartments)
-	f, err := csvfile.Open(work, schema, opts)
+	f, err := openUserFile("coursedog", work, schema, opts)
 	if err != nil {
 		var fe *csvfile.FileError
 		if !errors.As(err, &fe) || fe.Path != work || !strings.HasPrefix(err.Error(), work+":") {
@@ -552,7 +627,7 @@ func exerciseFile(t *testing.T, path string, opts csvfile.Options, unreadable bo
 	}
 	readOpts := opts
 	readOpts.Delimiter = f.Delimiter()
-	again, err := csvfile.Open(work, schema, readOpts)
+	again, err := openUserFile("coursedog", work, schema, readOpts)
 	if err != nil {
 		t.Fatalf("re-read after save: %v", err)
 	}

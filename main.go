@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"usersync/textsafe"
 )
 
 // Exit codes, as DESIGN.md gives them; scripts depend on them.
@@ -39,8 +41,12 @@ var commands = map[string]command{}
 
 func register(c command) { commands[c.name] = c }
 
-// rootCommand runs when no subcommand is named (the guided import).
-var rootCommand func(env *cmdEnv, args []string) int
+// rootCommand runs when no subcommand is named (the guided import);
+// rootFlags prints its flags for usersync -h.
+var (
+	rootCommand func(env *cmdEnv, args []string) int
+	rootFlags   func(w io.Writer)
+)
 
 func main() {
 	env := &cmdEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
@@ -48,6 +54,17 @@ func main() {
 }
 
 func run(env *cmdEnv, args []string) int {
+	// Everything a command prints passes through the one renderer of
+	// untrusted text: a cell, header, mapping or server message holding an
+	// escape sequence or bidi control reaches no terminal raw, whichever
+	// message it ends up in. (Colours and the progress bar, the program's
+	// own sequences, go around it; see rawWriter.)
+	stdout, stderr := textsafe.NewWriter(env.stdout), textsafe.NewWriter(env.stderr)
+	defer stdout.Flush()
+	defer stderr.Flush()
+	safe := *env
+	safe.stdout, safe.stderr = stdout, stderr
+	env = &safe
 	if len(args) > 0 {
 		switch args[0] {
 		case "help", "-h", "--help":
@@ -76,7 +93,11 @@ func isFile(s string) bool {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: usersync [--sandbox [FILE]] | usersync COMMAND [flags]")
+	fmt.Fprintln(w, "usage: usersync [--sandbox] [flags] [FILE] | usersync COMMAND [flags]")
+	if rootFlags != nil {
+		fmt.Fprintln(w, "\nThe guided import (sign in, choose a file, fix it, dry run, apply); its flags:")
+		rootFlags(w)
+	}
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
@@ -129,4 +150,15 @@ func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int,
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// rawWriter returns the writer under run's renderer, for the program's
+// own escape sequences (colours, the progress bar) around text already
+// rendered with textsafe.Show; and whether NO_COLOR asks for none at all.
+func rawWriter(w io.Writer) (raw io.Writer, noColor bool) {
+	if sw, ok := w.(*textsafe.Writer); ok {
+		sw.Flush()
+		w = sw.Unwrap()
+	}
+	return w, os.Getenv("NO_COLOR") != ""
 }

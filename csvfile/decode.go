@@ -30,6 +30,9 @@ type decoded struct {
 // BOM), or an ANSI code page, which in practice is Windows-1252. Anything
 // that is not text (a workbook, a PDF) is refused with a clear message.
 func decode(raw string) (decoded, *FileError) {
+	if isUTF32(raw) {
+		return decoded{}, &FileError{Msg: msgUTF32}
+	}
 	switch {
 	case strings.HasPrefix(raw, "\xEF\xBB\xBF"):
 		text := raw[3:]
@@ -94,6 +97,9 @@ func ansiWarning(line int) string {
 }
 
 func decodeUTF16(raw string, e unicode.Endianness, name string) (decoded, *FileError) {
+	if ferr := brokenUTF16(raw, e == unicode.BigEndian, name); ferr != nil {
+		return decoded{}, ferr
+	}
 	text, err := unicode.UTF16(e, unicode.UseBOM).NewDecoder().String(raw)
 	if err != nil {
 		return decoded{}, &FileError{Msg: "cannot read the file as " + name + ": " + err.Error()}
@@ -170,4 +176,91 @@ func firstInvalidUTF8(s string) int {
 		}
 	}
 	return len(s)
+}
+
+const msgUTF32 = "this is UTF-32 text, which spreadsheets do not write and usersync does not read; " +
+	"save it as UTF-8 (in Excel: Save As, CSV UTF-8)"
+
+// isUTF32 recognises UTF-32 by its byte order mark, or by ASCII text with
+// three NULs beside every character.
+func isUTF32(s string) bool {
+	if strings.HasPrefix(s, "\xFF\xFE\x00\x00") || strings.HasPrefix(s, "\x00\x00\xFE\xFF") {
+		return true
+	}
+	if len(s) < 8 {
+		return false
+	}
+	le := s[0] != 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] != 0 && s[5] == 0 && s[6] == 0 && s[7] == 0
+	be := s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] != 0 && s[4] == 0 && s[5] == 0 && s[6] == 0 && s[7] != 0
+	return le || be
+}
+
+// brokenUTF16 finds what a UTF-16 decoder would silently turn into U+FFFD:
+// an odd number of bytes (the file was cut in the middle of a character)
+// and half a surrogate pair. It names the line.
+func brokenUTF16(raw string, bigEndian bool, name string) *FileError {
+	unit := func(i int) uint16 {
+		if bigEndian {
+			return uint16(raw[i])<<8 | uint16(raw[i+1])
+		}
+		return uint16(raw[i+1])<<8 | uint16(raw[i])
+	}
+	cut := &FileError{Msg: "the file is " + name + " but ends in the middle of a character; it was cut short: export it again"}
+	line := 1
+	n := len(raw) &^ 1
+	for i := 0; i < n; i += 2 {
+		u := unit(i)
+		if u == '\n' {
+			line++
+		}
+		if u < 0xD800 || u > 0xDFFF {
+			continue
+		}
+		if u < 0xDC00 { // a high surrogate wants a low one next
+			if i+2 >= n {
+				cut.Line = line
+				return cut
+			}
+			if v := unit(i + 2); v >= 0xDC00 && v <= 0xDFFF {
+				i += 2
+				continue
+			}
+		}
+		return &FileError{Line: line, Msg: "the file is " + name + " but has a broken character here " +
+			"(half of a surrogate pair); it was damaged: export it again"}
+	}
+	if len(raw)%2 == 1 {
+		cut.Line = line
+		return cut
+	}
+	return nil
+}
+
+// sniffText judges the first bytes of a file (all of it when complete):
+// what is not text is refused before the rest is read, with the message
+// decode would give for the whole file.
+func sniffText(head string, complete bool) *FileError {
+	if isUTF32(head) {
+		return &FileError{Msg: msgUTF32}
+	}
+	if len(head) < 2 || strings.HasPrefix(head, "\xEF\xBB\xBF") {
+		return refuseBinary(strings.TrimPrefix(head, "\xEF\xBB\xBF"))
+	}
+	var e unicode.Endianness
+	switch {
+	case strings.HasPrefix(head, "\xFF\xFE"), len(head) >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
+		e = unicode.LittleEndian
+	case strings.HasPrefix(head, "\xFE\xFF"), len(head) >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
+		e = unicode.BigEndian
+	default:
+		return refuseBinary(head)
+	}
+	if !complete { // a character may be cut at the end of the part read
+		head = head[:len(head)&^3]
+	}
+	text, err := unicode.UTF16(e, unicode.UseBOM).NewDecoder().String(head)
+	if err != nil {
+		return nil // decode says what is wrong once it has the whole file
+	}
+	return refuseBinary(text)
 }

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -20,11 +23,18 @@ type Editor struct {
 	undo  []edit
 	seq   uint64 // id of the latest edit ever made
 	clean uint64 // id of the edit the file on disk matches (0: none)
+	// disk holds, for a Source's file, what each cell touched since the
+	// last save holds on disk; a cell not in it is as on disk.
+	disk map[[2]int]string
 }
 
-// edit is one change, with what undoing it needs.
+// edit is one change, with what undoing it needs. Edits made by one bulk
+// operation share a step, and Undo reverts a whole step.
 type edit struct {
 	id       uint64
+	step     uint64
+	deleted  bool     // the edit deleted row (col and old unused)
+	oldState rowState // the row's state before it was deleted
 	row, col int
 	old      string
 	oldFirst uint32 // the row's cell run before the edit (it moves when a short row grows)
@@ -54,20 +64,29 @@ func (e *Editor) Set(i int, key, value string) error {
 	if len(value) > MaxCell {
 		return fmt.Errorf("set %s on line %d: the value is longer than 1 MiB", key, f.Line(i))
 	}
+	e.setCell(i, col, value, e.seq+1)
+	return nil
+}
+
+// setCell changes one cell as part of step (a new id when it is the next
+// one) and revalidates; false when the cell already held value.
+func (e *Editor) setCell(i, col int, value string, step uint64) bool {
+	f := e.f
 	if f.cell(i, col) == value {
-		return nil
+		return false
 	}
 	r := f.rows[i]
-	ed := edit{row: i, col: col, old: f.cell(i, col), oldFirst: r.first, oldN: r.n}
+	ed := edit{row: i, col: col, old: f.cell(i, col), oldFirst: r.first, oldN: r.n, step: step}
 	ed.note, ed.hadNote = f.notes[[2]int{i, col}]
 	e.seq++
 	ed.id = e.seq
+	e.touch(i, col)
 	e.change(i, func() {
 		f.setCell(i, col, value)
 		delete(f.notes, [2]int{i, col})
 	})
 	e.undo = append(e.undo, ed)
-	return nil
+	return true
 }
 
 // ApplyFix applies a suggestion from a message of row i.
@@ -80,29 +99,48 @@ func (e *Editor) ApplyFix(i int, fix Fix) error {
 	return fmt.Errorf("apply fix %s: %s has no column %s", quote(fix.Label), targetName(e.f.schema), quote(fix.Column))
 }
 
-// Undo reverts the latest edit; false when there is none.
+// Undo reverts the latest edit, or every edit of the latest bulk
+// operation; false when there is none.
 func (e *Editor) Undo() bool {
 	if len(e.undo) == 0 {
 		return false
 	}
-	ed := e.undo[len(e.undo)-1]
-	e.undo = e.undo[:len(e.undo)-1]
-	f := e.f
-	e.change(ed.row, func() {
-		r := &f.rows[ed.row]
-		if r.n != ed.oldN { // the edit grew a short row: go back to its old cells
-			r.first, r.n = ed.oldFirst, ed.oldN
-		} else {
-			f.setCell(ed.row, ed.col, ed.old)
-		}
-		if ed.hadNote {
-			if f.notes == nil {
-				f.notes = map[[2]int]string{}
-			}
-			f.notes[[2]int{ed.row, ed.col}] = ed.note
-		}
-	})
+	step := e.undo[len(e.undo)-1].step
+	k := len(e.undo)
+	for k > 0 && e.undo[k-1].step == step {
+		k--
+	}
+	eds := slices.Clone(e.undo[k:]) // one row each: a step edits a row once
+	e.undo = e.undo[:k]
+	rows := make([]int, len(eds))
+	for j, ed := range eds {
+		rows[j] = ed.row
+	}
+	e.changeMany(rows, func(j int) { e.revert(eds[j]) })
 	return true
+}
+
+// revert puts back what edit ed changed (its row is revalidated by the
+// caller).
+func (e *Editor) revert(ed edit) {
+	f := e.f
+	if ed.deleted {
+		f.setState(ed.row, ed.oldState)
+		return
+	}
+	e.touch(ed.row, ed.col)
+	r := &f.rows[ed.row]
+	if r.n != ed.oldN { // the edit grew a short row: go back to its old cells
+		r.first, r.n = ed.oldFirst, ed.oldN
+	} else {
+		f.setCell(ed.row, ed.col, ed.old)
+	}
+	if ed.hadNote {
+		if f.notes == nil {
+			f.notes = map[[2]int]string{}
+		}
+		f.notes[[2]int{ed.row, ed.col}] = ed.note
+	}
 }
 
 // Dirty reports whether the rows differ from the file on disk.
@@ -170,8 +208,9 @@ func (f *File) setCell(i, col int, value string) {
 // Save writes the rows back to the file they were read from: atomically
 // (a synced temporary file renamed over it), in the original column order
 // with unknown columns kept, in the original delimiter, line ends and
-// encoding (Windows-1252 files are written as UTF-8 with a BOM, so accented
-// names survive). The first save keeps the untouched original as FILE.bak;
+// encoding. A Windows-1252 file stays Windows-1252; when a cell holds a
+// character it cannot store, Save refuses with an *EncodingError (SaveAs
+// UTF-8 then saves it). Deleted rows are not written. The first save keeps the untouched original as FILE.bak;
 // later saves leave that backup alone. It refuses to overwrite a file that
 // changed on disk since it was read. Line numbers are renumbered to the
 // saved file (blank lines are not written) and the rows revalidated.
@@ -185,6 +224,9 @@ func (e *Editor) Save() (bakPath string, err error) {
 	if f.fromRecords {
 		return e.saveBeside()
 	}
+	if f.src != nil {
+		return e.saveSource()
+	}
 	if f.disk == nil {
 		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
 	}
@@ -194,6 +236,9 @@ func (e *Editor) Save() (bakPath string, err error) {
 	}
 	if changed(f.disk, now) { // written to, or replaced by another file
 		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
+	}
+	if ee := f.unencodable(); ee != nil {
+		return "", ee
 	}
 	bak := f.path + ".bak"
 	var lines []uint32
@@ -210,6 +255,71 @@ func (e *Editor) Save() (bakPath string, err error) {
 		return "", fmt.Errorf("save %s: %w", f.path, err)
 	}
 	e.saved(lines, hdrLine)
+	return bak, nil
+}
+
+// touch notes, before a Source's cell changes, what the cell holds on
+// disk (the first change since a save is the one that knows).
+func (e *Editor) touch(i, col int) {
+	if e.f.src == nil {
+		return
+	}
+	if e.disk == nil {
+		e.disk = map[[2]int]string{}
+	}
+	k := [2]int{i, col}
+	if _, ok := e.disk[k]; !ok {
+		e.disk[k] = e.f.cell(i, col)
+	}
+}
+
+// saveSource writes the cells that differ from the file on disk back
+// through the File's Source, atomically, keeping the untouched original
+// as FILE.bak once. Lines stay as they are: cells change in place.
+func (e *Editor) saveSource() (bakPath string, err error) {
+	f := e.f
+	if f.disk == nil {
+		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
+	}
+	now, err := os.Stat(f.path)
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", f.path, err)
+	}
+	if changed(f.disk, now) {
+		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
+	}
+	var edits []CellEdit
+	for k, was := range e.disk {
+		if v := f.cell(k[0], k[1]); v != was {
+			edits = append(edits, CellEdit{Line: f.Line(k[0]), Col: k[1], Value: v})
+		}
+	}
+	sort.Slice(edits, func(a, b int) bool {
+		if edits[a].Line != edits[b].Line {
+			return edits[a].Line < edits[b].Line
+		}
+		return edits[a].Col < edits[b].Col
+	})
+	bak := f.path + ".bak"
+	if len(edits) > 0 {
+		err = writeAtomic(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
+			return f.src.Write(w, edits)
+		}, func() error { return keepOriginal(f.path, bak) })
+		if err != nil {
+			return "", fmt.Errorf("save: %w", err)
+		}
+		if f.disk, err = os.Stat(f.path); err != nil {
+			return "", fmt.Errorf("save %s: %w", f.path, err)
+		}
+	} else if _, err := os.Lstat(bak); err != nil {
+		bak = "" // nothing written, and no backup of an earlier save
+	}
+	e.disk = nil
+	if len(e.undo) > 0 {
+		e.clean = e.undo[len(e.undo)-1].id
+	} else {
+		e.clean = 0
+	}
 	return bak, nil
 }
 
@@ -267,14 +377,11 @@ func (e *Editor) saved(lines []uint32, hdrLine int) {
 	} else {
 		e.clean = 0
 	}
-	if f.encoding == EncWindows1252 {
-		f.encoding = EncUTF8BOM
-	}
 	// The saved file has no blank lines and no oddly quoted cells left.
 	var keep []Message
 	for k, m := range f.warnings {
 		switch {
-		case k == 0 && f.encWarned: // written as proper Unicode now
+		case k == 0 && f.encWarned && f.encoding != EncWindows1252: // written as proper Unicode now
 		case m.Line == f.hdrLine && m.Rule == RuleUnknownColumns:
 			m.Line = hdrLine
 			keep = append(keep, m)
@@ -282,7 +389,11 @@ func (e *Editor) saved(lines []uint32, hdrLine int) {
 			keep = append(keep, m)
 		}
 	}
-	f.warnings, f.notes, f.hdrLine, f.encWarned = keep, nil, hdrLine, false
+	f.warnings, f.notes, f.hdrLine = keep, nil, hdrLine
+	f.encWarned = f.encWarned && f.encoding == EncWindows1252
+	if f.nState[rowDeleted] > 0 {
+		lines = e.dropDeleted(lines)
+	}
 	for i := range f.rows {
 		f.rows[i].line = lines[i]
 		if int(f.rows[i].n) < len(f.header) {
@@ -290,6 +401,32 @@ func (e *Editor) saved(lines []uint32, hdrLine int) {
 		}
 	}
 	e.v.all()
+}
+
+// dropDeleted removes the deleted rows, which the save did not write,
+// renumbers the states of the rows after them and forgets the edits (their
+// row numbers are gone); it returns the saved lines of the rows kept.
+func (e *Editor) dropDeleted(lines []uint32) []uint32 {
+	f := e.f
+	states := map[int32]rowState{}
+	var nState [3]int
+	k := 0
+	for i := range f.rows {
+		st := f.state(i)
+		if st == rowDeleted {
+			continue
+		}
+		if st != rowIn {
+			states[int32(k)] = st
+			nState[st]++
+		}
+		f.rows[k], lines[k] = f.rows[i], lines[i]
+		k++
+	}
+	f.rows, lines = f.rows[:k], lines[:k]
+	f.states, f.nState = states, nState
+	e.undo, e.clean = nil, 0
+	return lines
 }
 
 // pad grows row i to n cells, the new ones empty.
@@ -339,10 +476,13 @@ func keepOriginal(path, bak string) error {
 func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 	var tw *transform.Writer
 	switch f.encoding {
-	case EncUTF8BOM, EncWindows1252:
+	case EncUTF8BOM:
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 			return nil, 0, err
 		}
+	case EncWindows1252: // Save checked that every character has its byte
+		tw = transform.NewWriter(w, charmap.Windows1252.NewEncoder())
+		w = tw
 	case EncUTF16LE, EncUTF16BE:
 		order := unicode.LittleEndian
 		if f.encoding == EncUTF16BE {
@@ -367,6 +507,9 @@ func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 	lines = make([]uint32, len(f.rows))
 	cells := make([]string, 0, len(f.header))
 	for i := range f.rows {
+		if f.state(i) == rowDeleted {
+			continue
+		}
 		cells = cells[:0]
 		for c := 0; c < max(int(f.rows[i].n), len(f.header)); c++ {
 			cells = append(cells, f.cell(i, c))

@@ -1,11 +1,12 @@
 package csvfile
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"usersync/textsafe"
 )
 
 // checkEmail says why s (trimmed, not empty) is not a bare email address,
@@ -133,12 +134,16 @@ func emailProblem(s string) string {
 			case emailRune(r):
 				i += size - 1
 				continue
+			case textsafe.Classify(r) != textsafe.Plain:
+				return "it contains " + textsafe.Describe(r)
 			case unicode.IsSpace(r):
 				return "it contains a space"
-			case unicode.Is(unicode.Cf, r) || !unicode.IsGraphic(r):
-				return fmt.Sprintf("it contains an invisible character (U+%04X)", r)
+			case !unicode.IsGraphic(r):
+				return "it contains " + textsafe.Describe(r)
 			}
 			return "it contains " + quote(string(r))
+		case c < ' ' || c == 0x7f:
+			return "it contains " + textsafe.Describe(rune(c))
 		default:
 			return "it contains " + quote(string(c))
 		}
@@ -198,10 +203,10 @@ func emailRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
-// dropInvisible is for strings.Map: it removes format characters such as
-// the zero-width space.
+// dropInvisible is for strings.Map: it removes what does not show or
+// steers a terminal (zero-width spaces, bidi controls, control characters).
 func dropInvisible(r rune) rune {
-	if unicode.Is(unicode.Cf, r) {
+	if textsafe.Classify(r) != textsafe.Plain {
 		return -1
 	}
 	return r

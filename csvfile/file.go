@@ -27,6 +27,15 @@ type Options struct {
 	// (both matched loosely). An empty value means "not a field": the column
 	// is kept but not imported.
 	Mapping map[string]string
+	// Sheet names the sheet of a workbook to read; "" reads the first one
+	// with data. CSV files have no sheets and ignore it.
+	Sheet string
+	// AskSheet, with no Sheet, refuses a workbook that has several sheets
+	// with data: the *FileError lists them in Sheets, for a UI to ask.
+	AskSheet bool
+
+	// Stdin is read for the path "-" (nil: os.Stdin).
+	Stdin io.Reader
 
 	workers int // goroutines reading rows; 0 decides by size (tests set it)
 }
@@ -43,13 +52,24 @@ type FileError struct {
 	// UI can offer a column mapping instead of just the message.
 	Missing []string
 	Headers []string
-	Err     error // the underlying I/O error, if any
+	// Where names the spot in the format's own terms (a workbook's
+	// "Users!A1"); it replaces Line and Column in the message.
+	Where string
+	// Sheets lists a workbook's sheets with data when it was opened with
+	// AskSheet and has several: open it again with one as Options.Sheet.
+	Sheets []string
+	Err    error // the underlying I/O error, if any
 }
 
 func (e *FileError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Path)
-	if e.Line > 0 {
+	if e.Where != "" {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Where)
+	} else if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
 		if e.Column > 0 {
 			b.WriteString(":" + strconv.Itoa(e.Column))
@@ -82,63 +102,51 @@ type File struct {
 	rows     []row
 	spans    []span
 	owned    []string
-	notes    map[[2]int]string // (row, column) → what the reader noticed
+	notes    map[[2]int]string  // (row, column) → what the reader noticed
+	states   map[int32]rowState // rows excluded or deleted (rowstate.go); nil when none
+	nState   [3]int             // rows per state but rowIn (whose count is unused)
 	warnings []Message
 	disk     fs.FileInfo // the file as read, so Save can refuse to clobber a newer one
 	// fromRecords: the rows came from another format (FromRecords), so
 	// Save writes a CSV beside the file instead of over it.
 	fromRecords bool
+	// src: the rows came from a format that names its own places and
+	// takes edits back (FromSource); Save writes through it.
+	src Source
 }
 
-// Open reads the file at path. Every failure is a *FileError.
+// Open reads the file at path ("-": standard input, Options.Stdin);
+// OpenInput says what it refuses. Every failure is a *FileError.
 func Open(path string, schema *Schema, opts Options) (*File, error) {
-	fh, info, ferr := openFile(path)
-	if ferr != nil {
-		return nil, ferr
+	src, err := OpenInput(path, opts.Stdin)
+	if err != nil {
+		return nil, err
 	}
-	defer fh.Close()
-	f, err := read(fh, info.Size(), path, schema, opts)
-	if ferr := changedWhileRead(fh, path, info); ferr != nil {
-		return nil, ferr
+	defer src.Close()
+	return ReadInput(src, schema, opts)
+}
+
+// ReadInput reads a CSV from an opened input (another reader may have
+// looked at its Head first). Every failure is a *FileError.
+func ReadInput(src *Input, schema *Schema, opts Options) (*File, error) {
+	if err := src.CheckText(); err != nil {
+		return nil, err
+	}
+	f, err := read(src, src.Size(), src.Name(), schema, opts)
+	// A file still being written (an export not finished, a sync client
+	// at work) reads as whatever part of it had arrived, often ending in
+	// half a row: say so rather than report that half row.
+	if src.Changed() {
+		return nil, &FileError{Path: src.Name(), Msg: "the file changed while it was being read; " +
+			"wait until the program writing it has finished, then open it again"}
 	}
 	if err != nil {
 		return nil, err
 	}
-	f.disk = info
+	if src.info != nil {
+		f.disk = src.info
+	}
 	return f, nil
-}
-
-// openFile opens a user file by path for Open and Scan alike, refusing
-// what cannot be one.
-func openFile(path string) (*os.File, fs.FileInfo, *FileError) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, nil, ioError(path, "cannot open the file", err)
-	}
-	info, err := fh.Stat()
-	if err != nil {
-		fh.Close()
-		return nil, nil, ioError(path, "cannot open the file", err)
-	}
-	if info.IsDir() {
-		fh.Close()
-		return nil, nil, &FileError{Path: path, Msg: "this is a folder, not a file"}
-	}
-	return fh, info, nil
-}
-
-// changedWhileRead checks, after reading, that the file is the one that
-// was opened. A file still being written (an export not finished, a sync
-// client at work) reads as whatever part of it had arrived, often ending
-// in half a row: say so rather than report that half row.
-func changedWhileRead(fh *os.File, path string, info fs.FileInfo) *FileError {
-	if info.Mode().IsRegular() {
-		if now, serr := fh.Stat(); serr == nil && changed(info, now) {
-			return &FileError{Path: path, Msg: "the file changed while it was being read; " +
-				"wait until the program writing it has finished, then open it again"}
-		}
-	}
-	return nil
 }
 
 // changed reports whether a file's stat says it is not the one read.
@@ -160,32 +168,64 @@ func Read(r io.Reader, name string, schema *Schema, opts Options) (*File, error)
 // empty cells. Every failure is a *FileError. Save never writes CSV over
 // such a file: it writes PATH.csv beside it (see Editor.Save).
 func FromRecords(path string, schema *Schema, header []string, records [][]string, lines []int, warnings []Message) (*File, error) {
+	f, err := fromRecords(path, schema, nil, Records{Header: header, Rows: records, Lines: lines, Warnings: warnings})
+	if err != nil {
+		return nil, err
+	}
+	f.fromRecords = true
+	return f, nil
+}
+
+func fromRecords(path string, schema *Schema, src Source, r Records) (*File, *FileError) {
 	if schema == nil {
 		schema = &Schema{}
 	}
+	header, records, lines := r.Header, r.Rows, r.Lines
 	switch {
 	case len(header) == 0:
 		return nil, &FileError{Path: path, Msg: "the file has no columns"}
-	case len(records) == 0:
+	case len(records) == 0 && r.HeaderLine == 0:
 		return nil, &FileError{Path: path, Msg: "the file has no rows"}
+	case len(records) == 0:
+		fe := &FileError{Path: path, Line: r.HeaderLine, Msg: "the file has a header but no rows"}
+		if src != nil {
+			fe.Where = src.Place(r.HeaderLine, -1)
+		}
+		return nil, fe
 	case len(lines) != len(records):
 		return nil, &FileError{Path: path, Msg: fmt.Sprintf("%d rows but %d line numbers", len(records), len(lines))}
 	case len(records) > math.MaxUint32/(len(header)+1):
 		return nil, &FileError{Path: path, Msg: "the file has too many rows"}
 	}
-	f := &File{path: path, encoding: EncUTF8, fromRecords: true}
-	f.schema = schema
+	f := &File{path: path, encoding: EncUTF8, src: src, disk: r.Disk}
+	f.schema, f.hdrLine = schema, r.HeaderLine
+	if src != nil {
+		f.encoding = "" // not text: the Source says what it is
+	}
 	for _, h := range header {
 		f.header = append(f.header, strings.TrimSpace(h))
 	}
-	cols, warns, ferr := MatchHeaders(schema, f.header, nil)
+	cols, warns, ferr := MatchHeaders(schema, f.header, r.Mapping)
 	if ferr != nil {
-		ferr.Path = path
+		ferr.Path, ferr.Line = path, r.HeaderLine
+		if src != nil && r.HeaderLine > 0 {
+			ferr.Where = src.Place(r.HeaderLine, -1)
+		}
 		return nil, ferr
 	}
-	f.warnings = append(append(f.warnings, warnings...), warns...)
+	for i := range warns {
+		if warns[i].Column != "" {
+			warns[i].Line = r.HeaderLine
+		}
+	}
 	f.colField = cols
 	f.indexFields()
+	f.warnings = append(append(f.warnings, r.Warnings...), warns...)
+	for i := range f.warnings {
+		if m := &f.warnings[i]; m.Where == "" {
+			m.Where = f.where(m.Line, m.Column)
+		}
+	}
 
 	n := len(header)
 	f.rows = make([]row, len(records))
@@ -207,12 +247,21 @@ func FromRecords(path string, schema *Schema, header []string, records [][]strin
 				cell = rec[c]
 			}
 			if len(cell) > MaxCell {
-				return nil, &FileError{Path: path, Line: line,
+				return nil, &FileError{Path: path, Line: line, Where: f.where(line, f.header[c]),
 					Msg: quote(f.header[c]) + " is longer than 1 MiB; this does not look like a user file"}
 			}
 			f.spans = append(f.spans, span{uint32(len(f.owned)), ownedSpan})
 			f.owned = append(f.owned, cell)
 		}
+	}
+	for k, note := range r.Notes {
+		if k[0] < 0 || k[0] >= len(f.rows) || k[1] < 0 || k[1] >= n {
+			continue
+		}
+		if f.notes == nil {
+			f.notes = map[[2]int]string{}
+		}
+		f.notes[k] = note
 	}
 	return f, nil
 }
@@ -233,14 +282,16 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 	// Read straight into one buffer of the known size; it becomes the
 	// text every cell is a slice of, and is never written again.
 	var buf []byte
-	if fh, ok := r.(*os.File); ok && size >= parallelMin {
+	if src, ok := r.(*Input); ok && src.info != nil && size >= parallelMin {
 		// A large file is read in parts on several goroutines: copying
 		// from the page cache and faulting in the buffer both go faster.
 		var err error
-		if buf, err = readParts(fh, size); err != nil {
+		if buf, err = readParts(src.fh, size); err != nil {
 			return nil, ioError(name, "cannot read the file", err)
 		}
-		r = fh // the rest, if it grew meanwhile
+		src.off = len(src.head) // read again with the rest
+		src.n = size
+		r = src // the rest, if it grew meanwhile
 	} else {
 		buf = make([]byte, 0, max(size+1, 512))
 	}
@@ -249,6 +300,9 @@ func read(r io.Reader, size int64, name string, schema *Schema, opts Options) (*
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			break
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, &FileError{Path: name, Msg: "the file is larger than 4 GiB"}
 		}
 		if err != nil {
 			return nil, ioError(name, "cannot read the file", err)
@@ -416,6 +470,11 @@ func readHead(p *parser, schema *Schema, opts Options) (*head, *FileError) {
 
 	cols, warns, ferr := MatchHeaders(schema, h.header, opts.Mapping)
 	if ferr != nil {
+		if t := strings.TrimLeft(text, " \t\r\n\uFEFF"); len(ferr.Missing) > 0 && t != "" && (t[0] == '[' || t[0] == '{') {
+			// "the header has "["" helps nobody: say what the file is.
+			return nil, &FileError{Line: h.hdrLine, Msg: "this is JSON, not a CSV file; " + targetName(schema) +
+				" reads CSV: in the spreadsheet, save as CSV UTF-8"}
+		}
 		ferr.Line = h.hdrLine
 		return nil, ferr
 	}
@@ -618,6 +677,9 @@ func (f *File) Delimiter() rune { return f.delim }
 
 // String describes the file for logs: name, rows, encoding, delimiter.
 func (f *File) String() string {
+	if f.src != nil {
+		return fmt.Sprintf("%s: %d rows, %s", f.path, len(f.rows), f.src.Kind())
+	}
 	if f.delim == 0 {
 		return fmt.Sprintf("%s: %d rows, %s", f.path, len(f.rows), f.encoding)
 	}

@@ -35,6 +35,9 @@ func newIdentities(v *Validation, field int) *identities {
 // key returns row i's identity as compared ("" for none): trimmed, and
 // lower-case for an email.
 func (x *identities) key(i int) string {
+	if x.v.f.out(i) { // excluded and deleted rows clash with nobody
+		return ""
+	}
 	val := strings.TrimSpace(x.v.f.cell(i, x.v.f.fieldCol[x.field]))
 	if x.email {
 		return toLower(val)
@@ -45,6 +48,9 @@ func (x *identities) key(i int) string {
 // hash hashes row i's identity without allocating for the usual short
 // ASCII address. ok is false when the row has none.
 func (x *identities) hash(i int) (h uint64, ok bool) {
+	if x.v.f.out(i) {
+		return 0, false
+	}
 	return x.hashValue(strings.TrimSpace(x.v.f.cell(i, x.v.f.fieldCol[x.field])))
 }
 

@@ -3,6 +3,7 @@ package csvfile
 import (
 	"bufio"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,15 +35,25 @@ func ParseMapping(s string) (from, to string, err error) {
 	return from, to, nil
 }
 
-// LoadMapping reads a mapping file.
+// LoadMapping reads a mapping file, opened as user files are (OpenInput:
+// no device, named pipe or binary file).
 func LoadMapping(path string) (map[string]string, error) {
-	fh, err := os.Open(path)
+	if _, err := os.Stat(path); err != nil { // and never "-": stdin holds the user file
+		if pe, ok := err.(*fs.PathError); ok {
+			pe.Op = "open"
+		}
+		return nil, fmt.Errorf("load mapping: %w", err)
+	}
+	src, err := OpenInput(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load mapping: %w", err)
 	}
-	defer fh.Close()
+	defer src.Close()
+	if err := src.CheckText(); err != nil {
+		return nil, fmt.Errorf("load mapping: %w", err)
+	}
 	m := map[string]string{}
-	sc := bufio.NewScanner(fh)
+	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))

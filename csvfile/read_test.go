@@ -197,7 +197,9 @@ func TestMacLineEndsWithALineFeedInACell(t *testing.T) {
 		t.Fatalf("%d rows, unique ID %q, second row on line %d", f.Len(), f.Value(0, "externalId"), f.Line(1))
 	}
 	v := Validate(f)
-	if got := texts(v.Messages()); !reflect.DeepEqual(got, []string{`"bob@example" is not an email address: the domain "example" has no dot`}) || v.Messages()[0].Line != 4 {
+	if got := texts(v.Messages()); !reflect.DeepEqual(got, []string{
+		`"U\n1" contains U+000A (LINE FEED), a control character`, // a line break is no part of an ID
+		`"bob@example" is not an email address: the domain "example" has no dot`}) || v.Messages()[1].Line != 4 {
 		t.Errorf("messages %+v", v.Messages())
 	}
 	ed := NewEditor(f, v)
@@ -242,7 +244,10 @@ func TestQuotedCells(t *testing.T) {
 		t.Errorf("list %q", got)
 	}
 	v := Validate(f)
-	want := []Message{{Severity: Warning, Line: 8, Column: "Last Name", Text: `text after the closing quote; read as "Straytail"`, Rule: RuleAfterQuote}}
+	want := []Message{
+		{Severity: Error, Line: 2, Column: "Unique ID", Text: `"line one\nline two\r\nline three" contains U+000A (LINE FEED) and 2 more control or bidi characters`,
+			Fix: &Fix{Column: "Unique ID", Value: "line one line two line three", Label: "remove them"}, Rule: RuleChars},
+		{Severity: Warning, Line: 8, Column: "Last Name", Text: `text after the closing quote; read as "Straytail"`, Rule: RuleAfterQuote}}
 	if got := v.Messages(); !reflect.DeepEqual(got, want) {
 		t.Errorf("messages\n got %+v\nwant %+v", got, want)
 	}

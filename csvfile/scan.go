@@ -64,6 +64,7 @@ type Summary struct {
 	Path      string
 	Encoding  string // as File.Encoding
 	Delimiter rune   // as File.Delimiter
+	Kind      string // as File.Kind: "" but for a workbook
 	Header    []string
 	Rows      int
 	// Errors and Warnings count messages (Warnings the file's own too);
@@ -71,27 +72,40 @@ type Summary struct {
 	Errors, Warnings, RowsWithErrors int
 }
 
-// Scan reads and validates the file at path row by row as it is read,
-// with the same rules as Open and Validate (a row gets the same messages
-// either way), keeping only what rules across rows need: for duplicates,
-// the first line of each identity. Memory grows with the number of
-// distinct emails, not with the file. Every failure of the file is a
+// Scan reads and validates the file at path ("-": standard input,
+// Options.Stdin) row by row as it is read, with the same rules as Open and
+// Validate (a row gets the same messages either way), keeping only what
+// rules across rows need: for duplicates, the first line of each
+// identity. Memory grows with the number of distinct emails, not with the
+// file. OpenInput says what it refuses. Every failure of the file is a
 // *FileError, and one can come after messages and rows were handed out
 // (a NUL byte half-way, a quote never closed); a handler's error comes
 // back as it is.
 func Scan(path string, schema *Schema, opts Options, h ScanHandler) (Summary, error) {
-	fh, info, ferr := openFile(path)
-	if ferr != nil {
-		return Summary{Path: path}, ferr
+	src, err := OpenInput(path, opts.Stdin)
+	if err != nil {
+		return Summary{Path: path}, err
 	}
-	defer fh.Close()
-	size := int64(-1)
-	if info.Mode().IsRegular() {
-		size = info.Size()
+	defer src.Close()
+	return ScanInput(src, schema, opts, h)
+}
+
+// ScanInput is Scan of an opened input (another reader may have looked at
+// its Head first), as ReadInput is Open's.
+func ScanInput(src *Input, schema *Schema, opts Options, h ScanHandler) (Summary, error) {
+	if err := src.CheckText(); err != nil {
+		return Summary{Path: src.Name()}, err
 	}
-	sum, err := scanReader(fh, path, schema, opts, h, size)
-	if ferr := changedWhileRead(fh, path, info); ferr != nil {
-		return sum, ferr
+	size := src.Size()
+	if size == 0 {
+		size = -1 // not known
+	}
+	sum, err := scanReader(src, src.Name(), schema, opts, h, size)
+	// A file still being written reads as whatever part of it had
+	// arrived: say so rather than report that half row (as ReadInput).
+	if src.Changed() {
+		return sum, &FileError{Path: src.Name(), Msg: "the file changed while it was being read; " +
+			"wait until the program writing it has finished, then open it again"}
 	}
 	return sum, err
 }
@@ -328,7 +342,7 @@ func (s *scan) reportDups(found []dupFound) error {
 				s.sum.RowsWithErrors++
 			}
 			if s.h.Message != nil {
-				if err := s.h.Message(dupMessage(s.dups.fd, f.first, f.line)); err != nil {
+				if err := s.h.Message(dupMessage(s.dups.fd, f.first, f.line, "line")); err != nil {
 					return err
 				}
 			}
@@ -338,7 +352,7 @@ func (s *scan) reportDups(found []dupFound) error {
 			s.sum.RowsWithErrors++
 		}
 		if s.h.Message != nil {
-			if err := s.h.Message(dupMessage(s.dups.fd, f.line, f.first)); err != nil {
+			if err := s.h.Message(dupMessage(s.dups.fd, f.line, f.first, "line")); err != nil {
 				return err
 			}
 		}

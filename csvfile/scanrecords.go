@@ -76,3 +76,40 @@ func (s *scan) records(name string, schema *Schema, header []string, next func()
 	}
 	return nil
 }
+
+// ScanFile hands out a File read by another reader (a workbook's) as Scan
+// hands out what it reads: every message (the file's, then each row's
+// before the row) and every row, after validating it in memory. It lets
+// the commands that scan treat every format alike.
+func ScanFile(f *File, h ScanHandler) (Summary, error) {
+	v := Validate(f)
+	s := &scan{h: h, layout: f.layout}
+	s.cur.s = s
+	sum := Summary{Path: f.Path(), Encoding: f.Encoding(), Delimiter: f.Delimiter(), Kind: f.Kind(),
+		Header: f.Header(), Rows: f.Len(), Errors: v.Errors(), Warnings: v.Warnings(), RowsWithErrors: v.RowsWithErrors()}
+	if h.Message != nil {
+		for _, m := range f.Warnings() {
+			if err := h.Message(m); err != nil {
+				return sum, err
+			}
+		}
+	}
+	for i := range f.Len() {
+		ms := v.Row(i)
+		if h.Message != nil {
+			for _, m := range ms {
+				if err := h.Message(m); err != nil {
+					return sum, err
+				}
+			}
+		}
+		if h.Row != nil {
+			s.rv.line, s.rv.cells = f.Line(i), f.Cells(i)
+			s.cur.Index, s.cur.Line, s.cur.Errors = i, f.Line(i), !v.OK(i)
+			if err := h.Row(&s.cur); err != nil {
+				return sum, err
+			}
+		}
+	}
+	return sum, nil
+}

@@ -5,10 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
 
 // scanHead is how much of a file Scan reads before deciding how it is
@@ -44,7 +44,7 @@ type textReader struct {
 	invalidLine  int
 	lines        int // line feeds before the block being decoded
 
-	utf16 io.Reader // UTF-16: the decoding reader
+	utf16 *utf16Blocks // UTF-16: what is known of the code units read
 
 	// Line ends: 0 while undecided, else crYes or crNo; inQuote carries
 	// the decision's scan across blocks, heldCR a CR at a block's end.
@@ -79,27 +79,27 @@ func newTextReader(src io.Reader) (*textReader, *FileError) {
 	if n == 0 {
 		return nil, &FileError{Msg: "the file is empty"}
 	}
-	dec, ferr := decode(string(first))
-	if ferr != nil {
-		return nil, ferr
-	}
-	t.enc = dec.encoding
-	if t.done {
+	if t.done { // the whole file: decode decodes it
+		dec, ferr := decode(string(first))
+		if ferr != nil {
+			return nil, ferr
+		}
 		if dec.text == "" {
 			return nil, &FileError{Msg: "the file is empty"}
 		}
-		t.whole, t.wholeWarning, t.decodedWhole = []byte(dec.text), dec.warning, true
+		t.enc, t.whole, t.wholeWarning, t.decodedWhole = dec.encoding, []byte(dec.text), dec.warning, true
 		return t, nil
 	}
+	// Judged from its first bytes as the whole would be (sniffText, which
+	// Input.CheckText uses too); the rest is decoded block by block.
+	if ferr := sniffText(string(first), false); ferr != nil {
+		return nil, ferr
+	}
+	t.enc = encodingOf(first)
 	switch t.enc {
 	case EncUTF16LE, EncUTF16BE:
-		e := unicode.LittleEndian
-		if t.enc == EncUTF16BE {
-			e = unicode.BigEndian
-		}
-		// The same decoder decode uses, over the same bytes.
-		t.utf16 = transform.NewReader(io.MultiReader(bytes.NewReader(first), src),
-			unicode.UTF16(e, unicode.UseBOM).NewDecoder())
+		t.utf16 = &utf16Blocks{be: t.enc == EncUTF16BE, line: 1, first: true}
+		t.held = first
 	case EncUTF8BOM:
 		t.held = first[3:]
 	default:
@@ -161,35 +161,107 @@ func (t *textReader) decoded() ([]byte, error) {
 }
 
 func (t *textReader) decodedUTF16() ([]byte, error) {
-	if cap(t.raw) < scanBlock {
-		t.raw = make([]byte, scanBlock)
-	}
-	n, err := io.ReadFull(t.utf16, t.raw[:scanBlock])
-	b := t.raw[:n]
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, &FileError{Msg: "cannot read the file: " + err.Error(), Err: err}
-	}
-	if i := bytes.IndexByte(b, 0); i >= 0 { // as decodeUTF16's refuseBinary
-		return nil, &FileError{Line: t.lines + 1 + bytes.Count(b[:i], nl),
-			Msg: "binary data (a NUL byte): this is not a CSV text file"}
-	}
-	t.lines += bytes.Count(b, nl)
-	if err != nil {
-		return b, io.EOF
-	}
-	return b, nil
-}
-
-var nl = []byte{'\n'}
-
-// decodedUTF8 reads a block of UTF-8 (or Windows-1252) and decodes it as
-// decode decodes the whole: UTF-8 as it is, every byte that is not UTF-8
-// as Windows-1252 (which for a file without any UTF-8 beyond ASCII is the
-// same as reading it all as Windows-1252, as decode then does).
-func (t *textReader) decodedUTF8() ([]byte, error) {
+	u := t.utf16
 	if t.done && len(t.held) == 0 {
 		return nil, io.EOF
 	}
+	b, err := t.readBlock()
+	if err != nil {
+		return nil, err
+	}
+	// Whole code units only, and a high surrogate waits for its partner.
+	n := len(b) &^ 1
+	if !t.done && n >= 2 {
+		if v := u.unit(b, n-2); v >= 0xD800 && v < 0xDC00 {
+			n -= 2
+		}
+	}
+	t.held = append(t.held[:0:0], b[n:]...)
+	if ferr := u.check(b[:n], t.done && len(t.held) == 0, t.done); ferr != nil {
+		return nil, ferr
+	}
+	if t.done && len(t.held) > 0 { // an odd byte, or a high surrogate, last
+		return nil, u.cutShort()
+	}
+	e, bom := unicode.LittleEndian, unicode.IgnoreBOM
+	if u.be {
+		e = unicode.BigEndian
+	}
+	if u.first { // the decoder decode uses: a byte order mark only first
+		bom, u.first = unicode.UseBOM, false
+	}
+	out, derr := unicode.UTF16(e, bom).NewDecoder().Bytes(b[:n])
+	if derr != nil {
+		return nil, &FileError{Msg: "cannot read the file as " + t.enc + ": " + derr.Error()}
+	}
+	if i := bytes.IndexByte(out, 0); i >= 0 { // as decodeUTF16's refuseBinary
+		return nil, &FileError{Line: t.lines + 1 + bytes.Count(out[:i], nl),
+			Msg: "binary data (a NUL byte): this is not a CSV text file"}
+	}
+	t.lines += bytes.Count(out, nl)
+	if t.done && len(t.held) == 0 {
+		return out, io.EOF
+	}
+	return out, nil
+}
+
+// utf16Blocks is brokenUTF16 over a file read block by block: the line of
+// the code units checked so far.
+type utf16Blocks struct {
+	be    bool
+	line  int
+	first bool // no block decoded yet
+}
+
+func (u *utf16Blocks) unit(b []byte, i int) uint16 {
+	if u.be {
+		return uint16(b[i])<<8 | uint16(b[i+1])
+	}
+	return uint16(b[i+1])<<8 | uint16(b[i])
+}
+
+func (u *utf16Blocks) name() string {
+	if u.be {
+		return EncUTF16BE
+	}
+	return EncUTF16LE
+}
+
+func (u *utf16Blocks) cutShort() *FileError {
+	return &FileError{Line: u.line, Msg: "the file is " + u.name() + " but ends in the middle of a character; it was cut short: export it again"}
+}
+
+// check finds in whole code units what brokenUTF16 finds: half of a
+// surrogate pair (last: nothing follows b).
+func (u *utf16Blocks) check(b []byte, last, done bool) *FileError {
+	for i := 0; i+1 < len(b); i += 2 {
+		v := u.unit(b, i)
+		if v == '\n' {
+			u.line++
+		}
+		if v < 0xD800 || v > 0xDFFF {
+			continue
+		}
+		if v < 0xDC00 { // a high surrogate wants a low one next
+			if i+2 >= len(b) {
+				if last || done {
+					return u.cutShort()
+				}
+				continue // held back: never here
+			}
+			if w := u.unit(b, i+2); w >= 0xDC00 && w <= 0xDFFF {
+				i += 2
+				continue
+			}
+		}
+		return &FileError{Line: u.line, Msg: "the file is " + u.name() + " but has a broken character here " +
+			"(half of a surrogate pair); it was damaged: export it again"}
+	}
+	return nil
+}
+
+// readBlock reads the next block of raw bytes, the held ones first.
+func (t *textReader) readBlock() ([]byte, error) {
 	if cap(t.raw) < scanBlock+len(t.held)+utf8.UTFMax {
 		t.raw = make([]byte, 0, scanBlock+len(t.held)+utf8.UTFMax)
 	}
@@ -203,6 +275,24 @@ func (t *textReader) decodedUTF8() ([]byte, error) {
 		} else if err != nil {
 			return nil, &FileError{Msg: "cannot read the file: " + err.Error(), Err: err}
 		}
+	}
+	t.raw = b
+	return b, nil
+}
+
+var nl = []byte{'\n'}
+
+// decodedUTF8 reads a block of UTF-8 (or Windows-1252) and decodes it as
+// decode decodes the whole: UTF-8 as it is, every byte that is not UTF-8
+// as Windows-1252 (which for a file without any UTF-8 beyond ASCII is the
+// same as reading it all as Windows-1252, as decode then does).
+func (t *textReader) decodedUTF8() ([]byte, error) {
+	if t.done && len(t.held) == 0 {
+		return nil, io.EOF
+	}
+	b, err := t.readBlock()
+	if err != nil {
+		return nil, err
 	}
 	if !t.done {
 		// Hold back a character cut at the block's end.
@@ -220,7 +310,6 @@ func (t *textReader) decodedUTF8() ([]byte, error) {
 			}
 		}
 	}
-	t.raw = b
 	if i := bytes.IndexByte(b, 0); i >= 0 { // as refuseBinary
 		return nil, &FileError{Line: t.lines + 1 + bytes.Count(b[:i], nl),
 			Msg: "binary data (a NUL byte): this is not a CSV text file"}
@@ -236,7 +325,7 @@ func (t *textReader) decodedUTF8() ([]byte, error) {
 			t.sawMultibyte = hasMultibyteUTF8(string(b))
 		}
 		out = []byte(readInvalidAs1252(string(b)))
-	} else if !t.sawMultibyte && !isASCII(b) {
+	} else if !t.sawMultibyte && !asciiOnly(b) {
 		t.sawMultibyte = true
 	}
 	t.lines += bytes.Count(b, nl)
@@ -246,8 +335,8 @@ func (t *textReader) decodedUTF8() ([]byte, error) {
 	return out, nil
 }
 
-// isASCII reports whether b is all ASCII, 64 bytes at a time.
-func isASCII(b []byte) bool {
+// asciiOnly reports whether b is all ASCII, 64 bytes at a time.
+func asciiOnly(b []byte) bool {
 	for len(b) >= 64 {
 		var acc uint64
 		for k := 0; k < 64; k += 8 {
@@ -347,4 +436,19 @@ func (t *textReader) decideCR(last bool) {
 	if last {
 		t.cr = crNo
 	}
+}
+
+// encodingOf says, from the first bytes, how decode will read the file:
+// UTF-8 with a BOM, UTF-16 (with a BOM or without), else UTF-8 or
+// Windows-1252, which only the whole can tell apart.
+func encodingOf(head []byte) string {
+	switch h := string(head[:min(len(head), 4)]); {
+	case strings.HasPrefix(h, "\xEF\xBB\xBF"):
+		return EncUTF8BOM
+	case strings.HasPrefix(h, "\xFF\xFE"), len(h) >= 4 && h[0] != 0 && h[1] == 0 && h[2] != 0 && h[3] == 0:
+		return EncUTF16LE
+	case strings.HasPrefix(h, "\xFE\xFF"), len(h) >= 4 && h[0] == 0 && h[1] != 0 && h[2] == 0 && h[3] != 0:
+		return EncUTF16BE
+	}
+	return EncUTF8
 }

@@ -32,6 +32,10 @@ type Field struct {
 	List     bool     // several values in one cell, comma-separated
 	Email    bool     // a bare address; compared lowercase
 	Identity bool     // the user's identity (unique in the file)
+	// PersonID marks another identifier of the person (an external ID): a
+	// row whose value belongs to an existing user with another email would
+	// change that user's email, which a target without renames refuses.
+	PersonID bool
 	// Choices, when non-nil, are the only values allowed; Kind names them in
 	// messages ("product key", "role ID").
 	Choices []Choice
@@ -85,8 +89,12 @@ type Message struct {
 	Severity Severity `json:"severity"`
 	Line     int      `json:"line"`
 	Column   string   `json:"column,omitempty"`
-	Text     string   `json:"message"`
-	Fix      *Fix     `json:"fix,omitempty"`
+	// Where names the place in the file's own terms when its format has
+	// them (a workbook: "Users!C15 (Email)"); empty for CSV, whose Line
+	// and Column say it.
+	Where string `json:"where,omitempty"`
+	Text  string `json:"message"`
+	Fix   *Fix   `json:"fix,omitempty"`
 	// Rule names the check that found it (one of the Rule… constants, or
 	// a target's own), so output can group like with like.
 	Rule string `json:"rule,omitempty"`
@@ -100,6 +108,7 @@ const (
 	RuleEmail          = "not a bare email address"
 	RuleChoice         = "not an allowed value"
 	RuleShortened      = "long number shortened by a spreadsheet"
+	RuleChars          = "control or invisible characters"
 	RuleRagged         = "row length differs from the header"
 	RuleRepeatedHeader = "row repeats the header"
 	RuleAfterQuote     = "text after a closing quote"

@@ -5,10 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"usersync/textsafe"
 )
 
 // quote puts a value in double quotes for a message, cut short when long so
-// one huge cell cannot flood a screen.
+// one huge cell cannot flood a screen, with every character that could
+// steer a terminal or hide shown escaped (textsafe.Show): messages end up
+// on screens, in JSON and in reports.
 func quote(s string) string {
 	const max = 60
 	if len(s) > max {
@@ -18,10 +22,7 @@ func quote(s string) string {
 		}
 		s = s[:cut] + "…"
 	}
-	if strings.ContainsAny(s, "\r\n\t") { // keep a message on one line
-		s = strings.NewReplacer("\r", `\r`, "\n", `\n`, "\t", `\t`).Replace(s)
-	}
-	return `"` + s + `"`
+	return `"` + textsafe.Show(s) + `"` // \n and \t escaped too: a message stays on one line
 }
 
 // joinQuoted writes "a", "b" and "c".

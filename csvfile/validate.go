@@ -12,7 +12,8 @@ import (
 // it current edit by edit; nothing here is safe for concurrent use.
 type Validation struct {
 	f       *File
-	msgs    map[int][]Message // only rows that have messages
+	msgs    map[int][]Message // only rows that have messages, and take part in the import
+	outMsgs map[int][]Message // the messages of excluded and deleted rows: shown, not counted
 	nErr    int
 	nWarn   int
 	nBadRow int
@@ -123,7 +124,7 @@ func (v *Validation) all() {
 					sh.rows = append(sh.rows, i)
 					sh.msgs = append(sh.msgs, ms)
 				}
-				if v.ids != nil {
+				if v.ids != nil && !f.out(i) {
 					if h, ok := v.ids.hashValue(c.vals[v.ids.field]); ok {
 						sh.ids = append(sh.ids, idEntry{h, int32(i)})
 					}
@@ -132,13 +133,14 @@ func (v *Validation) all() {
 		})
 	}
 	wg.Wait()
-	v.msgs = map[int][]Message{}
+	v.msgs, v.outMsgs = map[int][]Message{}, nil
 	v.nErr, v.nWarn, v.nBadRow = 0, 0, 0
 	for _, sh := range shares {
 		for k, i := range sh.rows {
 			v.msgs[i] = sh.msgs[k]
 		}
 	}
+	v.setApart()
 	if v.ids != nil {
 		k := 0
 		for _, sh := range shares {
@@ -190,7 +192,7 @@ func (c *checker) fileRow(f *File, i int) []Message {
 			}
 		}
 	}
-	return c.row(r)
+	return f.placed(c.row(r))
 }
 
 // row returns the messages of one row, but for the same-email one (which
@@ -232,6 +234,11 @@ func (c *checker) row(r *rowView) []Message {
 			ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header,
 				Text: "spaces before or after the value are ignored", Rule: RuleSpaces,
 				Fix: &Fix{Column: fd.Header, Value: val, Label: "remove the spaces"}})
+		}
+		if !fd.Email && l.choices[fi] == nil {
+			if m, bad := checkChars(fd, val, line); bad {
+				ms = append(ms, m)
+			}
 		}
 		if fd.Email {
 			if problem, fix := checkEmail(val); problem != "" {
@@ -325,19 +332,32 @@ func (l *layout) repeatsHeader(r *rowView) bool {
 	return true
 }
 
+// maxItemMessages bounds the messages about one cell's wrong values: past
+// it, one more message counts the rest. Each message's fix is a copy of
+// the cell, so without the bound a cell of a hundred thousand wrong items
+// would cost a hundred thousand copies of itself.
+const maxItemMessages = 5
+
 // checkChoices checks each comma-separated value of a cell whose whole
 // value is not a choice. (A scalar field whose whole value is a choice is
 // fine even with a comma in it: department names can hold one. How many
-// values a scalar may hold is the target's rule, a RowCheck.)
+// values a scalar may hold is the target's rule, a RowCheck.) Its cost is
+// linear in the cell: a few explained values, then a count.
 func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string, line int) []Message {
 	fd := x.field
 	if x.allKnown(raw) {
 		return ms
 	}
+	shown, more := 0, 0
 	for it := range items(raw) {
 		if _, ok := x.lookup(it.text); ok {
 			continue
 		}
+		if shown == maxItemMessages {
+			more++
+			continue
+		}
+		shown++
 		key := strconv.Itoa(fi) + "\x00" + it.text
 		a, ok := c.advice[key]
 		if !ok {
@@ -350,6 +370,10 @@ func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string,
 			m.Fix = &Fix{Column: fd.Header, Value: fixed, Label: "use " + quote(a.use)}
 		}
 		ms = append(ms, m)
+	}
+	if more > 0 {
+		ms = append(ms, Message{Severity: Error, Line: line, Column: fd.Header,
+			Text: "and " + strconv.Itoa(more) + " more values are not " + x.kind() + "s", Rule: RuleChoice})
 	}
 	return ms
 }
@@ -368,6 +392,13 @@ func raggedMessage(l *layout, r *rowView, want int) Message {
 			m.Severity = Error
 			m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
 				"; a value may hold an unquoted " + delimiterName(l.delim)
+			if c := loneCR(r); c >= 0 {
+				// Two rows run together: a line ended with a CR alone,
+				// which this file's other lines do not.
+				m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
+					"; column " + strconv.Itoa(c+1) + " holds a carriage return (CR) alone, a line end of another kind " +
+					"than this file's: two rows ran together; put a line break there"
+			}
 			return m
 		}
 	}
@@ -384,20 +415,27 @@ func (v *Validation) dupMessage(i int, g []int32) Message {
 	if int(other) == i {
 		other = g[1]
 	}
-	return dupMessage(&v.f.schema.Fields[v.ids.field], v.f.Line(i), v.f.Line(int(other)))
+	// A workbook's rows are numbered as Excel shows them: rows, not lines.
+	unit := "line"
+	if v.f.src != nil {
+		unit = "row"
+	}
+	m := dupMessage(&v.f.schema.Fields[v.ids.field], v.f.Line(i), v.f.Line(int(other)), unit)
+	m.Where = v.f.where(m.Line, m.Column)
+	return m
 }
 
 // dupMessage says that the row on line holds the identity that the row on
 // other line holds too. The first row of a group names the second, every
 // later row the first: what a reader going through the file once knows
 // when it meets each row (Scan), and all a person needs to find them.
-func dupMessage(fd *Field, line, other int) Message {
+func dupMessage(fd *Field, line, other int, unit string) Message {
 	what := "this email"
 	if !fd.Email {
 		what = "this " + strings.ToLower(fd.Header)
 	}
 	return Message{Severity: Error, Line: line, Column: fd.Header, Rule: RuleDuplicate,
-		Text: what + " is also on line " + strconv.Itoa(other)}
+		Text: what + " is also on " + unit + " " + strconv.Itoa(other)}
 }
 
 func (v *Validation) count(ms []Message, sign int) {
@@ -419,30 +457,58 @@ func (v *Validation) count(ms []Message, sign int) {
 // rows sharing its identity (found once for a whole group).
 func (v *Validation) recheck(i int, g []int32) {
 	v.count(v.msgs[i], -1)
+	delete(v.outMsgs, i)
 	var ms []Message
 	if g == nil {
 		ms = v.check(i)
 	} else {
 		ms = v.checkIn(i, g)
 	}
-	if ms != nil {
+	switch {
+	case ms != nil && v.f.out(i):
+		delete(v.msgs, i)
+		v.keepApart(i, ms)
+	case ms != nil:
 		v.msgs[i] = ms
 		v.count(ms, 1)
-	} else {
+	default:
 		delete(v.msgs, i)
 	}
+}
+
+// setApart moves the messages of the rows out of the import where they
+// are read but not counted (before the counting of a full pass).
+func (v *Validation) setApart() {
+	for i := range v.f.states {
+		if ms, ok := v.msgs[int(i)]; ok {
+			delete(v.msgs, int(i))
+			v.keepApart(int(i), ms)
+		}
+	}
+}
+
+func (v *Validation) keepApart(i int, ms []Message) {
+	if v.outMsgs == nil {
+		v.outMsgs = map[int][]Message{}
+	}
+	v.outMsgs[i] = ms
 }
 
 // File returns the file this validation is of.
 func (v *Validation) File() *File { return v.f }
 
-// Row returns the messages of row i (nil when it has none). The slice is
-// the validation's own: do not change it.
-func (v *Validation) Row(i int) []Message { return v.msgs[i] }
+// Row returns the messages of row i (nil when it has none), also of a row
+// excluded or deleted. The slice is the validation's own: do not change it.
+func (v *Validation) Row(i int) []Message {
+	if ms, ok := v.msgs[i]; ok {
+		return ms
+	}
+	return v.outMsgs[i]
+}
 
 // OK reports whether row i has no error (warnings do not block a row).
 func (v *Validation) OK(i int) bool {
-	for _, m := range v.msgs[i] {
+	for _, m := range v.Row(i) {
 		if m.Severity == Error {
 			return false
 		}
@@ -459,7 +525,8 @@ func (v *Validation) Warnings() int { return v.nWarn + len(v.f.warnings) }
 // RowsWithErrors returns how many rows have at least one error.
 func (v *Validation) RowsWithErrors() int { return v.nBadRow }
 
-// Problems returns the indexes of the rows with any message, ascending.
+// Problems returns the indexes of the rows with any message, ascending,
+// but for rows excluded or deleted.
 func (v *Validation) Problems() []int {
 	out := make([]int, 0, len(v.msgs))
 	for i := range v.msgs {
@@ -470,7 +537,8 @@ func (v *Validation) Problems() []int {
 }
 
 // Messages returns every message in file order: the file's own warnings
-// (those about the whole file first) and each row's.
+// (those about the whole file first) and each row's (but for rows
+// excluded or deleted).
 func (v *Validation) Messages() []Message {
 	out := make([]Message, 0, len(v.f.warnings)+v.nErr+v.nWarn)
 	out = append(out, v.f.warnings...)
@@ -479,4 +547,22 @@ func (v *Validation) Messages() []Message {
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Line < out[b].Line })
 	return out
+}
+
+// loneCR returns the first column of the row whose cell holds a CR that
+// no line feed follows, or -1.
+func loneCR(r *rowView) int {
+	for c, cell := range r.cells {
+		for k := strings.IndexByte(cell, '\r'); k >= 0; {
+			if k+1 == len(cell) || cell[k+1] != '\n' {
+				return c
+			}
+			next := strings.IndexByte(cell[k+1:], '\r')
+			if next < 0 {
+				break
+			}
+			k += 1 + next
+		}
+	}
+	return -1
 }

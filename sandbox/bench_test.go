@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,8 +15,16 @@ import (
 // BenchmarkMixed measures requests/s on loopback with latency 0: a mix of
 // list pages (100 users), per-user updates and creates, with 8 clients.
 // BENCHMARKS.md records the figures.
-func BenchmarkMixed(b *testing.B) {
-	srv := start(b, Options{Users: 2000})
+func BenchmarkMixed(b *testing.B) { benchMixed(b, Options{Users: 2000}) }
+
+// BenchmarkMixedState is BenchmarkMixed with --state: each write is on
+// disk before it is answered, grouped into one save per batch.
+func BenchmarkMixedState(b *testing.B) {
+	benchMixed(b, Options{Users: 2000, StateFile: filepath.Join(b.TempDir(), "state.json")})
+}
+
+func benchMixed(b *testing.B, opts Options) {
+	srv := start(b, opts)
 	token := login(b, srv)
 	users := srv.Users()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

@@ -8,14 +8,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"time"
 )
 
 // The ccai half: the CCAI Platform's Bulk User Management API as DESIGN.md's
-// ccai section gives it (documented by the vendor), plus the users listing
-// and the locations list it needs for a diff (assumed). sync/ccai holds the
-// client side of the same table.
+// ccai section gives it (documented by the vendor), the Manager API's agents
+// endpoint (documented; the existing users for a diff) and a locations list
+// (assumed). Every answer carries a key no page documents (withUnknownKeys).
+// sync/ccai holds the client side of the same table.
 //
 // The real base is https://{subdomain}.{domain}/apps/api/v1, the subdomain
 // being the tenant. The sandbox has one host, so it serves the API at
@@ -72,7 +72,7 @@ type ccai struct {
 	s   *Server
 	lim *limiter
 
-	mu       gosync.Mutex
+	mu       countedMutex // counts its Locks, so a save can reuse an untouched snapshot
 	users    []*CCAIUser
 	byEmail  map[string]*CCAIUser // lowercase email
 	nextUser int
@@ -80,7 +80,9 @@ type ccai struct {
 	nextJob  int
 	pace     time.Duration // how long each job stage takes (plus perRow while running)
 	perRow   time.Duration
-	arrivals []time.Time // when each request passed the rate limit, for PeakRate
+	arrivals []time.Time       // when each request passed the rate limit, for PeakRate
+	statusAs map[string]string // SetCCAIJobStatusAs
+	nullRows bool              // SetCCAINullErrorRows
 }
 
 // ccaiState is the ccai store in the state file.
@@ -109,7 +111,7 @@ func newCCAI(s *Server, rng *rand.Rand) api {
 func (c *ccai) mount(s *Server) {
 	c.lim = s.newLimiter(ccaiRate)
 	route := func(pattern string, h http.HandlerFunc) {
-		s.handle(pattern, c.lim, c.authed(h))
+		s.handle(pattern, c.lim, c.authed(c.withUnknownKeys(s.drifted(ccaiDrift, h))))
 	}
 	route("GET /apps/api/v1/bulk/users/template", c.template)
 	route("POST /apps/api/v1/bulk/users/upload", c.upload)
@@ -117,9 +119,10 @@ func (c *ccai) mount(s *Server) {
 	route("POST /apps/api/v1/bulk/users/proceed", c.proceed)
 	route("GET /apps/api/v1/bulk/users/jobs", c.listJobs)
 	route("GET /apps/api/v1/bulk/users/jobs/{id}", c.job)
+	route("GET /apps/api/v1/bulk/users_jobs/{id}", c.job) // the spelling of the upload's Link
 	route("GET /apps/api/v1/bulk/users/errors/scheme/{id}", c.schemeErrors)
 	route("GET /apps/api/v1/bulk/users/errors/update/{id}", c.updateErrors)
-	route("GET /apps/api/v1/users", c.listUsers)
+	route("GET /manager/api/v1/agents", c.listAgents)
 	route("GET /apps/api/v1/locations", c.listLocations)
 	s.mux.HandleFunc("GET /_sandbox/ccai", c.serveInfo)
 	c.mu.Lock()
@@ -134,7 +137,7 @@ func (c *ccai) add(u *CCAIUser) {
 }
 
 func (c *ccai) snapshot() (json.RawMessage, error) {
-	c.mu.Lock()
+	c.mu.Mutex.Lock() // looking is no change: not counted
 	defer c.mu.Unlock()
 	st := ccaiState{Users: c.users, NextUser: c.nextUser, NextJob: c.nextJob}
 	for _, id := range c.jobIDs() {
@@ -142,6 +145,9 @@ func (c *ccai) snapshot() (json.RawMessage, error) {
 	}
 	return json.Marshal(st)
 }
+
+// generation changes whenever the store may have changed.
+func (c *ccai) generation() uint64 { return c.mu.locks.Load() }
 
 func (c *ccai) restore(raw json.RawMessage) error {
 	var st ccaiState
@@ -204,7 +210,7 @@ type wireAssignment struct {
 	Value int    `json:"value"`
 }
 
-// wireCCAIUser is a user as the template and the users listing write it:
+// wireCCAIUser is a user as the template writes it:
 // every role and team with value 1 or 0.
 type wireCCAIUser struct {
 	ID                  int              `json:"id,omitempty"`
@@ -261,34 +267,6 @@ func (c *ccai) template(w http.ResponseWriter, _ *http.Request) {
 
 func ptr[T any](v T) *T { return &v }
 
-// listUsers serves the users listing (assumed): ?page=N (from 1)
-// &per_page=M (default 100, at most 1000), optionally ?email= for one user,
-// with Link, Total and Per-Page headers as the jobs list has them.
-func (c *ccai) listUsers(w http.ResponseWriter, r *http.Request) {
-	page, perPage, ok := pageParams(w, r, 100)
-	if !ok {
-		return
-	}
-	email := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("email")))
-	c.mu.Lock()
-	var all []*CCAIUser
-	if email != "" {
-		if u := c.byEmail[email]; u != nil {
-			all = []*CCAIUser{u}
-		}
-	} else {
-		all = c.users
-	}
-	out := []wireCCAIUser{}
-	for _, u := range pageOf(all, page, perPage) {
-		out = append(out, toWire(u))
-	}
-	total := len(all)
-	c.mu.Unlock()
-	pageHeaders(w, r, page, perPage, total)
-	writeJSON(w, http.StatusOK, out)
-}
-
 // listLocations serves the tenant's locations (assumed endpoint).
 func (c *ccai) listLocations(w http.ResponseWriter, _ *http.Request) {
 	type loc struct {
@@ -302,7 +280,8 @@ func (c *ccai) listLocations(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// pageParams reads page (from 1) and per_page (at most 1000); it answers
+// pageParams reads page (from 1) and per_page (at most 1000) of the jobs
+// list; it answers
 // 400 itself when they are not numbers.
 func pageParams(w http.ResponseWriter, r *http.Request, def int) (page, perPage int, ok bool) {
 	q := r.URL.Query()

@@ -54,10 +54,19 @@ type jobView struct {
 	Status       string         `json:"status"`
 	SchemeErrors []ccaiLogEntry `json:"scheme_errors"`
 	UpdateErrors []ccaiLogEntry `json:"update_errors"`
+	// More fields the vendor's job objects carry (the Apps API page lists
+	// them; clients read past them).
+	ProcessRequestedAt *time.Time `json:"process_requested_at"`
+	UploadedUserName   string     `json:"uploaded_user_name"`
+	ProceedUserName    *string    `json:"proceed_user_name"`
 }
 
-func (j *ccaiJob) view() jobView {
+// view is the job as answered; the caller holds mu.
+func (j *ccaiJob) view(c *ccai) jobView {
 	v := j.jobView
+	if as, ok := c.statusAs[v.Status]; ok {
+		v.Status = as
+	}
 	v.SchemeErrors = append([]ccaiLogEntry{}, j.SchemeErrors...)
 	v.UpdateErrors = append([]ccaiLogEntry{}, j.UpdateErrors...)
 	return v
@@ -119,16 +128,20 @@ func (c *ccai) upload(w http.ResponseWriter, r *http.Request) {
 		c.nextJob++
 		c.jobs[j.ID] = j
 	}
-	j.File, j.Filename = data, fh[0].Filename
+	j.File, j.Filename, j.UploadedUserName = data, fh[0].Filename, "api_user"
 	j.Gen++
 	j.Status, j.SchemeErrors, j.UpdateErrors = jobCreated, nil, nil
 	j.TotalRows, j.AffectedRows, j.FailedRows, j.Applied = countRows(data), 0, 0, 0
 	c.scheduleCheck(j)
 	id := j.ID
 	c.mu.Unlock()
-	c.s.changed()
+	if !c.s.saved(w) {
+		return
+	}
 
-	link := "http://" + r.Host + "/apps/api/v1/bulk/users/jobs/" + strconv.Itoa(id)
+	// The vendor's page spells the link users_jobs/ (and the status path
+	// users/jobs/); the sandbox answers both.
+	link := "http://" + r.Host + "/apps/api/v1/bulk/users_jobs/" + strconv.Itoa(id)
 	w.Header().Set("Link", link)
 	writeJSON(w, status, map[string]any{"id": id, "status": jobCreated, "link": link})
 }
@@ -157,8 +170,8 @@ func (c *ccai) proceed(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		ID json.RawMessage `json:"id"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
-		ccaiError(w, http.StatusBadRequest, "want {\"id\": job id}: %v", err)
+	if err := decodeBody(r, &body, limitSmallReq, true); err != nil {
+		ccaiError(w, bodyStatus(err), "want {\"id\": job id}: %v", err)
 		return
 	}
 	idText := strings.Trim(strings.TrimSpace(string(body.ID)), `"`)
@@ -188,9 +201,13 @@ func (c *ccai) proceed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.Proceeded = true
+	now := time.Now().UTC().Truncate(time.Second)
+	j.ProcessRequestedAt, j.ProceedUserName = &now, ptr("api_user")
 	c.scheduleRun(j)
 	c.mu.Unlock()
-	c.s.changed()
+	if !c.s.saved(w) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "status": jobValidScheme})
 }
 
@@ -204,7 +221,7 @@ func (c *ccai) jobByPath(w http.ResponseWriter, r *http.Request) (jobView, bool)
 		ccaiError(w, http.StatusNotFound, "job %s not found", r.PathValue("id"))
 		return jobView{}, false
 	}
-	return c.jobs[id].view(), true
+	return c.jobs[id].view(c), true
 }
 
 func (c *ccai) job(w http.ResponseWriter, r *http.Request) {
@@ -215,14 +232,33 @@ func (c *ccai) job(w http.ResponseWriter, r *http.Request) {
 
 func (c *ccai) schemeErrors(w http.ResponseWriter, r *http.Request) {
 	if v, ok := c.jobByPath(w, r); ok {
-		writeJSON(w, http.StatusOK, v.SchemeErrors)
+		writeJSON(w, http.StatusOK, c.logAnswer(v.SchemeErrors))
 	}
 }
 
 func (c *ccai) updateErrors(w http.ResponseWriter, r *http.Request) {
 	if v, ok := c.jobByPath(w, r); ok {
-		writeJSON(w, http.StatusOK, v.UpdateErrors)
+		writeJSON(w, http.StatusOK, c.logAnswer(v.UpdateErrors))
 	}
+}
+
+// logAnswer is an error log as answered: with SetCCAINullErrorRows, every
+// row is null.
+func (c *ccai) logAnswer(log []ccaiLogEntry) any {
+	c.mu.Lock()
+	null := c.nullRows
+	c.mu.Unlock()
+	if !null {
+		return log
+	}
+	out := make([]map[string]any, len(log))
+	for i, e := range log {
+		out[i] = map[string]any{"message": e.Message, "column": e.Column, "row": nil}
+		if e.ErrorType != "" {
+			out[i]["error_type"] = e.ErrorType
+		}
+	}
+	return out
 }
 
 // listJobs answers the jobs, newest first, paged (default 25 a page).
@@ -236,7 +272,7 @@ func (c *ccai) listJobs(w http.ResponseWriter, r *http.Request) {
 	sort.Sort(sort.Reverse(sort.IntSlice(ids)))
 	out := []jobView{}
 	for _, id := range pageOf(ids, page, perPage) {
-		out = append(out, c.jobs[id].view())
+		out = append(out, c.jobs[id].view(c))
 	}
 	total := len(ids)
 	c.mu.Unlock()
@@ -265,9 +301,9 @@ func (c *ccai) scheduleCheck(j *ccaiJob) {
 			return
 		}
 		c.mu.Lock()
-		defer c.mu.Unlock()
 		j := c.jobs[id]
 		if j == nil || j.Gen != gen || j.Status != jobCreated {
+			c.mu.Unlock()
 			return // replaced meanwhile: the newer upload has its own check
 		}
 		j.SchemeErrors = c.checkScheme(j.File)
@@ -276,7 +312,8 @@ func (c *ccai) scheduleCheck(j *ccaiJob) {
 		} else {
 			j.Status = jobValidScheme
 		}
-		c.s.changed()
+		c.mu.Unlock()
+		c.s.changed() // a save takes c.mu: never call it holding the lock
 	})
 }
 
@@ -311,10 +348,12 @@ func (c *ccai) scheduleRun(j *ccaiJob) {
 			if !sleepCtx(ctx, step) {
 				return
 			}
+			c.s.mutate.RLock() // rows, users and history are saved together
 			c.mu.Lock()
 			j := c.jobs[id]
 			if j == nil || j.Gen != gen {
 				c.mu.Unlock()
+				c.s.mutate.RUnlock()
 				return
 			}
 			end := min(total, j.Applied+chunk)
@@ -327,6 +366,7 @@ func (c *ccai) scheduleRun(j *ccaiJob) {
 				j.Status = jobCompleted
 			}
 			c.mu.Unlock()
+			c.s.mutate.RUnlock()
 			c.s.changed()
 			if done {
 				return

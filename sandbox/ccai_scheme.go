@@ -203,6 +203,9 @@ func (c *ccai) applyRow(j *ccaiJob, row int, in uploadUser) {
 			j.AffectedRows++
 		}
 	}()
+	for _, f := range c.s.opts.IgnoreFields {
+		delete(in, f) // accepted, silently dropped (Options.IgnoreFields)
+	}
 	email := valueOf(in["email"]).text
 	newEmail := valueOf(in["new_email"]).text
 	now := time.Now().UTC().Truncate(time.Second)

@@ -52,6 +52,12 @@ func ccaiCall(t testing.TB, srv *Server, method, path, user string, body io.Read
 	return resp.StatusCode, b, resp.Header
 }
 
+// agentsGet reads the Manager API's agents endpoint with query q.
+func agentsGet(t testing.TB, srv *Server, q string, out any) {
+	t.Helper()
+	ccaiGet(t, srv, "../../../manager/api/v1/agents"+q, out)
+}
+
 func ccaiGet(t testing.TB, srv *Server, path string, out any) http.Header {
 	t.Helper()
 	status, b, h := ccaiCall(t, srv, "GET", path, DemoTenant, nil, "")
@@ -147,7 +153,7 @@ func TestCCAIAuth(t *testing.T) {
 	if status, _, _ := ccaiCall(t, srv, "GET", "bulk/users/template", "other-tenant", nil, ""); status != http.StatusUnauthorized {
 		t.Errorf("wrong tenant: %d", status)
 	}
-	req, _ := http.NewRequest("GET", srv.URL()+ccaiBase+"users", nil)
+	req, _ := http.NewRequest("GET", srv.URL()+"/manager/api/v1/agents", nil)
 	req.SetBasicAuth(DemoTenant, "wrong-token")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -182,34 +188,49 @@ func TestCCAITemplateAndUsers(t *testing.T) {
 		}
 	}
 
-	var page []wireCCAIUser
-	h := ccaiGet(t, srv, "users?page=2&per_page=50", &page)
-	if len(page) != 50 || h.Get("Total") != "200" || h.Get("Per-Page") != "50" {
-		t.Fatalf("page 2: %d users, Total %q, Per-Page %q", len(page), h.Get("Total"), h.Get("Per-Page"))
+	// The agents endpoint: the vendor's shape, paged with page and per.
+	var page []map[string]json.RawMessage
+	agentsGet(t, srv, "?page=2&per=50", &page)
+	all := srv.CCAIUsers()
+	if len(page) != 50 {
+		t.Fatalf("page 2: %d agents", len(page))
 	}
-	link := h.Get("Link")
-	for _, want := range []string{`page=3&per_page=50>; rel="next"`, `page=1&per_page=50>; rel="prev"`, `page=4&per_page=50>; rel="last"`} {
-		if !strings.Contains(link, want) {
-			t.Errorf("Link %q lacks %s", link, want)
+	for _, k := range []string{"id", "email", "first_name", "middle_name", "last_name", "agent_number", "location",
+		"roles", "teams", "status", "created_at", "channels", "sandbox_unknown_key"} {
+		if _, ok := page[0][k]; !ok {
+			t.Errorf("an agent lacks %q: %v", k, page[0])
 		}
 	}
-	all := srv.CCAIUsers()
-	if page[0].Email != all[50].Email || page[0].ID != all[50].ID {
-		t.Errorf("page 2 starts with %s, want %s", page[0].Email, all[50].Email)
+	var first struct {
+		ID     int      `json:"id"`
+		Email  string   `json:"email"`
+		Roles  []string `json:"roles"`
+		Status struct {
+			Name string `json:"name"`
+		} `json:"status"`
+		Teams []struct {
+			Name string `json:"name"`
+		} `json:"teams"`
 	}
-	ccaiGet(t, srv, "users?page=1&per_page=5000", &page)
-	if len(page) != 200 {
-		t.Errorf("per_page over 1000 should be capped, not refused: %d users", len(page))
+	raw, _ := json.Marshal(page[0])
+	json.Unmarshal(raw, &first)
+	if first.Email != all[50].Email || first.ID != all[50].ID || !reflect.DeepEqual(first.Roles, all[50].Roles) ||
+		len(first.Teams) != len(all[50].Teams) || first.Status.Name == "" || first.Status.Name == "Active" {
+		t.Errorf("page 2 starts with %+v, want %+v (status is presence, not Active/Inactive)", first, all[50])
 	}
-	h = ccaiGet(t, srv, "users?page=9&per_page=50", &page)
-	if len(page) != 0 || strings.Contains(h.Get("Link"), `rel="next"`) {
-		t.Errorf("past the end: %d users, Link %q", len(page), h.Get("Link"))
+	agentsGet(t, startCCAI(t, Options{Users: maxAgentsPer + 10}), "?page=1&per=5000", &page)
+	if len(page) != maxAgentsPer {
+		t.Errorf("per over %d should be capped, not refused: %d agents", maxAgentsPer, len(page))
 	}
-	ccaiGet(t, srv, "users?email="+strings.ToUpper(all[7].Email), &page)
-	if len(page) != 1 || page[0].Email != all[7].Email {
-		t.Errorf("email filter: %+v", page)
+	agentsGet(t, srv, "?page=9&per=50", &page)
+	if len(page) != 0 {
+		t.Errorf("past the end: %d agents", len(page))
 	}
-	if status, _, _ := ccaiCall(t, srv, "GET", "users?page=0", DemoTenant, nil, ""); status != http.StatusBadRequest {
+	agentsGet(t, srv, fmt.Sprintf("?id[]=%d&agent_number[]=%s&agent_number[]=nope", all[7].ID, all[7].AgentNumber), &page)
+	if len(page) != 1 || !strings.Contains(string(page[0]["email"]), all[7].Email) {
+		t.Errorf("filters: %v", page)
+	}
+	if status, _, _ := ccaiCall(t, srv, "GET", "../../../manager/api/v1/agents?page=0", DemoTenant, nil, ""); status != http.StatusBadRequest {
 		t.Errorf("page 0: %d", status)
 	}
 
@@ -242,7 +263,7 @@ func TestCCAIJobLifecycle(t *testing.T) {
  {"email":%q,"first_name":%q,"last_name":%q,"status":"Inactive"}
 ]`, strings.ToUpper(a.Email), a.FirstName, other, b.Email, a.Email, users[2].Email, users[2].FirstName, users[2].LastName)
 	status, out := uploadFile(t, srv, "", file)
-	if status != http.StatusCreated || out["status"] != "created" || !strings.HasSuffix(out["link"].(string), "/jobs/"+jobID(t, out)) {
+	if status != http.StatusCreated || out["status"] != "created" || !strings.HasSuffix(out["link"].(string), "/users_jobs/"+jobID(t, out)) {
 		t.Fatalf("upload: %d %v", status, out)
 	}
 	id := jobID(t, out)

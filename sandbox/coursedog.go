@@ -30,6 +30,7 @@ type User struct {
 	SecondaryDepartments []string  `json:"secondaryDepartments"`
 	Roles                []string  `json:"roles"`
 	Status               string    `json:"status"`
+	DefaultProduct       string    `json:"defaultProduct"` // a product key the user has, or ""
 	CreatedAt            time.Time `json:"createdAt"`
 	UpdatedAt            time.Time `json:"updatedAt"`
 
@@ -105,12 +106,12 @@ func newCoursedog(s *Server, rng *mrand.Rand) api {
 func (c *coursedog) mount(s *Server) {
 	lim := s.cdLimit
 	s.handle("POST /api/v1/sessions", lim, c.login)
-	s.handle("GET /api/v1/{school}/users", lim, c.authed(c.listUsers))
+	s.handle("GET /api/v1/{school}/users", lim, c.authed(s.drifted(cdDrift, c.listUsers)))
 	s.handle("POST /api/v1/{school}/users", lim, c.authed(c.createUser))
 	s.handle("PUT /api/v1/{school}/users", lim, c.authed(c.replaceAll))
 	s.handle("PUT /api/v1/{school}/users/{id}", lim, c.authed(c.updateUser))
-	s.handle("GET /api/v1/{school}/roles", lim, c.authed(c.listRoles))
-	s.handle("GET /api/v1/{school}/departments", lim, c.authed(c.listDepartments))
+	s.handle("GET /api/v1/{school}/roles", lim, c.authed(s.drifted(cdDrift, c.listRoles)))
+	s.handle("GET /api/v1/{school}/departments", lim, c.authed(s.drifted(cdDrift, c.listDepartments)))
 }
 
 // setUsers replaces the store's users; the caller holds mu (or owns c).
@@ -127,10 +128,28 @@ func (c *coursedog) setUsers(users []*User) {
 	}
 }
 
-func (c *coursedog) snapshot() (json.RawMessage, error) {
+func (c *coursedog) snapshot() (json.RawMessage, error) { return c.appendSnapshot(nil) }
+
+// appendSnapshot appends the cdState's JSON to b, built from each user's
+// cached bytes: --state saves it before every write is answered, so it
+// must be cheap.
+func (c *coursedog) appendSnapshot(b []byte) ([]byte, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return json.Marshal(cdState{Users: c.users, Sessions: c.sessions})
+	sess, err := json.Marshal(c.sessions)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `{"users":[`...)
+	for i, u := range c.users {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, u.enc...)
+	}
+	b = append(b, `],"sessions":`...)
+	b = append(b, sess...)
+	return append(b, '}'), nil
 }
 
 func (c *coursedog) restore(raw json.RawMessage) error {
@@ -161,13 +180,23 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 		PlaintextPassword string `json:"plaintextPassword"`
 		Password          string `json:"password"`
 	}
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitLogin, false); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	password := body.PlaintextPassword
 	if password == "" {
 		password = body.Password
+	}
+	if f := c.s.opts.LoginField; f != "" {
+		// A server that knows one body only: the other is a missing field.
+		if password = body.PlaintextPassword; f == "password" {
+			password = body.Password
+		}
+		if password == "" {
+			writeError(w, http.StatusBadRequest, "%s is required", f)
+			return
+		}
 	}
 	if !strings.EqualFold(body.Email, DemoEmail) || password != DemoPassword {
 		writeError(w, http.StatusUnauthorized, "invalid email or password")
@@ -188,7 +217,9 @@ func (c *coursedog) login(w http.ResponseWriter, r *http.Request) {
 	}
 	c.sessions[token] = &session{Email: email, Expires: time.Now().Add(c.s.opts.TokenTTL)}
 	c.mu.Unlock()
-	c.s.changed()
+	if !c.s.saved(w) {
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]string{"token": token})
 }
 
@@ -293,11 +324,12 @@ type userBody struct {
 
 func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	var body userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitUser, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	u := &body.User
+	c.dropIgnored(u, nil)
 	normalize(u)
 	if u.Email != "" {
 		c.s.recordPost(u.Email)
@@ -307,9 +339,11 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC().Truncate(time.Second)
+	c.s.mutate.RLock() // the user and its history are saved together or not at all
 	c.mu.Lock()
 	if c.byEmail[strings.ToLower(u.Email)] != nil {
 		c.mu.Unlock()
+		c.s.mutate.RUnlock()
 		writeError(w, http.StatusConflict, "a user with email %s already exists", u.Email)
 		return
 	}
@@ -325,6 +359,10 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	if !body.DisableRegistrationMail {
 		c.s.recordMail("coursedog", u.Email)
 	}
+	c.s.mutate.RUnlock()
+	if !c.s.saved(w) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	w.Write(b)
@@ -333,8 +371,8 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitUser, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	u := &body.User
@@ -353,6 +391,7 @@ func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	if u.Email == "" {
 		u.Email = old.Email
 	}
+	c.dropIgnored(u, old)
 	if !strings.EqualFold(u.Email, old.Email) {
 		c.mu.Unlock()
 		writeError(w, http.StatusBadRequest, "email cannot change (%s → %s)", old.Email, u.Email)
@@ -366,8 +405,8 @@ func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {
 	changed := c.replace(old, u)
 	b := old.enc
 	c.mu.Unlock()
-	if changed {
-		c.s.changed()
+	if changed && !c.s.saved(w) {
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
@@ -391,6 +430,7 @@ func (c *coursedog) replace(old, u *User) bool {
 func sameUser(a, b *User) bool {
 	return a.FirstName == b.FirstName && a.LastName == b.LastName &&
 		a.ExternalID == b.ExternalID && a.Department == b.Department && a.Status == b.Status &&
+		a.DefaultProduct == b.DefaultProduct &&
 		slices.Equal(a.Products, b.Products) && slices.Equal(a.Roles, b.Roles) &&
 		slices.Equal(a.SecondaryDepartments, b.SecondaryDepartments)
 }
@@ -400,8 +440,8 @@ func sameUser(a, b *User) bool {
 // are gone — which is why clients must GET all, merge and put all back.
 func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	var body []userBody
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if err := decodeBody(r, &body, limitBulk, true); err != nil {
+		writeError(w, bodyStatus(err), "%v", err)
 		return
 	}
 	seen := map[string]bool{}
@@ -423,6 +463,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UTC().Truncate(time.Second)
 	var created []userBody
 	updated := 0
+	c.s.mutate.RLock() // the users and their history are saved together
 	c.mu.Lock()
 	for i := range body {
 		u := &body[i].User
@@ -433,10 +474,12 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case old == nil:
 			c.mu.Unlock()
+			c.s.mutate.RUnlock()
 			writeError(w, http.StatusBadRequest, "user %d (%s): unknown id %q", i, u.Email, u.ID)
 			return
 		case !strings.EqualFold(old.Email, u.Email):
 			c.mu.Unlock()
+			c.s.mutate.RUnlock()
 			writeError(w, http.StatusBadRequest, "user %d: email cannot change (%s → %s)", i, old.Email, u.Email)
 			return
 		}
@@ -444,6 +487,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	next := make([]*User, 0, len(body))
 	for i := range body {
 		u := &body[i].User
+		c.dropIgnored(u, c.byID[u.ID])
 		if old := c.byID[u.ID]; u.ID != "" && old != nil {
 			if c.replace(old, u) {
 				updated++
@@ -475,10 +519,42 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 			c.s.recordMail("coursedog", b.Email)
 		}
 	}
-	c.s.changed()
+	c.s.mutate.RUnlock()
+	if !c.s.saved(w) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]int{
 		"users": len(next), "created": len(created), "updated": updated, "deleted": deleted,
 	})
+}
+
+// dropIgnored puts back, for every field of Options.IgnoreFields, what old
+// holds (nothing for a new user): the server takes the write and silently
+// keeps its own value.
+func (c *coursedog) dropIgnored(u, old *User) {
+	if len(c.s.opts.IgnoreFields) == 0 {
+		return
+	}
+	var was User
+	if old != nil {
+		was = cloneUser(old)
+	}
+	in, _ := json.Marshal(u)
+	keep, _ := json.Marshal(&was)
+	var got, prev map[string]json.RawMessage
+	json.Unmarshal(in, &got)
+	json.Unmarshal(keep, &prev)
+	for _, f := range c.s.opts.IgnoreFields {
+		if v, ok := prev[f]; ok {
+			got[f] = v
+		}
+	}
+	out, _ := json.Marshal(got)
+	var back User
+	if json.Unmarshal(out, &back) == nil {
+		back.enc = nil
+		*u = back
+	}
 }
 
 // newID draws an id no user has; the caller holds mu.
@@ -544,6 +620,9 @@ func (c *coursedog) check(u *User) string {
 	if u.Status != "Active" && u.Status != "Inactive" {
 		return fmt.Sprintf("status must be Active or Inactive, not %q", u.Status)
 	}
+	if u.DefaultProduct != "" && !slices.Contains(u.Products, u.DefaultProduct) {
+		return fmt.Sprintf("defaultProduct: %q is not one of the user's products", u.DefaultProduct)
+	}
 	return ""
 }
 
@@ -598,15 +677,6 @@ func cloneUser(u *User) User {
 	c.Roles = slices.Clone(u.Roles)
 	c.SecondaryDepartments = slices.Clone(u.SecondaryDepartments)
 	return c
-}
-
-// decodeBody reads a JSON body of at most 256 MiB.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 256<<20))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON body: %v", err)
-	}
-	return nil
 }
 
 func queryInt(s string, def int) (int, error) {

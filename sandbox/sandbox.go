@@ -19,7 +19,8 @@
 //
 // s.handle gives every route the same fault injection and /_sandbox/stats
 // counters; the limiter is per API (nil: none). Call s.changed() after every
-// write so --state persists it, s.recordCreate/recordPost/recordMail so stats
+// write and before answering it, holding no lock (with --state it returns
+// once the write is on disk), s.recordCreate/recordPost/recordMail so stats
 // prove "never created twice" and "no mail when suppressed", and s.goAsync
 // for background work (job progress) that must stop when the server closes.
 package sandbox
@@ -59,7 +60,19 @@ type Options struct {
 	RateLimit float64       // coursedog requests per second (token bucket, 429 + Retry-After); 0 = off
 	TokenTTL  time.Duration // session lifetime (default 24h, as the vendor's)
 	StateFile string        // persist the store here (atomically) and load it on start
-	Log       *log.Logger   // where background problems (a failed state save) go; nil = discard
+	// LoginField, when set, is the one session body field the coursedog
+	// login accepts for the password: "plaintextPassword" (the vendor's
+	// article) or "password" (Coursedog's public code); "" accepts either.
+	LoginField string
+	// IgnoreFields are user fields (JSON keys, e.g. "department") the
+	// server accepts and silently drops on every write, both APIs: a
+	// create stores them empty, an update leaves them as they were. The
+	// canary exists to catch such a server.
+	IgnoreFields []string
+	// Drift answers shapes the adapters do not expect (keys they read,
+	// renamed), so `usersync check` can be shown to catch it.
+	Drift bool
+	Log   *log.Logger // where background problems (a failed state save) go; nil = discard
 }
 
 // Server is a running sandbox.
@@ -81,6 +94,11 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     gosync.WaitGroup
 	saver  *saver
+	// mutate is held (read) across a change that spans an API's store and
+	// the stats history (a create and its record), and taken (write) by a
+	// save while it snapshots, so a state file never has one without the
+	// other. Take it before an API's lock, never while holding one.
+	mutate gosync.RWMutex
 	closed gosync.Once
 	cerr   error
 }
@@ -114,6 +132,11 @@ func Start(opts Options) (*Server, error) {
 	}
 	if err := checkRates(opts); err != nil {
 		return nil, err
+	}
+	switch opts.LoginField {
+	case "", "plaintextPassword", "password":
+	default:
+		return nil, fmt.Errorf("sandbox: --login-field must be plaintextPassword or password, not %q", opts.LoginField)
 	}
 	if opts.Log == nil {
 		opts.Log = log.New(io.Discard, "", 0)
@@ -226,11 +249,25 @@ func (s *Server) goAsync(f func(ctx context.Context)) {
 	}()
 }
 
-// changed marks the store dirty so --state writes it soon.
-func (s *Server) changed() {
-	if s.saver != nil {
-		s.saver.kick()
+// changed returns once the store as it is now is on disk (with --state;
+// at once without), so a handler calls it after its change and before its
+// answer. It must be called holding no lock of the store: the save takes
+// them to snapshot.
+func (s *Server) changed() error {
+	if s.saver == nil {
+		return nil
 	}
+	return s.saver.commit()
+}
+
+// saved is changed() for a handler: false (and a 500 answered) when the
+// state could not be written, so nothing unsaved is acknowledged.
+func (s *Server) saved(w http.ResponseWriter) bool {
+	if err := s.changed(); err != nil {
+		writeError(w, http.StatusInternalServerError, "the sandbox could not save its state: %v", err)
+		return false
+	}
+	return true
 }
 
 // apiRand gives each API its own random stream derived from the seed.

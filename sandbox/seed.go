@@ -98,6 +98,7 @@ func seedUsers(rng *rand.Rand, n int) []*User {
 			Roles:     seedUserRoles(rng),
 			Status:    "Active",
 		}
+		u.DefaultProduct = u.Products[0] // drawn from no randomness: the seeded data stays as it was
 		if rng.IntN(5) != 0 {
 			u.ExternalID = fmt.Sprintf("E%07d", 1000000+rng.IntN(9000000))
 		}

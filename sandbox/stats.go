@@ -90,8 +90,7 @@ func (s *Server) recordCreate(email string) {
 	st := s.stats
 	st.mu.Lock()
 	st.creates[strings.ToLower(email)]++
-	st.mu.Unlock()
-	s.changed()
+	st.mu.Unlock() // the caller's changed() saves it
 }
 
 // recordMail "sends" a registration mail.
@@ -99,8 +98,7 @@ func (s *Server) recordMail(api, to string) {
 	st := s.stats
 	st.mu.Lock()
 	st.mails = append(st.mails, Mail{To: to, API: api, Kind: "registration", At: time.Now().UTC()})
-	st.mu.Unlock()
-	s.changed()
+	st.mu.Unlock() // the caller's changed() saves it
 }
 
 // Stats returns a copy of the counters.

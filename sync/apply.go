@@ -35,6 +35,10 @@ type Run struct {
 	BackupPath     string `json:"backup"`
 	ReportPath     string `json:"report"`
 	ReportJSONPath string `json:"report_json"`
+	// Canary and Verify are the read-backs before and after the writes
+	// (canary.go); nil when they did not run.
+	Canary *ReadBack `json:"canary,omitempty"`
+	Verify *ReadBack `json:"verify,omitempty"`
 }
 
 // StaleError refuses a plan made against users that have changed since.
@@ -163,6 +167,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	a.recount()
 	a.emit(Event{})
 
+	writes = a.canary(ctx, writes)
 	switch {
 	case opts.Bulk:
 		a.applyBulk(ctx, existing, writes)
@@ -175,6 +180,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 			return nil, fmt.Errorf("target %s cannot write users", t.Name())
 		}
 	}
+	a.verify(ctx)
 	return a.finish(ctx)
 }
 
@@ -198,6 +204,8 @@ type applier struct {
 	loginGen  int
 	stopNote  string
 	batch     BatchEvent // the batch running now (batch targets)
+	retries   int        // requests tried again (Event.Retries)
+	lastErr   string     // the latest error retried (Event.LastError)
 }
 
 // stop ends the run early for a reason the operator must act on.
@@ -339,6 +347,7 @@ func (a *applier) emit(e Event) {
 	a.mu.Lock()
 	e.Counts = a.counts
 	e.Done, e.Total = a.done, a.total
+	e.Retries, e.LastError = a.retries, a.lastErr
 	if n := len(a.recent); n >= 2 {
 		if span := a.recent[n-1].Sub(a.recent[0]); span > 0 {
 			e.Rate = float64(n-1) / span.Seconds()
@@ -428,6 +437,11 @@ func (a *applier) call(ctx context.Context, fn func(context.Context) error) (amb
 				ambiguous = true
 			}
 			wait = backoff(tries)
+			a.mu.Lock()
+			a.retries++
+			a.lastErr = se.Error()
+			a.mu.Unlock()
+			a.emit(Event{})
 		}
 		if se.RetryAfter > wait {
 			wait = se.RetryAfter

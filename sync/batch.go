@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -58,6 +59,13 @@ func (a *applier) waitJob(ctx context.Context, bw BatchWriter, k, n int, jobID s
 	})
 	if ctx.Err() != nil {
 		return // the job stays pending in the journal; resume waits on it
+	}
+	var se *Error
+	if errors.As(err, &se) && se.Kind == KindUnexpected {
+		// The job may yet succeed or fail: neither may be reported. It
+		// stays pending in the journal and the next run looks again.
+		a.stop(fmt.Sprintf("batch %d: %v", k, err))
+		return
 	}
 	if err == nil && len(results) != len(ops) {
 		err = fmt.Errorf("job %s answered %d results for %d rows", jobID, len(results), len(ops))

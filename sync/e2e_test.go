@@ -138,9 +138,24 @@ func TestApplyWithFaultsReachesThePlannedState(t *testing.T) {
 	e.srv.ResetStats()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	run, err := sync.ApplyWith(ctx, e.t, p, applyOpts(e.dir), existing)
+	// The events say, while it runs, that requests are retried and why.
+	opts := applyOpts(e.dir)
+	events := make(chan sync.Event, 4096)
+	opts.Events = events
+	run, err := sync.ApplyWith(ctx, e.t, p, opts, existing)
+	var retried, limited, lastErr = 0, false, ""
+	for len(events) > 0 { // sends never block: the buffer holds them all
+		ev := <-events
+		if ev.Retries > retried {
+			retried, lastErr = ev.Retries, ev.LastError
+		}
+		limited = limited || strings.HasPrefix(ev.Note, "rate limited: waiting")
+	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if retried == 0 || !strings.Contains(lastErr, "(HTTP 50") || !limited {
+		t.Errorf("events: %d retries, last error %q, rate limit said %v", retried, lastErr, limited)
 	}
 	c := run.Counts
 	if c.Create+c.Update+c.Unchanged+c.Skip+c.Failed != 100 || c.Failed != 0 || c.Create != 50 || c.Update != 40 {

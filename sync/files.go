@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"usersync/csvfile"
+	"usersync/textsafe"
 )
 
 // DefaultPaths names the journal, report and backup of an apply of file.
@@ -60,7 +61,7 @@ func writeBackupOnce(path, target, conn string, users []User) error {
 
 // ReadBackup reads a backup written by Apply.
 func ReadBackup(path string) (*Backup, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read backup: %w", err)
 	}
@@ -73,7 +74,8 @@ func ReadBackup(path string) (*Backup, error) {
 
 // WriteReport writes one CSV line per plan row (every file row, then any
 // deactivations) and a JSON twin beside it. Cells a spreadsheet would run as
-// formulas are escaped.
+// formulas are escaped, and what would steer a terminal is shown escaped
+// (textsafe.Show).
 func WriteReport(path string, p *Plan, r *Run) error {
 	err := writeFileAtomic(path, func(w *bufio.Writer) error {
 		cw := csv.NewWriter(w)
@@ -86,8 +88,8 @@ func WriteReport(path string, p *Plan, r *Run) error {
 			if o.Status > 0 {
 				status = strconv.Itoa(o.Status)
 			}
-			cw.Write([]string{line, csvfile.EscapeFormula(o.Email), string(o.Action), string(o.Result), status,
-				csvfile.EscapeFormula(o.Column), csvfile.EscapeFormula(o.Message)})
+			cw.Write([]string{line, reportCell(o.Email), string(o.Action), string(o.Result), status,
+				reportCell(o.Column), reportCell(o.Message)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -105,13 +107,26 @@ func WriteReport(path string, p *Plan, r *Run) error {
 		Journal     string    `json:"journal"`
 		Backup      string    `json:"backup"`
 		Rows        []Outcome `json:"rows"`
-	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes}
+		Canary      *ReadBack `json:"canary,omitempty"`
+		Verify      *ReadBack `json:"verify,omitempty"`
+	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes, r.Canary, r.Verify}
 	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
-		enc := json.NewEncoder(w)
+		// JSON through the renderer stays JSON with the same data, its
+		// bidi and control characters written as \u escapes.
+		tw := textsafe.NewWriter(w)
+		enc := json.NewEncoder(tw)
 		enc.SetIndent("", " ")
-		return enc.Encode(doc)
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+		return tw.Flush()
 	})
 }
+
+// reportCell is a report's cell: its control, bidi and invisible
+// characters visible (people read reports on screens, and `cat` them),
+// and formulas escaped.
+func reportCell(s string) string { return csvfile.EscapeFormula(textsafe.Show(s)) }
 
 // writeFileAtomic writes through a temp file, fsyncs and renames, so a
 // crash leaves the old file or the new one, never half of one. Files are
@@ -160,7 +175,7 @@ func SavePlan(path string, p *Plan) error {
 
 // LoadPlan reads a plan saved by SavePlan.
 func LoadPlan(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
@@ -172,4 +187,19 @@ func LoadPlan(path string) (*Plan, error) {
 		return nil, fmt.Errorf("read plan %s: not a usersync plan (no fingerprints)", path)
 	}
 	return &p, nil
+}
+
+// readRegular reads a file usersync wrote (a plan, a backup), refusing by
+// its stat anything that is not a regular file: reading a named pipe with
+// no writer would wait forever, a device like /dev/zero never ends, and a
+// pipe read here could not be read again as the user file it may be.
+func readRegular(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return os.ReadFile(path)
 }

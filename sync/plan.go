@@ -149,6 +149,7 @@ func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int
 		p.Headers[fld.Key] = fld.Header
 	}
 	byEmail := indexUsers(existing)
+	byPerson := indexPersonIDs(s, existing)
 	excluded := make(map[int]bool, len(opts.Exclude))
 	for _, i := range opts.Exclude {
 		excluded[i] = true
@@ -164,6 +165,8 @@ func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int
 			r.Action, r.Reasons = Skip, []string{"excluded by the operator"}
 		case hasError(msgs):
 			r.Action, r.Reasons = Skip, rowErrors(msgs)
+		case matchUser(byEmail, &desired) == nil && emailChange(byPerson, &desired) != "":
+			r.Action, r.Reasons = Skip, []string{emailChange(byPerson, &desired)}
 		default:
 			seen[Key(desired.Email)] = true
 			if ne := desired.Fields[NewEmailKey]; ne != "" {
@@ -182,6 +185,49 @@ func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int
 	}
 	p.Count()
 	return p, nil
+}
+
+// personIndex finds existing users by the value of each PersonID field
+// (an external ID).
+type personIndex []struct {
+	header, key string
+	users       map[string]*User // value → user
+}
+
+func indexPersonIDs(s *csvfile.Schema, existing []User) personIndex {
+	var idx personIndex
+	for _, f := range s.Fields {
+		if !f.PersonID {
+			continue
+		}
+		m := map[string]*User{}
+		for i := range existing {
+			if v := strings.TrimSpace(existing[i].Fields[f.Key]); v != "" {
+				m[v] = &existing[i]
+			}
+		}
+		idx = append(idx, struct {
+			header, key string
+			users       map[string]*User
+		}{f.Header, f.Key, m})
+	}
+	return idx
+}
+
+// emailChange says why a row that matches no user by email, but whose
+// external ID belongs to an existing user, is refused: applying it would
+// create a second account for that person, or (read as an update) change
+// the email that is the user's identity. "" when no such user exists.
+func emailChange(idx personIndex, d *User) string {
+	for _, f := range idx {
+		v := strings.TrimSpace(d.Fields[f.key])
+		if u := f.users[v]; v != "" && u != nil && Key(u.Email) != Key(d.Email) {
+			return fmt.Sprintf("%s %q belongs to %s, but this row's email is %s: that would change the user's email, "+
+				"and the email is a user's identity, which cannot change. Fix the email, or clear %s to add a separate user",
+				f.header, v, u.Email, d.Email, f.header)
+		}
+	}
+	return ""
 }
 
 // decide sets the row's action against the user that exists now (nil when
@@ -307,7 +353,7 @@ func merge(old, desired *User, replace bool, header func(string) string) (User, 
 }
 
 func (u *User) clone() User {
-	c := User{ID: u.ID, Email: u.Email, Raw: u.Raw,
+	c := User{ID: u.ID, Email: u.Email, Raw: u.Raw, Unlisted: u.Unlisted,
 		Fields: make(map[string]string, len(u.Fields)+1), Lists: make(map[string][]string, len(u.Lists))}
 	for k, v := range u.Fields {
 		c.Fields[k] = v
@@ -372,7 +418,9 @@ func rowErrors(msgs []csvfile.Message) []string {
 	var out []string
 	for _, m := range msgs {
 		if m.Severity == csvfile.Error {
-			if m.Column != "" {
+			if m.Where != "" { // a workbook's cell: Users!C15 (Email)
+				out = append(out, m.Where+": "+m.Text)
+			} else if m.Column != "" {
 				out = append(out, m.Column+": "+m.Text)
 			} else {
 				out = append(out, m.Text)

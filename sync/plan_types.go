@@ -146,6 +146,9 @@ type ApplyOptions struct {
 	Rebase bool
 	// Gate, when set, lets the caller pause and resume the workers.
 	Gate *Gate
+	// NoCanary skips the canary (canary.go): the first create and update
+	// sent and read back before anything else is written.
+	NoCanary bool
 }
 
 // Event is one progress report from Apply.
@@ -159,6 +162,11 @@ type Event struct {
 	ETA     time.Duration // 0 when unknown
 	Paused  bool
 	Note    string // a line for people: "rate limited, waiting 2s", "logged in again"
+	// Retries counts the requests tried again so far (server errors,
+	// dropped connections); LastError is the latest error retried, for
+	// people, so a run meeting errors shows them before rows fail.
+	Retries   int
+	LastError string
 }
 
 // BatchEvent tells where one job of a batch target is.

@@ -69,6 +69,11 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 				break
 			}
 			restore := restoreValues(entry.Set, old)
+			if len(restore.Fields)+len(restore.Lists) == 0 {
+				r.Action, r.Reasons = Skip, []string{"cannot restore " + unknownIn(entry.Set, old) +
+					": the server does not list it, so its value before the import is unknown"}
+				break
+			}
 			r.Desired = &restore
 			if differs(&restore, cur) == "" {
 				r.Action, r.Old = Unchanged, cur // already rolled back
@@ -89,11 +94,15 @@ func RollbackPlan(j *JournalState, b *Backup, current []User, force bool) (*Plan
 }
 
 // restoreValues is, for every field the run set, the value the backup holds
-// (blank or empty when the user had none), so the write puts it back.
+// (blank or empty when the user had none), so the write puts it back. A
+// field the listing did not carry has no known value to restore: it is
+// left as it is.
 func restoreValues(set, old *User) User {
 	u := User{Email: old.Email, Fields: map[string]string{}, Lists: map[string][]string{}}
 	for k := range set.Fields {
-		u.Fields[k] = old.Fields[k]
+		if !slices.Contains(old.Unlisted, k) {
+			u.Fields[k] = old.Fields[k]
+		}
 	}
 	for k := range set.Lists {
 		u.Lists[k] = slices.Clone(old.Lists[k])
@@ -104,11 +113,27 @@ func restoreValues(set, old *User) User {
 	return u
 }
 
+// unknownIn names the fields the run set whose earlier value the backup
+// does not know (the listing does not carry them).
+func unknownIn(set, old *User) string {
+	var names []string
+	for _, k := range sortedKeys(set.Fields) {
+		if slices.Contains(old.Unlisted, k) {
+			names = append(names, k)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // differs names the fields of want that cur does not hold ("" when it holds
-// them all); lists compare as sets.
+// them all); lists compare as sets. Fields cur's listing does not carry
+// cannot show a difference.
 func differs(want, cur *User) string {
 	var names []string
 	for _, k := range sortedKeys(want.Fields) {
+		if slices.Contains(cur.Unlisted, k) {
+			continue
+		}
 		if cur.Fields[k] != want.Fields[k] {
 			names = append(names, k)
 		}

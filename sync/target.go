@@ -23,6 +23,11 @@ type User struct {
 	Fields map[string]string   `json:"fields,omitempty"`
 	Lists  map[string][]string `json:"lists,omitempty"`
 	Raw    json.RawMessage     `json:"raw,omitempty"`
+	// Unlisted names the fields the server's listing does not carry (ccai's
+	// agents endpoint has no account status), so their value is unknown,
+	// not blank: a read-back cannot check them and a rollback cannot
+	// restore them.
+	Unlisted []string `json:"unlisted,omitempty"`
 }
 
 // Target is what every API adapter implements for the engine.
@@ -112,11 +117,16 @@ const (
 	KindRateLimited       // 429: wait RetryAfter
 	KindServer            // 5xx
 	KindNetwork           // connection refused, reset, timeout
+	// KindUnexpected: the server answered something the adapter cannot
+	// read safely (a job status no vendor page documents). Retrying will
+	// not help and guessing could misreport rows, so the run stops
+	// resumably and a later run looks again.
+	KindUnexpected
 )
 
 func (k Kind) String() string {
 	return [...]string{"error", "unauthorized", "conflict", "not found", "rejected",
-		"rate limited", "server error", "network error"}[k]
+		"rate limited", "server error", "network error", "unexpected answer"}[k]
 }
 
 // Error is the one error type adapters return for a failed request. Msg must

@@ -33,6 +33,10 @@ type Backend interface {
 	// RememberDir records the directory of the last file opened, so the
 	// picker starts there next time.
 	RememberDir(dir string) error
+	// Check reads (never writes) what the session's target relies on and
+	// answers one line, safe to show, per endpoint that differs from what
+	// the adapter expects; none when everything matches.
+	Check(ctx context.Context, s Session) ([]string, error)
 }
 
 // Env is where a session connects.
@@ -78,6 +82,10 @@ type OpenRequest struct {
 	Path    string
 	Schema  *csvfile.Schema
 	Mapping map[string]string // file header → field header; nil to match by name (or the saved mapping)
+	// Sheet is the sheet of a workbook to read; "" asks: a workbook with
+	// several sheets with data comes back as a *csvfile.FileError with
+	// Sheets set, and the UI asks which.
+	Sheet string
 }
 
 // Defaults prefill the first screens. --sandbox fills in the demo identity.

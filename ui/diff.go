@@ -3,16 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"usersync/csvfile"
 	"usersync/sync"
 )
 
@@ -20,7 +17,8 @@ import (
 var groupOrder = []sync.Action{sync.Create, sync.Update, sync.Deactivate, sync.Skip, sync.Unchanged}
 
 // diffScreen is the dry run: what an apply would do, row by row, before
-// anything is sent.
+// anything is sent. Its drawing is in diff_view.go, its confirmation in
+// diff_confirm.go, search and filters in diff_search.go.
 type diffScreen struct {
 	busy  bool
 	job   int
@@ -34,14 +32,25 @@ type diffScreen struct {
 	bulk     bool
 	// mail is whether the target's creates send a registration mail
 	// (its schema says: coursedog's do, ccai's do not).
-	mail bool
+	mail   bool
+	schema *csvfile.Schema // for field order and the names of IDs
+	// names are the names of the IDs of fields that hold IDs (role IDs),
+	// by field key then ID, from the schema.
+	names map[string]map[string]string
 
 	groups    map[sync.Action][]int // plan row indexes per action
 	collapsed map[sync.Action]bool
 	open      map[int]bool // plan rows expanded to field changes
+	created   map[int][]sync.Change
 	items     []diffItem
 	cursor    int
 	offset    int
+
+	// Filters: one action ("" for all) and one field key ("" for all).
+	onlyAction sync.Action
+	onlyField  string
+	prompt     *prompt
+	search     string
 
 	confirming bool
 	typed      textinput.Model // Production: the School ID, typed
@@ -95,6 +104,9 @@ func (d *diffScreen) setStyles(isDark bool) {
 
 func (d *diffScreen) setSize(w, body, detail int) {
 	d.width, d.height, d.detailHeight = w, body, detail
+	if d.prompt != nil {
+		d.prompt.setWidth(w)
+	}
 	d.scrollIntoView()
 }
 
@@ -109,16 +121,22 @@ func (d *diffScreen) updateComponents(msg tea.Msg) tea.Cmd {
 		d.typed, cmd = d.typed.Update(msg)
 		cmds = append(cmds, cmd)
 	}
+	if d.prompt != nil {
+		cmds = append(cmds, d.prompt.update(msg))
+	}
 	return tea.Batch(cmds...)
 }
 
 func (d *diffScreen) paste(msg tea.PasteMsg) tea.Cmd {
-	if !d.confirming {
-		return nil
+	switch {
+	case d.prompt != nil:
+		return d.prompt.update(msg)
+	case d.confirming:
+		var cmd tea.Cmd
+		d.typed, cmd = d.typed.Update(msg)
+		return cmd
 	}
-	var cmd tea.Cmd
-	d.typed, cmd = d.typed.Update(msg)
-	return cmd
+	return nil
 }
 
 // startPlan lists the users (once per file) and plans, from commands.
@@ -130,8 +148,10 @@ func (m *Model) startPlan() tea.Cmd {
 		d.opts.Mail = true // the vendor's default: new users get the registration mail
 		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
 	}
-	d.opts.Exclude = p.exclusions()
+	d.opts.Exclude = p.leftOut()
 	d.mail = m.session.Schema != nil && m.session.Schema.Mail
+	d.schema = m.session.Schema
+	d.names = idNames(d.schema)
 	d.err, d.confirming, d.exported = "", false, ""
 	m.setState(ScreenDiff)
 	if d.existing != nil {
@@ -216,22 +236,44 @@ func (m *Model) applyPlanned(msg plannedMsg) tea.Cmd {
 		}
 		return nil
 	}
+	// A plan made again (mail or replace toggled, the file fixed) keeps
+	// the cursor on its row and the rows expanded, when its rows are the
+	// same; a plan of other rows starts at the top.
+	same := d.plan != nil && len(d.plan.Rows) == len(msg.plan.Rows)
+	at := d.cursorRow()
 	d.plan = msg.plan
 	d.groups = map[sync.Action][]int{}
 	for i, r := range d.plan.Rows {
 		d.groups[r.Action] = append(d.groups[r.Action], i)
 	}
-	d.open = map[int]bool{}
+	d.created = map[int][]sync.Change{}
+	if !same || d.open == nil {
+		d.open = map[int]bool{}
+		d.onlyAction, d.onlyField = "", ""
+		d.cursor, d.offset, at = 0, 0, -1
+	}
+	if d.collapsed == nil {
+		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
+	}
 	d.rebuild()
-	d.cursor, d.offset = 0, 0
+	if at >= 0 {
+		d.cursorTo(at)
+	}
 	return nil
 }
 
-// rebuild flattens groups, rows and open changes into the list.
+// rebuild flattens groups, rows and open changes into the list, as the
+// filters allow.
 func (d *diffScreen) rebuild() {
 	d.items = d.items[:0]
 	for _, a := range groupOrder {
+		if d.onlyAction != "" && a != d.onlyAction {
+			continue
+		}
 		rows := d.groups[a]
+		if d.onlyField != "" {
+			rows = d.withField(rows)
+		}
 		if len(rows) == 0 {
 			continue
 		}
@@ -242,7 +284,7 @@ func (d *diffScreen) rebuild() {
 		for _, i := range rows {
 			d.items = append(d.items, diffItem{kind: itemRow, action: a, row: int32(i)})
 			if d.open[i] {
-				for c := range d.plan.Rows[i].Changes {
+				for c := range d.changesOf(i) {
 					d.items = append(d.items, diffItem{kind: itemChange, action: a, row: int32(i), change: int32(c)})
 				}
 			}
@@ -251,7 +293,7 @@ func (d *diffScreen) rebuild() {
 	d.scrollIntoView()
 }
 
-func (d *diffScreen) listRows() int { return max(d.height-2, 1) }
+func (d *diffScreen) listRows() int { return max(d.height-len(d.headLines(Styles{}, nil, false)), 1) }
 
 func (d *diffScreen) scrollIntoView() {
 	d.cursor = min(max(d.cursor, 0), max(len(d.items)-1, 0))
@@ -265,48 +307,28 @@ func (d *diffScreen) scrollIntoView() {
 	d.offset = min(max(d.offset, 0), max(len(d.items)-rows, 0))
 }
 
-// toggle expands or collapses the group or row under the cursor.
-func (d *diffScreen) toggle() {
-	if len(d.items) == 0 {
-		return
-	}
-	it := d.items[d.cursor]
-	switch it.kind {
-	case itemGroup:
-		d.collapsed[it.action] = !d.collapsed[it.action]
-	case itemRow, itemChange:
-		i := int(it.row)
-		if len(d.plan.Rows[i].Changes) == 0 {
-			return
-		}
-		d.open[i] = !d.open[i]
-		// Keep the cursor on the row itself.
-		for d.cursor > 0 && d.items[d.cursor].kind == itemChange {
-			d.cursor--
-		}
-	}
-	d.rebuild()
-}
-
 func (d diffScreen) bindings(k KeyMap, bulkOK bool) bindings {
 	switch {
 	case d.busy:
 		return bindings{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Global.Quit}
 	case d.confirming:
 		return bindings{k.Confirm.Yes, k.Confirm.No}
+	case d.prompt != nil:
+		return d.prompt.bindings(k)
 	}
-	if d.rollback != nil {
-		return bindings{k.Diff.Apply, k.Diff.Expand, k.Diff.Export, k.Diff.Down, k.Global.Back, k.Global.Quit}
+	dk := k.Diff
+	b := bindings{dk.Apply, dk.Expand, dk.ExpandAll, dk.CollapseAll, dk.Search, dk.NextMatch, dk.GoToLine,
+		dk.FilterAction, dk.FilterField}
+	if d.rollback == nil {
+		if d.mail {
+			b = append(b, dk.Mail)
+		}
+		b = append(b, dk.Replace)
+		if bulkOK {
+			b = append(b, dk.Bulk)
+		}
 	}
-	b := bindings{k.Diff.Apply, k.Diff.Expand}
-	if d.mail {
-		b = append(b, k.Diff.Mail)
-	}
-	b = append(b, k.Diff.Replace)
-	if bulkOK {
-		b = append(b, k.Diff.Bulk)
-	}
-	return append(b, k.Diff.Export, k.Diff.Down, k.Global.Back, k.Global.Quit)
+	return append(b, dk.Export, dk.Up, dk.Down, dk.PageUp, dk.PageDown, dk.Top, dk.Bottom, k.Global.Back, k.Global.Quit)
 }
 
 func (m *Model) canBulk() bool {
@@ -338,46 +360,70 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 	if d.confirming {
 		return m.handleConfirmKey(msg)
 	}
+	if d.prompt != nil {
+		return m.handleDiffPromptKey(msg)
+	}
 	if d.rollback != nil && key.Matches(msg, k.Diff.Mail, k.Diff.Replace, k.Diff.Bulk) {
 		return m.setStatus(sevInfo, "A rollback restores exactly what the backup holds: nothing to choose.")
 	}
+	dk := k.Diff
 	switch {
 	case key.Matches(msg, k.Global.Back):
 		m.setState(back)
 		return nil
 	case d.plan == nil:
-		if key.Matches(msg, k.Diff.Apply) {
+		if key.Matches(msg, dk.Apply) {
 			if d.rollback != nil {
 				return m.startRollbackPlan(d.rollback)
 			}
 			return m.startPlan() // try again after an error
 		}
 		return nil
-	case key.Matches(msg, k.Diff.Up):
+	case key.Matches(msg, dk.Up):
 		d.cursor--
-	case key.Matches(msg, k.Diff.Down):
+	case key.Matches(msg, dk.Down):
 		d.cursor++
-	case key.Matches(msg, k.Diff.PageUp):
+	case key.Matches(msg, dk.PageUp):
 		d.cursor -= d.listRows()
-	case key.Matches(msg, k.Diff.PageDown):
+	case key.Matches(msg, dk.PageDown):
 		d.cursor += d.listRows()
-	case key.Matches(msg, k.Diff.Expand):
+	case key.Matches(msg, dk.Top):
+		d.cursor = 0
+	case key.Matches(msg, dk.Bottom):
+		d.cursor = len(d.items) - 1
+	case key.Matches(msg, dk.Expand):
 		d.toggle()
-	case key.Matches(msg, k.Diff.Mail) && d.mail:
+	case key.Matches(msg, dk.ExpandAll):
+		d.expandAll(true)
+	case key.Matches(msg, dk.CollapseAll):
+		d.expandAll(false)
+	case key.Matches(msg, dk.FilterAction):
+		d.nextActionFilter()
+	case key.Matches(msg, dk.FilterField):
+		d.nextFieldFilter()
+	case key.Matches(msg, dk.Search):
+		return d.openPrompt(promptSearch, m.isDark)
+	case key.Matches(msg, dk.NextMatch):
+		return m.searchDiff(d.search, false)
+	case key.Matches(msg, dk.PrevMatch):
+		return m.searchDiff(d.search, true)
+	case key.Matches(msg, dk.GoToLine):
+		return d.openPrompt(promptLine, m.isDark)
+	case key.Matches(msg, dk.Mail) && d.mail:
 		d.opts.Mail = !d.opts.Mail
 		return m.plan()
-	case key.Matches(msg, k.Diff.Replace):
+	case key.Matches(msg, dk.Replace):
 		d.opts.Replace = !d.opts.Replace
 		return m.plan()
-	case key.Matches(msg, k.Diff.Bulk) && m.canBulk():
+	case key.Matches(msg, dk.Bulk) && m.canBulk():
 		d.bulk = !d.bulk
 		if d.bulk {
 			return m.setStatus(sevWarn, "Bulk mode: one PUT of every user after a backup; refused if users appeared, vanished or changed since the plan.")
 		}
 		return m.setStatus(sevInfo, "Per-user mode: one request per changed user.")
-	case key.Matches(msg, k.Diff.Export):
+	case key.Matches(msg, dk.Export):
 		return m.exportPlan()
-	case key.Matches(msg, k.Diff.Apply):
+	case key.Matches(msg, dk.Apply):
 		if d.plan.Counts.Writes() == 0 {
 			return m.setStatus(sevOK, "Nothing to send: every user is already up to date.")
 		}
@@ -394,396 +440,4 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	d.scrollIntoView()
 	return nil
-}
-
-func (m *Model) handleConfirmKey(msg tea.KeyPressMsg) tea.Cmd {
-	d := &m.diff
-	k := m.keys
-	if m.session.Production {
-		switch {
-		case msg.String() == "esc":
-			d.confirming = false
-			d.typed.Blur()
-			return nil
-		case msg.String() == "enter":
-			if strings.TrimSpace(d.typed.Value()) != m.session.Account {
-				d.err = "That is not the School ID. Type " + m.session.Account + " exactly to apply to Production."
-				return nil
-			}
-			d.confirming, d.err = false, ""
-			return m.confirmedApply()
-		}
-		var cmd tea.Cmd
-		d.typed, cmd = d.typed.Update(msg)
-		return cmd
-	}
-	switch {
-	case key.Matches(msg, k.Confirm.Yes):
-		d.confirming = false
-		return m.confirmedApply()
-	case key.Matches(msg, k.Confirm.No):
-		d.confirming = false
-	}
-	return nil
-}
-
-// confirmedApply starts the apply the operator just confirmed.
-func (m *Model) confirmedApply() tea.Cmd {
-	d := &m.diff
-	if d.rollback != nil {
-		return m.startApply(d.plan, applyRollback, m.rollbackPaths(d.rollback.JournalPath))
-	}
-	return m.startApply(d.plan, applyImport, m.importPaths())
-}
-
-// startRollbackPlan plans the undo of run: the journal says what it did,
-// the backup what the users were, the target what they are now. The plan
-// is shown on the dry-run screen with the same confirmation.
-func (m *Model) startRollbackPlan(run *sync.Run) tea.Cmd {
-	ctx := m.startCancellable()
-	job := m.nextJob()
-	m.diff = diffScreen{busy: true, job: job, phase: "Planning the rollback", rollback: run,
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), collapsed: map[sync.Action]bool{sync.Unchanged: true}}
-	m.diff.setSize(m.preview.width, m.preview.height, m.preview.detailHeight)
-	m.setState(ScreenDiff)
-	b, sess := m.backend, *m.session
-	journals, backup := slices.Clone(m.journals), run.BackupPath
-	if len(journals) == 0 {
-		journals = []string{run.JournalPath}
-	}
-	plan := func() tea.Msg {
-		j, err := readJournals(journals)
-		if err != nil {
-			return plannedMsg{job: job, err: err}
-		}
-		bk, err := sync.ReadBackup(backup)
-		if err != nil {
-			return plannedMsg{job: job, err: err}
-		}
-		users, err := b.ExistingUsers(ctx, sess)
-		if err != nil {
-			return plannedMsg{job: job, err: fmt.Errorf("list existing users: %w", err)}
-		}
-		p, err := sync.RollbackPlan(j, bk, users, false)
-		return plannedMsg{job: job, plan: p, err: err}
-	}
-	return tea.Batch(plan, m.diff.spin.Tick)
-}
-
-// readJournals reads the journals of one import (its run, then each retry)
-// as one: a user's latest outcome is what the import left it as.
-func readJournals(paths []string) (*sync.JournalState, error) {
-	var all *sync.JournalState
-	for _, p := range paths {
-		st, err := sync.ReadJournal(p)
-		if err != nil {
-			return nil, err
-		}
-		if all == nil {
-			all = st
-			continue
-		}
-		all.Entries = append(all.Entries, st.Entries...)
-	}
-	return all, nil
-}
-
-func (m *Model) exportPlan() tea.Cmd {
-	d := &m.diff
-	file := m.preview.path
-	path := strings.TrimSuffix(file, filepath.Ext(file)) + ".plan.json"
-	if d.rollback != nil {
-		path = strings.TrimSuffix(d.rollback.JournalPath, filepath.Ext(d.rollback.JournalPath)) + ".rollback-plan.json"
-	}
-	job := m.nextJob()
-	d.job = job
-	p := d.plan
-	return func() tea.Msg {
-		return planExportedMsg{job: job, path: path, err: sync.SavePlan(path, p)}
-	}
-}
-
-func (m *Model) applyPlanExported(msg planExportedMsg) tea.Cmd {
-	if msg.job != m.diff.job {
-		return nil
-	}
-	if msg.err != nil {
-		return m.setStatus(sevError, "Plan not exported: "+msg.err.Error())
-	}
-	m.diff.exported = msg.path
-	return m.setStatus(sevOK, "Plan written to "+msg.path+" (usersync apply "+filepath.Base(msg.path)+" --yes applies it).")
-}
-
-// whatWillHappen says exactly what an apply of p does, in numbers.
-func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail bool) string {
-	c := p.Counts
-	var parts []string
-	if c.Create > 0 {
-		s := plural(c.Create, "user created", "users created")
-		switch {
-		case !mail:
-		case c.Mails > 0:
-			s += " (" + plural(c.Mails, "registration email", "registration emails") + " sent)"
-		default:
-			s += " (no registration email)"
-		}
-		parts = append(parts, s)
-	}
-	if c.Update > 0 {
-		parts = append(parts, plural(c.Update, "user updated", "users updated"))
-	}
-	if c.Deactivate > 0 {
-		parts = append(parts, plural(c.Deactivate, "user deactivated", "users deactivated"))
-	}
-	s := strings.Join(parts, ", ")
-	if s == "" {
-		s = "nothing"
-	}
-	where := sess.Target.Name() + " " + sess.Env.String() + " (" + sess.Account + ")"
-	s += " in " + where + "."
-	if c.Skip > 0 || c.Unchanged > 0 {
-		s += " " + plural(c.Skip, "row", "rows") + " skipped, " + count(c.Unchanged) + " unchanged."
-	}
-	if p.Options.Replace {
-		s += " Replace mode: lists become exactly what the file says."
-	}
-	if bulk {
-		s += " Bulk mode: the users are read again, then all " + count(p.ExistingUsers+c.Create) +
-			" are sent in one PUT (those the file does not change exactly as read); it is refused if any user" +
-			" appeared, vanished or changed since this plan, or if fewer users would be sent than the server has."
-	}
-	return s
-}
-
-func (d diffScreen) view(st Styles, sess *Session, bulkOK bool, w, h int) string {
-	var b strings.Builder
-	if d.busy {
-		b.WriteString("\n  " + d.spin.View() + " " + st.Text.Render(d.phase+"…") + "\n\n" + st.Muted.Render("  esc goes back to the preview"))
-		return b.String()
-	}
-	if d.plan == nil {
-		if d.err != "" {
-			b.WriteString("\n  " + st.Error.Render("✗ "+wrap(d.err, max(w-6, 20), "    ")) + "\n\n" + st.Muted.Render("  enter tries again; esc goes back to the preview"))
-		}
-		return b.String()
-	}
-	c := d.plan.Counts
-	b.WriteString(" " + st.OK.Render("+ "+count(c.Create)+" create") + st.Muted.Render(" · ") +
-		st.Warn.Render("~ "+count(c.Update)+" update") + st.Muted.Render(" · ") +
-		st.Bad.Render("- "+count(c.Deactivate)+" deactivate") + st.Muted.Render(" · ") +
-		st.Muted.Render("= "+count(c.Unchanged)+" unchanged · ⊘ "+count(c.Skip)+" skipped"))
-	b.WriteString("\n ")
-	switch {
-	case d.rollback != nil:
-		b.WriteString(st.Warn.Render("Rollback of the import: updated users get their backed-up fields back, created users are deactivated (never deleted)."))
-	default:
-		if d.mail {
-			b.WriteString(toggleView(st, "mail", d.opts.Mail, count(c.Mails)+" registration emails") + "  ")
-		}
-		b.WriteString(toggleView(st, "replace", d.opts.Replace, "lists exactly as the file"))
-		if bulkOK {
-			b.WriteString("  " + toggleView(st, "bulk", d.bulk, "one PUT of all users"))
-		}
-	}
-	rows := d.listRows()
-	for pos := d.offset; pos < len(d.items) && pos < d.offset+rows; pos++ {
-		b.WriteString("\n" + d.renderItem(st, d.items[pos], pos == d.cursor, w))
-	}
-	return b.String()
-}
-
-func toggleView(st Styles, name string, on bool, what string) string {
-	if on {
-		return st.Accent.Render("["+"x] "+name) + st.Muted.Render(": "+what)
-	}
-	return st.Muted.Render("[ ] " + name)
-}
-
-var actionMarks = map[sync.Action]string{
-	sync.Create: "+", sync.Update: "~", sync.Deactivate: "-", sync.Skip: "⊘", sync.Unchanged: "=",
-}
-
-func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) string {
-	style := st.Text
-	switch it.action {
-	case sync.Create:
-		style = st.OK
-	case sync.Update:
-		style = st.Warn
-	case sync.Deactivate, sync.Skip:
-		style = st.Bad
-	case sync.Unchanged:
-		style = st.Muted
-	}
-	var line string
-	switch it.kind {
-	case itemGroup:
-		arrow := "▾"
-		if d.collapsed[it.action] {
-			arrow = "▸"
-		}
-		line = style.Render(arrow+" "+groupTitle(it.action)) + st.Muted.Render(" ("+count(len(d.groups[it.action]))+")")
-	case itemRow:
-		r := d.plan.Rows[it.row]
-		where := "line " + itoa(r.Line)
-		if r.Line == 0 {
-			where = "not in file"
-		}
-		arrow := " "
-		if len(r.Changes) > 0 {
-			arrow = "▸"
-			if d.open[int(it.row)] {
-				arrow = "▾"
-			}
-		}
-		line = "  " + st.Muted.Render(arrow) + " " + style.Render(actionMarks[r.Action]) + " " +
-			st.Text.Render(padRight(r.Email, 32)) + " " + st.Muted.Render(padRight(where, 12))
-		switch {
-		case r.Action == sync.Update:
-			line += st.Muted.Render(changedFields(r.Changes))
-		case r.Action == sync.Skip:
-			line += st.Bad.Render(strings.Join(r.Reasons, "; "))
-		case r.Mail && d.mail:
-			line += st.Muted.Render("registration email")
-		}
-	case itemChange:
-		ch := d.plan.Rows[it.row].Changes[it.change]
-		line = "      " + st.Label.Render(padRight(ch.Header, 22)) + " " + changeText(st, ch)
-	}
-	// The cursor is a character too, so it shows without colour.
-	if selected {
-		return st.SelectedRow.Render(padVisible(st.Focused.Render("›")+line, w))
-	}
-	return " " + line
-}
-
-func groupTitle(a sync.Action) string {
-	switch a {
-	case sync.Create:
-		return "Create"
-	case sync.Update:
-		return "Update"
-	case sync.Deactivate:
-		return "Deactivate"
-	case sync.Skip:
-		return "Skipped"
-	}
-	return "Unchanged"
-}
-
-func changedFields(cs []sync.Change) string {
-	names := make([]string, 0, len(cs))
-	for _, c := range cs {
-		names = append(names, c.Header)
-	}
-	return strings.Join(names, ", ")
-}
-
-// changeText shows one change as old → new; for a list it shows what is
-// added and removed, which a long list would otherwise hide.
-func changeText(st Styles, c sync.Change) string {
-	old, new := splitList(c.Old), splitList(c.New)
-	if len(old) > 1 || len(new) > 1 {
-		var parts []string
-		for _, v := range new {
-			if !slices.Contains(old, v) {
-				parts = append(parts, st.OK.Render("+ "+v))
-			}
-		}
-		for _, v := range old {
-			if !slices.Contains(new, v) {
-				parts = append(parts, st.Bad.Render("− "+v))
-			}
-		}
-		if len(parts) > 0 {
-			return strings.Join(parts, "  ") + st.Muted.Render("  ("+orNone(c.Old)+" → "+orNone(c.New)+")")
-		}
-	}
-	return st.Bad.Render(orNone(c.Old)) + st.Muted.Render(" → ") + st.OK.Render(orNone(c.New))
-}
-
-// splitList splits a list field as the plan joins it (", ").
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ", ")
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(blank)"
-	}
-	return s
-}
-
-// detailView shows the confirmation, or the selected row's changes.
-func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) string {
-	var lines []string
-	title := "Details"
-	if d.confirming {
-		title = "Confirm"
-	}
-	lines = append(lines, st.Pane.Width(w).Render(st.Label.Render(title)))
-	switch {
-	case d.plan == nil:
-	case d.confirming:
-		what := "This will: "
-		if d.rollback != nil {
-			what = "Rolling back, this will: "
-		}
-		lines = append(lines, " "+st.Text.Render(wrap(what+whatWillHappen(d.plan, sess, bulk, d.mail), max(w-3, 20), " ")))
-		if sess.Production {
-			lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+d.typed.View())
-			if d.err != "" {
-				lines = append(lines, " "+st.Error.Render("✗ "+d.err))
-			}
-		} else {
-			lines = append(lines, " "+st.Focused.Render("y")+st.Text.Render(" apply now   ")+st.Focused.Render("n")+st.Text.Render(" not yet"))
-		}
-	case d.exported != "":
-		lines = append(lines, st.OK.Render(" ✓ plan written to "+d.exported))
-		fallthrough
-	default:
-		if len(d.items) == 0 {
-			break
-		}
-		it := d.items[d.cursor]
-		if it.kind == itemGroup {
-			lines = append(lines, st.Muted.Render(" "+groupHelp(it.action, d.opts, d.mail)))
-			break
-		}
-		r := d.plan.Rows[it.row]
-		lines = append(lines, " "+st.Text.Render(r.Email)+st.Muted.Render(" · "+string(r.Action)))
-		for _, c := range r.Changes {
-			lines = append(lines, "   "+st.Label.Render(padRight(c.Header, 22))+" "+changeText(st, c))
-		}
-		for _, reason := range r.Reasons {
-			lines = append(lines, "   "+st.Bad.Render(reason))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-func groupHelp(a sync.Action, o sync.PlanOptions, mail bool) string {
-	switch a {
-	case sync.Create:
-		if !mail {
-			return "New users."
-		}
-		if o.Mail {
-			return "New users. Each gets the registration email (m turns it off)."
-		}
-		return "New users. No registration email is sent (m turns it on)."
-	case sync.Update:
-		if o.Replace {
-			return "Existing users whose fields differ. Replace mode: lists become exactly the file's."
-		}
-		return "Existing users whose fields differ. Blank cells leave fields as they are; lists only gain."
-	case sync.Deactivate:
-		return "Existing users the file does not name: set Inactive, never deleted."
-	case sync.Skip:
-		return "Rows that are not sent: invalid, or excluded in the preview."
-	}
-	return "Users already as the file says: no request is sent for them."
 }

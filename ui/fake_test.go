@@ -31,6 +31,8 @@ func testSchema() *csvfile.Schema {
 			{Value: "courseDemandProjections", Label: "Course Demand Projections"},
 		}},
 		{Key: "department", Header: "Department"},
+		{Key: "roles", Header: "Role IDs", List: true, Kind: "role ID", Choices: []csvfile.Choice{
+			{Value: "r-1", Label: "Faculty"}, {Value: "r-2", Label: "Registrar Office"}}},
 	}}
 }
 
@@ -47,6 +49,8 @@ type memTarget struct {
 	reject map[string]int
 	// hold, when set, blocks each write until it is closed.
 	hold chan struct{}
+	// unavailable makes writes for these emails fail with a 503 this many times.
+	unavailable map[string]int
 	// expired makes every write fail Unauthorized until a sign-in.
 	expired bool
 	// expireAt expires the session when this many users exist (0: never).
@@ -109,6 +113,10 @@ func (t *memTarget) wait(ctx context.Context, email string) error {
 	}
 	if t.expired {
 		return &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "write " + email, Msg: "token expired"}
+	}
+	if t.unavailable[email] > 0 {
+		t.unavailable[email]--
+		return &sync.Error{Kind: sync.KindServer, Status: 503, Op: "write " + email, Msg: "service unavailable"}
 	}
 	if t.reject[email] > 0 {
 		t.reject[email]--
@@ -184,6 +192,8 @@ type memBackend struct {
 	failList error
 	// session, when set, is the target sessions get (default: target).
 	session sync.Target
+	// mismatches is what Check answers.
+	mismatches []string
 }
 
 func newMemBackend(t *memTarget) *memBackend {
@@ -255,6 +265,12 @@ func (b *memBackend) Reauthenticate(_ context.Context, _ Session, req LoginReque
 	defer b.target.mu.Unlock()
 	b.target.expired = false
 	return nil
+}
+
+func (b *memBackend) Check(context.Context, Session) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.mismatches, nil
 }
 
 func (b *memBackend) RememberDir(dir string) error {
@@ -337,7 +353,6 @@ type driver struct {
 	t    *testing.T
 	m    *Model
 	msgs chan tea.Msg
-	busy gosync.WaitGroup
 }
 
 func newDriver(t *testing.T, m *Model, w, h int) *driver {

@@ -8,12 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/filepicker"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"usersync/csvfile"
 )
@@ -22,7 +20,7 @@ import (
 // types, or a typed path. While a file loads it shows how far reading and
 // validation have come.
 type fileScreen struct {
-	picker filepicker.Model
+	picker dirPicker
 	path   textinput.Model
 	typing bool
 	spin   spinner.Model
@@ -36,6 +34,47 @@ type fileScreen struct {
 	opening string            // the path being opened
 	discard string            // opening this path again discards unsaved edits
 	mapping map[string]string // the mapping it is opened with
+	// A workbook with several sheets with data asks which (sheet.go).
+	choice           *sheetChoice
+	sheetPath, sheet string // the sheet chosen for the workbook at sheetPath
+
+	checkJob int      // the contract check of this session
+	contract []string // how the server differs from what the adapter expects
+}
+
+// checkedMsg is the result of the read-only contract check after sign-in.
+type checkedMsg struct {
+	job        int
+	mismatches []string
+	err        error
+}
+
+// startCheck probes the signed-in target, read-only, so a server that
+// differs from what the adapter expects is said before any file is read.
+func (m *Model) startCheck(s Session) tea.Cmd {
+	job := m.nextJob()
+	m.file.checkJob, m.file.contract = job, nil
+	b := m.backend
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		mm, err := b.Check(ctx, s)
+		return checkedMsg{job: job, mismatches: mm, err: err}
+	}
+}
+
+func (m *Model) applyChecked(msg checkedMsg) tea.Cmd {
+	if msg.job != m.file.checkJob {
+		return nil // another session's
+	}
+	m.file.contract = msg.mismatches
+	if msg.err != nil {
+		m.file.contract = []string{"the check could not run: " + msg.err.Error()}
+	}
+	if len(m.file.contract) == 0 {
+		return nil
+	}
+	return m.setStatus(sevWarn, "The server differs from what usersync expects; see the file screen.")
 }
 
 // fileOpenedMsg is the result of reading a file.
@@ -58,19 +97,15 @@ type validatedMsg struct {
 type dirRememberedMsg struct{ err error }
 
 func newFileScreen(d Defaults) fileScreen {
-	fp := filepicker.New()
-	fp.AutoHeight = false
-	fp.ShowPermissions = false
-	fp.AllowedTypes = []string{".csv"}
-	fp.CurrentDirectory = d.StartDir
-	if fp.CurrentDirectory == "" {
-		fp.CurrentDirectory = "."
+	dir := d.StartDir
+	if dir == "" {
+		dir = "."
 	}
-	if abs, err := filepath.Abs(fp.CurrentDirectory); err == nil {
-		fp.CurrentDirectory = abs
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
 	}
 	// Esc goes back a screen, so the picker climbs directories with h/←/backspace only.
-	fp.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("h", "parent dir"))
+	fp := newDirPicker(dir, fileTypes(""))
 	ti := textinput.New()
 	ti.Prompt = "Path: "
 	ti.Placeholder = "path/to/users.csv"
@@ -84,12 +119,13 @@ func (f *fileScreen) setTarget(target string) {
 	f.picker.AllowedTypes = fileTypes(target)
 }
 
-// fileTypes are the file name endings a target reads.
+// fileTypes are the file name endings a target reads: CSV and Excel
+// workbooks for every target, and the ccai JSON template.
 func fileTypes(target string) []string {
 	if target == "ccai" {
-		return []string{".csv", ".json"}
+		return []string{".csv", ".xlsx", ".xlsm", ".json"}
 	}
-	return []string{".csv"}
+	return []string{".csv", ".xlsx", ".xlsm"}
 }
 
 func (f *fileScreen) setStyles(st Styles, isDark bool) {
@@ -99,19 +135,10 @@ func (f *fileScreen) setStyles(st Styles, isDark bool) {
 	}
 	f.path.SetStyles(s)
 	f.spin.Style = st.Accent
-	if st.NoColor {
-		ps := filepicker.DefaultStyles()
-		for _, p := range []*lipgloss.Style{&ps.Cursor, &ps.Symlink, &ps.Directory, &ps.DisabledCursor, &ps.DisabledFile, &ps.DisabledSelected, &ps.Permission, &ps.FileSize} {
-			*p = p.UnsetForeground()
-		}
-		ps.Selected = ps.Selected.UnsetForeground().Reverse(true)
-		ps.EmptyDirectory = ps.EmptyDirectory.UnsetForeground()
-		f.picker.Styles = ps
-	}
 }
 
 func (f *fileScreen) setSize(w, h int) {
-	f.picker.SetHeight(max(h-6, 1))
+	f.picker.SetHeight(max(h-7, 1))
 	f.path.SetWidth(max(w-10, 10))
 }
 
@@ -152,10 +179,14 @@ func (f fileScreen) bindings(k KeyMap) bindings {
 	if f.busy {
 		return bindings{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Global.Quit}
 	}
+	if f.choice != nil {
+		return f.choice.bindings(k)
+	}
 	if f.typing {
 		return bindings{k.File.Open, k.File.TypePath, k.Global.Back, k.Global.Quit}
 	}
-	return bindings{k.File.Pick, f.picker.KeyMap.Up, f.picker.KeyMap.Down, f.picker.KeyMap.Back, k.File.TypePath, k.Global.Back, k.Global.Quit}
+	pk := f.picker.KeyMap
+	return bindings{k.File.Pick, pk.Up, pk.Down, pk.Back, k.File.TypePath, pk.PageUp, pk.PageDown, pk.Top, pk.Bottom, k.Global.Back, k.Global.Quit}
 }
 
 func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -171,6 +202,8 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.setStatus(sevWarn, "Loading cancelled.")
 		}
 		return nil
+	case f.choice != nil:
+		return m.handleSheetKey(msg)
 	case key.Matches(msg, k.Global.Back):
 		if m.preview.file != nil {
 			// Back to the rows already loaded, edits intact.
@@ -203,6 +236,7 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 			f.path.Blur()
 			return f.picker.Init()
 		}
+		f.sheetPath = "" // chosen again: ask again which sheet
 		return m.startOpen(p, nil)
 	case f.typing:
 		var cmd tea.Cmd
@@ -213,6 +247,7 @@ func (m *Model) handleFileKey(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	f.picker, cmd = f.picker.Update(msg)
 	if ok, path := f.picker.DidSelectFile(msg); ok {
+		f.sheetPath = ""
 		return tea.Batch(cmd, m.startOpen(path, nil))
 	}
 	if ok, path := f.picker.DidSelectDisabledFile(msg); ok {
@@ -239,7 +274,7 @@ func (m *Model) startOpen(path string, mapping map[string]string) tea.Cmd {
 	f.busy, f.job, f.phase, f.err = true, job, "Reading", ""
 	f.rows, f.started = 0, m.defaults.Now()
 	f.opening, f.mapping = path, copyMap(mapping)
-	req := OpenRequest{Path: path, Schema: m.session.Schema, Mapping: copyMap(mapping)}
+	req := OpenRequest{Path: path, Schema: m.session.Schema, Mapping: copyMap(mapping), Sheet: f.sheetFor(path)}
 	b := m.backend
 	open := func() tea.Msg {
 		file, err := b.OpenFile(ctx, req)
@@ -266,6 +301,9 @@ func (m *Model) applyFileOpened(msg fileOpenedMsg) tea.Cmd {
 		var fe *csvfile.FileError
 		if errors.As(msg.err, &fe) && len(fe.Missing) > 0 && len(fe.Headers) > 0 {
 			return m.startMapping(msg.path, fe, msg.mapping)
+		}
+		if fe != nil && len(fe.Sheets) > 0 {
+			return m.askSheet(msg.path, fe.Sheets, msg.mapping)
 		}
 		if m.screen != ScreenFile {
 			m.setState(ScreenFile)
@@ -317,10 +355,21 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 		b.WriteString("\n" + st.Muted.Render("  esc cancels"))
 		return b.String()
 	}
-	types := strings.Join(f.picker.AllowedTypes, " or ")
+	if f.choice != nil {
+		return f.choice.view(st, w)
+	}
+	if len(f.contract) > 0 {
+		b.WriteString("  " + st.Warn.Render("! The server differs from what usersync expects (usersync check says more); "+
+			"do not import until this is understood:") + "\n")
+		for _, c := range f.contract {
+			b.WriteString("    " + st.Warn.Render(wrap(show(c), max(w-8, 20), "      ")) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	types := joinOr(f.picker.AllowedTypes)
 	b.WriteString(st.Text.Render("  Choose the user file to import ("+types+").") + "\n")
 	if f.err != "" {
-		b.WriteString("  " + st.Error.Render("✗ "+wrap(f.err, max(w-6, 20), "    ")) + "\n")
+		b.WriteString("  " + st.Error.Render("✗ "+wrap(show(f.err), max(w-6, 20), "    ")) + "\n")
 	} else {
 		b.WriteString("\n")
 	}
@@ -329,8 +378,8 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 		b.WriteString(st.Muted.Render("\n  enter opens the file; tab goes back to the picker"))
 		return b.String()
 	}
-	b.WriteString(st.Muted.Render("  "+f.picker.CurrentDirectory) + "\n\n")
-	b.WriteString(f.picker.View())
+	b.WriteString(st.Muted.Render("  "+shortPath(f.picker.CurrentDirectory, max(w-4, 20))) + "\n\n")
+	b.WriteString(f.picker.view(st, w))
 	return b.String()
 }
 

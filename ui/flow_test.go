@@ -118,16 +118,21 @@ func TestDiffApplySummary(t *testing.T) {
 	// R rolls the import back, through the same dry run and confirmation.
 	d.keys("R")
 	d.until("the rollback plan", func(m *Model) bool { return m.screen == ScreenDiff && m.diff.plan != nil && !m.diff.busy })
-	d.sees("Rollback of the import", "- 2 deactivate", "~ 1 update")
+	d.sees("Rollback plan", "Rollback of the import", "- 2 deactivate", "~ 1 restore")
+	for _, l := range strings.Split(d.view(), "\n") {
+		if strings.Contains(l, "ada@example.edu") && !strings.Contains(l, "Department") {
+			t.Fatalf("a rollback row names its field by key, not header: %q", l)
+		}
+	}
 	d.keys("m")
 	if d.m.diff.opts.Mail || d.m.diff.plan.Options.Mail {
 		t.Fatal("a rollback offered the mail toggle")
 	}
 	d.keys("enter")
-	d.sees("Rolling back, this will: 1 user updated, 2 users deactivated")
+	d.sees("Rolling back, this will: 1 user given back their backed-up fields, 2 users the import created deactivated")
 	d.keys("y")
 	d.until("the rollback's summary", func(m *Model) bool { return m.screen == ScreenSummary && m.summary.kind == applyRollback })
-	d.sees("Rollback finished", "1 updated", "2 deactivated", "0 failed", ".rollback.jsonl")
+	d.sees("Rollback finished", "1 restored", "2 deactivated", "0 failed", ".rollback.jsonl")
 	a, _ = tgt.user("ada@example.edu")
 	if a.Fields["department"] != "Physics" {
 		t.Fatalf("Ada not restored: %+v", a)

@@ -38,7 +38,9 @@ type MappingKeys struct {
 type PreviewKeys struct {
 	Up, Down, Left, Right, PageUp, PageDown, Top, Bottom key.Binding
 	NextProblem, PrevProblem, Filter                     key.Binding
-	Edit, Fix, Undo, Save, Exclude, ExcludeAll, Continue key.Binding
+	Search, NextMatch, PrevMatch, GoToLine               key.Binding
+	Edit, Fix, FixAll, Fill, Replace, Delete, Undo, Save key.Binding
+	Exclude, ExcludeAll, Mapping, Continue               key.Binding
 }
 
 // EditKeys are active while a cell is being edited inline.
@@ -47,8 +49,11 @@ type EditKeys struct {
 }
 
 type DiffKeys struct {
-	Up, Down, PageUp, PageDown, Expand key.Binding
-	Mail, Replace, Bulk, Export, Apply key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Expand, ExpandAll, CollapseAll          key.Binding
+	Search, NextMatch, PrevMatch, GoToLine  key.Binding
+	FilterAction, FilterField               key.Binding
+	Mail, Replace, Bulk, Export, Apply      key.Binding
 }
 
 // ConfirmKeys answer a yes/no question (the apply confirmation, exclusion).
@@ -104,13 +109,22 @@ func DefaultKeyMap() KeyMap {
 			Bottom:      b([]string{"end", "G"}, "G", "last"),
 			NextProblem: b([]string{"n"}, "n/N", "next/prev problem"),
 			PrevProblem: b([]string{"N"}, "N", "previous problem"),
-			Filter:      b([]string{"f"}, "f", "problems only"),
+			Filter:      b([]string{"f"}, "f", "filter: err/warn/edited/excluded"),
+			Search:      b([]string{"/"}, "/", "search"),
+			NextMatch:   b([]string{"]"}, "]/[", "next/prev match"),
+			PrevMatch:   b([]string{"["}, "[", "previous match"),
+			GoToLine:    b([]string{":"}, ":", "go to line"),
 			Edit:        b([]string{"e"}, "e", "edit cell"),
 			Fix:         b([]string{"x"}, "x", "apply fix"),
+			FixAll:      b([]string{"a"}, "a", "fix all rows like it"),
+			Fill:        b([]string{"="}, "=", "fill column"),
+			Replace:     b([]string{"r"}, "r", "replace in column"),
+			Delete:      b([]string{"D"}, "D", "delete row (on save)"),
 			Undo:        b([]string{"u", "ctrl+z"}, "u", "undo"),
 			Save:        b([]string{"ctrl+s"}, "ctrl+s", "save file"),
 			Exclude:     b([]string{"space"}, "space", "exclude row"),
 			ExcludeAll:  b([]string{"X"}, "X", "exclude invalid"),
+			Mapping:     b([]string{"M"}, "M", "map columns"),
 			Continue:    b([]string{"enter"}, "enter", "dry run"),
 		},
 		Edit: EditKeys{
@@ -118,16 +132,26 @@ func DefaultKeyMap() KeyMap {
 			Cancel: b([]string{"esc"}, "esc", "cancel edit"),
 		},
 		Diff: DiffKeys{
-			Up:       b([]string{"up", "k"}, "↑/k", "up"),
-			Down:     b([]string{"down", "j"}, "↓/j", "down"),
-			PageUp:   b([]string{"pgup"}, "pgup", "page up"),
-			PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
-			Expand:   b([]string{"space", "right", "left"}, "space", "expand"),
-			Mail:     b([]string{"m"}, "m", "registration mail"),
-			Replace:  b([]string{"r"}, "r", "replace mode"),
-			Bulk:     b([]string{"b"}, "b", "bulk mode"),
-			Export:   b([]string{"w"}, "w", "export plan"),
-			Apply:    b([]string{"enter"}, "enter", "apply…"),
+			Up:           b([]string{"up", "k"}, "↑/k", "up"),
+			Down:         b([]string{"down", "j"}, "↓/j", "down"),
+			PageUp:       b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+			PageDown:     b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+			Top:          b([]string{"home", "g"}, "g", "first"),
+			Bottom:       b([]string{"end", "G"}, "G", "last"),
+			Expand:       b([]string{"space", "right", "left"}, "space", "expand"),
+			ExpandAll:    b([]string{"e"}, "e", "expand all"),
+			CollapseAll:  b([]string{"E"}, "E", "collapse all"),
+			Search:       b([]string{"/"}, "/", "search"),
+			NextMatch:    b([]string{"]"}, "]/[", "next/prev match"),
+			PrevMatch:    b([]string{"["}, "[", "previous match"),
+			GoToLine:     b([]string{":"}, ":", "go to line"),
+			FilterAction: b([]string{"f"}, "f", "filter by action"),
+			FilterField:  b([]string{"F"}, "F", "filter by field"),
+			Mail:         b([]string{"m"}, "m", "registration mail"),
+			Replace:      b([]string{"r"}, "r", "replace mode"),
+			Bulk:         b([]string{"b"}, "b", "bulk mode"),
+			Export:       b([]string{"w"}, "w", "export plan"),
+			Apply:        b([]string{"enter"}, "enter", "apply…"),
 		},
 		Confirm: ConfirmKeys{
 			Yes: b([]string{"y", "enter"}, "y", "yes"),

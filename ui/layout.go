@@ -31,6 +31,13 @@ func ComputeLayout(width, height int, wantDetail bool) Layout {
 // ComputeLayoutHelp is ComputeLayout with a help band of helpLines (the
 // full help, toggled with ?); a help that does not fit gets one line.
 func ComputeLayoutHelp(width, height int, wantDetail bool, helpLines int) Layout {
+	return ComputeLayoutBands(width, height, wantDetail, helpLines, 1)
+}
+
+// ComputeLayoutBands is ComputeLayoutHelp with a status of statusLines (a
+// long message wraps rather than being cut); the status gets them while
+// the body keeps bodyMinDet lines, else one.
+func ComputeLayoutBands(width, height int, wantDetail bool, helpLines, statusLines int) Layout {
 	width, height = max(width, 0), max(height, 0)
 	l := Layout{Width: width}
 	// Fixed bands in order of importance: help, header, status.
@@ -47,7 +54,11 @@ func ComputeLayoutHelp(width, height int, wantDetail bool, helpLines int) Layout
 		l.Help = take(1)
 	}
 	l.Header = take(1)
-	l.Status = take(1)
+	if statusLines > 1 && height-statusLines >= bodyMinDet+detailMin {
+		l.Status = take(statusLines)
+	} else {
+		l.Status = take(1)
+	}
 	if wantDetail {
 		room := height - bodyMinDet
 		switch {

@@ -437,12 +437,13 @@ func (m *Model) applyLoggedIn(msg loggedInMsg) tea.Cmd {
 	m.file.setTarget(s.Target.Name())
 	m.setState(ScreenFile)
 	status := m.setStatus(sevOK, "Signed in to "+s.Target.Name()+" ("+s.Env.String()+", "+s.Account+").")
+	check := m.startCheck(s)
 	if m.defaults.File != "" && m.file.path.Value() == "" {
 		// usersync --sandbox FILE: open the file straight away.
 		m.file.path.SetValue(m.defaults.File)
-		return tea.Batch(status, m.startOpen(m.defaults.File, nil))
+		return tea.Batch(status, check, m.startOpen(m.defaults.File, nil))
 	}
-	return tea.Batch(status, m.file.picker.Init())
+	return tea.Batch(status, check, m.file.picker.Init())
 }
 
 // sessionEnded sends the operator to sign in again when err says the
@@ -552,7 +553,7 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 	case l.busy:
 		b.WriteString("  " + l.spin.View() + " " + st.Text.Render("Signing in…") + st.Muted.Render(" (esc cancels)"))
 	case l.err != "":
-		b.WriteString("  " + st.Error.Render("✗ ") + st.Error.Render(wrap(l.err, max(w-6, 20), "    ")))
+		b.WriteString("  " + st.Error.Render("✗ ") + st.Error.Render(wrap(show(l.err), max(w-6, 20), "    ")))
 	default:
 		b.WriteString(st.Muted.Render("  Press enter to sign in. The password is sent once and never stored."))
 	}

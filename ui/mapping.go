@@ -22,6 +22,9 @@ type mappingScreen struct {
 	job     int
 	err     string
 	saved   string
+	// fromPreview: opened from the preview (M) to remap a file that was
+	// read; esc goes back to it.
+	fromPreview bool
 }
 
 type mappingSavedMsg struct {
@@ -73,6 +76,53 @@ func (m *Model) startMapping(path string, fe *csvfile.FileError, mapping map[str
 	return m.setStatus(sevWarn, "Required columns not found by name ("+strings.Join(fe.Missing, ", ")+"): map them to the file's headers.")
 }
 
+// startRemap opens the mapping of the previewed file, any time: every
+// field's column can be changed, or none chosen; a column no field takes
+// is not imported. Enter reads the file again with the new mapping.
+func (m *Model) startRemap() tea.Cmd {
+	p := &m.preview
+	if p.ed.Dirty() {
+		return m.setStatus(sevWarn, "Save the edits first (ctrl+s) or undo them: a new mapping reads the file again.")
+	}
+	f := p.file
+	sc := f.Schema()
+	mp := mappingScreen{path: p.path, headers: f.Header(), fields: sc.Fields, job: m.nextJob(), fromPreview: true}
+	mp.choice = make([]int, len(sc.Fields))
+	for i, fd := range sc.Fields {
+		mp.choice[i] = -1
+		if h := f.Column(fd.Key); h != "" {
+			for j, name := range mp.headers {
+				if name == h {
+					mp.choice[i] = j
+					break
+				}
+			}
+		}
+	}
+	m.mapping = mp
+	m.setState(ScreenMapping)
+	text := "Choose the column of each field (←/→); a column no field takes is not imported. enter reads the file again."
+	if p.ed.Excluded() > 0 {
+		text += " Exclusions start afresh."
+	}
+	return m.setStatus(sevInfo, text)
+}
+
+// ignored names the file's headers that no field takes.
+func (mp mappingScreen) ignored() []string {
+	used := map[int]bool{}
+	for _, j := range mp.choice {
+		used[j] = true
+	}
+	var out []string
+	for j, h := range mp.headers {
+		if !used[j] {
+			out = append(out, show(h))
+		}
+	}
+	return out
+}
+
 // result is the mapping the operator chose: file header → field header.
 // Headers mapped to no field are named with "" so the reader does not
 // match them by name to a field that now has another column.
@@ -117,6 +167,10 @@ func (m *Model) handleMappingKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Global.Back):
+		if mp.fromPreview && m.preview.file != nil {
+			m.setState(ScreenPreview)
+			return nil
+		}
 		m.setState(ScreenFile)
 		return nil
 	case key.Matches(msg, k.Mapping.Up):
@@ -169,8 +223,8 @@ func (m *Model) applyMappingSaved(msg mappingSavedMsg) tea.Cmd {
 func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 	var b strings.Builder
 	b.WriteString("\n" + st.Text.Render("  "+filepath.Base(mp.path)+": which column holds each field?") + "\n")
-	b.WriteString(st.Muted.Render("  File headers: "+strings.Join(mp.headers, ", ")) + "\n\n")
-	rows := max(h-7, 1)
+	b.WriteString(st.Muted.Render("  "+wrap("File headers: "+strings.Join(mp.headers, ", "), max(w-4, 20), "  ")) + "\n\n")
+	rows := max(h-9-strings.Count(wrap("File headers: "+strings.Join(mp.headers, ", "), max(w-4, 20), "  "), "\n"), 1)
 	offset := max(mp.cursor-rows+1, 0)
 	for i := offset; i < len(mp.fields) && i < offset+rows; i++ {
 		fd := mp.fields[i]
@@ -180,7 +234,7 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 		}
 		v := st.Muted.Render("(not in the file)")
 		if j := mp.choice[i]; j >= 0 {
-			v = st.Text.Render(mp.headers[j])
+			v = st.Text.Render(show(mp.headers[j]))
 		} else if fd.Required {
 			v = st.Bad.Render("✗ required: choose a column")
 		}
@@ -191,16 +245,21 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 		}
 		b.WriteString(marker + ls.Render(padRight(name, 24)) + v + "\n")
 	}
+	if ig := mp.ignored(); len(ig) > 0 {
+		b.WriteString(st.Muted.Render("  "+wrap("Not imported: "+strings.Join(ig, ", "), max(w-4, 20), "  ")) + "\n")
+	}
 	b.WriteString("\n")
 	switch {
 	case busy != "":
 		b.WriteString("  " + st.Text.Render(busy))
 	case mp.err != "":
-		b.WriteString("  " + st.Error.Render("✗ "+mp.err))
+		b.WriteString("  " + st.Error.Render("✗ "+show(mp.err)))
 	case mp.saved != "":
 		b.WriteString(st.OK.Render("  ✓ saved to " + mp.saved))
+	case mp.fromPreview:
+		b.WriteString(st.Muted.Render("  " + wrap("* required. enter reads the file again with this mapping; s saves it beside the file for next time; esc goes back to the rows as they are.", max(w-4, 20), "  ")))
 	default:
-		b.WriteString(st.Muted.Render("  * required. enter loads the file with this mapping; s saves it for next time."))
+		b.WriteString(st.Muted.Render("  " + wrap("* required. enter loads the file with this mapping; s saves it for next time.", max(w-4, 20), "  ")))
 	}
 	return b.String()
 }

@@ -141,7 +141,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
 	case statusExpiredMsg:
-		m.status.expire(msg.id)
+		m.expireStatus(msg.id)
 		return nil
 	case loggedInMsg:
 		return m.applyLoggedIn(msg)
@@ -167,6 +167,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.applyReloginAsked(msg)
 	case dirRememberedMsg:
 		return nil
+	case checkedMsg:
+		return m.applyChecked(msg)
 	}
 	return m.forwardToComponents(msg)
 }
@@ -223,9 +225,9 @@ func (m *Model) wantsDetail() bool {
 func (m *Model) computeLayout(wantDetail bool) Layout {
 	lines := 1
 	if m.help.ShowAll {
-		lines = strings.Count(m.help.View(m.currentBindings()), "\n") + 1
+		lines = strings.Count(m.helpView(), "\n") + 1
 	}
-	return ComputeLayoutHelp(m.width, m.height, wantDetail, lines)
+	return ComputeLayoutBands(m.width, m.height, wantDetail, lines, m.status.lines(m.width, m.screen))
 }
 
 // setState moves to another screen; the one place screens change.
@@ -242,9 +244,9 @@ func (m *Model) typing() bool {
 	case ScreenFile:
 		return m.file.typing
 	case ScreenPreview:
-		return m.preview.editing
+		return m.preview.editing || m.preview.prompt != nil
 	case ScreenDiff:
-		return m.diff.confirming && m.session != nil && m.session.Production
+		return m.diff.prompt != nil || (m.diff.confirming && m.session != nil && m.session.Production)
 	}
 	return false
 }
@@ -332,7 +334,7 @@ func (m *Model) unsaved() bool {
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	v.WindowTitle = "usersync · " + m.screen.String()
+	v.WindowTitle = "usersync · " + m.screenTitle()
 	return v
 }
 
@@ -349,12 +351,12 @@ func (m Model) render() string {
 		bands = append(bands, fit(m.renderDetail(l), l.Width, l.Detail))
 	}
 	if l.Status > 0 {
-		bands = append(bands, fit(m.status.render(m.styles), l.Width, l.Status))
+		bands = append(bands, fit(m.status.render(m.styles, l.Width, m.screen), l.Width, l.Status))
 	}
 	if l.Help > 0 {
-		bands = append(bands, fit(m.help.View(m.currentBindings()), l.Width, l.Help))
+		bands = append(bands, fit(m.helpView(), l.Width, l.Help))
 	}
-	return strings.Join(bands, "\n")
+	return safeFrame(strings.Join(bands, "\n"))
 }
 
 func (m Model) renderBody(l Layout) string {
@@ -395,7 +397,7 @@ func (m Model) renderDetail(l Layout) string {
 // Production connection is a red, reversed badge on every screen.
 func (m Model) renderHeader() string {
 	left := m.styles.Title.Render("usersync") + m.styles.Muted.Render(" › ") +
-		m.styles.Text.Render(m.screen.String()) +
+		m.styles.Text.Render(m.screenTitle()) +
 		m.styles.Muted.Render(" · step "+itoa(m.screen.step())+" of 6")
 	right := ""
 	if m.session != nil {
@@ -408,6 +410,19 @@ func (m Model) renderHeader() string {
 		return left
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// screenTitle names the screen; a rollback's screens say so.
+func (m Model) screenTitle() string {
+	switch {
+	case m.screen == ScreenDiff && m.diff.rollback != nil:
+		return "Rollback plan"
+	case m.screen == ScreenProgress && m.progress.kind == applyRollback:
+		return "Rolling back"
+	case m.screen == ScreenSummary && m.summary.kind == applyRollback:
+		return "Rollback summary"
+	}
+	return m.screen.String()
 }
 
 // sessionBadge names the connection: target, environment and account.
@@ -448,6 +463,15 @@ func (m *Model) screenBindings() bindings {
 		return m.summary.bindings(k)
 	}
 	return nil
+}
+
+// helpView is the help band: one line of the main keys, or with ? every
+// key of the screen.
+func (m *Model) helpView() string {
+	if m.help.ShowAll {
+		return fullHelp(m.help.Styles, m.currentBindings(), m.width)
+	}
+	return m.help.ShortHelpView(m.currentBindings())
 }
 
 // fit cuts s to w columns and exactly h lines.

@@ -233,12 +233,12 @@ func TestPreviewExclusionIsExplicit(t *testing.T) {
 	}
 	// Continuing with invalid rows asks first; n keeps fixing.
 	d.keys("enter")
-	if d.m.screen != ScreenPreview || d.m.preview.confirmExclude == nil {
+	if d.m.screen != ScreenPreview || d.m.preview.ask == nil || d.m.preview.ask.kind != askExclude {
 		t.Fatal("went on without asking about the invalid rows")
 	}
 	d.sees("still have errors", "Exclude them and continue")
 	d.keys("n")
-	if d.m.screen != ScreenPreview || len(d.m.preview.excluded) != 0 {
+	if d.m.screen != ScreenPreview || d.m.preview.ed.Excluded() != 0 {
 		t.Fatal("n excluded rows or left the preview")
 	}
 	// y excludes exactly the invalid rows and plans.
@@ -249,13 +249,13 @@ func TestPreviewExclusionIsExplicit(t *testing.T) {
 	}
 	// Esc goes back to the preview with the exclusions intact.
 	d.keys("esc")
-	if d.m.screen != ScreenPreview || len(d.m.preview.excluded) != len(bad) {
+	if d.m.screen != ScreenPreview || d.m.preview.ed.Excluded() != len(bad) {
 		t.Fatal("esc lost the exclusions")
 	}
 	// space includes a row again.
 	d.m.preview.moveTo(bad[0])
 	d.keys("space")
-	if d.m.preview.excluded[bad[0]] {
+	if d.m.preview.ed.IsExcluded(bad[0]) {
 		t.Fatal("space did not include the row again")
 	}
 }
@@ -330,7 +330,7 @@ func TestQuestionMarkShowsEveryKey(t *testing.T) {
 	}
 	d.keys("?")
 	v := d.view()
-	for _, want := range []string{"save file", "problems only", "exclude invalid", "undo", "quit"} {
+	for _, want := range []string{"save file", "filter: err/warn/edited/excluded", "exclude invalid", "search", "go to line", "fix all rows like it", "delete row", "map columns", "page down", "last", "undo", "quit"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("full help lacks %q:\n%s", want, v)
 		}
@@ -364,5 +364,27 @@ func TestNoEditWhileAPlanReadsTheFile(t *testing.T) {
 	d.keys("x")
 	if !d.m.preview.ed.Dirty() {
 		t.Fatal("the fix was refused after the plan finished")
+	}
+}
+
+// After sign-in the read-only contract check runs; a server that differs
+// from what the adapter expects is said on the file screen before any file
+// is chosen. A faithful one adds nothing.
+func TestContractMismatchShownBeforeTheFileStep(t *testing.T) {
+	b := newMemBackend(newMemTarget())
+	b.mismatches = []string{"list users: missing firstName"}
+	d := newDriver(t, New(b, sandboxDefaults(""), true), 120, 40)
+	d.keys("enter")
+	d.until("the file screen", func(m *Model) bool { return m.screen == ScreenFile })
+	d.until("the check", func(m *Model) bool { return len(m.file.contract) > 0 })
+	d.sees("The server differs from what usersync expects", "list users: missing firstName", "Choose the user file")
+
+	clean := newMemBackend(newMemTarget())
+	d = newDriver(t, New(clean, sandboxDefaults(""), true), 120, 40)
+	d.keys("enter")
+	d.until("the file screen", func(m *Model) bool { return m.screen == ScreenFile })
+	d.drain()
+	if strings.Contains(d.view(), "differs") {
+		t.Errorf("a faithful server was reported as different:\n%s", d.view())
 	}
 }

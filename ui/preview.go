@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -17,36 +15,45 @@ import (
 
 // previewScreen shows the validated rows. The table is virtual: it draws
 // only the rows on screen, reading cells from the csvfile.File as it goes,
-// so a million rows cost no more per key than ten.
+// so a million rows cost no more per key than ten. Its keys are in
+// preview_keys.go, its detail pane in preview_detail.go, search and line
+// jumps in search.go, filters in filter.go and bulk fixes in bulk.go.
 type previewScreen struct {
 	file    *csvfile.File
 	path    string // the file's path, readable while a save owns the file
 	v       *csvfile.Validation
-	ed      *csvfile.Editor
+	ed      *csvfile.Editor // also holds which rows are excluded or deleted
 	mapping map[string]string
 	fields  []csvfile.Field // the columns shown, in schema order
 	widths  []int
 
 	problems []int // rows with any message, ascending (cached: edits refresh it)
-	filter   bool
+	filter   rowFilter
 	visible  []int // rows shown while filtering; nil shows every row
 	cursor   int   // position among the rows shown
 	offset   int   // first position drawn
 	col      int   // selected field
 	colFrom  int   // first field drawn after the pinned one
 	pinned   int   // the identity field, always drawn; -1 when none
-
-	excluded map[int]bool
+	// colRow is the row on which the operator chose the column (←/→); on
+	// any other row, e edits the problem's column.
+	colRow int
 
 	editing bool
 	input   textinput.Model
+
+	// The dialog open, if any: a prompt (search, line, fill, replace) or a
+	// yes/no question; ask* hold what a yes acts on.
+	prompt  *prompt
+	ask     *question
+	askRows []int
+	askMsg  csvfile.Message
+	search  string // the last search, for ]/[
 
 	saving  bool
 	saveJob int
 	readers int    // plan jobs still reading the file (they cannot be stopped)
 	saved   string // the .bak of the last save
-
-	confirmExclude []int // rows with errors, while asking whether to exclude them
 
 	width, height, detailHeight int
 }
@@ -66,7 +73,7 @@ const (
 )
 
 func newPreview(f *csvfile.File, v *csvfile.Validation, sess *Session, mapping map[string]string, isDark bool) previewScreen {
-	p := previewScreen{file: f, v: v, ed: csvfile.NewEditor(f, v), path: f.Path(), mapping: mapping, excluded: map[int]bool{}}
+	p := previewScreen{file: f, v: v, ed: csvfile.NewEditor(f, v), path: f.Path(), mapping: mapping, colRow: -1}
 	for _, fd := range f.Schema().Fields {
 		if f.Has(fd.Key) || fd.Required {
 			p.fields = append(p.fields, fd)
@@ -81,7 +88,7 @@ func newPreview(f *csvfile.File, v *csvfile.Validation, sess *Session, mapping m
 			w++ // the "*" that marks it
 		}
 		for i := 0; i < f.Len() && i < sampleRows; i++ {
-			w = max(w, lipgloss.Width(strings.TrimSpace(f.Raw(i, fd.Key))))
+			w = max(w, lipgloss.Width(show(strings.TrimSpace(f.Raw(i, fd.Key)))))
 		}
 		p.widths[c] = min(max(w, 5), maxColWidth)
 	}
@@ -106,6 +113,9 @@ func (p *previewScreen) setStyles(isDark bool) {
 func (p *previewScreen) setSize(w, body, detail int) {
 	p.width, p.height, p.detailHeight = w, body, detail
 	p.input.SetWidth(max(w-30, 10))
+	if p.prompt != nil {
+		p.prompt.setWidth(w)
+	}
 	p.scrollIntoView()
 }
 
@@ -136,8 +146,22 @@ func (p *previewScreen) current() int {
 	return p.rowAt(p.cursor)
 }
 
-// tableRows is how many data rows fit under the table header.
-func (p *previewScreen) tableRows() int { return max(p.height-2, 1) }
+// isShown reports whether file row i is in the table (for searches).
+func (p *previewScreen) isShown(i int) bool {
+	if p.visible == nil {
+		return true
+	}
+	_, ok := slices.BinarySearch(p.visible, i)
+	return ok
+}
+
+// tableRows is how many data rows fit under the counts and the header.
+func (p *previewScreen) tableRows() int {
+	if p.file == nil {
+		return 1
+	}
+	return max(p.height-1-len(p.summaryLines(Styles{}, p.width)), 1)
+}
 
 func (p *previewScreen) scrollIntoView() {
 	n := p.shown()
@@ -180,11 +204,35 @@ func (p *previewScreen) moveTo(i int) {
 	p.scrollIntoView()
 }
 
+// reveal puts the cursor on file row i, showing every row again when the
+// filter hides it; it reports whether the filter was dropped.
+func (p *previewScreen) reveal(i int) bool {
+	dropped := false
+	if !p.isShown(i) {
+		p.visible, p.filter = nil, filterAll
+		dropped = true
+	}
+	p.moveTo(i)
+	return dropped
+}
+
 // nextProblem moves to the next (dir 1) or previous (dir -1) row with a
-// message, wrapping around.
+// message, wrapping around, and selects the problem's column.
 func (p *previewScreen) nextProblem(dir int) bool {
 	if len(p.problems) == 0 {
 		return false
+	}
+	// A filter on: the next row it shows that still has a message.
+	if n := len(p.visible); n > 0 && p.filter != filterAll {
+		for k := 1; k <= n; k++ {
+			pos := ((p.cursor+dir*k)%n + n) % n
+			if i := p.visible[pos]; p.v.Row(i) != nil && !p.ed.IsExcluded(i) && !p.ed.IsDeleted(i) {
+				p.cursor = pos
+				p.scrollIntoView()
+				p.selectProblemColumn(i)
+				return true
+			}
+		}
 	}
 	cur := p.current()
 	pos, found := slices.BinarySearch(p.problems, cur)
@@ -197,35 +245,32 @@ func (p *previewScreen) nextProblem(dir int) bool {
 	} else {
 		target = p.problems[(pos-1+len(p.problems))%len(p.problems)]
 	}
-	if p.visible != nil {
-		if _, ok := slices.BinarySearch(p.visible, target); !ok {
-			p.visible = nil // a new problem outside the filter: show everything
-			p.filter = false
-		}
-	}
-	p.moveTo(target)
+	p.reveal(target)
+	p.selectProblemColumn(target)
 	return true
 }
 
-// toggleFilter shows only rows with messages, or every row again.
-func (p *previewScreen) toggleFilter() {
-	cur := p.current()
-	p.filter = !p.filter
-	if p.filter {
-		p.visible = slices.Clone(p.problems)
-		if p.visible == nil {
-			p.visible = []int{}
+// problemColumn is the field of row i's first error (else warning) that
+// the table shows, or -1.
+func (p *previewScreen) problemColumn(i int) int {
+	best, bestSev := -1, csvfile.Severity(-1)
+	for _, msg := range p.v.Row(i) {
+		for c, fd := range p.fields {
+			if fd.Header == msg.Column && msg.Severity > bestSev {
+				best, bestSev = c, msg.Severity
+			}
 		}
-		p.cursor = 0
-		if pos, _ := slices.BinarySearch(p.visible, max(cur, 0)); pos < len(p.visible) {
-			p.cursor = pos
-		}
-	} else {
-		p.visible = nil
-		p.cursor = max(cur, 0)
 	}
-	p.offset = 0
-	p.scrollIntoView()
+	return best
+}
+
+// selectProblemColumn selects row i's problem column and scrolls it into
+// view, whatever the width.
+func (p *previewScreen) selectProblemColumn(i int) {
+	if c := p.problemColumn(i); c >= 0 {
+		p.col, p.colRow = c, -1
+		p.scrollColumns()
+	}
 }
 
 // refresh re-reads the problem list after an edit. A filtered view keeps
@@ -241,19 +286,22 @@ func (p *previewScreen) selectedField() *csvfile.Field {
 	return &p.fields[p.col]
 }
 
-// fixFor picks the suggested fix of row i: the selected column's, else the first.
-func (p *previewScreen) fixFor(i int) *csvfile.Fix {
-	var first *csvfile.Fix
+// fixFor picks the suggested message of row i: the selected column's,
+// else the first with a fix.
+func (p *previewScreen) fixFor(i int) *csvfile.Message {
+	var first *csvfile.Message
 	sel := p.selectedField()
-	for _, msg := range p.v.Row(i) {
+	msgs := p.v.Row(i)
+	for k := range msgs {
+		msg := &msgs[k]
 		if msg.Fix == nil {
 			continue
 		}
 		if sel != nil && msg.Fix.Column == sel.Header {
-			return msg.Fix
+			return msg
 		}
 		if first == nil {
-			first = msg.Fix
+			first = msg
 		}
 	}
 	return first
@@ -269,315 +317,28 @@ func (p *previewScreen) errorRows() []int {
 	return out
 }
 
-// Exclusions returns the excluded rows, ascending.
-func (p *previewScreen) exclusions() []int {
-	out := make([]int, 0, len(p.excluded))
-	for i := range p.excluded {
-		out = append(out, i)
-	}
+// leftOut returns the rows the import leaves out: excluded, or deleted
+// from the file on save.
+func (p *previewScreen) leftOut() []int {
+	out := append(p.ed.Exclusions(), p.ed.Deletions()...)
 	slices.Sort(out)
 	return out
 }
 
 func (p *previewScreen) updateComponents(msg tea.Msg) tea.Cmd {
-	if !p.editing {
-		return nil
-	}
-	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
-	return cmd
-}
-
-func (p *previewScreen) paste(msg tea.PasteMsg) tea.Cmd {
-	if !p.editing {
-		return nil
-	}
-	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
-	return cmd
-}
-
-func (p previewScreen) bindings(k KeyMap) bindings {
 	switch {
+	case p.prompt != nil:
+		return p.prompt.update(msg)
 	case p.editing:
-		return bindings{k.Edit.Accept, k.Edit.Cancel}
-	case p.confirmExclude != nil:
-		return bindings{k.Confirm.Yes, k.Confirm.No}
+		var cmd tea.Cmd
+		p.input, cmd = p.input.Update(msg)
+		return cmd
 	}
-	return bindings{k.Preview.Continue, k.Preview.NextProblem, k.Preview.Edit, k.Preview.Fix, k.Preview.Undo,
-		k.Preview.Filter, k.Preview.Exclude, k.Preview.ExcludeAll, k.Preview.Save, k.Preview.Left,
-		k.Preview.Down, k.Global.Back, k.Global.Quit}
-}
-
-func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := &m.preview
-	k := m.keys
-	if key.Matches(msg, k.Global.Quit) {
-		return m.quit()
-	}
-	if p.editing {
-		return m.handleEditKey(msg)
-	}
-	if p.confirmExclude != nil {
-		switch {
-		case key.Matches(msg, k.Confirm.Yes):
-			for _, i := range p.confirmExclude {
-				p.excluded[i] = true
-			}
-			n := len(p.confirmExclude)
-			p.confirmExclude = nil
-			return tea.Batch(m.setStatus(sevWarn, plural(n, "row", "rows")+" with errors excluded from the import."), m.startPlan())
-		case key.Matches(msg, k.Confirm.No):
-			p.confirmExclude = nil
-			p.nextProblem(1)
-		}
-		return nil
-	}
-	// Saving rewrites the file and renumbers its rows: nothing may read it
-	// meanwhile. The plan job reads it: no edits until it is done.
-	if p.saving {
-		return m.setStatus(sevInfo, "Saving… a moment.")
-	}
-	editing := key.Matches(msg, k.Preview.Edit, k.Preview.Fix, k.Preview.Undo, k.Preview.Save)
-	if editing && p.readers > 0 {
-		return m.setStatus(sevWarn, "Wait a moment: the file is being read.")
-	}
-	switch {
-	case key.Matches(msg, k.Global.Back):
-		m.setState(ScreenFile)
-		return nil
-	case key.Matches(msg, k.Preview.Up):
-		p.cursor--
-	case key.Matches(msg, k.Preview.Down):
-		p.cursor++
-	case key.Matches(msg, k.Preview.PageUp):
-		p.cursor -= p.tableRows()
-	case key.Matches(msg, k.Preview.PageDown):
-		p.cursor += p.tableRows()
-	case key.Matches(msg, k.Preview.Top):
-		p.cursor = 0
-	case key.Matches(msg, k.Preview.Bottom):
-		p.cursor = p.shown() - 1
-	case key.Matches(msg, k.Preview.Left):
-		p.col = max(p.col-1, 0)
-	case key.Matches(msg, k.Preview.Right):
-		p.col = min(p.col+1, max(len(p.fields)-1, 0))
-	case key.Matches(msg, k.Preview.NextProblem):
-		if !p.nextProblem(1) {
-			return m.setStatus(sevOK, "No problems left in the file.")
-		}
-	case key.Matches(msg, k.Preview.PrevProblem):
-		if !p.nextProblem(-1) {
-			return m.setStatus(sevOK, "No problems left in the file.")
-		}
-	case key.Matches(msg, k.Preview.Filter):
-		p.toggleFilter()
-	case key.Matches(msg, k.Preview.Edit):
-		return p.startEdit()
-	case key.Matches(msg, k.Preview.Fix):
-		return m.applyFix()
-	case key.Matches(msg, k.Preview.Undo):
-		if !p.ed.Undo() {
-			return m.setStatus(sevInfo, "Nothing to undo.")
-		}
-		p.refresh()
-		return m.setStatus(sevInfo, "Undone.")
-	case key.Matches(msg, k.Preview.Save):
-		return m.startSave()
-	case key.Matches(msg, k.Preview.Exclude):
-		i := p.current()
-		if i < 0 {
-			return nil
-		}
-		if p.excluded[i] {
-			delete(p.excluded, i)
-			return m.setStatus(sevInfo, "Line "+itoa(p.file.Line(i))+" is back in the import.")
-		}
-		p.excluded[i] = true
-		return m.setStatus(sevWarn, "Line "+itoa(p.file.Line(i))+" excluded from the import (space again to include it).")
-	case key.Matches(msg, k.Preview.ExcludeAll):
-		return m.toggleExcludeInvalid()
-	case key.Matches(msg, k.Preview.Continue):
-		var pending []int
-		for _, i := range p.errorRows() {
-			if !p.excluded[i] {
-				pending = append(pending, i)
-			}
-		}
-		if len(pending) > 0 {
-			p.confirmExclude = pending
-			return nil
-		}
-		return m.startPlan()
-	}
-	p.scrollIntoView()
 	return nil
 }
 
-func (m *Model) toggleExcludeInvalid() tea.Cmd {
-	p := &m.preview
-	bad := p.errorRows()
-	if len(bad) == 0 {
-		return m.setStatus(sevOK, "No row has errors.")
-	}
-	all := true
-	for _, i := range bad {
-		all = all && p.excluded[i]
-	}
-	for _, i := range bad {
-		if all {
-			delete(p.excluded, i)
-		} else {
-			p.excluded[i] = true
-		}
-	}
-	if all {
-		return m.setStatus(sevInfo, plural(len(bad), "row", "rows")+" with errors included again (they will be skipped, and listed, unless fixed).")
-	}
-	return m.setStatus(sevWarn, plural(len(bad), "row", "rows")+" with errors excluded from the import.")
-}
-
-func (p *previewScreen) startEdit() tea.Cmd {
-	i, fd := p.current(), p.selectedField()
-	if i < 0 || fd == nil {
-		return nil
-	}
-	p.editing = true
-	p.input.SetValue(p.file.Raw(i, fd.Key))
-	p.input.CursorEnd()
-	return p.input.Focus()
-}
-
-func (m *Model) handleEditKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := &m.preview
-	switch {
-	case key.Matches(msg, m.keys.Edit.Cancel):
-		p.editing = false
-		p.input.Blur()
-		return nil
-	case key.Matches(msg, m.keys.Edit.Accept):
-		p.editing = false
-		p.input.Blur()
-		i, fd := p.current(), p.selectedField()
-		if err := p.ed.Set(i, fd.Key, p.input.Value()); err != nil {
-			return m.setStatus(sevError, "Could not set "+fd.Header+": "+err.Error())
-		}
-		p.refresh()
-		return m.setStatus(rowSeverity(p.v, i), p.rowVerdict(i, fd.Header+" set"))
-	}
-	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
-	return cmd
-}
-
-func (m *Model) applyFix() tea.Cmd {
-	p := &m.preview
-	i := p.current()
-	if i < 0 {
-		return nil
-	}
-	fix := p.fixFor(i)
-	if fix == nil {
-		return m.setStatus(sevInfo, "No suggested fix for line "+itoa(p.file.Line(i))+"; e edits the cell.")
-	}
-	if err := p.ed.ApplyFix(i, *fix); err != nil {
-		return m.setStatus(sevError, "Could not apply the fix: "+err.Error())
-	}
-	for c, fd := range p.fields {
-		if fd.Header == fix.Column {
-			p.col = c
-		}
-	}
-	p.refresh()
-	return m.setStatus(rowSeverity(p.v, i), p.rowVerdict(i, "Fixed: "+fix.Label))
-}
-
-func rowSeverity(v *csvfile.Validation, i int) severity {
-	switch {
-	case !v.OK(i):
-		return sevWarn
-	default:
-		return sevOK
-	}
-}
-
-// rowVerdict says what the row's revalidation found.
-func (p *previewScreen) rowVerdict(i int, what string) string {
-	msgs := p.v.Row(i)
-	line := "line " + itoa(p.file.Line(i))
-	if len(msgs) == 0 {
-		return what + "; " + line + " is valid now."
-	}
-	errs := 0
-	for _, m := range msgs {
-		if m.Severity == csvfile.Error {
-			errs++
-		}
-	}
-	if errs == 0 {
-		return what + "; " + line + " has " + plural(len(msgs), "warning", "warnings") + " left."
-	}
-	return what + "; " + line + " still has " + plural(errs, "error", "errors") + "."
-}
-
-func (m *Model) startSave() tea.Cmd {
-	p := &m.preview
-	if !p.ed.Dirty() {
-		return m.setStatus(sevInfo, "No changes to save.")
-	}
-	p.saving = true
-	job := m.nextJob()
-	p.saveJob = job
-	ed := p.ed
-	return func() tea.Msg {
-		bak, err := ed.Save()
-		return fileSavedMsg{job: job, bak: bak, err: err}
-	}
-}
-
-func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
-	p := &m.preview
-	if msg.job != p.saveJob {
-		return nil
-	}
-	p.saving = false
-	if msg.err != nil {
-		var fe *csvfile.FileError
-		if errors.As(msg.err, &fe) {
-			return m.setStatus(sevError, "Not saved: "+fe.Error())
-		}
-		return m.setStatus(sevError, "Not saved: "+msg.err.Error())
-	}
-	p.saved = msg.bak
-	text := "Saved " + filepath.Base(p.file.Path())
-	if msg.bak != "" {
-		text += "; the original is kept as " + filepath.Base(msg.bak)
-	}
-	return m.setStatus(sevOK, text+".")
-}
-
-// counts for the title line.
-func (p previewScreen) summaryLine(st Styles) string {
-	v := p.v
-	parts := []string{st.Text.Render(plural(p.file.Len(), "row", "rows"))}
-	if e := v.Errors(); e > 0 {
-		parts = append(parts, st.Bad.Render("✗ "+plural(e, "error", "errors")+" in "+plural(v.RowsWithErrors(), "row", "rows")))
-	} else {
-		parts = append(parts, st.OK.Render("✓ no errors"))
-	}
-	if w := v.Warnings(); w > 0 {
-		parts = append(parts, st.Warn.Render("! "+plural(w, "warning", "warnings")))
-	}
-	if n := len(p.excluded); n > 0 {
-		parts = append(parts, st.Muted.Render("⊘ "+count(n)+" excluded"))
-	}
-	if p.filter {
-		parts = append(parts, st.Accent.Render("filter: problems only ("+count(len(p.visible))+")"))
-	}
-	if p.ed != nil && p.ed.Dirty() {
-		parts = append(parts, st.Warn.Render("● unsaved edits"))
-	}
-	return " " + strings.Join(parts, st.Muted.Render(" · "))
+func (p *previewScreen) paste(msg tea.PasteMsg) tea.Cmd {
+	return p.updateComponents(msg)
 }
 
 // drawn returns the fields drawn, in order: as many as fit the width from
@@ -612,7 +373,7 @@ func (p previewScreen) view(st Styles, w, h int) string {
 		return "\n  " + st.Text.Render("Saving "+filepath.Base(p.path)+"…")
 	}
 	var b strings.Builder
-	b.WriteString(p.summaryLine(st) + "\n")
+	b.WriteString(p.summaryLine(st, w) + "\n")
 	cols := p.drawn(p.colFrom)
 	// Header.
 	hdr := padRight("", statusColWidth) + padRight("Line", lineColWidth)
@@ -634,8 +395,8 @@ func (p previewScreen) view(st Styles, w, h int) string {
 	n := p.shown()
 	if n == 0 {
 		b.WriteString("\n" + st.Muted.Render("  no rows to show"))
-		if p.filter {
-			b.WriteString(st.OK.Render(" · no problems left (f shows every row)"))
+		if p.filter != filterAll {
+			b.WriteString(st.OK.Render(" · none " + p.filter.String() + " (f shows the others)"))
 		}
 		return b.String()
 	}
@@ -658,9 +419,12 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, cols []int, w
 			bad[m.Column] = m.Severity
 		}
 	}
+	out := p.ed.IsExcluded(i) || p.ed.IsDeleted(i)
 	mark := st.PaintOK.on("✓")
 	switch {
-	case p.excluded[i]:
+	case p.ed.IsDeleted(i):
+		mark = st.PaintMuted.on("−")
+	case p.ed.IsExcluded(i):
 		mark = st.PaintMuted.on("⊘")
 	case !p.v.OK(i):
 		mark = st.PaintBad.on("✗")
@@ -679,18 +443,18 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, cols []int, w
 	b.WriteString(st.PaintMuted.on(padRight(itoa(p.file.Line(i)), lineColWidth)))
 	for _, c := range cols {
 		fd := p.fields[c]
-		v := strings.TrimSpace(p.file.Raw(i, fd.Key))
+		v := show(strings.TrimSpace(p.file.Raw(i, fd.Key)))
 		cell := padCell(v, p.widths[c])
-		if sev, ok := bad[fd.Header]; ok {
+		if sev, ok := bad[fd.Header]; ok && !out {
 			if v == "" {
-				cell = padCell("␀", p.widths[c]) // a blank that a message is about
+				cell = padCell("·", p.widths[c]) // a blank that a message is about
 			}
 			if sev == csvfile.Error {
 				cell = st.PaintBad.on(cell)
 			} else {
 				cell = st.PaintWarn.on(cell)
 			}
-		} else if p.excluded[i] {
+		} else if out {
 			cell = st.PaintMuted.on(cell)
 		}
 		if selected && c == p.col {
@@ -703,73 +467,6 @@ func (p *previewScreen) renderRow(st Styles, i int, selected bool, cols []int, w
 		line = st.SelectedRow.Render(padVisible(line, w))
 	}
 	return line
-}
-
-// detailView lists every message of the selected row, or the cell editor.
-func (p previewScreen) detailView(st Styles, w, h int) string {
-	if p.file == nil || p.saving {
-		return ""
-	}
-	var lines []string
-	i := p.current()
-	title := "Details"
-	if i >= 0 {
-		title = "Line " + itoa(p.file.Line(i))
-		if p.excluded[i] {
-			title += " (excluded)"
-		}
-	}
-	lines = append(lines, st.Pane.Width(w).Render(st.Label.Render(title)))
-	switch {
-	case p.editing:
-		fd := p.selectedField()
-		lines = append(lines, st.Focused.Render(" Edit "+fd.Header+": ")+p.input.View(),
-			st.Muted.Render(" enter sets the cell and revalidates the row; esc cancels"))
-	case p.confirmExclude != nil:
-		lines = append(lines,
-			st.Warn.Render(" "+plural(len(p.confirmExclude), "row still has", "rows still have")+" errors ("+lineList(p.file, p.confirmExclude, 6)+")."),
-			st.Text.Render(" They cannot be imported. Exclude them and continue to the dry run?"),
-			st.Focused.Render(" y")+st.Text.Render(" exclude them and continue   ")+st.Focused.Render("n")+st.Text.Render(" keep fixing"))
-	case i >= 0:
-		msgs := p.v.Row(i)
-		if len(msgs) == 0 {
-			lines = append(lines, st.OK.Render(" ✓ no problems in this row"))
-			if ws := p.file.Warnings(); len(ws) > 0 {
-				lines = append(lines, st.Muted.Render(" File: "+ws[0].Text))
-			}
-		}
-		for _, msg := range msgs {
-			lines = append(lines, messageLine(st, msg))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-func messageLine(st Styles, msg csvfile.Message) string {
-	icon, style := "!", st.Warn
-	if msg.Severity == csvfile.Error {
-		icon, style = "✗", st.Bad
-	}
-	s := " " + style.Render(icon+" "+msg.Column) + st.Text.Render(": "+msg.Text)
-	if msg.Fix != nil {
-		s += "\n   " + st.Accent.Render("x: "+msg.Fix.Label)
-	}
-	return s
-}
-
-// lineList names up to n rows by file line: "lines 4, 9, 12 and 3 more".
-func lineList(f *csvfile.File, rows []int, n int) string {
-	var parts []string
-	for k, i := range rows {
-		if k == n {
-			return "lines " + strings.Join(parts, ", ") + " and " + count(len(rows)-n) + " more"
-		}
-		parts = append(parts, itoa(f.Line(i)))
-	}
-	if len(parts) == 1 {
-		return "line " + parts[0]
-	}
-	return "lines " + strings.Join(parts, ", ")
 }
 
 // padCell fits s into exactly w columns.

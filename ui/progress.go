@@ -250,8 +250,9 @@ func (m *Model) applyApplyEvent(msg applyEventMsg) tea.Cmd {
 		b := *e.Batch
 		p.batch = &b
 	}
-	if e.Note != "" {
-		p.note = e.Note
+	// A "paused" that arrives after the operator resumed is stale.
+	if e.Note != "" && !(e.Note == "paused" && p.gate != nil && !p.gate.Paused()) {
+		p.note = show(e.Note)
 	}
 	return waitApplyEvent(msg.job, msg.ch)
 }
@@ -302,8 +303,9 @@ func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 		// Read them again and show the new dry run.
 		m.diff.existing = nil
 		c := stale.Counts
-		return tea.Batch(m.setStatus(sevWarn, "Nothing sent: the users changed since the dry run ("+itoa(c[0])+" added, "+
-			itoa(c[1])+" removed, "+itoa(c[2])+" changed). Dry run made again."), m.startPlan())
+		plan := m.startPlan() // the status is the dry run's
+		return tea.Batch(plan, m.setStatus(sevWarn, "Nothing sent: the users changed since the dry run ("+itoa(c[0])+" added, "+
+			itoa(c[1])+" removed, "+itoa(c[2])+" changed). Dry run made again."))
 	}
 	switch {
 	case msg.err != nil:
@@ -342,6 +344,9 @@ func (m *Model) handleProgressKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Progress.Pause) && !p.stopping:
 		if p.gate.Paused() {
 			p.gate.Resume()
+			if p.note == "paused" {
+				p.note = ""
+			}
 			return m.setStatus(sevInfo, "Resumed.")
 		}
 		p.gate.Pause()
@@ -380,26 +385,42 @@ func (p progressScreen) view(st Styles, w, h int) string {
 		st.Warn.Render("updated "+count(c.Update)) + st.Muted.Render(" · ") +
 		st.Text.Render("deactivated "+count(c.Deactivate)) + st.Muted.Render(" · ") +
 		st.Bad.Render("failed "+count(c.Failed)) + "\n")
-	rate := "—"
+	rate, eta := "—", humanDuration(e.ETA)
 	if e.Rate > 0 {
 		rate = trimFloat(e.Rate) + " writes/s"
 	}
-	b.WriteString(st.Muted.Render(" rate "+rate+" · ETA "+humanDuration(e.ETA)) + "\n")
+	if p.gate != nil && p.gate.Paused() {
+		rate, eta = "— (paused)", "— (paused)"
+	}
+	b.WriteString(st.Muted.Render(" rate "+rate+" · ETA "+eta) + "\n")
+	// Retries and the server's last error show while they happen, not
+	// only once rows have failed.
+	if e.Retries > 0 {
+		b.WriteString(" " + strings.Join(wrapStyled(st.Warn, plural(e.Retries, "request", "requests")+" retried", w-2, "  "), "\n ") + "\n")
+		if e.LastError != "" {
+			b.WriteString(" " + strings.Join(wrapStyled(st.Muted, "last error: "+e.LastError, w-2, "  "), "\n ") + "\n")
+		}
+	}
 	if p.batch != nil {
 		bt := p.batch
-		b.WriteString(st.Muted.Render(" batch "+itoa(bt.Index)+" of "+itoa(bt.Of)+" ("+plural(bt.Rows, "row", "rows")+"), job "+bt.JobID+": ") + st.Text.Render(bt.State) + "\n")
+		job := ""
+		if bt.JobID != "" { // none yet while the batch uploads
+			job = ", job " + bt.JobID
+		}
+		b.WriteString(st.Muted.Render(" batch "+itoa(bt.Index)+" of "+itoa(bt.Of)+" ("+plural(bt.Rows, "row", "rows")+")"+job+": ") + st.Text.Render(bt.State) + "\n")
 	}
-	if p.note != "" {
-		b.WriteString(st.Muted.Render(" "+p.note) + "\n")
+	if p.note != "" && p.note != "paused" { // the title says paused
+		b.WriteString(" " + strings.Join(wrapStyled(st.Muted, p.note, w-2, "  "), "\n ") + "\n")
 	}
 	if len(p.failures) > 0 {
 		b.WriteString("\n " + st.Bad.Render("Latest failures") + "\n")
 		for i := len(p.failures) - 1; i >= 0; i-- {
 			o := p.failures[i]
-			b.WriteString(" " + st.Bad.Render("✗ ") + st.Text.Render("line "+itoa(o.Line)+" "+o.Email) + st.Muted.Render(": "+o.Message) + "\n")
+			parts := joinWrap([]piece{{"line " + itoa(o.Line) + " " + show(o.Email) + ":", st.Text}, {show(o.Message), st.Muted}}, piece{" ", st.Text}, "    ", max(w-3, 20))
+			b.WriteString(" " + st.Bad.Render("✗ ") + strings.Join(parts, "\n") + "\n")
 		}
 	}
-	b.WriteString("\n" + st.Muted.Render(" journal "+filepath.Base(p.journal)+" · p pauses · ctrl+c stops; running again resumes"))
+	b.WriteString("\n " + strings.Join(wrapStyled(st.Muted, "journal "+filepath.Base(p.journal)+" · p pauses · ctrl+c stops; running again resumes", w-2, "  "), "\n "))
 	return b.String()
 }
 

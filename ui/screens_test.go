@@ -112,7 +112,7 @@ func TestScreenLogin(t *testing.T) {
 	if m.Screen() != ScreenFile || m.session == nil || m.session.Account != "demo_university" {
 		t.Fatalf("after sign-in: screen %v session %+v", m.Screen(), m.session)
 	}
-	contains(t, screen, "step 2 of 6", "Sandbox · coursedog · demo_university", "Choose the user file to import (.csv)")
+	contains(t, screen, "step 2 of 6", "Sandbox · coursedog · demo_university", "Choose the user file to import (.csv, .xlsx or .xlsm)")
 	if strings.Contains(screen, "sandbox\n") {
 		t.Fatal("the password is on screen")
 	}
@@ -130,10 +130,12 @@ func TestScreenFilePickerAndTypedPath(t *testing.T) {
 	press(tm, "enter")
 	waitText(t, tm, "Choose the user file")
 	waitText(t, tm, "users.csv")
-	// notes.txt (listed first) cannot be chosen; users.csv can.
+	// notes.txt cannot be imported: it is not listed.
+	waitText(t, tm, "1 other file")
+	if strings.Contains(tm.screen(), "notes.txt") {
+		t.Fatalf("notes.txt listed:\n%s", tm.screen())
+	}
 	press(tm, "enter")
-	waitText(t, tm, "is not a file this target reads")
-	press(tm, "down", "enter")
 	waitText(t, tm, "Line")
 	m, screen := finish(t, tm)
 	if m.Screen() != ScreenPreview || m.preview.file.Path() != file {
@@ -194,17 +196,17 @@ func TestScreenPreview(t *testing.T) {
 	press(tm, "x")
 	waitText(t, tm, "is valid now")
 	press(tm, "f")
-	waitText(t, tm, "filter: problems only")
+	waitText(t, tm, "showing rows with errors")
 	// Save while the program keeps drawing (the race detector watches).
 	press(tm, "ctrl+s")
 	waitText(t, tm, "the original is kept as users.csv.bak")
 	m, screen := finish(t, tm)
 	p := m.preview
 	alan := rowWithEmail(t, p.file, "alan@example.edu")
-	if !p.v.OK(alan) || !p.filter || p.ed.Dirty() {
+	if !p.v.OK(alan) || p.filter == filterAll || p.ed.Dirty() {
 		t.Fatalf("fix: ok=%v filter=%v dirty=%v", p.v.OK(alan), p.filter, p.ed.Dirty())
 	}
-	contains(t, screen, "filter: problems only", "enter dry run")
+	contains(t, screen, "showing rows with errors", "enter dry run")
 	if saved, _ := os.ReadFile(file); !strings.Contains(string(saved), "courseDemandProjections") {
 		t.Fatalf("not saved:\n%s", saved)
 	}
@@ -286,4 +288,55 @@ func TestEveryScreenFits80x24AndRedrawsOnResize(t *testing.T) {
 	if d.m.screen != ScreenFile {
 		t.Fatal("o did not start another import")
 	}
+}
+
+// The review keys through the whole program: a search, a fix for every
+// row like one, a filter, a remap and the dry run's filter and expansion.
+func TestScreenReviewKeys(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "users.csv")
+	content := "First Name,Last Name,Email,Work Email,Products,Department\n" +
+		"Ada,Lovelace,ada@home.example,ada@example.edu,scheduling,Mathematics\n" +
+		"Alan,Turing,alan@home.example,alan@example.edu,Course Demand Projections,Computing\n" +
+		"Grace,Hopper,grace@home.example,grace@example.edu,\"scheduling, Course Demand Projections\",Navy\n"
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm := startProgram(t, newMemBackend(seededTarget()), sandboxDefaults(file), 100, 30)
+	press(tm, "enter")
+	waitText(t, tm, "2 errors in 2 rows")
+	press(tm, "/")
+	waitText(t, tm, "Search every cell")
+	tm.Type("navy")
+	press(tm, "enter")
+	waitText(t, tm, `"navy" found on line 4, Department`)
+	press(tm, "g", "n", "a")
+	waitText(t, tm, "2 rows have this problem in Products")
+	press(tm, "y")
+	waitText(t, tm, "Fixed 2 rows")
+	press(tm, "f")
+	waitText(t, tm, "showing edited rows (2)")
+	press(tm, "M") // a remap reads the file again: save first
+	waitText(t, tm, "Save the edits first")
+	press(tm, "f", "ctrl+s")
+	waitText(t, tm, "the original is kept as users.csv.bak")
+	press(tm, "M")
+	waitText(t, tm, "Not imported: Work Email")
+	press(tm, "down", "down", "right")
+	waitText(t, tm, "Not imported: Email")
+	press(tm, "enter")
+	waitText(t, tm, "ada@example.edu")
+	press(tm, "enter")
+	waitText(t, tm, "~ 1 update")
+	press(tm, "f", "f", "e")
+	waitText(t, tm, "showing Update")
+	waitText(t, tm, "Physics → Mathematics")
+	m, screen := finish(t, tm)
+	if m.Screen() != ScreenDiff || m.diff.onlyAction != "update" {
+		t.Fatalf("screen %v, action filter %q", m.Screen(), m.diff.onlyAction)
+	}
+	if got := m.preview.file.Value(0, "email"); got != "ada@example.edu" {
+		t.Fatalf("remapped email %q", got)
+	}
+	contains(t, screen, "ada@example.edu", "Department")
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -21,9 +22,10 @@ const (
 // clears itself: each message arms a timer carrying its id, and only the
 // timer of the message still shown clears it.
 type status struct {
-	id   int
-	sev  severity
-	text string
+	id     int
+	sev    severity
+	text   string
+	screen Screen // the screen it is about: it shows there only
 }
 
 type statusExpiredMsg struct{ id int }
@@ -31,8 +33,9 @@ type statusExpiredMsg struct{ id int }
 // setStatus shows text and returns the command that clears it later.
 func (m *Model) setStatus(sev severity, text string) tea.Cmd {
 	m.status.id++
-	m.status.sev, m.status.text = sev, text
+	m.status.sev, m.status.text, m.status.screen = sev, show(text), m.screen // errors carry servers' and files' text
 	id := m.status.id
+	m.resize(m.width, m.height) // a long status takes a second line
 	d := 6 * time.Second
 	if sev == sevError {
 		d = 15 * time.Second
@@ -40,25 +43,37 @@ func (m *Model) setStatus(sev severity, text string) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return statusExpiredMsg{id: id} })
 }
 
-func (s *status) expire(id int) {
-	if id == s.id {
-		s.text = ""
+func (m *Model) expireStatus(id int) {
+	if id == m.status.id {
+		m.status.text = ""
+		m.resize(m.width, m.height)
 	}
 }
 
-func (s status) render(st Styles) string {
-	if s.text == "" {
+// render draws the status for screen, wrapped to w (nothing when it is
+// about another screen).
+func (s status) render(st Styles, w int, screen Screen) string {
+	if s.text == "" || s.screen != screen {
 		return ""
 	}
+	style, icon := st.Status, ""
 	switch s.sev {
 	case sevOK:
-		return st.OK.Render("✓ " + s.text)
+		style, icon = st.OK, "✓ "
 	case sevWarn:
-		return st.Warn.Render("! " + s.text)
+		style, icon = st.Warn, "! "
 	case sevError:
-		return st.Error.Render("✗ " + s.text)
+		style, icon = st.Error, "✗ "
 	}
-	return st.Status.Render(s.text)
+	return strings.Join(wrapStyled(style, icon+s.text, w, "  "), "\n")
+}
+
+// lines is how many lines the status takes at width w on screen (at most 3).
+func (s status) lines(w int, screen Screen) int {
+	if s.text == "" || s.screen != screen {
+		return 1
+	}
+	return min(strings.Count(wrap("✓ "+s.text, max(w, 10), "  "), "\n")+1, 3)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -132,42 +133,53 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		head, hs = what+" finished with failures", st.Warn
 	}
 	b.WriteString("\n " + hs.Render(head) + "\n\n")
-	b.WriteString(" " + st.OK.Render(count(c.Create)+" created") + st.Muted.Render(" · ") +
-		st.Text.Render(count(c.Update)+" updated") + st.Muted.Render(" · ") +
-		st.Muted.Render(count(c.Unchanged)+" unchanged · ") +
-		st.Text.Render(count(c.Deactivate)+" deactivated") + st.Muted.Render(" · ") +
-		st.Muted.Render(count(c.Skip)+" skipped · ") +
-		st.Bad.Render(count(c.Failed)+" failed"))
+	// Counts wrap between items at any width: none is cut.
+	updated := "updated"
+	if s.kind == applyRollback {
+		updated = "restored"
+	}
+	counts := []piece{{count(c.Create) + " created", st.OK}, {count(c.Update) + " " + updated, st.Text},
+		{count(c.Unchanged) + " unchanged", st.Muted}, {count(c.Deactivate) + " deactivated", st.Text},
+		{count(c.Skip) + " skipped", st.Muted}, {count(c.Failed) + " failed", st.Bad}}
 	if c.Pending > 0 {
-		b.WriteString(st.Muted.Render(" · ") + st.Warn.Render(count(c.Pending)+" not sent yet"))
+		counts = append(counts, piece{count(c.Pending) + " not sent yet", st.Warn})
 	}
-	b.WriteString("\n")
-	mails := ""
+	var tally []piece
 	if s.mail {
-		mails = count(c.Mails) + " registration emails sent · "
+		tally = append(tally, piece{count(c.Mails) + " registration emails sent", st.Muted})
 	}
-	b.WriteString(st.Muted.Render(" "+mails+plural(len(r.Outcomes), "row", "rows")+" accounted for") + "\n")
+	tally = append(tally, piece{plural(len(r.Outcomes), "row", "rows") + " accounted for", st.Muted})
+	for _, line := range append(joinWrap(counts, piece{" · ", st.Muted}, "", max(w-2, 20)), joinWrap(tally, piece{" · ", st.Muted}, "", max(w-2, 20))...) {
+		b.WriteString(" " + line + "\n")
+	}
+	if v := r.Verify; v.Differs() {
+		// Mismatch.String quotes the values (%q), so server text is escaped.
+		b.WriteString(" " + st.Warn.Render(fmt.Sprintf("! Read back after the import, %d of %d users differ from what was sent (the report says which): %s",
+			len(v.Mismatches), v.Users, v.Mismatches[0])) + "\n")
+	}
 	if s.err != nil {
-		b.WriteString(" " + st.Error.Render("✗ "+errText(s.err)) + "\n")
+		b.WriteString(" " + strings.Join(wrapStyled(st.Error, "✗ "+errText(s.err), w-2, "  "), "\n ") + "\n")
 	}
 	if r.Interrupted {
-		reason := r.Reason
+		reason := show(r.Reason)
 		if reason == "" {
 			reason = "stopped on request"
 		}
-		b.WriteString(" " + st.Warn.Render("! "+reason) + "\n")
+		b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! "+reason, w-2, "  "), "\n ") + "\n")
 		b.WriteString(" " + st.Text.Render("Press r to resume here, or later run:") + "\n")
 		b.WriteString(st.Accent.Render(wrapCommand(s.resume, max(w-6, 30))) + "\n")
 		if s.unsaved {
-			b.WriteString(" " + st.Warn.Render("! The file has unsaved edits: save them in the preview (ctrl+s) before resuming from the command line.") + "\n")
+			b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! The file has unsaved edits: save them in the preview (ctrl+s) before resuming from the command line.", w-2, "  "), "\n ") + "\n")
 		}
 	}
-	b.WriteString("\n" + st.Label.Render(" Report  ") + st.Text.Render(r.ReportPath) + "\n")
+	// Paths are shortened from the middle: the file name always shows.
+	pw := max(w-10, 20)
+	b.WriteString("\n" + st.Label.Render(" Report  ") + st.Text.Render(shortPath(r.ReportPath, pw)) + "\n")
 	if r.ReportJSONPath != "" {
-		b.WriteString(st.Label.Render("         ") + st.Text.Render(r.ReportJSONPath) + "\n")
+		b.WriteString(st.Label.Render("         ") + st.Text.Render(shortPath(r.ReportJSONPath, pw)) + "\n")
 	}
-	b.WriteString(st.Label.Render(" Journal ") + st.Text.Render(r.JournalPath) + "\n")
-	b.WriteString(st.Label.Render(" Backup  ") + st.Text.Render(r.BackupPath) + "\n")
+	b.WriteString(st.Label.Render(" Journal ") + st.Text.Render(shortPath(r.JournalPath, pw)) + "\n")
+	b.WriteString(st.Label.Render(" Backup  ") + st.Text.Render(shortPath(r.BackupPath, pw)) + "\n")
 	if len(s.failed) > 0 {
 		b.WriteString("\n " + st.Bad.Render("Failed rows ("+count(len(s.failed))+")") + st.Muted.Render("  r retries only these") + "\n")
 		used := strings.Count(b.String(), "\n")
@@ -185,10 +197,14 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 			if i == s.cursor {
 				cursor = st.Focused.Render("›")
 			}
-			line := cursor + st.Bad.Render("✗ ") + st.Text.Render(padRight("line "+itoa(o.Line), 10)+" "+padRight(o.Email, 30)) + " " + st.Muted.Render(o.Message)
+			why := show(o.Message)
 			if o.Column != "" {
-				line += st.Muted.Render(" (" + o.Column + ")")
+				why += " (" + show(o.Column) + ")"
 			}
+			// The reason wraps under the row rather than being cut.
+			parts := joinWrap([]piece{{padRight("line "+itoa(o.Line), 10) + " " + padRight(show(o.Email), 30), st.Text}, {why, st.Muted}},
+				piece{" ", st.Text}, "     ", max(w-3, 20))
+			line := cursor + st.Bad.Render("✗ ") + strings.Join(parts, "\n")
 			if i == s.cursor {
 				line = st.SelectedRow.Render(padVisible(line, w))
 			}
@@ -202,7 +218,7 @@ func errText(err error) string {
 	if err == nil {
 		return "unknown error"
 	}
-	return err.Error()
+	return show(err.Error())
 }
 
 // wrapCommand breaks a shell command before its flags so that it fits in w

@@ -46,7 +46,7 @@ func (t *Template) names(list func(*wireUser) []Assignment) []string {
 // Template fetches the live template.
 func (c *Client) Template(ctx context.Context) (*Template, error) {
 	var raw rawJSON
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: pathTemplate, op: "get the user template", idempotent: true}, &raw); err != nil {
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: epTemplate.Path, op: "get the user template", idempotent: true}, &raw); err != nil {
 		return nil, err
 	}
 	t := &Template{Raw: []byte(raw)}
@@ -63,7 +63,7 @@ func (c *Client) Locations(ctx context.Context) (names []string, ok bool, err er
 	var list []struct {
 		Name string `json:"name"`
 	}
-	_, err = c.do(ctx, request{method: http.MethodGet, path: pathLocations, op: "list locations", idempotent: true}, &list)
+	_, err = c.do(ctx, request{method: http.MethodGet, path: epLocations.Path, op: "list locations", idempotent: true}, &list)
 	if err != nil {
 		if isStatus(err, http.StatusNotFound) {
 			return nil, false, nil
@@ -78,37 +78,34 @@ func (c *Client) Locations(ctx context.Context) (names []string, ok bool, err er
 	return names, true, nil
 }
 
-// usersPage returns page (from 1) of the users listing and the Total header
-// (-1 when absent).
-func (c *Client) usersPage(ctx context.Context, page, perPage int) ([]wireUser, []rawJSON, int, error) {
-	q := url.Values{queryPage: {strconv.Itoa(page)}, queryPerPage: {strconv.Itoa(perPage)}}
+// agentsPage returns page (from 1) of the Manager API's agents, each with
+// the bytes the server sent.
+func (c *Client) agentsPage(ctx context.Context, page, per int) ([]wireAgent, []rawJSON, error) {
+	q := url.Values{queryPage: {strconv.Itoa(page)}, queryPer: {strconv.Itoa(per)}}
 	var raws []rawJSON
-	op := fmt.Sprintf("list users (page %d)", page)
-	h, err := c.do(ctx, request{method: http.MethodGet, path: pathUsers, query: q, op: op, idempotent: true}, &raws)
-	if err != nil {
-		return nil, nil, 0, err
+	op := fmt.Sprintf("list agents (page %d)", page)
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: epAgents.Path, manager: true, query: q, op: op, idempotent: true}, &raws); err != nil {
+		return nil, nil, err
 	}
-	users := make([]wireUser, len(raws))
+	agents := make([]wireAgent, len(raws))
 	for i, r := range raws {
-		if err := users[i].UnmarshalJSON(r); err != nil {
-			return nil, nil, 0, serverShapeError(op, fmt.Errorf("user %d: %w", i+1, err))
+		if err := agents[i].UnmarshalJSON(r); err != nil {
+			return nil, nil, serverShapeError(op, fmt.Errorf("agent %d: %w", i+1, err))
 		}
 	}
-	total := -1
-	if v, err := strconv.Atoi(h.Get(headerTotal)); err == nil {
-		total = v
-	}
-	return users, raws, total, nil
+	return agents, raws, nil
 }
 
 // upload sends a batch file: a new job (POST) when jobID is "", else a
-// replacement of that job's file (PUT).
-func (c *Client) upload(ctx context.Context, jobID, filename string, file []byte, users int) (string, error) {
+// replacement of that job's file (PUT). It returns the job's id and the
+// status link the answer gave (its Link header, else its link field), ""
+// when it gave none.
+func (c *Client) upload(ctx context.Context, jobID, filename string, file []byte, users int) (id, link string, err error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	if jobID != "" {
 		if err := mw.WriteField(multipartJobID, jobID); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	h := textproto.MIMEHeader{}
@@ -116,32 +113,68 @@ func (c *Client) upload(ctx context.Context, jobID, filename string, file []byte
 	h.Set("Content-Type", "application/json")
 	part, err := mw.CreatePart(h)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	part.Write(file)
 	if err := mw.Close(); err != nil {
-		return "", err
+		return "", "", err
 	}
 	method, op := http.MethodPost, fmt.Sprintf("upload a batch of %d users", users)
 	if jobID != "" {
 		method, op = http.MethodPut, fmt.Sprintf("replace the file of job %s (%d users)", jobID, users)
 	}
 	var ans uploadAnswer
-	_, err = c.do(ctx, request{method: method, path: pathUpload, body: body.Bytes(),
+	hdr, err := c.do(ctx, request{method: method, path: epUpload.Path, body: body.Bytes(),
 		contentType: mw.FormDataContentType(), op: op}, &ans)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if ans.ID == "" {
-		return "", serverShapeError(op, fmt.Errorf("no job id in the answer"))
+		return "", "", serverShapeError(op, fmt.Errorf("no job id in the answer"))
 	}
-	return string(ans.ID), nil
+	link = linkTarget(hdr.Get("Link"))
+	if link == "" {
+		link = string(ans.Link)
+	}
+	return string(ans.ID), link, nil
+}
+
+// linkTarget reads a Link header: the vendor's example is a bare URL;
+// RFC 8288 writes <URL>; rel="…". The first link is the job's.
+func linkTarget(h string) string {
+	h = strings.TrimSpace(h)
+	if strings.HasPrefix(h, "<") {
+		if end := strings.IndexByte(h, '>'); end > 0 {
+			return h[1:end]
+		}
+		return ""
+	}
+	if i := strings.IndexAny(h, ", ;"); i >= 0 {
+		h = h[:i]
+	}
+	return h
+}
+
+// onHost returns the link as a URL when it points at the configured host
+// with the configured scheme, else nil: the credentials go to that host
+// only, so a link elsewhere (the vendor's example names ujet.co) is not
+// followed.
+func (c *Client) onHost(link string) *url.URL {
+	if link == "" {
+		return nil
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.User != nil || !strings.EqualFold(u.Host, c.base.Host) || u.Scheme != c.base.Scheme || u.Path == "" {
+		return nil
+	}
+	u.Fragment = ""
+	return u
 }
 
 // proceed asks the server to run a valid_scheme job.
 func (c *Client) proceed(ctx context.Context, jobID string) error {
 	body := fmt.Appendf(nil, `{"id":%s}`, jsonID(jobID))
-	_, err := c.do(ctx, request{method: http.MethodPost, path: pathProceed, body: body,
+	_, err := c.do(ctx, request{method: http.MethodPost, path: epProceed.Path, body: body,
 		contentType: "application/json", op: "start job " + jobID}, nil)
 	return err
 }
@@ -157,13 +190,24 @@ func jsonID(id string) string {
 
 // Job fetches one job's status.
 func (c *Client) Job(ctx context.Context, jobID string) (*job, error) {
+	return c.jobAt(ctx, jobID, nil)
+}
+
+// jobAt fetches a job's status from at (the link its upload gave, on this
+// host) or, when at is nil, from the documented status path.
+func (c *Client) jobAt(ctx context.Context, jobID string, at *url.URL) (*job, error) {
 	var j job
-	_, err := c.do(ctx, request{method: http.MethodGet, path: pathJob + url.PathEscape(jobID),
+	_, err := c.do(ctx, request{method: http.MethodGet, path: jobPath(epJob, jobID), at: at,
 		op: "check job " + jobID, idempotent: true}, &j)
 	if err != nil {
 		return nil, err
 	}
 	return &j, nil
+}
+
+// jobPath fills an endpoint's {id}.
+func jobPath(ep Endpoint, jobID string) string {
+	return strings.ReplaceAll(ep.Path, "{id}", url.PathEscape(jobID))
 }
 
 // JobSummary is one job of the jobs list, for people.
@@ -182,14 +226,14 @@ type JobSummary struct {
 func (c *Client) Jobs(ctx context.Context, page, perPage int) ([]JobSummary, int, error) {
 	q := url.Values{queryPage: {strconv.Itoa(page)}, queryPerPage: {strconv.Itoa(perPage)}}
 	var list []job
-	h, err := c.do(ctx, request{method: http.MethodGet, path: pathJobs, query: q, op: "list jobs", idempotent: true}, &list)
+	h, err := c.do(ctx, request{method: http.MethodGet, path: epJobs.Path, query: q, op: "list jobs", idempotent: true}, &list)
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make([]JobSummary, len(list))
 	for i, j := range list {
-		out[i] = JobSummary{ID: string(j.ID), CreatedAt: j.CreatedAt, Filename: j.Filename, Status: j.Status,
-			TotalRows: j.TotalRows, AffectedRows: j.AffectedRows, FailedRows: j.FailedRows}
+		out[i] = JobSummary{ID: string(j.ID), CreatedAt: string(j.CreatedAt), Filename: string(j.Filename), Status: string(j.Status),
+			TotalRows: j.TotalRows.int(), AffectedRows: j.AffectedRows.int(), FailedRows: j.FailedRows.int()}
 	}
 	total := -1
 	if v, err := strconv.Atoi(h.Get(headerTotal)); err == nil {
@@ -198,19 +242,19 @@ func (c *Client) Jobs(ctx context.Context, page, perPage int) ([]JobSummary, int
 	return out, total, nil
 }
 
-func (c *Client) errorLog(ctx context.Context, path, what, jobID string) ([]logEntry, error) {
+func (c *Client) errorLog(ctx context.Context, ep Endpoint, what, jobID string) ([]logEntry, error) {
 	var log []logEntry
-	_, err := c.do(ctx, request{method: http.MethodGet, path: path + url.PathEscape(jobID),
+	_, err := c.do(ctx, request{method: http.MethodGet, path: jobPath(ep, jobID),
 		op: fmt.Sprintf("get the %s error log of job %s", what, jobID), idempotent: true}, &log)
 	return log, err
 }
 
 func (c *Client) schemeErrors(ctx context.Context, jobID string) ([]logEntry, error) {
-	return c.errorLog(ctx, pathSchemeErrors, "scheme", jobID)
+	return c.errorLog(ctx, epSchemeErrors, "scheme", jobID)
 }
 
 func (c *Client) updateErrors(ctx context.Context, jobID string) ([]logEntry, error) {
-	return c.errorLog(ctx, pathUpdateErrors, "update", jobID)
+	return c.errorLog(ctx, epUpdateErrors, "update", jobID)
 }
 
 // WriteJSON writes the template as the vendor served it, indented: every

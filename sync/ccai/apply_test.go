@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"usersync/csvfile"
 	"usersync/sandbox"
@@ -128,13 +130,19 @@ func TestApplyThroughTheEngine(t *testing.T) {
 	if st.Requests["POST /apps/api/v1/bulk/users/upload"] != 3 || st.Requests["POST /apps/api/v1/bulk/users/proceed"] != 3 || st.CreatesPerEmailMax != 1 {
 		t.Errorf("want 3 jobs, each proceeded once, nobody created twice: %v", st.Requests)
 	}
-	// Applying the same file again finds every row as the file says.
+	// Applying the same file again finds every row as the file says, but
+	// for the fields the agents endpoint does not list (status, the chat
+	// limits): those the plan cannot know, so it sends them again.
 	_, again := e.plan(t, path, sync.PlanOptions{})
-	if again.Counts.Create != 0 || again.Counts.Update != 0 || again.Counts.Unchanged != 5 {
-		for _, r := range again.Rows {
-			t.Logf("line %d %s %v", r.Line, r.Action, r.Changes)
-		}
+	if again.Counts.Create != 0 {
 		t.Errorf("second plan %+v", again.Counts)
+	}
+	for _, r := range again.Rows {
+		for _, c := range r.Changes {
+			if !slices.Contains(notListed, c.Field) || c.Old != "" {
+				t.Errorf("second plan, line %d: %s changes %s (%q → %q)", r.Line, r.Email, c.Field, c.Old, c.New)
+			}
+		}
 	}
 }
 
@@ -223,8 +231,10 @@ func TestApplyResumesWithoutUploadingTwice(t *testing.T) {
 }
 
 // Rollback of a ccai apply goes through a job too: updated users get their
-// backed-up values back (a cleared location, a team taken away), the
-// deactivated user is active again and the created ones are deactivated.
+// backed-up values back (a cleared location, a team taken away) and the
+// created ones are deactivated. The deactivated user is left, with the
+// reason: the agents endpoint does not list status, so the backup cannot
+// say it was Active before (nor the chat limits the updates set).
 func TestRollbackThroughAJob(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 30)
@@ -251,7 +261,12 @@ func TestRollbackThroughAJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rp.Counts.Update != 2 || rp.Counts.Deactivate != 3 {
+	for _, r := range rp.Rows {
+		if r.Email == "lucia.kaur@example.com" && (r.Action != sync.Skip || !strings.Contains(strings.Join(r.Reasons, ""), "cannot restore status")) {
+			t.Errorf("the deactivation cannot be undone without knowing the status before: %+v", r)
+		}
+	}
+	if rp.Counts.Update != 1 || rp.Counts.Deactivate != 3 || rp.Counts.Skip != 1 {
 		t.Fatalf("rollback plan %+v", rp.Counts)
 	}
 	dir := t.TempDir()
@@ -266,6 +281,8 @@ func TestRollbackThroughAJob(t *testing.T) {
 	for _, u := range before {
 		got, _ := e.srv.CCAIUser(u.Email)
 		got.UpdatedAt = u.UpdatedAt
+		// What the agents endpoint does not list cannot be restored.
+		got.Status, got.MaxChatLimit, got.MaxChatLimitEnabled = u.Status, u.MaxChatLimit, u.MaxChatLimitEnabled
 		if !reflectEqualUsers(got, u) {
 			t.Errorf("%s not restored:\n got %+v\nwant %+v", u.Email, got, u)
 		}
@@ -275,8 +292,10 @@ func TestRollbackThroughAJob(t *testing.T) {
 			t.Errorf("%s should be deactivated, not deleted: %+v", email, u)
 		}
 	}
-	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 4 {
-		t.Errorf("want 3 jobs for the apply and 1 for the rollback, got %d uploads", n)
+	// The apply: the canary's job (a create and an update), then 3 rows in
+	// jobs of 2; the rollback: its canary (the update), then the rest.
+	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 5 {
+		t.Errorf("want 3 jobs for the apply and 2 for the rollback, got %d uploads", n)
 	}
 }
 
@@ -310,7 +329,14 @@ func TestApplyWithFaults(t *testing.T) {
 		t.Error("no fault was injected: the test proves nothing")
 	}
 	_, again := e.plan(t, path, sync.PlanOptions{})
-	if again.Counts.Unchanged != 5 {
+	for _, r := range again.Rows {
+		for _, c := range r.Changes {
+			if !slices.Contains(notListed, c.Field) {
+				t.Errorf("after the faulty run, line %d still changes %s", r.Line, c.Field)
+			}
+		}
+	}
+	if again.Counts.Create != 0 {
 		t.Errorf("after the faulty run, the second plan is %+v", again.Counts)
 	}
 }
@@ -333,9 +359,11 @@ func TestApplyDeactivateMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var missing []string // active seeded users the file does not name
+	// The seeded users the file does not name: the agents endpoint does not
+	// say which are already inactive, so each is deactivated (again).
+	var missing []string
 	for _, u := range e.srv.CCAIUsers() {
-		if u.Status == StatusActive && u.Email != "renee.ramirez@example.com" && u.Email != "lucia.kaur@example.com" {
+		if u.Email != "renee.ramirez@example.com" && u.Email != "lucia.kaur@example.com" {
 			missing = append(missing, u.Email)
 		}
 	}
@@ -386,5 +414,73 @@ func TestRenameByNewEmailConverges(t *testing.T) {
 	_, again := e.plan(t, path, sync.PlanOptions{})
 	if again.Counts.Unchanged != 1 || again.Counts.Create != 0 {
 		t.Fatalf("the same file after the rename plans %+v, want it unchanged", again.Counts)
+	}
+}
+
+// A job in a status no vendor page documents stops the apply resumably
+// (exit 3 on the command line) with the status named: the job stays
+// pending in the journal, no row is called failed or done, and the next
+// run waits on the same job instead of uploading its rows again.
+func TestUnknownJobStatusStopsTheRunResumably(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 30)
+	path := copyFixture(t, "users.csv")
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	e.srv.SetCCAIJobStatusAs(JobValidScheme, "validated")
+	opts := applyOpts(path)
+	run, err := sync.Apply(ctxT(t), e.t, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Interrupted || !strings.Contains(run.Reason, `"validated"`) || run.Counts.Failed != 0 ||
+		run.Counts.Pending != p.Counts.Writes() {
+		t.Fatalf("want a resumable stop naming the status: %+v, %q", run.Counts, run.Reason)
+	}
+	j, err := sync.ReadJournal(opts.JournalPath)
+	if err != nil || len(j.Pending) != 1 {
+		t.Fatalf("the job must stay pending in the journal: %v %+v", err, j)
+	}
+	e.srv.SetCCAIJobStatusAs(JobValidScheme, "")
+	_, p2 := e.plan(t, path, sync.PlanOptions{})
+	run, err = sync.Apply(ctxT(t), e.t, p2, opts)
+	if err != nil || run.Interrupted || run.Counts.Failed != 0 || !run.Resumed {
+		t.Fatalf("resume: %v %+v %q", err, run.Counts, run.Reason)
+	}
+	if n := e.srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 3 {
+		t.Errorf("want 3 uploads in all (the pending job waited on, not sent again), got %d", n)
+	}
+}
+
+// A tenant that accepts location and silently drops it: the canary's job
+// (one create, one update) is read back through the agents endpoint and
+// the run stops before any other row is uploaded, naming the field.
+func TestCanaryStopsAJobRunAgainstATenantThatDropsAField(t *testing.T) {
+	t.Parallel()
+	srv, err := sandbox.Start(sandbox.Options{Users: 30, IgnoreFields: []string{FieldLocation}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.SetCCAIJobPace(20*time.Millisecond, 0)
+	tg, err := New(Options{BaseURL: srv.URL(), Tenant: sandbox.DemoTenant, Token: sandbox.DemoAPIToken,
+		PollMin: 10 * time.Millisecond, PollMax: 40 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: srv, t: tg}
+	path := copyFixture(t, "users.csv")
+	_, p := e.plan(t, path, sync.PlanOptions{})
+	run, err := sync.Apply(ctxT(t), e.t, p, applyOpts(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Canary == nil || !run.Canary.Differs() || !strings.Contains(run.Reason, `Location was sent as "Dublin"`) {
+		t.Fatalf("the canary did not stop the run: %+v %q", run.Canary, run.Reason)
+	}
+	if n := srv.Stats().Requests["POST /apps/api/v1/bulk/users/upload"]; n != 1 {
+		t.Errorf("want the canary's one job, got %d uploads", n)
+	}
+	if run.Counts.Create+run.Counts.Update != 2 || run.Counts.Pending != p.Counts.Writes()-2 {
+		t.Errorf("counts %+v", run.Counts)
 	}
 }

@@ -24,7 +24,8 @@ import (
 // Options configure a Client. Only BaseURL, Tenant and Token are required.
 type Options struct {
 	// BaseURL is https://{subdomain}.{domain} (see BaseURL) or a sandbox's
-	// URL; the API prefix /apps/api/v1 is added when it is missing.
+	// URL, with or without the Apps API prefix /apps/api/v1; the Manager API
+	// is at /manager/api/v1 on the same host.
 	BaseURL string
 	// Tenant is the subdomain, sent as the Basic-auth username; Token is the
 	// api_user token, sent as the password and never shown.
@@ -39,6 +40,8 @@ type Options struct {
 	PollMin, PollMax time.Duration
 	// MaxTries bounds attempts of one request on a retryable error (default 6).
 	MaxTries int
+	// AgentsPerPage is the per asked of the agents endpoint (default 500).
+	AgentsPerPage int
 	// OnJobState, when set, hears each status a job is seen in ("uploading"
 	// with an empty id before the first upload, then the vendor's statuses,
 	// "uploading" again when the file is replaced, and "done"), so a
@@ -57,7 +60,8 @@ const rateMargin = 0.9
 // request, retries included, waits on one limiter, so the client never sends
 // more than Options.Rate requests per second.
 type Client struct {
-	base     *url.URL
+	base     *url.URL // the Apps API, …/apps/api/v1/
+	manager  *url.URL // the Manager API, …/manager/api/v1/
 	tenant   string
 	token    string
 	http     *http.Client
@@ -85,13 +89,14 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.Token == "" {
 		return nil, errors.New("ccai: the API token is required")
 	}
-	base, err := apiBase(opts.BaseURL)
+	base, manager, err := apiBases(opts.BaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, CheckRedirect: httpapi.RefuseDowngrade("ccai: ")}
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
 	}
+	opts.HTTPClient = httpapi.Guard(opts.HTTPClient, "ccai: ") // also a client the caller gave
 	if opts.Rate <= 0 || opts.Rate > documentedRate {
 		opts.Rate = documentedRate
 	}
@@ -106,6 +111,7 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	return &Client{
 		base:    base,
+		manager: manager,
 		tenant:  opts.Tenant,
 		token:   opts.Token,
 		http:    opts.HTTPClient,
@@ -135,27 +141,26 @@ func BaseURL(env, tenant string) (string, error) {
 	return "https://" + tenant + "." + env, nil
 }
 
-func apiBase(raw string) (*url.URL, error) {
+func apiBases(raw string) (apps, manager *url.URL, err error) {
 	if raw == "" {
-		return nil, errors.New("ccai: the base URL is required")
+		return nil, nil, errors.New("ccai: the base URL is required")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("ccai: base URL %q is not an http(s) URL", raw)
+		return nil, nil, fmt.Errorf("ccai: base URL %q is not an http(s) URL", raw)
 	}
 	if u.User != nil {
-		return nil, errors.New("ccai: put the token in the token option, not in the URL")
+		return nil, nil, errors.New("ccai: put the token in the token option, not in the URL")
 	}
 	if u.Scheme == "http" && !httpapi.IsLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("ccai: refusing to send the API token over plain http to %s; use https", u.Host)
+		return nil, nil, fmt.Errorf("ccai: refusing to send the API token over plain http to %s; use https", u.Host)
 	}
-	p := strings.TrimRight(u.Path, "/")
-	if !strings.HasSuffix(p, apiPrefix) {
-		p += apiPrefix
-	}
-	u.Path = p + "/"
+	root := strings.TrimSuffix(strings.TrimRight(u.Path, "/"), apiPrefix)
 	u.RawQuery, u.Fragment = "", ""
-	return u, nil
+	a, m := *u, *u
+	a.Path = root + apiPrefix + "/"
+	m.Path = root + managerPrefix + "/"
+	return &a, &m, nil
 }
 
 // Requests is how many HTTP requests this client has sent (retries included).
@@ -164,7 +169,9 @@ func (c *Client) Requests() int64 { return c.requests.Load() }
 // request describes one call. Body is bytes so a retry can send it again.
 type request struct {
 	method      string
-	path        string
+	path        string   // relative to the Apps API's base
+	manager     bool     // path is relative to the Manager API's base
+	at          *url.URL // an absolute URL on the configured host (a job's link), instead of path
 	query       url.Values
 	body        []byte
 	contentType string
@@ -204,7 +211,14 @@ func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *syn
 	if err := c.pace(ctx); err != nil {
 		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: ctxErr(ctx, err)}
 	}
-	u := c.base.ResolveReference(&url.URL{Path: r.path, RawQuery: r.query.Encode()})
+	base := c.base
+	if r.manager {
+		base = c.manager
+	}
+	u := base.ResolveReference(&url.URL{Path: r.path, RawQuery: r.query.Encode()})
+	if r.at != nil {
+		u = r.at
+	}
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -221,6 +235,10 @@ func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *syn
 	}
 	c.requests.Add(1)
 	resp, err := c.http.Do(req)
+	var re *httpapi.RedirectError
+	if errors.As(err, &re) { // refused, not lost: another try would be refused again
+		return nil, nil, &sync.Error{Kind: sync.KindOther, Op: r.op, Msg: c.redact(re.Error()), Err: re}
+	}
 	if err != nil {
 		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: c.redactErr(ctxErr(ctx, err))}
 	}

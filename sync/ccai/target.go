@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	gosync "sync"
 
@@ -18,6 +20,8 @@ type Target struct {
 
 	mu    gosync.Mutex
 	watch func(jobID, state string) // the engine's hook (sync.JobWatcher)
+	links map[string]string         // job id → the status link its upload gave
+	names map[string]string         // lowercase role/team name → the template's spelling
 }
 
 var (
@@ -55,54 +59,120 @@ func (t *Target) Describe() string {
 }
 
 // Schema fetches the live template (and locations) and builds the schema
-// from them.
+// from them. It also learns the template's spelling of every role and
+// team, so agents listed afterwards carry the same names as the file.
 func (t *Target) Schema(ctx context.Context) (*csvfile.Schema, error) {
 	cfg, _, err := t.c.LiveConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
+	t.learnNames(cfg.Roles, cfg.Teams)
 	return NewSchema(cfg), nil
 }
 
-// ListUsers reads every page of the users listing.
+// learnNames keeps the template's spelling of each role and team.
+func (t *Target) learnNames(roles, teams []string) {
+	names := map[string]string{}
+	for _, n := range append(slices.Clone(roles), teams...) {
+		names[strings.ToLower(n)] = n
+	}
+	t.mu.Lock()
+	t.names = names
+	t.mu.Unlock()
+}
+
+// ListUsers reads every page of the Manager API's agents. It stops at an
+// empty page or one shorter than the longest before it, so a server that
+// caps per below what was asked is read to the end all the same, and it
+// never counts an agent twice (one created meanwhile shifts the pages).
 func (t *Target) ListUsers(ctx context.Context) ([]sync.User, error) {
-	var out []sync.User
-	for page := 1; ; page++ {
-		users, raws, total, err := t.c.usersPage(ctx, page, maxPerPage)
+	per := t.c.opts.AgentsPerPage
+	if per <= 0 {
+		per = defaultPer
+	}
+	t.mu.Lock()
+	known := t.names != nil
+	t.mu.Unlock()
+	if !known {
+		// Agents name roles and teams in their own spelling ("agent"); the
+		// template's is the file's. Learn it first, so a listing reads the
+		// same whatever was asked before it (a saved plan's fingerprint).
+		tmpl, err := t.c.Template(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for i := range users {
-			out = append(out, toUser(&users[i], raws[i]))
+		t.learnNames(tmpl.Roles(), tmpl.Teams())
+	}
+	var out []sync.User
+	seen := map[string]bool{}
+	longest := 0
+	for page := 1; ; page++ {
+		agents, raws, err := t.c.agentsPage(ctx, page, per)
+		if err != nil {
+			return nil, err
 		}
-		if len(users) < maxPerPage || (total >= 0 && len(out) >= total) {
+		fresh := 0
+		for i := range agents {
+			key := agents[i].ID
+			if key == "" {
+				key = strings.ToLower(agents[i].Email)
+			}
+			if key == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			fresh++
+			out = append(out, t.toUser(&agents[i], raws[i]))
+		}
+		if len(agents) > 0 && fresh == 0 {
+			// A server that ignores page answers the first page forever:
+			// stopping here would miss agents, going on would never end.
+			return nil, &sync.Error{Kind: sync.KindUnexpected, Op: fmt.Sprintf("list agents (page %d)", page),
+				Msg: "the page holds only agents of earlier pages: the server does not seem to page with page and per"}
+		}
+		if len(agents) == 0 || len(agents) < longest {
 			return out, nil
 		}
+		longest = max(longest, len(agents))
 	}
 }
 
-// toUser turns a listed user into the engine's form: blank values absent,
-// roles and teams as the names whose value is 1.
-func toUser(w *wireUser, raw []byte) sync.User {
-	u := sync.User{ID: w.ID, Email: w.Email, Fields: map[string]string{}, Lists: map[string][]string{}, Raw: raw}
+// toUser turns an agent into the engine's form: blank values absent, roles
+// and teams as names (in the template's spelling when it is known). The
+// agent's status is its presence, not Active/Inactive, so status stays
+// unknown.
+func (t *Target) toUser(a *wireAgent, raw []byte) sync.User {
+	u := sync.User{ID: a.ID, Email: a.Email, Fields: map[string]string{}, Lists: map[string][]string{}, Raw: raw,
+		Unlisted: notListed}
 	set := func(k, v string) {
 		if v = strings.TrimSpace(v); v != "" {
 			u.Fields[k] = v
 		}
 	}
-	set(FieldFirstName, w.FirstName)
-	set(FieldLastName, w.LastName)
-	set(FieldAgentNumber, w.AgentNumber)
-	set(FieldStatus, w.Status)
-	set(FieldLocation, w.Location)
-	set(FieldMaxChatLimit, w.MaxChatLimit)
-	set(FieldMaxChatLimitEnabled, w.MaxChatLimitEnabled)
-	if r := assigned(w.Roles); len(r) > 0 {
-		u.Lists[FieldRoles] = r
+	set(FieldFirstName, a.FirstName)
+	set(FieldLastName, a.LastName)
+	set(FieldAgentNumber, a.AgentNumber)
+	set(FieldLocation, a.Location)
+	t.mu.Lock()
+	canon := func(list []string) []string {
+		out := make([]string, 0, len(list))
+		for _, n := range list {
+			if c, ok := t.names[strings.ToLower(n)]; ok {
+				n = c
+			}
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
 	}
-	if r := assigned(w.Teams); len(r) > 0 {
-		u.Lists[FieldTeams] = r
+	if len(a.Roles) > 0 {
+		u.Lists[FieldRoles] = canon(a.Roles)
 	}
+	if len(a.Teams) > 0 {
+		u.Lists[FieldTeams] = canon(a.Teams)
+	}
+	t.mu.Unlock()
 	return u
 }
 
@@ -118,12 +188,46 @@ func (t *Target) SubmitBatch(ctx context.Context, ops []sync.Op) (string, error)
 		return "", fmt.Errorf("ccai: build the batch: %w", err)
 	}
 	t.state("", "uploading")
-	id, err := t.c.upload(ctx, "", bf.filename(), bf.content(), len(bf.rows))
+	id, link, err := t.c.upload(ctx, "", bf.filename(), bf.content(), len(bf.rows))
 	if err != nil {
 		return "", err
 	}
+	t.setLink(id, link)
 	t.state(id, JobCreated)
 	return id, nil
+}
+
+// setLink remembers the status link an upload gave for its job (in this
+// process only: a resumed apply uses the documented path).
+func (t *Target) setLink(jobID, link string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.links == nil {
+		t.links = map[string]string{}
+	}
+	if link == "" {
+		delete(t.links, jobID)
+		return
+	}
+	t.links[jobID] = link
+}
+
+// statusOf fetches a job's status through the link its upload gave when
+// that link is on the configured host, else (and after the link answers
+// 404: the vendor's own example link spells users_jobs/) through the
+// documented path.
+func (t *Target) statusOf(ctx context.Context, jobID string) (*job, error) {
+	t.mu.Lock()
+	link := t.links[jobID]
+	t.mu.Unlock()
+	if at := t.c.onHost(link); at != nil {
+		j, err := t.c.jobAt(ctx, jobID, at)
+		if !isStatus(err, http.StatusNotFound) {
+			return j, err
+		}
+		t.setLink(jobID, "")
+	}
+	return t.c.Job(ctx, jobID)
 }
 
 func (t *Target) state(jobID, s string) {
@@ -156,21 +260,22 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 	checked := false
 	polls := 0 // status checks since the status last changed
 	for {
-		j, err := t.c.Job(ctx, jobID)
+		j, err := t.statusOf(ctx, jobID)
 		if err != nil {
 			return nil, err
 		}
+		status := string(j.Status)
 		if !checked {
 			if err := t.adopt(bf, j, len(ops)); err != nil {
 				return nil, err
 			}
 			checked = true
 		}
-		if j.Status != last {
-			t.state(jobID, j.Status)
-			last, delay, polls = j.Status, t.c.opts.PollMin, 0
+		if status != last {
+			t.state(jobID, status)
+			last, delay, polls = status, t.c.opts.PollMin, 0
 		}
-		switch j.Status {
+		switch status {
 		case JobCreated, JobInProgress:
 			if err := sync.Sleep(ctx, delay); err != nil {
 				return nil, &sync.Error{Kind: sync.KindNetwork, Op: "wait for job " + jobID, Err: err}
@@ -206,8 +311,12 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 			t.state(jobID, "done")
 			return results, nil
 		default:
-			return nil, &sync.Error{Kind: sync.KindServer, Op: "check job " + jobID,
-				Msg: fmt.Sprintf("unknown job status %q", j.Status)}
+			// Only five statuses are documented: anything else may be a
+			// failure or a success, and reading it as either could misreport
+			// every row. Stop; the job stays journaled and a later run
+			// looks again.
+			return nil, &sync.Error{Kind: sync.KindUnexpected, Op: "check job " + jobID,
+				Msg: fmt.Sprintf("the job is in status %q, which the vendor does not document (created, valid_scheme, invalid_scheme, in_progress, completed)", status)}
 		}
 	}
 }
@@ -215,7 +324,7 @@ func (t *Target) WaitBatch(ctx context.Context, jobID string, ops []sync.Op) ([]
 // adopt checks that the job holds this batch (its file name carries the
 // batch's hash) and learns which ops an earlier run left out of its file.
 func (t *Target) adopt(bf *batchFile, j *job, n int) error {
-	hash, skip, ok := parseFilename(j.Filename)
+	hash, skip, ok := parseFilename(string(j.Filename))
 	if !ok {
 		return nil // not named by usersync (or renamed by the server): nothing to check
 	}
@@ -245,7 +354,7 @@ func (t *Target) rejectRows(ctx context.Context, jobID string, bf *batchFile, op
 	skip := append([]int(nil), bf.skip...)
 	var general []string
 	for _, e := range log {
-		i, ok := bf.opAt(string(e.Row))
+		i, ok := placeEntry(bf, ops, e)
 		if !ok {
 			general = append(general, logText(e))
 			continue
@@ -287,8 +396,12 @@ func (t *Target) rejectRows(ctx context.Context, jobID string, bf *batchFile, op
 		return true, nil
 	}
 	t.state(jobID, "uploading")
-	if _, err := t.c.upload(ctx, jobID, bf.filename(), bf.content(), len(bf.rows)); err != nil {
+	_, link, err := t.c.upload(ctx, jobID, bf.filename(), bf.content(), len(bf.rows))
+	if err != nil {
 		return false, err
+	}
+	if link != "" {
+		t.setLink(jobID, link)
 	}
 	t.state(jobID, JobCreated)
 	return false, nil
@@ -303,7 +416,7 @@ func (t *Target) collect(ctx context.Context, jobID string, bf *batchFile, ops [
 	}
 	var general []string
 	for _, e := range log {
-		i, ok := bf.opAt(string(e.Row))
+		i, ok := placeEntry(bf, ops, e)
 		if !ok {
 			general = append(general, logText(e))
 			continue
@@ -323,7 +436,9 @@ func (t *Target) collect(ctx context.Context, jobID string, bf *batchFile, ops [
 		}
 	}
 	if len(general) > 0 {
-		note := "job " + jobID + ": " + strings.Join(general, "; ")
+		// Not tied to a row the log names: every row of the job carries
+		// it, so nothing the server said is lost.
+		note := "job " + jobID + " logged, without naming a row of this file: " + strings.Join(general, "; ")
 		for _, i := range bf.rows {
 			if results[i].Warning == "" {
 				results[i].Warning = note
@@ -333,6 +448,58 @@ func (t *Target) collect(ctx context.Context, jobID string, bf *batchFile, ops [
 		}
 	}
 	return nil
+}
+
+// placeEntry finds the op a log entry is about: the row it names (1-based
+// in the current file, also when written "row 3"); failing that (a null,
+// missing or odd row), the one op whose email the entry names in an
+// "email" key or its message. ok is false when no single op fits.
+func placeEntry(bf *batchFile, ops []sync.Op, e logEntry) (int, bool) {
+	if i, ok := bf.opAt(e.Row); ok {
+		return i, true
+	}
+	if m := rowNumber.FindStringSubmatch(e.Row); m != nil {
+		if i, ok := bf.opAt(m[1]); ok {
+			return i, true
+		}
+	}
+	text := strings.ToLower(e.Email + " " + e.Message)
+	found := -1
+	for _, i := range bf.rows {
+		for _, addr := range []string{opEmail(ops[i]), ops[i].New.Fields[FieldNewEmail]} {
+			if addr != "" && mentions(text, strings.ToLower(addr)) {
+				if found >= 0 && found != i {
+					return 0, false // two rows fit: guessing could blame the wrong one
+				}
+				found = i
+			}
+		}
+	}
+	return found, found >= 0
+}
+
+// rowNumber is a row written with words around it: "row 3", "#3".
+var rowNumber = regexp.MustCompile(`^\D{0,8}?(\d+)\D{0,8}$`)
+
+// mentions reports whether text holds addr as a whole address, not as the
+// tail of a longer one (bob@x.edu in rbob@x.edu).
+func mentions(text, addr string) bool {
+	for from := 0; ; {
+		i := strings.Index(text[from:], addr)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(addr)
+		if (i == 0 || !addrChar(text[i-1])) && (end == len(text) || !addrChar(text[end])) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+func addrChar(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || strings.IndexByte(".-_+@", b) >= 0
 }
 
 func addErr(r *sync.BatchResult, op sync.Op, e logEntry, fallback string) {

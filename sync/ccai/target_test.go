@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -83,6 +84,35 @@ func (e *env) listed(t *testing.T) map[string]sync.User {
 	return out
 }
 
+// stored returns the users as the sandbox holds them, by lowercase email:
+// status and the chat limits too, which the agents endpoint does not list.
+func (e *env) stored(t *testing.T) map[string]sync.User {
+	t.Helper()
+	out := map[string]sync.User{}
+	for _, w := range e.srv.CCAIUsers() {
+		u := sync.User{ID: strconv.Itoa(w.ID), Email: w.Email, Fields: map[string]string{
+			FieldFirstName: w.FirstName, FieldLastName: w.LastName, FieldStatus: w.Status,
+			FieldMaxChatLimitEnabled: strconv.Itoa(w.MaxChatLimitEnabled)}, Lists: map[string][]string{}}
+		if w.AgentNumber != "" {
+			u.Fields[FieldAgentNumber] = w.AgentNumber
+		}
+		if w.Location != "" {
+			u.Fields[FieldLocation] = w.Location
+		}
+		if w.MaxChatLimit != nil {
+			u.Fields[FieldMaxChatLimit] = strconv.Itoa(*w.MaxChatLimit)
+		}
+		if len(w.Roles) > 0 {
+			u.Lists[FieldRoles] = w.Roles
+		}
+		if len(w.Teams) > 0 {
+			u.Lists[FieldTeams] = w.Teams
+		}
+		out[sync.Key(w.Email)] = u
+	}
+	return out
+}
+
 func clone(u sync.User) sync.User {
 	c := sync.User{ID: u.ID, Email: u.Email, Fields: map[string]string{}, Lists: map[string][]string{}}
 	for k, v := range u.Fields {
@@ -123,7 +153,7 @@ func sameUser(t *testing.T, want, got sync.User) {
 
 func TestListUsersAndSchema(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, 1203) // two pages of the listing
+	e := newEnv(t, 1203) // three pages of the agents endpoint, which caps per at 500
 	users, err := e.t.ListUsers(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
@@ -134,17 +164,21 @@ func TestListUsersAndSchema(t *testing.T) {
 	}
 	for i, u := range users {
 		w := want[i]
-		if u.Email != w.Email || u.ID == "" || u.Fields[FieldFirstName] != w.FirstName || u.Fields[FieldLocation] != w.Location ||
-			u.Fields[FieldStatus] != w.Status || !slices.Equal(u.Lists[FieldRoles], w.Roles) || !slices.Equal(u.Lists[FieldTeams], w.Teams) ||
-			len(u.Raw) == 0 {
+		if u.Email != w.Email || u.ID != strconv.Itoa(w.ID) || u.Fields[FieldFirstName] != w.FirstName || u.Fields[FieldLocation] != w.Location ||
+			u.Fields[FieldAgentNumber] != w.AgentNumber || !slices.Equal(u.Lists[FieldRoles], w.Roles) || !slices.Equal(u.Lists[FieldTeams], w.Teams) ||
+			len(u.Raw) == 0 || !strings.Contains(string(u.Raw), "sandbox_unknown_key") {
 			t.Fatalf("user %d: %+v, sandbox has %+v", i, u, w)
 		}
-		if (w.MaxChatLimit == nil) != (u.Fields[FieldMaxChatLimit] == "") {
-			t.Fatalf("user %d: max_chat_limit %q vs %v", i, u.Fields[FieldMaxChatLimit], w.MaxChatLimit)
+		// The agent's status is its presence: never read as Active/Inactive.
+		for _, k := range []string{FieldStatus, FieldMaxChatLimit, FieldMaxChatLimitEnabled} {
+			if v, ok := u.Fields[k]; ok {
+				t.Fatalf("user %d: %s is %q, but the agents endpoint does not carry it", i, k, v)
+			}
 		}
 	}
-	if st := e.srv.Stats(); st.Requests["GET /apps/api/v1/users"] != 2 {
-		t.Errorf("want 2 pages of 1000, got %d requests", st.Requests["GET /apps/api/v1/users"])
+	// 500 asked, 500 + 500 + 203 answered, and the short page ends it.
+	if st := e.srv.Stats(); st.Requests["GET /manager/api/v1/agents"] != 3 {
+		t.Errorf("want 3 pages of agents, got %d requests", st.Requests["GET /manager/api/v1/agents"])
 	}
 
 	s, err := e.t.Schema(ctxT(t))
@@ -188,7 +222,8 @@ func TestBatchAppliesAndUsersMatch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 20)
 	before := e.listed(t)
-	all := e.srv.CCAIUsers()
+	storedBefore := e.srv.CCAIUsers()
+	all := storedBefore
 	u0, u1, u2 := before[sync.Key(all[0].Email)], before[sync.Key(all[1].Email)], before[sync.Key(all[3].Email)]
 
 	create := sync.User{Email: "Ada.Lovelace@example.com",
@@ -204,6 +239,7 @@ func TestBatchAppliesAndUsersMatch(t *testing.T) {
 	delete(replace.Fields, FieldAgentNumber)
 	deact := clone(u1)
 	deact.Fields[FieldStatus] = StatusInactive
+	was := e.stored(t)
 
 	ops := []sync.Op{
 		{Action: sync.Create, Row: 0, Line: 2, New: create},
@@ -217,21 +253,35 @@ func TestBatchAppliesAndUsersMatch(t *testing.T) {
 			t.Errorf("op %d: %+v", i, r)
 		}
 	}
-	after := e.listed(t)
+	after, listed := e.stored(t), e.listed(t)
 	for _, op := range ops {
 		got, ok := after[sync.Key(op.New.Email)]
 		if !ok {
+			t.Fatalf("%s is not stored after the job", op.New.Email)
+		}
+		if _, ok := listed[sync.Key(op.New.Email)]; !ok {
 			t.Fatalf("%s is not listed after the job", op.New.Email)
 		}
-		sameUser(t, op.New, got)
+		// The fields the agents endpoint does not list, and the write did
+		// not send, stay as they were.
+		want := clone(op.New)
+		for _, k := range notListed {
+			if _, sent := want.Fields[k]; !sent {
+				if v, ok := was[sync.Key(op.New.Email)].Fields[k]; ok {
+					want.Fields[k] = v
+				}
+			}
+		}
+		sameUser(t, want, got)
 	}
-	// Users the batch did not name are untouched, byte for byte.
-	for k, u := range before {
+	// Users the batch did not name are untouched.
+	for _, u := range storedBefore {
+		k := sync.Key(u.Email)
 		if k == sync.Key(u0.Email) || k == sync.Key(u1.Email) || k == sync.Key(u2.Email) {
 			continue
 		}
-		if string(after[k].Raw) != string(u.Raw) {
-			t.Errorf("%s changed: %s → %s", k, u.Raw, after[k].Raw)
+		if now, _ := e.srv.CCAIUser(u.Email); !reflectEqualUsers(now, u) {
+			t.Errorf("%s changed: %+v → %+v", k, u, now)
 		}
 	}
 	if st := e.srv.Stats(); st.CreatesPerEmail["ada.lovelace@example.com"] != 1 || st.Requests["POST /apps/api/v1/bulk/users/upload"] != 1 ||
@@ -534,10 +584,10 @@ func TestRateLimitedAnswersAreRetriedOrSurfaced(t *testing.T) {
 	defer srv.Close()
 	srv.SetCCAIRateLimit(1) // a stricter tenant than the client expects
 	once, _ := New(Options{BaseURL: srv.URL(), Tenant: sandbox.DemoTenant, Token: sandbox.DemoAPIToken, MaxTries: 1})
-	if _, err := once.ListUsers(ctxT(t)); err != nil {
+	if _, err := once.Client().Template(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = once.ListUsers(ctxT(t))
+	_, err = once.Client().Template(ctxT(t))
 	var se *sync.Error
 	if !errors.As(err, &se) || se.Kind != sync.KindRateLimited || se.RetryAfter != time.Second {
 		t.Fatalf("want 429 with Retry-After 1s, got %#v", err)
@@ -562,19 +612,19 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("BaseURL(%q, %q) = %q, %v", c.env, c.tenant, got, err)
 		}
 	}
-	for _, c := range []struct{ in, want string }{
-		{"https://acme.example.com", "https://acme.example.com/apps/api/v1/"},
-		{"https://acme.example.com/apps/api/v1/", "https://acme.example.com/apps/api/v1/"},
-		{"http://127.0.0.1:1/sub", "http://127.0.0.1:1/sub/apps/api/v1/"},
+	for _, c := range []struct{ in, apps, manager string }{
+		{"https://acme.example.com", "https://acme.example.com/apps/api/v1/", "https://acme.example.com/manager/api/v1/"},
+		{"https://acme.example.com/apps/api/v1/", "https://acme.example.com/apps/api/v1/", "https://acme.example.com/manager/api/v1/"},
+		{"http://127.0.0.1:1/sub", "http://127.0.0.1:1/sub/apps/api/v1/", "http://127.0.0.1:1/sub/manager/api/v1/"},
 	} {
-		u, err := apiBase(c.in)
-		if err != nil || u.String() != c.want {
-			t.Errorf("apiBase(%q) = %v, %v", c.in, u, err)
+		a, m, err := apiBases(c.in)
+		if err != nil || a.String() != c.apps || m.String() != c.manager {
+			t.Errorf("apiBases(%q) = %v, %v, %v", c.in, a, m, err)
 		}
 	}
 	for _, bad := range []string{"", "ftp://x", "https://user:pw@host", "host-only", "http://acme.example.com"} {
-		if _, err := apiBase(bad); err == nil {
-			t.Errorf("apiBase(%q) accepted", bad)
+		if _, _, err := apiBases(bad); err == nil {
+			t.Errorf("apiBases(%q) accepted", bad)
 		}
 	}
 	if _, err := NewClient(Options{BaseURL: "https://x.example.com", Tenant: "x"}); err == nil {

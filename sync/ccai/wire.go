@@ -16,7 +16,7 @@ type Assignment struct {
 	Value string
 }
 
-// wireUser is a user as the template and the users listing carry it. Scalars
+// wireUser is a user as the template and the upload file carry it. Scalars
 // are kept as text ("" for absent or null), so a number or a string in the
 // JSON reads the same.
 type wireUser struct {
@@ -155,26 +155,52 @@ func assigned(as []Assignment) []string {
 }
 
 // job is a bulk job as GET bulk/users/jobs/{id} answers it (documented).
+// Every field reads leniently and every other key (the vendor adds
+// process_requested_at, uploaded_user_name, proceed_user_name, … and the
+// Apps API says to expect more) is read past: an answer that merely grew
+// must not stop a run.
 type job struct {
-	ID           flexID     `json:"id"`
-	CreatedAt    string     `json:"created_at"`
-	Filename     string     `json:"filename"`
-	TotalRows    int        `json:"total_rows"`
-	AffectedRows int        `json:"affected_rows"`
-	FailedRows   int        `json:"failed_rows"`
-	Status       string     `json:"status"`
-	SchemeErrors []logEntry `json:"scheme_errors"`
-	UpdateErrors []logEntry `json:"update_errors"`
+	ID           flexID  `json:"id"`
+	CreatedAt    textOf  `json:"created_at"`
+	Filename     textOf  `json:"filename"`
+	TotalRows    countOf `json:"total_rows"`
+	AffectedRows countOf `json:"affected_rows"`
+	FailedRows   countOf `json:"failed_rows"`
+	Status       textOf  `json:"status"`
 }
 
 // logEntry is one line of a scheme or update error log. Row is the 1-based
 // position of the user in the uploaded file (assumed: the vendor names the
-// field but not its base).
+// field but not its base); it may be null, and any shape is kept as text
+// rather than failing the whole log.
 type logEntry struct {
-	Message   string `json:"message"`
-	Column    string `json:"column"`
-	Row       flexID `json:"row"`
-	ErrorType string `json:"error_type"`
+	Message   string
+	Column    string
+	Row       string
+	ErrorType string
+	// Email is the entry's "email" when it carries one (not documented;
+	// used to place an entry whose row is missing).
+	Email string
+}
+
+func (e *logEntry) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Message   textOf `json:"message"`
+		Column    textOf `json:"column"`
+		Row       textOf `json:"row"`
+		ErrorType textOf `json:"error_type"`
+		Email     textOf `json:"email"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		// Not even an object: keep it whole as the message.
+		var t textOf
+		t.UnmarshalJSON(b)
+		*e = logEntry{Message: string(t)}
+		return nil
+	}
+	*e = logEntry{Message: string(w.Message), Column: string(w.Column), Row: string(w.Row),
+		ErrorType: string(w.ErrorType), Email: string(w.Email)}
+	return nil
 }
 
 // flexID reads an id or row number sent as a number or a string.
@@ -189,11 +215,121 @@ func (f *flexID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// textOf reads any JSON value as text and never fails: scalars as
+// scalarText does, null as "", objects and lists as their compact JSON.
+// It is for fields whose odd shape should be shown, not refused.
+type textOf string
+
+func (t *textOf) UnmarshalJSON(b []byte) error {
+	s, err := scalarText(b)
+	if err != nil {
+		var c bytes.Buffer
+		if json.Compact(&c, b) == nil {
+			s = c.String()
+		} else {
+			s = string(b)
+		}
+	}
+	*t = textOf(strings.TrimSpace(s))
+	return nil
+}
+
+// countOf reads a count sent as a number or a string; anything else is 0.
+type countOf int
+
+func (n *countOf) UnmarshalJSON(b []byte) error {
+	s, _ := scalarText(b)
+	v, _ := strconv.Atoi(canonicalNumber(strings.TrimSpace(s)))
+	*n = countOf(v)
+	return nil
+}
+
+func (n countOf) int() int { return int(n) }
+
 // uploadAnswer is the body of a successful upload (documented).
 type uploadAnswer struct {
 	ID     flexID `json:"id"`
-	Status string `json:"status"`
-	Link   string `json:"link"`
+	Status textOf `json:"status"`
+	Link   textOf `json:"link"`
+}
+
+// wireAgent is an agent as the Manager API's agents endpoint answers it
+// (documented): roles are names, teams objects with a name, status the
+// agent's presence (an object, read past: it is not the account's status).
+// Like wireUser, scalars are kept as text and unknown keys are ignored.
+type wireAgent struct {
+	ID          string
+	Email       string
+	FirstName   string
+	LastName    string
+	AgentNumber string
+	Location    string
+	Roles       []string
+	Teams       []string
+}
+
+func (a *wireAgent) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("want an agent object: %w", err)
+	}
+	var err error
+	scalar := func(key string, dst *string) {
+		if err == nil {
+			if *dst, err = scalarText(m[key]); err != nil {
+				err = fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	scalar(fieldID, &a.ID)
+	scalar(FieldEmail, &a.Email)
+	scalar(FieldFirstName, &a.FirstName)
+	scalar(FieldLastName, &a.LastName)
+	scalar(FieldAgentNumber, &a.AgentNumber)
+	scalar(FieldLocation, &a.Location)
+	if err != nil {
+		return err
+	}
+	if a.Roles, err = names(m[FieldRoles]); err != nil {
+		return fmt.Errorf("%s: %w", FieldRoles, err)
+	}
+	if a.Teams, err = names(m[FieldTeams]); err != nil {
+		return fmt.Errorf("%s: %w", FieldTeams, err)
+	}
+	return nil
+}
+
+// names reads a list of names: strings (the agents page's roles) or
+// objects with a "name" (its teams); null is an empty list.
+func names(raw json.RawMessage) ([]string, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("want a list of names")
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		it = bytes.TrimSpace(it)
+		var name string
+		var err error
+		if len(it) > 0 && it[0] == '{' {
+			var obj map[string]json.RawMessage
+			if err = json.Unmarshal(it, &obj); err == nil {
+				name, err = scalarText(obj[fieldName])
+			}
+		} else {
+			name, err = scalarText(it)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if name = strings.TrimSpace(name); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }
 
 // rawJSON keeps a value exactly as the server sent it (sync.User.Raw).

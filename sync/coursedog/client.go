@@ -56,6 +56,8 @@ type Client struct {
 	// secrets are strings that must never appear in an error: the token
 	// and the last password used to log in.
 	secrets []string
+	// loginField is the password field the server accepted last.
+	loginField string
 }
 
 // NewClient checks the options and returns a client.
@@ -75,8 +77,9 @@ func NewClient(opts Options) (*Client, error) {
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
-		c.http = &http.Client{Transport: tr, CheckRedirect: httpapi.RefuseDowngrade("")}
+		c.http = &http.Client{Transport: tr}
 	}
+	c.http = httpapi.Guard(c.http, "") // also a client the caller gave
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
 	}
@@ -163,18 +166,39 @@ func (c *Client) redact(s string) string {
 }
 
 // Login opens a session as email and keeps its token for the requests that
-// follow. The password is sent once and kept nowhere.
+// follow. The vendor's article posts {"email","plaintextPassword"}; code in
+// Coursedog's own public repositories posts {"email","password"}. The
+// client sends the body that worked last (the article's at first) and, if
+// the server refuses it as a bad request or bad credentials, the other one
+// once: the password goes out at most twice, and is kept nowhere.
 func (c *Client) Login(ctx context.Context, email, password string) (string, error) {
 	op := "log in as " + email
 	c.mu.Lock()
 	c.secrets = append(c.secrets, password)
+	first := c.loginField
 	c.mu.Unlock()
 	defer c.forget(password)
-	body, err := json.Marshal(map[string]string{jsonEmail: email, jsonPlaintextPassword: password})
-	if err != nil {
-		return "", &sync.Error{Kind: sync.KindOther, Op: op, Err: err}
+	if first == "" {
+		first = jsonPlaintextPassword
 	}
-	resp, err := c.do(ctx, request{op: op, ep: epLogin, body: body, noAuth: true})
+	other := jsonPassword
+	if first == jsonPassword {
+		other = jsonPlaintextPassword
+	}
+	resp, err := c.login(ctx, op, email, password, first)
+	used := first
+	var se *sync.Error
+	if err != nil && errors.As(err, &se) && (se.Status == http.StatusBadRequest ||
+		se.Status == http.StatusUnauthorized || se.Status == http.StatusUnprocessableEntity) {
+		firstErr := se
+		resp, err = c.login(ctx, op, email, password, other)
+		used = other
+		// Bad credentials say more than a missing field: keep the 401,
+		// the first one when both are.
+		if errors.As(err, &se) && (se.Status != http.StatusUnauthorized || firstErr.Status == http.StatusUnauthorized) {
+			err = firstErr
+		}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -186,8 +210,28 @@ func (c *Client) Login(ctx context.Context, email, password string) (string, err
 	if token == "" {
 		return "", &sync.Error{Kind: sync.KindOther, Op: op, Msg: "the server answered without a token"}
 	}
+	c.mu.Lock()
+	c.loginField = used
+	c.mu.Unlock()
 	c.SetToken(token)
 	return token, nil
+}
+
+// login posts one session request with the password under field.
+func (c *Client) login(ctx context.Context, op, email, password, field string) ([]byte, error) {
+	body, err := json.Marshal(map[string]string{jsonEmail: email, field: password})
+	if err != nil {
+		return nil, &sync.Error{Kind: sync.KindOther, Op: op, Err: err}
+	}
+	return c.do(httpapi.NoRedirect(ctx), request{op: op, ep: epLogin, body: body, noAuth: true})
+}
+
+// LoginField is the session body's password field the server accepted
+// ("" before a login succeeded).
+func (c *Client) LoginField() string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.loginField
 }
 
 // forget drops a password from the secrets once its request is done (a
@@ -212,6 +256,15 @@ type request struct {
 	body   []byte
 	noAuth bool
 	long   bool // a bulk replace: ten times the timeout
+	// seen, when set, receives every answer's status and header (the
+	// probe reports them; a retried read keeps the last).
+	seen *answer
+}
+
+// answer is what came back apart from the body.
+type answer struct {
+	status int
+	header http.Header
 }
 
 const maxBody = 256 << 20
@@ -294,6 +347,9 @@ func (c *Client) once(ctx context.Context, r request) ([]byte, error) {
 		return nil, c.networkError(ctx, rctx, r.op, err, timeout)
 	}
 	defer resp.Body.Close()
+	if r.seen != nil {
+		*r.seen = answer{resp.StatusCode, resp.Header}
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, c.networkError(ctx, rctx, r.op, err, timeout)
@@ -339,6 +395,10 @@ func (c *Client) networkError(ctx, rctx context.Context, op string, err error, t
 	}
 	if rctx.Err() != nil {
 		return &sync.Error{Kind: sync.KindNetwork, Op: op, Msg: fmt.Sprintf("no answer from %s within %v", c.base.Host, timeout), Err: rctx.Err()}
+	}
+	var re *httpapi.RedirectError
+	if errors.As(err, &re) { // refused, not lost: another try would be refused again
+		return &sync.Error{Kind: sync.KindOther, Op: op, Msg: c.redact(re.Error()), Err: re}
 	}
 	cause := err
 	var ue *url.Error

@@ -107,8 +107,15 @@ func ParseProperties(r io.Reader, name string) (*Properties, error) {
 	return p, nil
 }
 
-// ReadProperties reads the file at path.
+// ReadProperties reads the file at path, refusing by its stat anything
+// that is not a regular file (a named pipe with no writer would wait
+// forever; a device never ends).
 func ReadProperties(path string) (*Properties, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -40,7 +40,7 @@ func NewSchema(roles, departments []csvfile.Choice) *csvfile.Schema {
 			{Key: "products", Header: "Products", Required: true, List: true,
 				Choices: Products, Kind: "product key",
 				Aliases: []string{"Product", "Product Keys", "Product Key"}},
-			{Key: "externalId", Header: "Unique ID",
+			{Key: "externalId", Header: "Unique ID", PersonID: true,
 				Aliases: []string{"External ID", "SIS ID", "Unique Identifier", "Employee ID"}},
 			{Key: "department", Header: "Department",
 				Choices: departments, Kind: "department",
@@ -51,13 +51,54 @@ func NewSchema(roles, departments []csvfile.Choice) *csvfile.Schema {
 			{Key: "roles", Header: "Role IDs", List: true,
 				Choices: roles, Kind: "role ID",
 				Aliases: []string{"Role ID", "Roles", "Role"}},
+			// The admin docs list both as user fields; the vendor's CSV
+			// template has no column for them, so they come after its own.
+			{Key: "defaultProduct", Header: "Default Product",
+				Choices: Products, Kind: "product key",
+				Aliases: []string{"Default Product Key"}},
+			{Key: "status", Header: "Status", Kind: "status",
+				Choices: []csvfile.Choice{{Value: StatusActive}, {Value: StatusInactive}},
+				Aliases: []string{"User Status", "Account Status"}},
 		},
 		RowChecks: []csvfile.RowCheck{
 			onePrimaryDepartment(departments),
 			secondaryNotPrimary,
 			onePrebuiltRole(roles),
+			defaultAmongProducts,
 		},
 	}
+}
+
+// defaultAmongProducts: a user's default product must be one the user has.
+// In merge mode the row's products are added to the user's, so one of the
+// row's is enough.
+func defaultAmongProducts(get func(string) string) []csvfile.Message {
+	def := strings.TrimSpace(get("defaultProduct"))
+	if def == "" {
+		return nil
+	}
+	products := get("products")
+	for part := range strings.SplitSeq(products, ",") {
+		if p := strings.TrimSpace(part); strings.EqualFold(p, def) || strings.EqualFold(productLabel(p), def) {
+			return nil
+		}
+	}
+	if strings.TrimSpace(products) == "" {
+		return nil // Products is required: its own message says so
+	}
+	return []csvfile.Message{{Severity: csvfile.Error, Column: "Default Product",
+		Text: `"` + def + `" is not among the row's Products (` + products + `); a user's default product must be one of theirs`,
+		Fix:  &csvfile.Fix{Column: "Products", Value: products + ", " + def, Label: `add "` + def + `" to Products`}}}
+}
+
+// productLabel is the display name of a product key ("" when unknown).
+func productLabel(key string) string {
+	for _, p := range Products {
+		if strings.EqualFold(p.Value, key) {
+			return p.Label
+		}
+	}
+	return ""
 }
 
 // onePrimaryDepartment: the vendor allows one primary department; the

@@ -49,7 +49,13 @@ var (
 	}
 )
 
-const header = "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs\n"
+// header is the vendor's CSV template's (the files these tests read);
+// templateHeader is what `usersync template` writes: those columns, then
+// Default Product and Status.
+const (
+	header         = "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs\n"
+	templateHeader = "First Name,Last Name,Email,Products,Unique ID,Department,Secondary Departments,Role IDs,Default Product,Status\n"
+)
 
 func TestTemplateHeaderAndKeys(t *testing.T) {
 	s := coursedog.NewSchema(nil, nil)
@@ -57,14 +63,14 @@ func TestTemplateHeaderAndKeys(t *testing.T) {
 	if err := csvfile.WriteTemplate(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	if b.String() != header {
-		t.Errorf("template %q, want %q", b.String(), header)
+	if b.String() != templateHeader {
+		t.Errorf("template %q, want %q", b.String(), templateHeader)
 	}
 	var keys []string
 	for _, f := range s.Fields {
 		keys = append(keys, f.Key)
 	}
-	want := "firstName lastName email products externalId department secondaryDepartments roles"
+	want := "firstName lastName email products externalId department secondaryDepartments roles defaultProduct status"
 	if got := strings.Join(keys, " "); got != want {
 		t.Errorf("keys %q, want %q", got, want)
 	}
@@ -446,6 +452,7 @@ func TestDemoFileAgainstTheSandbox(t *testing.T) {
 		"4 error Email → grace.hopper@example.edu",
 		"6 error Products → curriculum",
 		"8 warning Secondary Departments → Physics",
+		"18 error Products → events, courseDemandProjections", // the same mistake as line 3: one fix for both
 	}
 	if got := summary(coursedog.NewSchema(nil, nil)); !slices.Equal(got, offline) {
 		t.Errorf("offline\n got %q\nwant %q", got, offline)
@@ -453,5 +460,30 @@ func TestDemoFileAgainstTheSandbox(t *testing.T) {
 	online := slices.Insert(slices.Clone(offline), 2, "5 error Role IDs → r-6f1e2d93")
 	if got := summary(live); !slices.Equal(got, online) {
 		t.Errorf("against the sandbox\n got %q\nwant %q", got, online)
+	}
+}
+
+// Default Product and Status are columns: Status takes Active or Inactive,
+// Default Product a product key among the row's Products.
+func TestDefaultProductAndStatusColumns(t *testing.T) {
+	s := coursedog.NewSchema(liveRoles, liveDepartments)
+	body := strings.TrimSuffix(templateHeader, "\n") + "\n" +
+		"Ada,Lovelace,ada@example.edu,\"scheduling, events\",,,,,events,Inactive\n" +
+		"Bob,Byte,bob@example.edu,scheduling,,,,,catalog,Active\n" +
+		"Cy,Cole,cy@example.edu,scheduling,,,,,,Retired\n"
+	f, err := csvfile.Read(strings.NewReader(body), "users.csv", s, csvfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := csvfile.Validate(f)
+	if ms := v.Row(0); len(ms) != 0 || f.Value(0, "defaultProduct") != "events" || f.Value(0, "status") != "Inactive" {
+		t.Errorf("row 1: %+v", ms)
+	}
+	if ms := v.Row(1); len(ms) != 1 || ms[0].Column != "Default Product" || !strings.Contains(ms[0].Text, "not among the row's Products") ||
+		ms[0].Fix == nil {
+		t.Errorf("row 2: %+v", ms)
+	}
+	if ms := v.Row(2); len(ms) != 1 || ms[0].Column != "Status" {
+		t.Errorf("row 3: %+v", ms)
 	}
 }

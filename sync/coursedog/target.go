@@ -185,11 +185,12 @@ func toSync(u User) sync.User {
 		ID:    u.ID,
 		Email: u.Email,
 		Fields: map[string]string{
-			jsonFirstName:  u.FirstName,
-			jsonLastName:   u.LastName,
-			jsonExternalID: u.ExternalID,
-			jsonDepartment: u.Department,
-			jsonStatus:     u.Status,
+			jsonFirstName:      u.FirstName,
+			jsonLastName:       u.LastName,
+			jsonExternalID:     u.ExternalID,
+			jsonDepartment:     u.Department,
+			jsonStatus:         u.Status,
+			jsonDefaultProduct: u.DefaultProduct,
 		},
 		Lists: map[string][]string{
 			jsonProducts:             list(u.Products),

@@ -60,7 +60,8 @@ func TestToSyncUser(t *testing.T) {
 		u := users[i]
 		want := sync.User{ID: w.ID, Email: w.Email,
 			Fields: map[string]string{"firstName": w.FirstName, "lastName": w.LastName,
-				"externalId": w.ExternalID, "department": w.Department, "status": w.Status},
+				"externalId": w.ExternalID, "department": w.Department, "status": w.Status,
+				"defaultProduct": w.DefaultProduct},
 			Lists: map[string][]string{"products": w.Products, "secondaryDepartments": w.SecondaryDepartments,
 				"roles": w.Roles},
 			Raw: u.Raw}

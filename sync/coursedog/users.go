@@ -25,6 +25,7 @@ type User struct {
 	SecondaryDepartments []string `json:"secondaryDepartments"`
 	Roles                []string `json:"roles"`
 	Status               string   `json:"status"`
+	DefaultProduct       string   `json:"defaultProduct"`
 
 	Raw json.RawMessage `json:"-"`
 }

@@ -5,11 +5,12 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -105,18 +106,81 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// RefuseDowngrade is an http.Client CheckRedirect that stops a redirect to
-// plain http off this machine: Go sends the Authorization header on to the
-// same host whatever the scheme, so following one would put the token on
-// the network in clear. prefix starts its errors ("ccai: ").
+// RefuseDowngrade is the redirect rule of Guard, for a client built by
+// hand; prefix starts its errors ("ccai: ").
 func RefuseDowngrade(prefix string) func(*http.Request, []*http.Request) error {
+	return checkRedirect(prefix)
+}
+
+// Guard returns a copy of c (a new client when nil) whose redirects keep
+// credentials where the operator pointed: a request marked NoRedirect (a
+// login, whose body is the password) follows none; no request follows one
+// to another host (scheme, name or port), since the answer there is not
+// the directory asked for and Go would re-send a body to it; and none goes
+// from https to plain http off this machine (Go sends the Authorization
+// header on to the same host whatever the scheme). Each refusal is a
+// *RedirectError naming where the redirect pointed. The adapters' clients
+// always pass the client they use through Guard, also one a caller gave.
+func Guard(c *http.Client, prefix string) *http.Client {
+	var g http.Client
+	if c != nil {
+		g = *c
+	}
+	g.CheckRedirect = checkRedirect(prefix)
+	return &g
+}
+
+type noRedirectKey struct{}
+
+// NoRedirect marks ctx: a request sent with it follows no redirect.
+func NoRedirect(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noRedirectKey{}, true)
+}
+
+// RedirectError is a redirect a guarded client refused to follow.
+type RedirectError struct {
+	Prefix   string
+	From, To string // URLs, without credentials
+	Why      string
+}
+
+func (e *RedirectError) Error() string {
+	return e.Prefix + e.From + " answered with a redirect to " + e.To + "; " + e.Why
+}
+
+func checkRedirect(prefix string) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname()) {
-			return fmt.Errorf("%srefused a redirect to %s: plain http is only allowed on this machine", prefix, req.URL.Redacted())
+		first := via[0]
+		refuse := func(why string) error {
+			return &RedirectError{Prefix: prefix, From: first.URL.Redacted(), To: req.URL.Redacted(), Why: why}
 		}
-		if len(via) >= 10 {
+		switch {
+		case first.Context().Value(noRedirectKey{}) != nil:
+			return refuse("usersync follows no redirect when it sends a password; " +
+				"if that address is the right one, use it (--env)")
+		case !sameOrigin(first.URL, req.URL):
+			return refuse("usersync sends credentials only to the host it was given (" + first.URL.Host +
+				") and does not read another host's answers: check --env")
+		case req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname()):
+			return refuse("plain http is only allowed on this machine")
+		case len(via) >= 10:
 			return errors.New(prefix + "stopped after 10 redirects")
 		}
 		return nil
 	}
+}
+
+// sameOrigin reports whether two URLs name the same scheme, host and port
+// (a missing port is the scheme's own).
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }

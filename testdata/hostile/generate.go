@@ -20,6 +20,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
@@ -314,11 +315,89 @@ func main() {
 		"Grace,Hopper,grace.hopper@example.edu,catalog,,Astrology,,\n"+
 		"Ken,Thompson,ken.thompson@example.edu,catalog,,\"Languages, Literatures and Cultures\",Physics,\n")
 
+	// --- Hostile bytes: text that steers a terminal or hides -------------
+
+	// OSC 52 sets the terminal's clipboard (here to "rm -rf ~"); OSC 0
+	// retitles the window; ESC[2J clears the screen; BEL and BS.
+	text("terminal_escapes_in_names.csv", header+"\n"+
+		"Ada\x1b]52;c;cm0gLXJmIH4=\x07,Lovelace,ada.lovelace@example.edu,scheduling,,,,\n"+
+		"Alan,Turing\x1b[2J\x1b[H,alan.turing@example.edu,events,,,,\n"+
+		"Grace\x1b]0;pwned\x07,Hopper,grace.hopper@example.edu,catalog,,,,\n"+
+		"Ken,Thomp\x07son\x08\x08,ken.thompson@example.edu,catalog,,,,\n"+
+		"Edsger,Dijkstra,edsger.dijkstra@example.edu,catalog,,,,\n")
+
+	// A right-to-left override shows "Lovelace" for "ecalevoL"; isolates
+	// and C1 controls (CSI as one character, U+009B) and DEL.
+	text("bidi_and_c1_controls.csv", header+"\n"+
+		"Ada,\u202eecalevoL,ada.lovelace@example.edu,scheduling,,,,\n"+
+		"Alan,Turing,alan.turing@example.edu,events,U\u20661001\u2069,,,\n"+
+		"Grace\u009b2J,Hopper,grace.hopper@example.edu,catalog,,,,\n"+
+		"Ken,Thompson\x7f,ken.thompson@example.edu,catalog,,,,\n"+
+		"Edsger,Dijkstra,ude.elpmaxe@artskjid.regsde\u202e,catalog,,,,\n")
+
+	// Zero-width characters: a warning in names, an error in emails.
+	text("zero_width_characters.csv", header+"\n"+
+		"Ada\u200b,Lovelace,ada.lovelace@example.edu,scheduling,,,,\n"+
+		"Alan,Tur\ufeffing,alan.turing@example.edu,events,,,,\n"+
+		"Grace,Hopper,grace\u2060.hopper@example.edu,catalog,,,,\n")
+
+	// Escapes in the header and in the mapping file beside the file.
+	text("escapes_in_headers.csv", "First Name,Last Name,Email,Products,Notes\x1b]0;x\x07\n"+
+		"Ada,Lovelace,ada.lovelace@example.edu,scheduling,hello\n")
+	text("escapes_in_headers.csv.mapping", "# a mapping someone sent\n"+
+		"Given\x1b[2J=First Name\n")
+
+	// Fifty misspelt keys in one cell: five explained, the rest counted.
+	var keys []string
+	for i := range 50 {
+		keys = append(keys, "schedulng"+strconv.Itoa(i))
+	}
+	text("products_many_misspelt.csv", header+"\n"+
+		"Ada,Lovelace,ada.lovelace@example.edu,\""+strings.Join(keys, ",")+"\",,,,\n")
+
+	// Random bytes named .csv: binary from the first bytes.
+	rnd := make([]byte, 8192)
+	for i, x := 0, uint32(2463534242); i < len(rnd); i++ { // xorshift: the same bytes every run
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		rnd[i] = byte(x)
+	}
+	files["random_bytes.csv"] = rnd
+
+	// A lone CR in a file of LF line ends runs two rows into one.
+	text("lone_cr_mid_file.csv", header+"\n"+
+		"Ada,Lovelace,ada.lovelace@example.edu,scheduling,,,,\rAlan,Turing,alan.turing@example.edu,events,,,,\n"+
+		"Grace,Hopper,grace.hopper@example.edu,catalog,,,,\n")
+
+	// UTF-32, which no spreadsheet writes but some tools do.
+	files["utf32le_bom.csv"] = utf32LE("\uFEFF" + header + "\nAda,Lovelace,ada.lovelace@example.edu,scheduling,,,,\n")
+
+	// UTF-16 cut short in the middle of a character (an odd byte count),
+	// and UTF-16 with half of a surrogate pair on line 3.
+	files["utf16le_cut_mid_character.csv"] = append(utf16(unicode.LittleEndian, header+"\n"+
+		"Begoña,Ibáñez,begona.ibanez@example.edu,scheduling,,,,\nB"), 0x6f)
+	half := utf16(unicode.LittleEndian, header+"\n"+
+		"Begoña,Ibáñez,begona.ibanez@example.edu,scheduling,,,,\nBob")
+	files["utf16le_half_surrogate.csv"] = append(half, 0x3d, 0xd8, ',', 0, '\n', 0)
+
+	// The ccai JSON template given to coursedog.
+	text("json_array_as_csv.csv", "[\n  {\"email\": \"ada.lovelace@example.edu\", \"first_name\": \"Ada\"}\n]\n")
+
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
+}
+
+// utf32LE writes s as UTF-32 little-endian.
+func utf32LE(s string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = append(b, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+	}
+	return b
 }
 
 func utf16(order unicode.Endianness, s string) []byte {

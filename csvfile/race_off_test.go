@@ -1,0 +1,5 @@
+//go:build !race
+
+package csvfile
+
+const raceEnabled = false

@@ -1,0 +1,100 @@
+package ccai
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"usersync/sync"
+)
+
+var _ sync.Prober = (*Target)(nil)
+
+// probePer is how many agents the probe asks for: one page is enough to
+// see the shape.
+const probePer = 5
+
+// Probe reads, and only reads, every endpoint the adapter relies on that
+// can be read: the template, a page of agents, the locations, the newest
+// job's status and error logs. Writes (upload, proceed) are listed but
+// never sent.
+func (t *Target) Probe(ctx context.Context) *sync.Probe {
+	p := &sync.Probe{Target: TargetName, Connection: t.Describe()}
+	get := func(ep Endpoint, r request, needed bool) (sync.EndpointProbe, []byte) {
+		prefix := apiPrefix + "/"
+		if ep.Manager {
+			prefix = managerPrefix + "/"
+		}
+		e := sync.EndpointProbe{Name: ep.Name, Method: ep.Method, Path: prefix + ep.Path,
+			Source: ep.Status + ": " + ep.Source, Needed: needed}
+		r.method, r.manager, r.op, r.idempotent = http.MethodGet, ep.Manager, "check "+ep.Name, true
+		if r.path == "" {
+			r.path = ep.Path
+		}
+		status, h, body, err := t.c.probeGet(ctx, r)
+		e.Record(status, h, body, err, ep.Answer)
+		return e, body
+	}
+	add := func(e sync.EndpointProbe) { p.Endpoints = append(p.Endpoints, e) }
+
+	e, _ := get(epTemplate, request{}, true)
+	add(e)
+	e, _ = get(epAgents, request{query: url.Values{queryPage: {"1"}, queryPer: {strconv.Itoa(probePer)}}}, true)
+	add(e)
+	e, _ = get(epLocations, request{}, false)
+	if e.Status == http.StatusNotFound {
+		e.Err, e.Note = "", "not offered (it is assumed): locations are left to the server's own check"
+	}
+	add(e)
+
+	e, body := get(epJobs, request{query: url.Values{queryPage: {"1"}, queryPerPage: {"1"}}}, false)
+	add(e)
+	// The newest job, if any, shows the status endpoint and the error logs.
+	var jobs []job
+	newest := ""
+	if e.Err == "" && json.Unmarshal(body, &jobs) == nil && len(jobs) > 0 {
+		newest = string(jobs[0].ID)
+		if st := string(jobs[0].Status); st != "" && !slices.Contains(documentedStatuses, st) {
+			p.Endpoints[len(p.Endpoints)-1].Note = "the newest job is in status \"" + st +
+				"\", which no vendor page documents: an apply would stop on it"
+		}
+	}
+	for _, ep := range []Endpoint{epJob, epSchemeErrors, epUpdateErrors} {
+		if newest == "" {
+			add(sync.EndpointProbe{Name: ep.Name, Method: ep.Method, Path: apiPrefix + "/" + ep.Path,
+				Source: ep.Status + ": " + ep.Source, Needed: true, Note: "not probed: the tenant has no job yet"})
+			continue
+		}
+		e, _ := get(ep, request{path: jobPath(ep, newest)}, true)
+		e.Note = "job " + newest
+		add(e)
+	}
+	for _, ep := range []Endpoint{epUpload, epReplace, epProceed} {
+		add(sync.EndpointProbe{Name: ep.Name, Method: ep.Method, Path: apiPrefix + "/" + ep.Path,
+			Source: ep.Status + ": " + ep.Source, Needed: true, Note: "a write: never sent by check"})
+	}
+	return p
+}
+
+var documentedStatuses = []string{JobCreated, JobValidScheme, JobInvalidScheme, JobInProgress, JobCompleted}
+
+// probeGet sends one read and answers the status, headers and body, with
+// the error for anything but a 2xx. A 429 is waited out (twice at most):
+// the probe must not read a busy tenant as a broken one.
+func (c *Client) probeGet(ctx context.Context, r request) (int, http.Header, []byte, error) {
+	for try := 1; ; try++ {
+		h, body, err := c.once(ctx, r)
+		if err == nil {
+			return http.StatusOK, h, body, nil
+		}
+		if err.Kind == sync.KindRateLimited && try < 3 {
+			if sync.Sleep(ctx, c.backoff(try, err.RetryAfter)) == nil {
+				continue
+			}
+		}
+		return err.Status, h, body, err
+	}
+}

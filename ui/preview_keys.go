@@ -1,0 +1,363 @@
+package ui
+
+import (
+	"errors"
+	"path/filepath"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"usersync/csvfile"
+)
+
+func (p previewScreen) bindings(k KeyMap) bindings {
+	switch {
+	case p.editing:
+		return bindings{k.Edit.Accept, k.Edit.Cancel}
+	case p.prompt != nil:
+		return p.prompt.bindings(k)
+	case p.ask != nil:
+		return bindings{k.Confirm.Yes, k.Confirm.No}
+	}
+	pk := k.Preview
+	return bindings{pk.Continue, pk.NextProblem, pk.Edit, pk.Fix, pk.FixAll, pk.Undo, pk.Search, pk.NextMatch,
+		pk.GoToLine, pk.Filter, pk.Exclude, pk.ExcludeAll, pk.Delete, pk.Fill, pk.Replace, pk.Mapping, pk.Save,
+		pk.Up, pk.Down, pk.Left, pk.Right, pk.PageUp, pk.PageDown, pk.Top, pk.Bottom, k.Global.Back, k.Global.Quit}
+}
+
+func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := &m.preview
+	k := m.keys
+	if key.Matches(msg, k.Global.Quit) {
+		return m.quit()
+	}
+	switch {
+	case p.editing:
+		return m.handleEditKey(msg)
+	case p.prompt != nil:
+		return m.handlePromptKey(msg)
+	case p.ask != nil:
+		return m.handleQuestionKey(msg)
+	}
+	// Saving rewrites the file and renumbers its rows: nothing may read it
+	// meanwhile. The plan job reads it: no edits until it is done.
+	if p.saving {
+		return m.setStatus(sevInfo, "Saving… a moment.")
+	}
+	pk := k.Preview
+	changes := key.Matches(msg, pk.Edit, pk.Fix, pk.FixAll, pk.Fill, pk.Replace, pk.Delete, pk.Undo, pk.Save,
+		pk.Exclude, pk.ExcludeAll, pk.Mapping)
+	if changes && p.readers > 0 {
+		return m.setStatus(sevWarn, "Wait a moment: the file is being read.")
+	}
+	switch {
+	case key.Matches(msg, k.Global.Back):
+		m.setState(ScreenFile)
+		return nil
+	case key.Matches(msg, pk.Up):
+		p.cursor--
+	case key.Matches(msg, pk.Down):
+		p.cursor++
+	case key.Matches(msg, pk.PageUp):
+		p.cursor -= p.tableRows()
+	case key.Matches(msg, pk.PageDown):
+		p.cursor += p.tableRows()
+	case key.Matches(msg, pk.Top):
+		p.cursor = 0
+	case key.Matches(msg, pk.Bottom):
+		p.cursor = p.shown() - 1
+	case key.Matches(msg, pk.Left):
+		p.col, p.colRow = max(p.col-1, 0), p.current()
+	case key.Matches(msg, pk.Right):
+		p.col, p.colRow = min(p.col+1, max(len(p.fields)-1, 0)), p.current()
+	case key.Matches(msg, pk.NextProblem):
+		if !p.nextProblem(1) {
+			return m.setStatus(sevOK, "No problems left in the file.")
+		}
+	case key.Matches(msg, pk.PrevProblem):
+		if !p.nextProblem(-1) {
+			return m.setStatus(sevOK, "No problems left in the file.")
+		}
+	case key.Matches(msg, pk.Filter):
+		p.nextFilter()
+	case key.Matches(msg, pk.Search):
+		return p.openPrompt(promptSearch, m.isDark)
+	case key.Matches(msg, pk.NextMatch):
+		return m.searchPreview(p.search, false)
+	case key.Matches(msg, pk.PrevMatch):
+		return m.searchPreview(p.search, true)
+	case key.Matches(msg, pk.GoToLine):
+		return p.openPrompt(promptLine, m.isDark)
+	case key.Matches(msg, pk.Edit):
+		return p.startEdit()
+	case key.Matches(msg, pk.Fix):
+		return m.applyFix()
+	case key.Matches(msg, pk.FixAll):
+		return m.askFixAll()
+	case key.Matches(msg, pk.Fill):
+		return p.openPrompt(promptFill, m.isDark)
+	case key.Matches(msg, pk.Replace):
+		return p.openPrompt(promptReplace, m.isDark)
+	case key.Matches(msg, pk.Delete):
+		return m.deleteRow()
+	case key.Matches(msg, pk.Undo):
+		if !p.ed.Undo() {
+			return m.setStatus(sevInfo, "Nothing to undo.")
+		}
+		p.refresh()
+		p.scrollIntoView()
+		return m.setStatus(sevInfo, "Undone.")
+	case key.Matches(msg, pk.Save):
+		return m.startSave(false)
+	case key.Matches(msg, pk.Exclude):
+		return m.toggleExclude()
+	case key.Matches(msg, pk.ExcludeAll):
+		return m.toggleExcludeInvalid()
+	case key.Matches(msg, pk.Mapping):
+		return m.startRemap()
+	case key.Matches(msg, pk.Continue):
+		if pending := p.errorRows(); len(pending) > 0 { // excluded rows are not among them
+			p.askRows = pending
+			p.ask = &question{kind: askExclude, yes: "exclude them and continue", no: "keep fixing", lines: []string{
+				plural(len(pending), "row still has", "rows still have") + " errors (" + lineList(p.file, pending, 6) + ").",
+				"They cannot be imported. Exclude them and continue to the dry run?"}}
+			return nil
+		}
+		return m.startPlan()
+	}
+	p.scrollIntoView()
+	return nil
+}
+
+// handleQuestionKey takes the answer to the preview's open question.
+func (m *Model) handleQuestionKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := &m.preview
+	answered, yes := p.ask.answer(msg, m.keys)
+	if !answered {
+		return nil
+	}
+	if yes && p.readers > 0 && p.ask.kind != askEncoding {
+		return m.setStatus(sevWarn, "Wait a moment: the file is being read; then answer again.")
+	}
+	q, rows, amsg := p.ask, p.askRows, p.askMsg
+	p.ask, p.askRows = nil, nil
+	switch q.kind {
+	case askExclude:
+		if !yes {
+			p.nextProblem(1)
+			return nil
+		}
+		p.ed.Exclude(rows, true)
+		p.refresh()
+		cmd := m.startPlan()
+		return tea.Batch(cmd, m.setStatus(sevWarn, plural(len(rows), "row", "rows")+" with errors excluded from the import."))
+	case askFixAll:
+		if yes {
+			return m.fixAll(amsg)
+		}
+	case askEncoding:
+		if yes {
+			return m.startSave(true)
+		}
+		return m.setStatus(sevInfo, "Not saved: the edits are still here; change the cell, or save as UTF-8.")
+	}
+	return nil
+}
+
+func (m *Model) toggleExclude() tea.Cmd {
+	p := &m.preview
+	i := p.current()
+	if i < 0 {
+		return nil
+	}
+	line := "Line " + itoa(p.file.Line(i))
+	if p.ed.IsDeleted(i) {
+		return m.setStatus(sevInfo, line+" is deleted (on save); u undoes the deletion.")
+	}
+	on := !p.ed.IsExcluded(i)
+	p.ed.Exclude([]int{i}, on)
+	p.refresh()
+	if !on {
+		return m.setStatus(sevInfo, line+" is back in the import.")
+	}
+	return m.setStatus(sevWarn, line+" excluded from the import (space again to include it).")
+}
+
+func (m *Model) toggleExcludeInvalid() tea.Cmd {
+	p := &m.preview
+	bad := p.errorRows()
+	if len(bad) > 0 {
+		p.ed.Exclude(bad, true)
+		p.refresh()
+		return m.setStatus(sevWarn, plural(len(bad), "row", "rows")+" with errors excluded from the import (X again includes them).")
+	}
+	// Excluded rows with errors come back in (they will be skipped, and
+	// listed, unless fixed).
+	var back []int
+	for _, i := range p.ed.Exclusions() {
+		if !p.v.OK(i) {
+			back = append(back, i)
+		}
+	}
+	if len(back) == 0 {
+		return m.setStatus(sevOK, "No row has errors.")
+	}
+	p.ed.Exclude(back, false)
+	p.refresh()
+	return m.setStatus(sevInfo, plural(len(back), "row", "rows")+" with errors included again (they will be skipped, and listed, unless fixed).")
+}
+
+// startEdit edits the selected cell; on a row with a problem, unless the
+// operator chose a column on this row, the problem's column.
+func (p *previewScreen) startEdit() tea.Cmd {
+	i := p.current()
+	if i < 0 || len(p.fields) == 0 {
+		return nil
+	}
+	if p.colRow != i {
+		if c := p.problemColumn(i); c >= 0 && !p.cellHasMessage(i, p.col) {
+			p.col = c
+		}
+	}
+	p.scrollColumns()
+	fd := p.selectedField()
+	p.editing = true
+	p.input.SetValue(p.file.Raw(i, fd.Key))
+	p.input.CursorEnd()
+	return p.input.Focus()
+}
+
+// cellHasMessage reports whether a message of row i is about field c.
+func (p *previewScreen) cellHasMessage(i, c int) bool {
+	for _, msg := range p.v.Row(i) {
+		if msg.Column == p.fields[c].Header {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) handleEditKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := &m.preview
+	switch {
+	case key.Matches(msg, m.keys.Edit.Cancel):
+		p.editing = false
+		p.input.Blur()
+		return nil
+	case key.Matches(msg, m.keys.Edit.Accept):
+		p.editing = false
+		p.input.Blur()
+		i, fd := p.current(), p.selectedField()
+		if err := p.ed.Set(i, fd.Key, p.input.Value()); err != nil {
+			return m.setStatus(sevError, "Could not set "+fd.Header+": "+err.Error())
+		}
+		p.refresh()
+		return m.setStatus(rowSeverity(p.v, i), p.rowVerdict(i, fd.Header+" set"))
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
+}
+
+func (m *Model) applyFix() tea.Cmd {
+	p := &m.preview
+	i := p.current()
+	if i < 0 {
+		return nil
+	}
+	msg := p.fixFor(i)
+	if msg == nil {
+		return m.setStatus(sevInfo, "No suggested fix for line "+itoa(p.file.Line(i))+"; e edits the cell.")
+	}
+	fix := *msg.Fix
+	if err := p.ed.ApplyFix(i, fix); err != nil {
+		return m.setStatus(sevError, "Could not apply the fix: "+err.Error())
+	}
+	for c, fd := range p.fields {
+		if fd.Header == fix.Column {
+			p.col = c
+		}
+	}
+	p.refresh()
+	p.scrollColumns()
+	return m.setStatus(rowSeverity(p.v, i), p.rowVerdict(i, "Fixed: "+fix.Label))
+}
+
+func rowSeverity(v *csvfile.Validation, i int) severity {
+	switch {
+	case !v.OK(i):
+		return sevWarn
+	default:
+		return sevOK
+	}
+}
+
+// rowVerdict says what the row's revalidation found.
+func (p *previewScreen) rowVerdict(i int, what string) string {
+	msgs := p.v.Row(i)
+	line := "line " + itoa(p.file.Line(i))
+	if len(msgs) == 0 {
+		return what + "; " + line + " is valid now."
+	}
+	errs := 0
+	for _, m := range msgs {
+		if m.Severity == csvfile.Error {
+			errs++
+		}
+	}
+	if errs == 0 {
+		return what + "; " + line + " has " + plural(len(msgs), "warning", "warnings") + " left."
+	}
+	return what + "; " + line + " still has " + plural(errs, "error", "errors") + "."
+}
+
+// startSave writes the file back in a command; asUTF8 saves a file whose
+// encoding cannot hold an edit as UTF-8 with a BOM (the operator agreed).
+func (m *Model) startSave(asUTF8 bool) tea.Cmd {
+	p := &m.preview
+	if !p.ed.Dirty() {
+		return m.setStatus(sevInfo, "No changes to save.")
+	}
+	p.saving = true
+	job := m.nextJob()
+	p.saveJob = job
+	ed := p.ed
+	return func() tea.Msg {
+		if asUTF8 {
+			bak, err := ed.SaveAs(csvfile.EncUTF8BOM)
+			return fileSavedMsg{job: job, bak: bak, err: err}
+		}
+		bak, err := ed.Save()
+		return fileSavedMsg{job: job, bak: bak, err: err}
+	}
+}
+
+func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
+	p := &m.preview
+	if msg.job != p.saveJob {
+		return nil
+	}
+	p.saving = false
+	if msg.err != nil {
+		var ee *csvfile.EncodingError
+		if errors.As(msg.err, &ee) {
+			p.ask = &question{kind: askEncoding, yes: "save as UTF-8", no: "not now", lines: []string{
+				"Line " + itoa(ee.Line) + ", " + ee.Column + " holds " + quoteRune(ee.Char) + ", which " + ee.Encoding + " cannot store.",
+				"Save the file as UTF-8 (with a BOM, which spreadsheets read) instead of " + ee.Encoding + "?"}}
+			return nil
+		}
+		return m.setStatus(sevError, "Not saved: "+msg.err.Error())
+	}
+	p.saved = msg.bak
+	// Deleted rows are gone from the file: the rows after them moved up.
+	p.refresh()
+	if p.filter != filterAll {
+		p.setFilter(p.filter)
+	}
+	p.scrollIntoView()
+	text := "Saved " + filepath.Base(p.file.Path())
+	if msg.bak != "" {
+		text += "; the original is kept as " + filepath.Base(msg.bak)
+	}
+	return m.setStatus(sevOK, text+".")
+}
