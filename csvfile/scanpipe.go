@@ -101,9 +101,9 @@ func (s *scan) rows(w *window, pos, line int) error {
 	// Blocks in flight (in ordered, and the ones being split and handed
 	// out) are most of Scan's memory after the duplicate index.
 	work := make(chan *block, workers)
-	ordered := make(chan *block, 2*workers+2)
+	ordered := make(chan *block, workers+2)
 	quit := make(chan struct{})
-	pool := make(chan *block, 2*workers+4)
+	pool := make(chan *block, workers+4)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer close(ordered)
