@@ -178,6 +178,7 @@ func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int
 		p.Rows = append(p.Rows, r)
 	}
 	p.FileFingerprint = hex.EncodeToString(fp.Sum(nil))
+	p.FileDigest, _ = FileDigest(path) // "" for a file not on disk: nothing to compare later
 	if opts.DeactivateMissing {
 		if err := p.planDeactivations(existing, seen); err != nil {
 			return nil, err
@@ -235,7 +236,8 @@ func emailChange(idx personIndex, d *User) string {
 // with a fresher user, so the same rules decide every time.
 func (p *Plan) decide(r *PlanRow, old *User) {
 	r.Changes, r.Old, r.New = nil, nil, nil
-	if r.Action == Deactivate {
+	if r.Deactivation || r.Action == Deactivate {
+		r.Action = Deactivate
 		if old == nil || old.Fields[StatusKey] == Inactive {
 			r.Action = Unchanged
 			r.Old = old
@@ -277,7 +279,7 @@ func (p *Plan) planDeactivations(existing []User, seen map[string]bool) error {
 		if seen[Key(u.Email)] || u.Fields[StatusKey] == Inactive {
 			continue
 		}
-		r := PlanRow{Row: -1, Email: u.Email, Action: Deactivate}
+		r := PlanRow{Row: -1, Email: u.Email, Action: Deactivate, Deactivation: true}
 		p.decide(&r, u)
 		rows = append(rows, r)
 	}
