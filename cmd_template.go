@@ -80,6 +80,28 @@ func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) 
 	return csvfile.Open(path, s, opts)
 }
 
+// scanUserFile reads and validates a user file as it is read, the way the
+// named target reads it, for the headless commands that need no editor
+// (validate, plan, apply): the same messages as openUserFile and
+// csvfile.Validate, in memory that does not grow with the file. A format
+// that is not delimited text is read whole by its own reader (the ccai
+// JSON template, by its descriptor's Scan); a workbook, whose messages
+// name its cells, is validated in memory and handed out the same way
+// (csvfile.ScanFile).
+func scanUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	if workbook.Detect(path) {
+		f, err := workbook.Open(path, s, opts)
+		if err != nil {
+			return csvfile.Summary{Path: path}, err
+		}
+		return csvfile.ScanFile(f, h)
+	}
+	if d, ok := targets.Lookup(target); ok {
+		return d.ScanFile(path, s, opts, h)
+	}
+	return csvfile.Scan(path, s, opts, h)
+}
+
 func runTemplate(env *cmdEnv, args []string) int {
 	fset := flag.NewFlagSet("template", flag.ContinueOnError)
 	fset.SetOutput(env.stderr)

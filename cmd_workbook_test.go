@@ -46,11 +46,14 @@ func TestValidateWorkbookNamesExcelCells(t *testing.T) {
 	want := path + `: 4 rows for coursedog (Excel workbook, sheet Staff)
 
 Errors (4 in 4 rows; Email 3, Products 1):
+  on more than one row (2):
 ` + path + `: Staff!C2 (Email): this email is also on row 5
+` + path + `: Staff!C5 (Email): this email is also on row 2
+  not a bare email address (1):
 ` + path + `: Staff!C3 (Email): "alan at example.edu" is not an email address: it contains a space
+  not an allowed value (1):
 ` + path + `: Staff!D4 (Products): "curriculm" is not a product key; did you mean "curriculum"?
     fix: use "curriculum"
-` + path + `: Staff!C5 (Email): this email is also on row 2
 
 ` + path + `: 0 rows valid, 4 rows with errors; 4 errors, 0 warnings
 `
@@ -73,7 +76,7 @@ Errors (4 in 4 rows; Email 3, Products 1):
 
 	// A sheet that is not there, in JSON: the error says where it looked.
 	code, stdout, _ = runOffline(t, "validate", path, "--json", "--sheet", "Nope")
-	if code != exitUsage || !strings.Contains(stdout, `"message": "the workbook has no sheet Nope; its sheets are Staff"`) {
+	if code != exitUsage || !strings.Contains(stdout, `"message":"the workbook has no sheet Nope; its sheets are Staff"`) {
 		t.Errorf("exit %d\n%s", code, stdout)
 	}
 }

@@ -22,7 +22,7 @@ func checkChars(fd *Field, val string, line int) (Message, bool) {
 		return Message{}, false
 	}
 	what := textsafe.Describe(found.First)
-	m := Message{Line: line, Column: fd.Header}
+	m := Message{Line: line, Column: fd.Header, Rule: RuleChars}
 	var drop func(textsafe.Class) bool
 	switch found.Class {
 	case textsafe.Control, textsafe.Bidi:

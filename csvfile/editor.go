@@ -384,7 +384,7 @@ func (e *Editor) saved(lines []uint32, hdrLine int) {
 	for k, m := range f.warnings {
 		switch {
 		case k == 0 && f.encWarned && f.encoding != EncWindows1252: // written as proper Unicode now
-		case m.Line == f.hdrLine && m.Column != "":
+		case m.Line == f.hdrLine && m.Rule == RuleUnknownColumns:
 			m.Line = hdrLine
 			keep = append(keep, m)
 		case m.Line == 0:

@@ -37,6 +37,7 @@ func init() {
 		// the live template, so they are not checked.
 		Schema: BlankSchema,
 		Open:   openFile,
+		Scan:   scanFile,
 		TemplateNote: "the blank ccai file (CSV; roles and teams by name). " +
 			"With --env and --tenant it prints your tenant's live JSON template instead, with every role and team.",
 		LiveTemplate: liveTemplate,
@@ -106,19 +107,63 @@ func openFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.Fi
 		return nil, err
 	}
 	defer src.Close()
-	if !strings.EqualFold(filepath.Ext(path), ".json") && !IsJSONFile(src.Head()) {
+	if !isJSONInput(path, src) {
 		return csvfile.ReadInput(src, s, opts)
 	}
-	if err := src.CheckText(); err != nil {
-		return nil, err
-	}
-	header, records, lines, warnings, err := ReadJSONRecords(src, src.Name())
+	header, records, lines, warnings, err := readJSONInput(src, opts)
 	if err != nil {
 		return nil, err
+	}
+	return csvfile.FromRecords(src.Name(), s, header, records, lines, warnings)
+}
+
+// scanFile is openFile for the headless commands that validate as they
+// read (csvfile.Scan): a CSV streams; the JSON template is read whole by
+// its reader and its records validated one by one (csvfile.ScanRecords).
+func scanFile(path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	src, err := csvfile.OpenInput(path, opts.Stdin)
+	if err != nil {
+		return csvfile.Summary{Path: path}, err
+	}
+	defer src.Close()
+	if !isJSONInput(path, src) {
+		return csvfile.ScanInput(src, s, opts, h)
+	}
+	header, records, lines, warnings, err := readJSONInput(src, opts)
+	if err != nil {
+		return csvfile.Summary{Path: src.Name()}, err
+	}
+	if len(records) == 0 { // as FromRecords says it
+		return csvfile.Summary{Path: src.Name()}, &csvfile.FileError{Path: src.Name(), Msg: "the file has no rows"}
+	}
+	k := 0
+	next := func() ([]string, int, error) {
+		if k == len(records) {
+			return nil, 0, io.EOF
+		}
+		k++
+		return records[k-1], lines[k-1], nil
+	}
+	return csvfile.ScanRecords(src.Name(), s, header, next, warnings, h)
+}
+
+// isJSONInput says whether an opened user file is the JSON template.
+func isJSONInput(path string, src *csvfile.Input) bool {
+	return strings.EqualFold(filepath.Ext(path), ".json") || IsJSONFile(src.Head())
+}
+
+// readJSONInput reads the vendor's JSON template from an opened input.
+func readJSONInput(src *csvfile.Input, opts csvfile.Options) (header []string, records [][]string, lines []int, warnings []csvfile.Message, err error) {
+	if err := src.CheckText(); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	header, records, lines, warnings, err = ReadJSONRecords(src, src.Name())
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	if len(opts.Mapping) > 0 {
 		warnings = append(warnings, csvfile.Message{Severity: csvfile.Warning,
 			Text: "a column mapping is for CSV files; the JSON template's fields have fixed names, so it is not used"})
 	}
-	return csvfile.FromRecords(src.Name(), s, header, records, lines, warnings)
+	return header, records, lines, warnings, nil
 }

@@ -145,4 +145,13 @@ func (d *Descriptor) OpenFile(path string, s *csvfile.Schema, opts csvfile.Optio
 	return csvfile.Open(path, s, opts)
 }
 
+// ScanFile reads and validates a user file that is not a workbook as it is
+// read, the way the target reads it: its own reader, else csvfile.Scan.
+func (d *Descriptor) ScanFile(path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	if d.Scan != nil {
+		return d.Scan(path, s, opts, h)
+	}
+	return csvfile.Scan(path, s, opts, h)
+}
+
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

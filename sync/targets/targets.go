@@ -116,6 +116,9 @@ type Descriptor struct {
 	// says what it holds; nil: the empty file is the only template.
 	LiveTemplate func(ctx context.Context, t sync.Target, w io.Writer) (summary string, err error)
 	// Open reads a user file that is not a workbook; nil is csvfile.Open.
+	// Scan reads and validates a user file that is not a workbook as it
+	// is read (validate, plan, apply); nil is csvfile.Scan.
+	Scan func(path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error)
 	Open func(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error)
 	// Sandbox is the demo identity the sandbox accepts, by field key.
 	Sandbox map[string]string
