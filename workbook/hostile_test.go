@@ -330,3 +330,57 @@ func TestValuesFarRightCostLittle(t *testing.T) {
 		t.Errorf("took %v; the bound is %v", took, limit)
 	}
 }
+
+// openWithin opens path, failing the test if Open has not answered in
+// time (excelize's formatting can loop forever; the goroutine is left).
+func openWithin(t *testing.T, path string, limit time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Open(path, schema(), csvfile.Options{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		t.Fatalf("%s: Open had not answered after %v", filepath.Base(path), limit)
+		return nil
+	}
+}
+
+// TestWhatExcelizeWouldLoopOn: a number cell storing NaN or Inf in a
+// fraction format (Excel's built-in 12, "# ?/?") sent excelize's
+// formatter into an endless loop, so a 2 KB workbook hung validate, plan
+// and the guided import for ever; so did such a cell where the strict
+// reader does not look (outside sheetData, or not inside a row), since
+// excelize's row iterator takes any <row> and <c> it meets.
+func TestWhatExcelizeWouldLoopOn(t *testing.T) {
+	dir := t.TempDir()
+	styles := part{name: "xl/styles.xml", body: `<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+		`<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="12" applyNumberFormat="1"/></cellXfs></styleSheet>`}
+	head, header, _ := strings.Cut(sheetHead, `<sheetData>`)
+	user := strings.Replace(sheetUser, `</row>`, `<c r="E2" s="1"%s><v>%s</v></c></row>`, 1)
+	for _, c := range []struct{ name, sheet, want string }{
+		{"NaN", sheetHead + fmt.Sprintf(user, "", "NaN") + sheetTail, `cell E2 stores "NaN", which is not a number Excel can hold`},
+		{"Inf", sheetHead + fmt.Sprintf(user, "", "-Inf") + sheetTail, `cell E2 stores "-Inf", which is not a number Excel can hold`},
+		{"an error cell", sheetHead + fmt.Sprintf(user, ` t="e"`, "nan") + sheetTail, `cell E2 stores "nan", which is not a number Excel can hold`},
+		{"a date cell", sheetHead + fmt.Sprintf(user, ` t="d"`, "Infinity") + sheetTail, `cell E2 stores "Infinity", which is not a number Excel can hold`},
+		{"a row before the data", head + `<sheetPr><row r="2"><c r="E2" s="1"><v>NaN</v></c></row></sheetPr><sheetData>` +
+			header + sheetUser + sheetTail, `it holds a row or a cell outside the rows of its data`},
+		{"a row after the data", sheetHead + sheetUser + `</sheetData><extLst><row r="3"><c r="E3" s="1"><v>NaN</v></c></row></extLst></worksheet>`,
+			`it holds a row or a cell outside the rows of its data`},
+		{"a cell between rows", sheetHead + sheetUser + `<c r="E2" s="1"><v>NaN</v></c>` + sheetTail, `it holds a row or a cell outside the rows of its data`},
+		{"a cell inside a cell's child", sheetHead + strings.Replace(sheetUser, `</row>`, `<x><c r="E2" s="1"><v>NaN</v></c></x></row>`, 1) + sheetTail,
+			`it holds a row or a cell outside the rows of its data`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := zipParts(t, filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".xlsx"), minimal(styles, part{name: "xl/worksheets/sheet1.xml", body: c.sheet})...)
+			err := openWithin(t, path, 5*time.Second)
+			want := path + ": sheet Users is damaged: " + c.want + "; open the workbook in Excel and save it again"
+			if err == nil || err.Error() != want {
+				t.Errorf("got  %v\nwant %s", err, want)
+			}
+		})
+	}
+}

@@ -50,13 +50,17 @@ func readSheet(a *archive, ex *excelize.File, sh sheetRef, src *source) (recs cs
 	src.formulas = map[[2]int]bool{}
 	at := 0 // the rows excelize has been moved past
 	span, farRow, farCol := 0, 0, -1
-	for {
-		row, ok, err := sr.next()
-		if err != nil {
+	// The strict reader keeps a row ahead: excelize's Columns goes on
+	// from a row's start to the next row's, so whatever lies between
+	// (a stray cell) has been checked before excelize formats it.
+	ahead, more, err := sr.next()
+	if err != nil {
+		return recs, damaged("%v", err)
+	}
+	for more {
+		row := ahead
+		if ahead, more, err = sr.next(); err != nil {
 			return recs, damaged("%v", err)
-		}
-		if !ok {
-			break
 		}
 		// next returns rows with cells only; excelize will lay this one
 		// out up to its last.
