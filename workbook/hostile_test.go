@@ -384,3 +384,50 @@ func TestWhatExcelizeWouldLoopOn(t *testing.T) {
 		})
 	}
 }
+
+// TestOneReadingOfTheParts: the strict reader and excelize must read the
+// same sheet, or excelize formats cells nobody checked (the NaN that
+// loops for ever, above). A workbook naming two main parts (excelize takes
+// the first, the strict reader took the last), a target excelize joins
+// without turning its backslashes into slashes, a relationship id given
+// twice and a sheet with two relationship ids could each point the two
+// at different parts; each is refused as damaged.
+func TestOneReadingOfTheParts(t *testing.T) {
+	dir := t.TempDir()
+	styles := part{name: "xl/styles.xml", body: `<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="12"/></cellXfs></styleSheet>`}
+	looping := sheetHead + strings.Replace(sheetUser, `</row>`, `<c r="E2" s="1"><v>NaN</v></c></row>`, 1) + sheetTail
+	plain := sheetHead + sheetUser + sheetTail
+	rel := func(id, typ, target string) string {
+		return `<Relationship Id="` + id + `" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/` + typ + `" Target="` + target + `"/>`
+	}
+	addRel := func(rels, r string) string { return strings.Replace(rels, `</Relationships>`, r+`</Relationships>`, 1) }
+	for _, c := range []struct {
+		name  string
+		parts []part
+		want  string
+	}{
+		{"two main parts", []part{{name: "_rels/.rels", body: addRel(rootRels, rel("rId9", "officeDocument", "safe/workbook.xml"))},
+			{name: "xl/worksheets/sheet1.xml", body: looping}, {name: "safe/workbook.xml", body: wbXML},
+			{name: "safe/_rels/workbook.xml.rels", body: wbRels}, {name: "safe/worksheets/sheet1.xml", body: plain}},
+			"the archive names 2 main workbook parts, where a workbook has one; it is damaged"},
+		{"a backslash in a target", []part{{name: "xl/_rels/workbook.xml.rels", body: strings.Replace(wbRels, `worksheets/sheet1.xml`, `worksheets\..\x.xml`, 1)},
+			{name: "xl/x.xml", body: plain}, {name: `xl/worksheets\..\x.xml`, body: looping}},
+			`its part "xl/x.xml" is named "xl/worksheets/../x.xml" where the workbook points to it, which programs read in different ways; open the workbook in Excel and save it again`},
+		{"a relationship id twice", []part{{name: "xl/_rels/workbook.xml.rels", body: addRel(wbRels, rel("rId1", "chartsheet", "worksheets/sheet2.xml"))},
+			{name: "xl/worksheets/sheet2.xml", body: looping}},
+			`the workbook's relationships name "rId1" twice; it is damaged`},
+		{"a sheet with two ids", []part{{name: "xl/workbook.xml", body: strings.Replace(wbXML, `r:id="rId1"`,
+			`r:id="rId1" xmlns:s="http://purl.oclc.org/ooxml/officeDocument/relationships" s:id="rId2"`, 1)},
+			{name: "xl/_rels/workbook.xml.rels", body: addRel(wbRels, rel("rId2", "worksheet", "worksheets/sheet2.xml"))},
+			{name: "xl/worksheets/sheet2.xml", body: looping}},
+			`the workbook's sheet "Users" names 2 parts; it is damaged`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := zipParts(t, filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".xlsx"), minimal(append([]part{styles}, c.parts...)...)...)
+			err := openWithin(t, path, 5*time.Second)
+			if want := path + ": " + c.want; err == nil || err.Error() != want {
+				t.Errorf("got  %v\nwant %s", err, want)
+			}
+		})
+	}
+}
