@@ -94,6 +94,11 @@ func SaveMapping(path string, m map[string]string) error {
 // beforeRename, when set, runs after the new content is safe on disk and
 // before it replaces the old (Save keeps its backup there).
 func writeAtomic(path string, perm os.FileMode, write func(*bufio.Writer) error, beforeRename func() error) (err error) {
+	// The rename replaces whatever path names: only a file is replaced
+	// by one (a FIFO was; as root, so would a device be).
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("write %s: it is not a regular file, and only a file is replaced by one", path)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

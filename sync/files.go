@@ -130,6 +130,11 @@ func reportCell(s string) string { return csvfile.EscapeFormula(textsafe.Show(s)
 // crash leaves the old file or the new one, never half of one. Files are
 // 0600: backups and reports hold people's data.
 func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
+	// The rename replaces whatever path names: a FIFO, or as root a
+	// device (/dev/full became a plan). Only a file is replaced by one.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("write %s: it is not a regular file, and only a file is replaced by one", path)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
