@@ -364,6 +364,11 @@ func escape(s string, isKey bool) string {
 // then a rename) with mode 0600, creating the directory (0700) if needed.
 // A file that was readable by others before is 0600 after.
 func WriteProperties(path string, p *Properties) error {
+	// The rename replaces whatever path names: only a file is replaced
+	// by one (a FIFO was; as root, so would a device be).
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("write %s: it is not a regular file, and only a file is replaced by one", path)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"usersync/sync/coursedog"
@@ -230,5 +231,23 @@ func TestTokenBoundToItsServer(t *testing.T) {
 	}
 	if err := (coursedog.TokenSource{Token: "x", Where: coursedog.EnvToken}).CheckURL("https://x.example"); err != nil {
 		t.Errorf("environment token: %v", err)
+	}
+}
+
+// TestWritePropertiesReplacesOnlyAFile: the token file is written through
+// a temporary file renamed over the path, so `login --properties` naming
+// a FIFO replaced it (as root, a device too). Only a file is replaced.
+func TestWritePropertiesReplacesOnlyAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "coursedog.properties")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := coursedog.WriteProperties(fifo, &coursedog.Properties{})
+	if want := "write " + fifo + ": it is not a regular file, and only a file is replaced by one"; err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v", err)
 	}
 }
