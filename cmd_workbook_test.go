@@ -123,3 +123,27 @@ func TestApplyWorkbook(t *testing.T) {
 		t.Error("a registration mail was sent")
 	}
 }
+
+// TestWorkbookOnStandardInput: a workbook piped in (`usersync validate -
+// < users.xlsx`, or process substitution) is refused, as a zip cannot be
+// read as it streams; the message told the operator to save it as CSV,
+// although the very same workbook is read when given by its name.
+func TestWorkbookOnStandardInput(t *testing.T) {
+	dir := t.TempDir()
+	path := writeWorkbook(t, dir, [][]any{{"First Name", "Last Name", "Email", "Products"}, {"Ada", "Lovelace", "ada@example.edu", "events"}})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb strings.Builder
+	env := &cmdEnv{stdin: strings.NewReader(string(data)), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code := run(env, []string{"validate", "-"})
+	want := "usersync validate: <stdin>: this is an Excel workbook or a zip archive, not a CSV file; " +
+		"a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)\n"
+	if code != exitUsage || errb.String() != want {
+		t.Errorf("exit %d, stderr\n%s\nwant\n%s", code, errb.String(), want)
+	}
+	if code, _, stderr := runOffline(t, "validate", path); code != exitOK {
+		t.Errorf("by its name: exit %d\n%s", code, stderr)
+	}
+}

@@ -115,7 +115,10 @@ func decodeUTF16(raw string, e unicode.Endianness, name string) (decoded, *FileE
 // or a screenshot. Saying what the file is beats pointing at a line of a
 // file that has none.
 var notText = []struct{ magic, msg string }{
-	{"PK\x03\x04", "this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"},
+	// A workbook given by its name is read as one (workbook.Detect), so
+	// a CSV reader meets one only on standard input or a pipe.
+	{"PK\x03\x04", "this is an Excel workbook or a zip archive, not a CSV file; " +
+		"a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)"},
 	{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "this is an Excel 97-2003 workbook (or another Office document), not a CSV file; " +
 		"in Excel use Save As and choose CSV UTF-8"},
 	{"%PDF-", "this is a PDF document, not a CSV file"},

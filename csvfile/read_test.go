@@ -38,7 +38,7 @@ func TestBadFiles(t *testing.T) {
 		{"header only", testHeader, Options{}, "users.csv:1: the file has a header but no rows"},
 		{"header and blank lines", "\n" + testHeader + "\n,,,,,,,\n\n", Options{}, "users.csv:2: the file has a header but no rows"},
 		{"binary", testHeader + "Ada,Lovelace\x00\x01\x02", Options{}, "users.csv:2: binary data (a NUL byte): this is not a CSV text file"},
-		{"workbook", "PK\x03\x04\x14\x00\x06\x00", Options{}, "users.csv: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"},
+		{"workbook", "PK\x03\x04\x14\x00\x06\x00", Options{}, "users.csv: this is an Excel workbook or a zip archive, not a CSV file; a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)"},
 		{"old workbook", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00", Options{}, "users.csv: this is an Excel 97-2003 workbook (or another Office document), not a CSV file; in Excel use Save As and choose CSV UTF-8"},
 		{"PDF", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", Options{}, "users.csv: this is a PDF document, not a CSV file"},
 		{"PNG", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", Options{}, "users.csv: this is a PNG image, not a CSV file"},

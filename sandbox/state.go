@@ -29,6 +29,16 @@ type stateFile struct {
 // data (and is written on the first save). A damaged file is an error, never
 // overwritten.
 func (s *Server) loadState(path string) error {
+	// By its stat, before any open: a FIFO's open waits for a writer (and
+	// SIGTERM with it), a device never ends, and a save would rename its
+	// file over either.
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("sandbox: state file %s is not a regular file; name a file (it is created when missing)", path)
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -48,6 +48,11 @@ func Write(path string, perm os.FileMode, write func(*bufio.Writer) error, opts 
 	for _, o := range opts {
 		o(&c)
 	}
+	// The rename replaces whatever path names: a FIFO, or as root a
+	// device (/dev/full became a plan). Only a file is replaced by one.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("write %s: it is not a regular file, and only a file is replaced by one", path)
+	}
 	dir := filepath.Dir(path)
 	if c.mkdir {
 		if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -3,7 +3,10 @@ package properties_test
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"usersync/sync/properties"
@@ -117,5 +120,23 @@ func TestPropertiesRoundTrip(t *testing.T) {
 	p.Delete("added")
 	if _, ok := p.Get("added"); ok {
 		t.Error("Delete left the key")
+	}
+}
+
+// TestWritePropertiesReplacesOnlyAFile: the token file is written through
+// a temporary file renamed over the path, so `login --properties` naming
+// a FIFO replaced it (as root, a device too). Only a file is replaced.
+func TestWritePropertiesReplacesOnlyAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "coursedog.properties")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := properties.Write(fifo, &properties.File{})
+	if want := "write " + fifo + ": it is not a regular file, and only a file is replaced by one"; err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v", err)
 	}
 }
