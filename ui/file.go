@@ -384,13 +384,6 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 }
 
 // bar draws a plain progress bar of width cells.
-func bar(st Styles, pct float64, width int) string {
-	width = max(width, 4)
-	pct = min(max(pct, 0), 1)
-	full := int(pct * float64(width))
-	return st.Accent.Render(strings.Repeat("█", full)) + st.Muted.Render(strings.Repeat("░", width-full))
-}
-
 func copyMap(m map[string]string) map[string]string {
 	if m == nil {
 		return nil

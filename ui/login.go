@@ -566,31 +566,3 @@ func choiceView(st Styles, v string, focused bool) string {
 	}
 	return st.Text.Render("  " + v)
 }
-
-func padRight(s string, n int) string {
-	if w := len([]rune(s)); w < n {
-		return s + strings.Repeat(" ", n-w)
-	}
-	return s
-}
-
-// wrap breaks s into lines of at most w columns at spaces; continuation
-// lines start with indent.
-func wrap(s string, w int, indent string) string {
-	words := strings.Fields(s)
-	var b strings.Builder
-	col := 0
-	for i, word := range words {
-		n := len([]rune(word))
-		if i > 0 && col+1+n > w {
-			b.WriteString("\n" + indent)
-			col = len(indent)
-		} else if i > 0 {
-			b.WriteString(" ")
-			col++
-		}
-		b.WriteString(word)
-		col += n
-	}
-	return b.String()
-}

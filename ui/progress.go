@@ -379,7 +379,7 @@ func (p progressScreen) view(st Styles, w, h int) string {
 	if e.Total > 0 {
 		pct = float64(e.Done) / float64(e.Total)
 	}
-	b.WriteString(" " + bar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
+	b.WriteString(" " + progressBar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
 	c := e.Counts
 	b.WriteString(" " + st.OK.Render("created "+count(c.Create)) + st.Muted.Render(" · ") +
 		st.Warn.Render("updated "+count(c.Update)) + st.Muted.Render(" · ") +
