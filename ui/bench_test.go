@@ -324,3 +324,29 @@ func BenchmarkDiffSearch100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlanSnapshot1M times what Update does on the UI goroutine when
+// a dry run starts on a 1,000,000-row file: the snapshot of the rows the
+// plan job reads (a copy of the row index and messages, not of the cells),
+// beside the plan itself, which runs in the command.
+//
+//	go test -run '^$' -bench PlanSnapshot1M -benchtime 10x ./ui/
+func BenchmarkPlanSnapshot1M(b *testing.B) {
+	m := bigPreview(b, 1_000_000)
+	b.Run("snapshot", func(b *testing.B) {
+		for range b.N {
+			f, v := m.preview.ed.Snapshot()
+			if f.Len() != 1_000_000 || v.OK(0) != m.preview.v.OK(0) {
+				b.Fatal("not a snapshot of the file")
+			}
+		}
+	})
+	b.Run("plan", func(b *testing.B) {
+		for range b.N {
+			f, v := m.preview.ed.Snapshot()
+			if _, err := sync.NewPlan("coursedog", f, v, nil, sync.PlanOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -86,10 +86,9 @@ type usersListedMsg struct {
 
 // plannedMsg is a plan computed off the UI goroutine.
 type plannedMsg struct {
-	job      int
-	plan     *sync.Plan
-	err      error
-	readFile bool // the job read the preview's file (not a rollback plan)
+	job  int
+	plan *sync.Plan
+	err  error
 }
 
 type planExportedMsg struct {
@@ -192,30 +191,26 @@ func (m *Model) applyUsersListed(msg usersListedMsg) tea.Cmd {
 	return m.plan()
 }
 
-// plan computes the plan in a command. The file is only read meanwhile:
-// the preview refuses edits while d.busy.
+// plan computes the plan in a command, from a snapshot of the rows: the
+// operator may go back and edit or save meanwhile (the plan, made from the
+// rows as they were, is then dropped by its job id).
 func (m *Model) plan() tea.Cmd {
 	d := &m.diff
 	job := m.nextJob()
 	d.busy, d.job, d.phase = true, job, "Planning"
 	target := m.session.Target.Name()
-	f, v, users, opts := m.preview.file, m.preview.v, d.existing, d.opts
+	f, v := m.preview.ed.Snapshot()
+	users, opts := d.existing, d.opts
 	opts.Exclude = append([]int(nil), opts.Exclude...)
-	// The plan reads the file until it reports back, even if nobody waits
-	// for it any more: the preview allows no edit until then.
-	m.preview.readers++
 	plan := func() tea.Msg {
 		p, err := sync.NewPlan(target, f, v, users, opts)
-		return plannedMsg{job: job, plan: p, err: err, readFile: true}
+		return plannedMsg{job: job, plan: p, err: err}
 	}
 	return tea.Batch(plan, d.spin.Tick)
 }
 
 func (m *Model) applyPlanned(msg plannedMsg) tea.Cmd {
 	d := &m.diff
-	if msg.readFile && m.preview.readers > 0 {
-		m.preview.readers--
-	}
 	if msg.job != d.job {
 		return nil
 	}

@@ -50,19 +50,21 @@ type previewScreen struct {
 	askMsg  csvfile.Message
 	search  string // the last search, for ]/[
 
+	// saving: a save is being written; the preview takes no edit until
+	// it is committed (an edit meanwhile would not be in the file).
 	saving  bool
 	saveJob int
-	readers int    // plan jobs still reading the file (they cannot be stopped)
 	saved   string // the .bak of the last save
 
 	width, height, detailHeight int
 }
 
-// fileSavedMsg is the result of writing the fixed file back.
+// fileSavedMsg is the result of writing the fixed file back: Update
+// commits it to the editor (the command only wrote a snapshot).
 type fileSavedMsg struct {
-	job int
-	bak string
-	err error
+	job    int
+	result *csvfile.SaveResult
+	err    error
 }
 
 const (

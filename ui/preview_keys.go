@@ -39,17 +39,12 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case p.ask != nil:
 		return m.handleQuestionKey(msg)
 	}
-	// Saving rewrites the file and renumbers its rows: nothing may read it
-	// meanwhile. The plan job reads it: no edits until it is done.
+	// A save writes a snapshot and is committed when it reports back; an
+	// edit meanwhile would not be in the file.
 	if p.saving {
 		return m.setStatus(sevInfo, "Saving… a moment.")
 	}
 	pk := k.Preview
-	changes := key.Matches(msg, pk.Edit, pk.Fix, pk.FixAll, pk.Fill, pk.Replace, pk.Delete, pk.Undo, pk.Save,
-		pk.Exclude, pk.ExcludeAll, pk.Mapping)
-	if changes && p.readers > 0 {
-		return m.setStatus(sevWarn, "Wait a moment: the file is being read.")
-	}
 	switch {
 	case key.Matches(msg, k.Global.Back):
 		m.setState(ScreenFile)
@@ -135,9 +130,6 @@ func (m *Model) handleQuestionKey(msg tea.KeyPressMsg) tea.Cmd {
 	answered, yes := p.ask.answer(msg, m.keys)
 	if !answered {
 		return nil
-	}
-	if yes && p.readers > 0 && p.ask.kind != askEncoding {
-		return m.setStatus(sevWarn, "Wait a moment: the file is being read; then answer again.")
 	}
 	q, rows, amsg := p.ask, p.askRows, p.askMsg
 	p.ask, p.askRows = nil, nil
@@ -313,22 +305,28 @@ func (p *previewScreen) rowVerdict(i int, what string) string {
 
 // startSave writes the file back in a command; asUTF8 saves a file whose
 // encoding cannot hold an edit as UTF-8 with a BOM (the operator agreed).
+// The command writes a snapshot of the rows and computes the file's state
+// after the save on it; applyFileSaved commits that state, so no goroutine
+// but Update's ever changes the rows.
 func (m *Model) startSave(asUTF8 bool) tea.Cmd {
 	p := &m.preview
 	if !p.ed.Dirty() {
 		return m.setStatus(sevInfo, "No changes to save.")
 	}
+	enc := ""
+	if asUTF8 {
+		enc = csvfile.EncUTF8BOM
+	}
+	pending, err := p.ed.PrepareSave(enc)
+	if err != nil {
+		return m.setStatus(sevError, "Not saved: "+err.Error())
+	}
 	p.saving = true
 	job := m.nextJob()
 	p.saveJob = job
-	ed := p.ed
 	return func() tea.Msg {
-		if asUTF8 {
-			bak, err := ed.SaveAs(csvfile.EncUTF8BOM)
-			return fileSavedMsg{job: job, bak: bak, err: err}
-		}
-		bak, err := ed.Save()
-		return fileSavedMsg{job: job, bak: bak, err: err}
+		r, err := pending.Write()
+		return fileSavedMsg{job: job, result: r, err: err}
 	}
 }
 
@@ -348,7 +346,10 @@ func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
 		}
 		return m.setStatus(sevError, "Not saved: "+msg.err.Error())
 	}
-	p.saved = msg.bak
+	if err := p.ed.Commit(msg.result); err != nil {
+		return m.setStatus(sevError, "Not saved: "+err.Error())
+	}
+	p.saved = msg.result.Backup
 	// Deleted rows are gone from the file: the rows after them moved up.
 	p.refresh()
 	if p.filter != filterAll {
@@ -356,8 +357,8 @@ func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
 	}
 	p.scrollIntoView()
 	text := "Saved " + filepath.Base(p.file.Path())
-	if msg.bak != "" {
-		text += "; the original is kept as " + filepath.Base(msg.bak)
+	if p.saved != "" {
+		text += "; the original is kept as " + filepath.Base(p.saved)
 	}
 	return m.setStatus(sevOK, text+".")
 }
