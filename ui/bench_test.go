@@ -276,8 +276,8 @@ func TestFixAllOnALargeFileIsOneStepAndQuick(t *testing.T) {
 	}
 	m := previewOf(t, writeSameProblemFile(t, 100_000))
 	m = press1(m, "n", "a")
-	if m.preview.ask == nil || !strings.Contains(strings.Join(m.preview.ask.lines, " "), "4,000 rows have this problem") {
-		t.Fatalf("question %+v", m.preview.ask)
+	if m.openQuestion() == nil || !strings.Contains(strings.Join(m.openQuestion().lines, " "), "4,000 rows have this problem") {
+		t.Fatalf("question %+v", m.openQuestion())
 	}
 	start := time.Now()
 	m = press1(m, "y")

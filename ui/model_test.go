@@ -233,7 +233,7 @@ func TestPreviewExclusionIsExplicit(t *testing.T) {
 	}
 	// Continuing with invalid rows asks first; n keeps fixing.
 	d.keys("enter")
-	if d.m.screen != ScreenPreview || d.m.preview.ask == nil || d.m.preview.ask.kind != askExclude {
+	if d.m.screen != ScreenPreview || d.m.openQuestion() == nil || d.m.openQuestion().kind != askExclude {
 		t.Fatal("went on without asking about the invalid rows")
 	}
 	d.sees("still have errors", "Exclude them and continue")
@@ -295,12 +295,12 @@ func TestUnsavedEditsAskBeforeQuitOrOpeningAnotherFile(t *testing.T) {
 	}
 	// ctrl+c asks once; another key disarms it.
 	d.send(keyPress("ctrl+c"))
-	if !d.m.quitArmed {
+	if !d.m.quitAsked() {
 		t.Fatal("ctrl+c with unsaved edits quit at once")
 	}
 	d.sees("ctrl+c again quits without saving")
 	d.keys("down")
-	if d.m.quitArmed {
+	if d.m.quitAsked() {
 		t.Fatal("another key did not disarm the quit")
 	}
 	// Opening another file asks; esc goes back with the edits intact.

@@ -14,10 +14,6 @@ func (p previewScreen) bindings(k KeyMap) bindings {
 	switch {
 	case p.editing:
 		return bindings{k.Edit.Accept, k.Edit.Cancel}
-	case p.prompt != nil:
-		return p.prompt.bindings(k)
-	case p.ask != nil:
-		return bindings{k.Confirm.Yes, k.Confirm.No}
 	}
 	pk := k.Preview
 	return bindings{pk.Continue, pk.NextProblem, pk.Edit, pk.Fix, pk.FixAll, pk.Undo, pk.Search, pk.NextMatch,
@@ -34,10 +30,6 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case p.editing:
 		return m.handleEditKey(msg)
-	case p.prompt != nil:
-		return m.handlePromptKey(msg)
-	case p.ask != nil:
-		return m.handleQuestionKey(msg)
 	}
 	// A save writes a snapshot and is committed when it reports back; an
 	// edit meanwhile would not be in the file.
@@ -76,13 +68,13 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, pk.Filter):
 		p.nextFilter()
 	case key.Matches(msg, pk.Search):
-		return p.openPrompt(promptSearch, m.isDark)
+		return m.openPreviewPrompt(promptSearch)
 	case key.Matches(msg, pk.NextMatch):
 		return m.searchPreview(p.search, false)
 	case key.Matches(msg, pk.PrevMatch):
 		return m.searchPreview(p.search, true)
 	case key.Matches(msg, pk.GoToLine):
-		return p.openPrompt(promptLine, m.isDark)
+		return m.openPreviewPrompt(promptLine)
 	case key.Matches(msg, pk.Edit):
 		return p.startEdit()
 	case key.Matches(msg, pk.Fix):
@@ -90,9 +82,9 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, pk.FixAll):
 		return m.askFixAll()
 	case key.Matches(msg, pk.Fill):
-		return p.openPrompt(promptFill, m.isDark)
+		return m.openPreviewPrompt(promptFill)
 	case key.Matches(msg, pk.Replace):
-		return p.openPrompt(promptReplace, m.isDark)
+		return m.openPreviewPrompt(promptReplace)
 	case key.Matches(msg, pk.Delete):
 		return m.deleteRow()
 	case key.Matches(msg, pk.Undo):
@@ -112,10 +104,9 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.startRemap()
 	case key.Matches(msg, pk.Continue):
 		if pending := p.errorRows(); len(pending) > 0 { // excluded rows are not among them
-			p.askRows = pending
-			p.ask = &question{kind: askExclude, yes: "exclude them and continue", no: "keep fixing", lines: []string{
+			m.openDialog(&question{kind: askExclude, yes: "exclude them and continue", no: "keep fixing", rows: pending, lines: []string{
 				plural(len(pending), "row still has", "rows still have") + " errors (" + lineList(p.file, pending, 6) + ").",
-				"They cannot be imported. Exclude them and continue to the dry run?"}}
+				"They cannot be imported. Exclude them and continue to the dry run?"}})
 			return nil
 		}
 		return m.startPlan()
@@ -124,15 +115,11 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// handleQuestionKey takes the answer to the preview's open question.
-func (m *Model) handleQuestionKey(msg tea.KeyPressMsg) tea.Cmd {
+// applyQuestionAnswered acts on the answer to the preview's question.
+func (m *Model) applyQuestionAnswered(msg questionAnsweredMsg) tea.Cmd {
 	p := &m.preview
-	answered, yes := p.ask.answer(msg, m.keys)
-	if !answered {
-		return nil
-	}
-	q, rows, amsg := p.ask, p.askRows, p.askMsg
-	p.ask, p.askRows = nil, nil
+	q, yes := msg.q, msg.yes
+	rows, amsg := q.rows, q.msg
 	switch q.kind {
 	case askExclude:
 		if !yes {
@@ -339,9 +326,9 @@ func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
 	if msg.err != nil {
 		var ee *csvfile.EncodingError
 		if errors.As(msg.err, &ee) {
-			p.ask = &question{kind: askEncoding, yes: "save as UTF-8", no: "not now", lines: []string{
+			m.openDialog(&question{kind: askEncoding, yes: "save as UTF-8", no: "not now", lines: []string{
 				"Line " + itoa(ee.Line) + ", " + ee.Column + " holds " + quoteRune(ee.Char) + ", which " + ee.Encoding + " cannot store.",
-				"Save the file as UTF-8 (with a BOM, which spreadsheets read) instead of " + ee.Encoding + "?"}}
+				"Save the file as UTF-8 (with a BOM, which spreadsheets read) instead of " + ee.Encoding + "?"}})
 			return nil
 		}
 		return m.setStatus(sevError, "Not saved: "+msg.err.Error())
@@ -362,3 +349,19 @@ func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
 	}
 	return m.setStatus(sevOK, text+".")
 }
+
+// The preview as a page of the root model.
+
+func (p *previewScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	return m.handlePreviewKey(msg)
+}
+func (p *previewScreen) handlePaste(msg tea.PasteMsg) tea.Cmd { return p.paste(msg) }
+func (p *previewScreen) body(m *Model, l Layout) string       { return p.view(m.styles, l.Width, l.Body) }
+func (p *previewScreen) detail(m *Model, dlg dialog, l Layout) string {
+	return p.detailView(m.styles, dlg, l.Width, l.Detail)
+}
+func (p *previewScreen) hasDetail() bool            { return true }
+func (p *previewScreen) keys(m *Model) bindings     { return p.bindings(m.keys) }
+func (p *previewScreen) textEntry() bool            { return p.editing }
+func (p *previewScreen) title() string              { return "" }
+func (p *previewScreen) resize(w, body, detail int) { p.setSize(w, body, detail) }
