@@ -108,9 +108,9 @@ func TestConfirmationDialog(t *testing.T) {
 }
 
 // Signing in again mid-apply is one dialog over the progress screen: it
-// takes the keys (p does not pause the apply, it is typed), esc while
-// signing in stops only the sign-in, a nested question cannot open under
-// it, and once signed in the apply carries on, on the same screen.
+// takes the keys (p does not pause the apply, it is typed), a quit
+// question nests over it and gives the keys back, and once signed in the
+// apply carries on, on the same screen.
 func TestSignInAgainIsADialogOverTheApply(t *testing.T) {
 	file := copyTestdata(t, "users.csv")
 	tgt := seededTarget()
@@ -130,7 +130,17 @@ func TestSignInAgainIsADialogOverTheApply(t *testing.T) {
 		t.Fatal("p reached the progress screen under the sign-in")
 	}
 	d.keys("backspace")
+	// Nested: ctrl+c with the preview's edits unsaved asks over the
+	// sign-in; the next key closes that and is typed into the form.
+	d.send(keyPress("ctrl+c"))
+	if !d.m.quitAsked() || len(d.m.dialogs.open) != 2 || !d.m.signingInAgain() {
+		t.Fatalf("ctrl+c over the sign-in: %d dialogs", len(d.m.dialogs.open))
+	}
+	d.sees("ctrl+c again quits without saving", "Sign in to the user-management API", "enter sign in")
 	d.typeText("sandbox")
+	if d.m.quitAsked() || d.m.login.inputs[fieldPassword].Value() != "sandbox" || !applyWaitsForSignIn(d.m) {
+		t.Fatalf("after the quit question: quit asked %v, typed %q", d.m.quitAsked(), d.m.login.inputs[fieldPassword].Value())
+	}
 	d.keys("enter")
 	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
 	if d.m.signingInAgain() || len(d.m.dialogs.open) != 0 {

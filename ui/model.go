@@ -428,9 +428,10 @@ func (m *Model) currentBindings() bindings {
 
 // screenBindings are the open dialog's keys, else the screen's.
 func (m *Model) screenBindings() bindings {
-	if d := m.dialogs.top(); d != nil {
-		if _, quitting := d.(*quitDialog); !quitting {
-			return d.bindings(m.keys)
+	// The quit question adds no keys: those of what it is over show.
+	for k := len(m.dialogs.open) - 1; k >= 0; k-- {
+		if _, quitting := m.dialogs.open[k].(*quitDialog); !quitting {
+			return m.dialogs.open[k].bindings(m.keys)
 		}
 	}
 	return m.page().keys(m)
