@@ -350,3 +350,38 @@ func BenchmarkPlanSnapshot1M(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSaveUpdateSide1M times what a save of a 1,000,000-row file
+// costs the UI goroutine (PrepareSave in Update, Commit when it reports
+// back) beside what its command does (Write: the file written and
+// revalidated on the snapshot).
+//
+//	go test -run '^$' -bench SaveUpdateSide1M -benchtime 3x ./ui/
+func BenchmarkSaveUpdateSide1M(b *testing.B) {
+	m := bigPreview(b, 1_000_000)
+	ed := m.preview.ed
+	var update, command time.Duration
+	for i := range b.N {
+		if err := ed.Set(i, "firstName", "Edited"+itoa(i)); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		s, err := ed.PrepareSave("")
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		r, err := s.Write()
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if err := ed.Commit(r); err != nil {
+			b.Fatal(err)
+		}
+		update += t1.Sub(t0) + time.Since(t2)
+		command += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(update.Microseconds())/1000/float64(b.N), "update-ms")
+	b.ReportMetric(float64(command.Microseconds())/1000/float64(b.N), "command-ms")
+}
