@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +32,6 @@ func runApply(env *cmdEnv, args []string) int {
 	pf := addPlanFlags(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
 	ao := addApplyFlags(fs)
-	fs.BoolVar(&ao.Bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
 	fs.BoolVar(&ao.NoCanary, "no-canary", false, "do not send one create and one update first and read them back before the rest")
 	fs.StringVar(&ao.JournalPath, "journal", "", "journal path (default: FILE.usersync-journal.jsonl beside the file)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
@@ -40,48 +40,135 @@ func runApply(env *cmdEnv, args []string) int {
 	if !ok {
 		return code
 	}
+	fail := func(code int, err error) int {
+		fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
+		return code
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var (
-		t        sync.Target
-		p        *sync.Plan
-		existing []sync.User
-	)
-	if saved, err := sync.LoadPlan(pos[0]); err == nil {
-		// A saved plan: Apply re-reads the users and refuses it if they changed.
-		if t, err = pf.conn.open(ctx, env); err != nil {
-			fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
-			return exitUsage
-		}
-		if t.Name() != saved.Target {
-			fmt.Fprintf(env.stderr, "usersync apply: the plan is for %s, not %s\n", saved.Target, t.Name())
-			return exitUsage
-		}
-		p = saved
-	} else {
-		pl, code, err := makePlan(ctx, env, pf, pos[0])
-		if err != nil {
-			fmt.Fprintf(env.stderr, "usersync apply: %v\n", err)
-			return code
-		}
-		t, p, existing = pl.target, pl.plan, pl.existing
+	saved, loadErr := sync.LoadPlan(pos[0])
+	file := pos[0]
+	if loadErr == nil {
+		file = saved.File
 	}
 	if ao.JournalPath == "" || ao.ReportPath == "" || ao.BackupPath == "" {
-		j, r, b := sync.DefaultPaths(p.File, time.Now())
+		j, r, b := sync.DefaultPaths(file, time.Now())
 		ao.JournalPath = orDefault(ao.JournalPath, j)
 		ao.ReportPath = orDefault(ao.ReportPath, r)
 		ao.BackupPath = orDefault(ao.BackupPath, b)
 	}
+	// The run: its journal is locked from here to the end, and an
+	// unfinished run there decides every option.
+	rf, err := sync.OpenRun(ao.JournalPath)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	defer rf.Close()
+	if err := rf.Check(); err != nil {
+		return fail(exitUsage, err)
+	}
+	if code, err := settleOptions(fs, pf, rf, saved, pos[0], ao); err != nil {
+		return fail(code, err)
+	}
+
+	t, err := pf.conn.open(ctx, env)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	if saved != nil && t.Name() != saved.Target {
+		return fail(exitUsage, fmt.Errorf("the plan is for %s, not %s", saved.Target, t.Name()))
+	}
+	// The decisions are recorded before anything else is done: a stop at
+	// any moment from here on leaves them for the next run.
+	rec := sync.RunRecord{Kind: sync.KindApply, Target: t.Name(), File: file, Options: pf.options(), Backup: ao.BackupPath}
+	if abs, err := filepath.Abs(file); err == nil {
+		rec.File = abs // the record names the file from anywhere
+	}
+	if d, ok := t.(sync.Describer); ok {
+		rec.Connection = d.Describe()
+	}
+	if saved != nil {
+		rec.FileFingerprint = saved.FileFingerprint
+	}
+	if err := rf.Conflict(rec); err != nil {
+		return fail(exitUsage, err)
+	}
+	if err := rf.Begin(rec); err != nil {
+		return fail(exitUsage, err)
+	}
+	pf.target = t
+
+	var (
+		p        *sync.Plan
+		existing []sync.User
+	)
+	if saved != nil {
+		// A saved plan: Apply re-reads the users and refuses it if they changed.
+		p = saved
+	} else {
+		pl, code, err := makePlan(ctx, env, pf, pos[0])
+		if err != nil {
+			return fail(code, err)
+		}
+		t, p, existing = pl.target, pl.plan, pl.existing
+	}
 
 	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), planSummary(p.Counts))
 	if !*yes {
-		if code, ok := confirm(env, p); !ok {
+		if code, ok := confirm(env, "apply", p); !ok {
 			return code
 		}
 	}
-
+	ao.Run = rf
 	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
+}
+
+// settleOptions makes the plan's options those a saved plan or the
+// unfinished run in the journal recorded, refusing (exit 2, nothing sent)
+// a flag that says otherwise. A run recorded but stopped before it sent
+// anything keeps its decisions for the flags not given, and takes those
+// given.
+func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *sync.Plan, planPath string, ao *sync.ApplyOptions) (int, error) {
+	prior := rf.Unfinished()
+	if prior != nil && prior.Head.Kind == sync.KindRollback {
+		return exitUsage, fmt.Errorf("the journal %s holds an unfinished rollback, not an import: resume it with usersync rollback", rf.Path())
+	}
+	if saved != nil {
+		if _, diffs := pf.merged(fs, saved.Options); len(diffs) > 0 {
+			return exitUsage, &sync.ConflictError{Of: "the saved plan " + planPath, Settings: diffs}
+		}
+		pf.recorded = &saved.Options
+	}
+	if prior == nil {
+		return exitOK, nil
+	}
+	if !prior.Sent() {
+		if saved == nil {
+			asked, _ := pf.merged(fs, prior.Head.Options)
+			pf.recorded = &asked
+		}
+		if !flagGiven(fs, "backup") && prior.Head.Backup != "" {
+			ao.BackupPath = prior.Head.Backup
+		}
+		return exitOK, nil
+	}
+	of := fmt.Sprintf("the unfinished run recorded in %s (line 1, started %s)", rf.Path(), prior.Head.Started.UTC().Format("2006-01-02 15:04 UTC"))
+	var diffs []sync.Setting
+	if saved != nil {
+		diffs = prior.Head.Options.Differences(saved.Options)
+	} else {
+		_, diffs = pf.merged(fs, prior.Head.Options)
+		pf.recorded = &prior.Head.Options
+	}
+	if flagGiven(fs, "backup") && ao.BackupPath != prior.Head.Backup {
+		diffs = append(diffs, sync.Setting{Key: "backup", Name: "backup", Recorded: prior.Head.Backup, Asked: ao.BackupPath + " (--backup)"})
+	}
+	if len(diffs) > 0 {
+		return exitUsage, &sync.ConflictError{Of: of, Journal: rf.Path(), Settings: diffs}
+	}
+	ao.BackupPath = prior.Head.Backup
+	return exitOK, nil
 }
 
 // addApplyFlags defines the flags that shape how writes are sent.
@@ -89,7 +176,6 @@ func addApplyFlags(fs *flag.FlagSet) *sync.ApplyOptions {
 	ao := &sync.ApplyOptions{}
 	fs.IntVar(&ao.Concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
 	fs.Float64Var(&ao.Rate, "rate", 0, "writes per second at most (0: no limit of our own)")
-	fs.IntVar(&ao.BatchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
 	return ao
 }
 
@@ -108,16 +194,34 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 	run, err := sync.ApplyWith(ctx, t, p, ao, existing)
 	close(events)
 	<-progressDone
-	if err != nil {
+	if err != nil && run == nil {
 		fmt.Fprintf(env.stderr, "usersync %s: %v\n", name, err)
 		return exitFor(err)
+	}
+	if err != nil {
+		// Writes were sent: say what became of them before the error (a
+		// report or journal that could not be written at the end).
+		if p.Mode == sync.KindRollback {
+			printRollbackSummary(env.stderr, run)
+		} else {
+			printRunSummary(env.stderr, run)
+		}
+		fmt.Fprintf(env.stderr, "usersync %s: %v\n", name, err)
+		if run.Interrupted {
+			return exitInterrupted
+		}
+		return exitRowsFailed
 	}
 	if asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", " ")
 		enc.Encode(run)
 	}
-	printRunSummary(env.stderr, run)
+	if p.Mode == sync.KindRollback {
+		printRollbackSummary(env.stderr, run)
+	} else {
+		printRunSummary(env.stderr, run)
+	}
 	switch {
 	case run.Canary.Differs():
 		return exitRowsFailed // the server does not store what is sent: not a resumable interruption
@@ -131,16 +235,24 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 
 // confirm asks on a terminal; elsewhere it refuses without --yes, because a
 // script that forgot it must not send anything.
-func confirm(env *cmdEnv, p *sync.Plan) (int, bool) {
+func confirm(env *cmdEnv, name string, p *sync.Plan) (int, bool) {
 	in, isFile := env.stdin.(*os.File)
 	if !isFile || !term.IsTerminal(int(in.Fd())) {
-		fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+		if name == "rollback" {
+			fmt.Fprintln(env.stderr, "usersync rollback: not applied: add --yes to roll back without a terminal (the plan above is what it would do)")
+		} else {
+			fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+		}
 		return exitUsage, false
 	}
-	fmt.Fprintf(env.stderr, "Apply to %s? Type yes to go on: ", p.Target)
+	verb := "Apply to"
+	if name == "rollback" {
+		verb = "Roll back on"
+	}
+	fmt.Fprintf(env.stderr, "%s %s? Type yes to go on: ", verb, p.Target)
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
-		fmt.Fprintln(env.stderr, "not applied")
+		fmt.Fprintf(env.stderr, "%s: not applied\n", name)
 		return exitUsage, false
 	}
 	return exitOK, true

@@ -31,11 +31,18 @@ type planFlags struct {
 	deactivateMissing bool
 	maxDeactivate     int
 	noMail            bool
-	delimiter         string
-	maps              mapFlag
-	mapping           string
-	sheet             string
-	json              bool
+	bulk              bool
+	batchSize         int
+	// recorded, once set, is the options a saved plan or an unfinished run
+	// holds: they are used instead of the flags (which must agree).
+	recorded *sync.PlanOptions
+	// target, once opened, is used instead of opening the CONN flags again.
+	target    sync.Target
+	delimiter string
+	maps      mapFlag
+	mapping   string
+	sheet     string
+	json      bool
 }
 
 func addPlanFlags(fs *flag.FlagSet) *planFlags {
@@ -44,6 +51,8 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.BoolVar(&pf.deactivateMissing, "deactivate-missing", false, "deactivate existing users the file does not name")
 	fs.IntVar(&pf.maxDeactivate, "max-deactivate", sync.DefaultMaxDeactivate, "refuse to deactivate more users than this")
 	fs.BoolVar(&pf.noMail, "no-registration-mail", false, "create users without sending the registration email")
+	fs.BoolVar(&pf.bulk, "bulk", false, "coursedog: GET all users, merge, and PUT every user back in one request")
+	fs.IntVar(&pf.batchSize, "batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
 	fs.StringVar(&pf.delimiter, "delimiter", "", "the file's delimiter (default: sniffed): , ; or tab")
 	fs.Var(&pf.maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	fs.StringVar(&pf.mapping, "mapping", "", "a mapping file (default: FILE.mapping when the guided import saved one)")
@@ -53,8 +62,47 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 }
 
 func (pf *planFlags) options() sync.PlanOptions {
+	if pf.recorded != nil {
+		return *pf.recorded
+	}
 	return sync.PlanOptions{Replace: pf.replace, DeactivateMissing: pf.deactivateMissing,
-		MaxDeactivate: pf.maxDeactivate, Mail: !pf.noMail}
+		MaxDeactivate: pf.maxDeactivate, Mail: !pf.noMail, Bulk: pf.bulk, BatchSize: pf.batchSize}
+}
+
+// planFlagFor names the flag that sets each recorded setting.
+var planFlagFor = map[string]string{
+	"mail": "--no-registration-mail", "replace": "--replace", "deactivate_missing": "--deactivate-missing",
+	"max_deactivate": "--max-deactivate", "bulk": "--bulk", "batch_size": "--batch-size",
+}
+
+// merged is the options recorded (by a saved plan or an unfinished run)
+// with the flags given on the command line laid over, and the settings in
+// which they differ (each naming its flag).
+func (pf *planFlags) merged(fs *flag.FlagSet, recorded sync.PlanOptions) (sync.PlanOptions, []sync.Setting) {
+	asked := recorded
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "no-registration-mail":
+			asked.Mail = !pf.noMail
+		case "replace":
+			asked.Replace = pf.replace
+		case "deactivate-missing":
+			asked.DeactivateMissing = pf.deactivateMissing
+		case "max-deactivate":
+			asked.MaxDeactivate = pf.maxDeactivate
+		case "bulk":
+			asked.Bulk = pf.bulk
+		case "batch-size":
+			asked.BatchSize = pf.batchSize
+		}
+	})
+	diffs := recorded.Differences(asked)
+	for i := range diffs {
+		if f := planFlagFor[diffs[i].Key]; f != "" {
+			diffs[i].Asked += " (" + f + ")"
+		}
+	}
+	return asked, diffs
 }
 
 // mapFlag collects repeated --map A=B flags.
@@ -104,13 +152,19 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if err != nil {
 		return nil, exitUsage, err
 	}
-	t, err := pf.conn.open(ctx, env)
-	if err != nil {
-		return nil, exitUsage, err
+	t := pf.target
+	if t == nil {
+		if t, err = pf.conn.open(ctx, env); err != nil {
+			return nil, exitUsage, err
+		}
 	}
 	schema, err := t.Schema(ctx)
+	if code, ierr, stopped := interruptedBefore(ctx); stopped {
+		return nil, code, ierr
+	}
 	if err != nil {
-		return nil, exitUsage, withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err))
+		code, err := readFailed(withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)))
+		return nil, code, err
 	}
 	mapping, from, err := loadValidateMapping(path, pf.mapping, pf.maps)
 	if err != nil {
@@ -125,14 +179,43 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	}
 	v := csvfile.Validate(f)
 	existing, err := t.ListUsers(ctx)
+	if code, ierr, stopped := interruptedBefore(ctx); stopped {
+		return nil, code, ierr
+	}
 	if err != nil {
-		return nil, exitUsage, withLoginHint(fmt.Errorf("list existing users: %w", err))
+		code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+		return nil, code, err
 	}
 	p, err := sync.NewPlan(t.Name(), f, v, existing, pf.options())
 	if err != nil {
 		return nil, exitRowsFailed, err
 	}
 	return &planned{target: t, file: f, plan: p, existing: existing}, exitOK, nil
+}
+
+// interruptedBefore is the error of a command stopped (Ctrl-C, SIGTERM)
+// before it sent anything: exit 3, run it again.
+func interruptedBefore(ctx context.Context) (int, error, bool) {
+	if ctx.Err() == nil {
+		return 0, nil, false
+	}
+	return exitInterrupted, errors.New("interrupted before anything was sent; run the same command again"), true
+}
+
+// readFailed is the exit code for a read before anything was sent: a
+// server that did not answer (retries ran out) is exit 3, run again; the
+// rest are the operator's to fix (2).
+func readFailed(err error) (int, error) {
+	if unavailable(err) {
+		return exitInterrupted, fmt.Errorf("%w\nthe server did not answer: nothing was sent; run the same command again", err)
+	}
+	return exitUsage, err
+}
+
+// unavailable reports whether err is the server not answering.
+func unavailable(err error) bool {
+	var se *sync.Error
+	return errors.As(err, &se) && se.Retryable()
 }
 
 // withLoginHint says what to do about a refused token: the error alone
@@ -146,7 +229,8 @@ func withLoginHint(err error) error {
 }
 
 func runPlan(env *cmdEnv, args []string) int {
-	fs := newFlagSet(env, "plan", "usage: usersync plan FILE [CONN] [--json] [--out plan.json] [--replace] [--deactivate-missing [--max-deactivate N]]")
+	fs := newFlagSet(env, "plan", "usage: usersync plan FILE [CONN] [--json] [--out plan.json] [--replace] [--deactivate-missing [--max-deactivate N]]\n"+
+		"         [--no-registration-mail] [--bulk] [--batch-size N]")
 	pf := addPlanFlags(fs)
 	out := fs.String("out", "", "save the plan as JSON, for `usersync apply PLAN.json`")
 	pos, code, ok := parseArgs(fs, args, 1)
@@ -263,12 +347,17 @@ func orDash(s string) string {
 }
 
 // exitFor maps a run error to an exit code: a stale plan or refused
-// deactivation is the operator's to fix (1); the rest are usage or I/O (2).
+// deactivation is the operator's to fix (1); a server that did not answer
+// before the first write is 3 (run again); the rest (a contradicting flag,
+// a busy or damaged journal, a changed file, I/O) are 2.
 func exitFor(err error) int {
 	var stale *sync.StaleError
 	var limit *sync.DeactivateLimitError
-	if errors.As(err, &stale) || errors.As(err, &limit) {
+	switch {
+	case errors.As(err, &stale) || errors.As(err, &limit):
 		return exitRowsFailed
+	case unavailable(err):
+		return exitInterrupted
 	}
 	return exitUsage
 }

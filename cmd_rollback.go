@@ -4,12 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"charm.land/lipgloss/v2"
 
 	"usersync/sync"
 )
@@ -18,6 +21,10 @@ func init() {
 	register(command{name: "rollback", summary: "undo an apply from its journal and backup (resumable)", run: runRollback})
 }
 
+// A rollback is a run of its own, with its own journal beside the import's
+// (JOURNAL.rollback.jsonl): its targets are fixed when it starts, and
+// running the command again resumes that list. Both journals are locked
+// for its life, so no apply of the import runs meanwhile.
 func runRollback(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "rollback", "usage: usersync rollback --journal PATH [--backup PATH] [CONN] [--yes] [--force] [--json]")
 	conn := addConnFlags(fs)
@@ -27,6 +34,7 @@ func runRollback(env *cmdEnv, args []string) int {
 	force := fs.Bool("force", false, "also undo users someone else changed since the apply")
 	asJSON := fs.Bool("json", false, "print one JSON document on stdout")
 	ao := addApplyFlags(fs)
+	batchSize := fs.Int("batch-size", sync.DefaultBatchSize, "rows per job (ccai)")
 	fs.StringVar(&ao.ReportPath, "report", "", "report path, CSV; a JSON twin is written beside it")
 	_, code, ok := parseArgs(fs, args, 0)
 	if !ok {
@@ -40,19 +48,45 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync rollback: %v\n", err)
 		return code
 	}
-	journal, err := sync.ReadJournal(*journalPath)
+	// The import's journal first, then the rollback's: both are held.
+	imp, err := sync.OpenRun(*journalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	if *backupPath == "" {
-		*backupPath = journal.Head.Backup
+	if st := imp.Unfinished(); st != nil && st.Head.Kind == sync.KindRollback && len(st.Head.Undoes) > 0 {
+		// The journal of an unfinished rollback: resume that rollback.
+		imp.Close()
+		fmt.Fprintf(env.stderr, "%s is the journal of an unfinished rollback of %s: resuming it\n", *journalPath, st.Head.Undoes[0])
+		*journalPath = st.Head.Undoes[0]
+		if imp, err = sync.OpenRun(*journalPath); err != nil {
+			return fail(exitUsage, err)
+		}
 	}
-	backup, err := sync.ReadBackup(*backupPath)
+	defer imp.Close()
+	if imp.State() == nil {
+		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist", *journalPath))
+	}
+	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
+	stamp := time.Now().UTC().Format("20060102-150405")
+	ao.JournalPath = base + ".rollback.jsonl"
+	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
+	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
+	rf, err := sync.OpenRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	if !flagGiven(fs, "target") {
-		conn.target = journal.Head.Target
+	defer rf.Close()
+	if err := rf.Check(); err != nil {
+		return fail(exitUsage, err)
+	}
+	journal := imp.State()
+	head := journal.Head
+	resumed := rf.Unfinished()
+	if resumed != nil {
+		head = resumed.Head
+	}
+	if !flagGiven(fs, "target") && head.Target != "" {
+		conn.target = head.Target
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -60,19 +94,54 @@ func runRollback(env *cmdEnv, args []string) int {
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	if d, ok := t.(sync.Describer); ok && journal.Head.Connection != "" && d.Describe() != journal.Head.Connection {
-		return fail(exitUsage, fmt.Errorf("the journal is of %s, but this connection is %s", journal.Head.Connection, d.Describe()))
+	if d, ok := t.(sync.Describer); ok && head.Connection != "" && d.Describe() != head.Connection {
+		return fail(exitUsage, fmt.Errorf("the journal is of %s, but this connection is %s", head.Connection, d.Describe()))
 	}
-	current, err := t.ListUsers(ctx)
-	if err != nil {
-		return fail(exitUsage, withLoginHint(fmt.Errorf("list existing users: %w", err)))
-	}
-	p, err := sync.RollbackPlan(journal, backup, current, *force)
-	if err != nil {
-		return fail(exitUsage, err)
+
+	var p *sync.Plan
+	var current []sync.User
+	if resumed != nil {
+		// Resume the targets fixed when the rollback started: never plan again.
+		if resumed.Head.Kind != sync.KindRollback {
+			return fail(exitUsage, fmt.Errorf("the journal %s holds an import, not a rollback", rf.Path()))
+		}
+		if flagGiven(fs, "force") || flagGiven(fs, "backup") || (flagGiven(fs, "batch-size") && *batchSize != resumed.Head.Options.BatchSize) {
+			return fail(exitUsage, fmt.Errorf("the rollback recorded in %s (started %s) is resumed with its own targets and options: "+
+				"--force, --backup and --batch-size cannot change them; leave them out to finish it (to start a new rollback, finish this one first)",
+				rf.Path(), resumed.Head.Started.UTC().Format("2006-01-02 15:04 UTC")))
+		}
+		p = sync.RecordedPlan(resumed.Head)
+		fmt.Fprintf(env.stderr, "resuming the rollback started %s: its %d users, fixed then\n",
+			resumed.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), len(p.Rows))
+	} else {
+		if len(journal.Damaged) > 0 {
+			fmt.Fprintf(env.stderr, "the journal is damaged: the rollback works from its readable lines, the backup and the server\n")
+		}
+		if *backupPath == "" {
+			*backupPath = journal.Head.Backup
+		}
+		if *backupPath == "" {
+			return fail(exitUsage, fmt.Errorf("the journal names no backup: pass --backup PATH"))
+		}
+		backup, err := sync.ReadBackup(*backupPath)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		current, err = t.ListUsers(ctx)
+		if code, ierr, stopped := interruptedBefore(ctx); stopped {
+			return fail(code, ierr)
+		}
+		if err != nil {
+			code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+			return fail(code, err)
+		}
+		if p, err = sync.RollbackPlan(journal, backup, current, *force); err != nil {
+			return fail(exitUsage, err)
+		}
+		p.Options.BatchSize = *batchSize
 	}
 	if !*asJSON {
-		printPlan(env.stderr, p)
+		printRollbackPlan(env.stderr, p)
 	}
 	conflicts := 0
 	for _, r := range p.Rows {
@@ -84,18 +153,75 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "%d users were changed by someone else since the apply and are left alone (--force to undo them too)\n", conflicts)
 	}
 	if !*yes {
-		if code, ok := confirm(env, p); !ok {
+		if code, ok := confirm(env, "rollback", p); !ok {
 			return code
 		}
 	}
-	// The rollback has its own journal, report and backup (the state before
-	// it), so it resumes like an apply and can itself be undone.
-	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
-	stamp := time.Now().UTC().Format("20060102-150405")
-	ao.JournalPath = base + ".rollback.jsonl"
-	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
-	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
-	return applyWithProgress(ctx, env, "rollback", t, p, *ao, current, *asJSON, conflicts > 0)
+	// The import's run, if unfinished, ends here: once its undo has begun,
+	// no apply may resume it. (Only that run: the journal may hold a later
+	// one by the time a rollback is resumed.)
+	if imp.Unfinished() != nil && sync.RollbackFingerprint(journal.Head) == p.FileFingerprint {
+		if err := imp.EndUnfinished("rolled back"); err != nil {
+			return fail(exitUsage, err)
+		}
+	}
+	ao.Run = rf
+	code = applyWithProgress(ctx, env, "rollback", t, p, *ao, current, *asJSON, conflicts > 0)
+	if len(p.Doubts) > 0 && code == exitOK {
+		fmt.Fprintln(env.stderr, "the journal was damaged: see above for what the rollback could not establish")
+		code = exitRowsFailed
+	}
+	return code
+}
+
+// printRollbackPlan says what the rollback will do, in its own words:
+// deactivate the users the import created, restore the users it updated.
+func printRollbackPlan(w io.Writer, p *sync.Plan) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Rollback of the import of %s → %s: deactivate the users it created, restore the users it updated\n", p.File, p.Target)
+	already := 0
+	for _, r := range p.Rows {
+		where := fmt.Sprintf("line %d", r.Line)
+		switch {
+		case r.Action == sync.Deactivate:
+			fmt.Fprintf(&b, "%s  %-10s %s  %s\n", styleSkip.Render("- deactivate"), where, r.Email, styleFaint.Render("(created by the import)"))
+		case r.Action == sync.Update:
+			fmt.Fprintf(&b, "%s  %-10s %s\n", styleUpdate.Render("~ restore   "), where, r.Email)
+			for _, c := range r.Changes {
+				fmt.Fprintf(&b, "      %s: %s → %s\n", c.Header, orDash(c.Old), orDash(c.New))
+			}
+		case r.Action == sync.Skip:
+			fmt.Fprintf(&b, "%s  %-10s %s  %s\n", styleSkip.Render("! leave     "), where, r.Email, styleFaint.Render(strings.Join(r.Reasons, "; ")))
+		case r.Action == sync.Unchanged:
+			already++
+		}
+	}
+	if already > 0 {
+		fmt.Fprintf(&b, "%s  %d users already as the backup has them (or deactivated)\n", styleFaint.Render("= done      "), already)
+	}
+	for _, d := range p.Doubts {
+		fmt.Fprintf(&b, "%s %s\n", styleSkip.Render("! damaged journal:"), d)
+	}
+	c := p.Counts
+	fmt.Fprintf(&b, "\n%d to deactivate (created by the import), %d to restore, %d already undone, %d left alone\n",
+		c.Deactivate, c.Update, c.Unchanged, c.Skip)
+	lipgloss.Fprint(w, b.String())
+}
+
+// printRollbackSummary is the rollback's last lines: what it deactivated
+// and restored.
+func printRollbackSummary(w io.Writer, r *sync.Run) {
+	c := r.Counts
+	fmt.Fprintf(w, "\nrollback: %d deactivated (created by the import), %d restored, %d already undone, %d left alone, %d failed",
+		c.Deactivate, c.Update, c.Unchanged, c.Skip, c.Failed)
+	if c.Pending > 0 {
+		fmt.Fprintf(w, ", %d not yet done", c.Pending)
+	}
+	fmt.Fprintln(w)
+	if r.Interrupted {
+		fmt.Fprintf(w, "Stopped: %s.\n", r.Reason)
+	}
+	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
 }
 
 // flagGiven reports whether the flag was on the command line.

@@ -143,14 +143,11 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 	case run == nil:
 		return exitOK
 	case run.Interrupted:
-		fmt.Fprintf(env.stderr, "usersync: the import was stopped; nothing was lost. Resume with:\n  %s\n", m.ResumeCommand())
-		if b.sandboxURL != "" {
-			fmt.Fprintln(env.stderr, "  (the in-process sandbox stopped with the program: resume against a sandbox started with --state, or run usersync --sandbox again)")
-		}
+		b.printResumeHint(env.stderr, env.stdin, isTerminal(env.stdin), m.ResumeCommand())
 		return exitInterrupted
 	}
-	fmt.Fprintf(env.stderr, "usersync: %d created, %d updated, %d unchanged, %d skipped, %d failed. Report: %s\n",
-		run.Counts.Create, run.Counts.Update, run.Counts.Unchanged, run.Counts.Skip, run.Counts.Failed, run.ReportPath)
+	fmt.Fprintf(env.stderr, "usersync: %d created, %d updated, %d unchanged, %d skipped, %d deactivated, %d failed. Report: %s\n",
+		run.Counts.Create, run.Counts.Update, run.Counts.Unchanged, run.Counts.Skip, run.Counts.Deactivate, run.Counts.Failed, run.ReportPath)
 	if run.Counts.Failed > 0 {
 		return exitRowsFailed
 	}
@@ -163,6 +160,7 @@ type tuiBackend struct {
 	getenv     func(string) string
 	properties string
 	sandboxURL string
+	login      tuiLogin // the last sign-in, for the resume hint
 }
 
 // prefill fills the login screen from CONN flags and the saved token's file.
@@ -219,6 +217,7 @@ func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session
 	if err != nil {
 		return ui.Session{}, err
 	}
+	token := ""
 	if req.UseSavedToken {
 		ts, err := coursedog.FindToken(b.getenv, b.properties)
 		if err != nil {
@@ -228,7 +227,7 @@ func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session
 			return ui.Session{}, err
 		}
 		c.SetToken(ts.Token)
-	} else if _, err := c.Login(ctx, req.Email, req.Password); err != nil {
+	} else if token, err = c.Login(ctx, req.Email, req.Password); err != nil {
 		return ui.Session{}, err
 	}
 	t := coursedog.NewTarget(c)
@@ -236,6 +235,8 @@ func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session
 	if err != nil {
 		return ui.Session{}, err
 	}
+	b.login = tuiLogin{target: coursedog.TargetName, base: c.URL(), school: c.School(), email: req.Email,
+		token: token, saved: req.UseSavedToken}
 	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: c.URL(), Account: req.School,
 		Production: req.Env == ui.EnvProduction || c.URL() == coursedog.ProductionURL}, nil
 }
@@ -257,6 +258,7 @@ func (b *tuiBackend) loginCCAI(ctx context.Context, req ui.LoginRequest) (ui.Ses
 	if err != nil {
 		return ui.Session{}, err
 	}
+	b.login = tuiLogin{target: ccai.TargetName, base: base}
 	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: base, Account: req.Tenant}, nil
 }
 
@@ -279,7 +281,10 @@ func (b *tuiBackend) Reauthenticate(ctx context.Context, s ui.Session, req ui.Lo
 		_, err = t.Schema(ctx) // proves the token
 		return err
 	}
-	_, err := t.Client().Login(ctx, req.Email, req.Password)
+	token, err := t.Client().Login(ctx, req.Email, req.Password)
+	if err == nil {
+		b.login.token, b.login.saved, b.login.email = token, false, req.Email
+	}
 	return err
 }
 

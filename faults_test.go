@@ -211,10 +211,10 @@ func (f *faultRun) converge(tries int) {
 	f.t.Helper()
 	for i := 1; ; i++ {
 		code, stderr := f.apply(60 * time.Second)
-		if code == exitUsage && i < tries && transient.MatchString(stderr) {
+		if code == exitInterrupted && i < tries && transient.MatchString(stderr) && strings.Contains(stderr, "nothing was sent") {
 			// A read failed on every try before anything was planned
-			// (rare, but the weather is bad): nothing was sent, so there
-			// is no report; the next run starts over.
+			// (rare, but the weather is bad): exit 3, nothing was sent, so
+			// there is no report; the next run starts over.
 			f.t.Logf("rerun %d stopped before planning: %s", i, strings.TrimSpace(stderr))
 			continue
 		}

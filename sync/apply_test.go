@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,17 +280,19 @@ func TestApplyRefusesStalePlanAndStopsOn401(t *testing.T) {
 	if !run.Interrupted || !strings.Contains(run.Reason, "log in again") {
 		t.Fatalf("401 without a way to log in must stop resumably: %+v %q", run.Counts, run.Reason)
 	}
-	relogged := 0
+	// m.fail runs under m.mu and Relogin on the engine's goroutine: the
+	// count is shared between them, so it is atomic.
+	var relogged atomic.Int32
 	m.fail = func(op, email string, try int) error {
-		if relogged == 0 {
+		if relogged.Load() == 0 {
 			return &Error{Kind: KindUnauthorized, Status: 401}
 		}
 		return nil
 	}
-	opts.Relogin = func(context.Context) error { relogged++; return nil }
+	opts.Relogin = func(context.Context) error { relogged.Add(1); return nil }
 	run, err = Apply(context.Background(), m, p, opts)
-	if err != nil || run.Interrupted || relogged != 1 || run.Counts.Update != 1 || run.Counts.Create != 1 {
-		t.Fatalf("relogin: err=%v run=%+v relogged=%d", err, run, relogged)
+	if err != nil || run.Interrupted || relogged.Load() != 1 || run.Counts.Update != 1 || run.Counts.Create != 1 {
+		t.Fatalf("relogin: err=%v run=%+v relogged=%d", err, run, relogged.Load())
 	}
 }
 

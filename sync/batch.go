@@ -11,7 +11,7 @@ import (
 // recommends small batches; one job at a time keeps the error logs easy to
 // map back to file lines.
 func (a *applier) applyBatches(ctx context.Context, bw BatchWriter, writes []int) {
-	size := a.opts.BatchSize
+	size := a.p.Options.BatchSize
 	n := (len(writes) + size - 1) / size
 	a.watchJobs(bw)
 	for k := 0; k < n; k++ {

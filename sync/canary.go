@@ -63,7 +63,7 @@ func (a *applier) canary(ctx context.Context, writes []int) []int {
 	// Bulk mode sends every user in one replace: a canary would be a second
 	// whole-directory PUT, doubling what bulk mode is chosen to keep to
 	// one. Its verify pass still reads back what the replace stored.
-	if a.opts.NoCanary || a.opts.Bulk || len(writes) == 0 {
+	if a.opts.NoCanary || a.p.Options.Bulk || len(writes) == 0 {
 		return writes
 	}
 	pick := a.canaryRows(writes)

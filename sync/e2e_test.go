@@ -223,7 +223,7 @@ func TestMailSentOnlyWhenAsked(t *testing.T) {
 				t.Fatalf("plan counts %d mails, want %d", p.Counts.Mails, want)
 			}
 			opts := applyOpts(e.dir)
-			opts.Bulk = bulk
+			p.Options.Bulk = bulk
 			run, err := sync.ApplyWith(context.Background(), e.t, p, opts, existing)
 			if err != nil {
 				t.Fatal(err)

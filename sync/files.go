@@ -2,9 +2,13 @@ package sync
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,16 +51,60 @@ type Backup struct {
 
 // writeBackupOnce writes the backup unless it exists: a resumed run keeps
 // the one taken before its first write, which is the state to roll back to.
-func writeBackupOnce(path, target, conn string, users []User) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
+// It reports whether it wrote one; again writes it over an earlier one.
+func writeBackupOnce(path, target, conn string, users []User, again bool) (bool, error) {
+	if _, err := os.Stat(path); err == nil && !again {
+		return false, nil
 	}
 	b := Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
-	return writeFileAtomic(path, func(w *bufio.Writer) error {
+	return true, writeFileAtomic(path, func(w *bufio.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(b)
 	})
+}
+
+// FileDigest is the SHA-256 of the file's bytes, hex.
+func FileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// PlanFileError refuses a saved plan whose file changed or vanished since
+// the plan was made: the plan no longer says what the file says.
+type PlanFileError struct {
+	File string
+	Err  error // nil when the file is there but changed
+}
+
+func (e *PlanFileError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("the plan's file %s cannot be read (%v): nothing was sent; make the plan again from the file as it is", e.File, e.Err)
+	}
+	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again (usersync plan %s --out …)", e.File, e.File)
+}
+
+// checkPlanFile refuses a plan whose file is no longer what it was planned from.
+func checkPlanFile(p *Plan) error {
+	if p.FileDigest == "" {
+		return nil
+	}
+	d, err := FileDigest(p.File)
+	if err != nil {
+		return &PlanFileError{File: p.File, Err: err}
+	}
+	if d != p.FileDigest {
+		return &PlanFileError{File: p.File}
+	}
+	return nil
 }
 
 // ReadBackup reads a backup written by Apply.
@@ -77,10 +125,24 @@ func ReadBackup(path string) (*Backup, error) {
 // formulas are escaped, and what would steer a terminal is shown escaped
 // (textsafe.Show).
 func WriteReport(path string, p *Plan, r *Run) error {
+	each := func(visit func(i int, o Outcome)) {
+		for i, o := range r.Outcomes {
+			visit(i, o)
+		}
+	}
+	return writeReport(path, p, r, each, func() Counts { return r.Counts })
+}
+
+// writeReport writes the report of r with its rows from each, in plan
+// order, one at a time (a run rewrites its report as it goes, and must not
+// hold a second copy of every row to do it); counts, asked after the JSON
+// rows are written, gives the counts (the live report counts what it wrote,
+// so a report's counts always add up to its rows).
+func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Outcome)), counts func() Counts) error {
 	err := writeFileAtomic(path, func(w *bufio.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"line", "email", "action", "outcome", "http_status", "column", "message"})
-		for _, o := range r.Outcomes {
+		each(func(_ int, o Outcome) {
 			line, status := "", ""
 			if o.Line > 0 {
 				line = strconv.Itoa(o.Line)
@@ -90,36 +152,61 @@ func WriteReport(path string, p *Plan, r *Run) error {
 			}
 			cw.Write([]string{line, reportCell(o.Email), string(o.Action), string(o.Result), status,
 				reportCell(o.Column), reportCell(o.Message)})
-		}
+		})
 		cw.Flush()
 		return cw.Error()
 	})
 	if err != nil {
 		return err
 	}
-	doc := struct {
-		Target      string    `json:"target"`
-		File        string    `json:"file"`
-		Mode        string    `json:"mode"`
-		FileRows    int       `json:"file_rows"`
-		Counts      Counts    `json:"counts"`
-		Interrupted bool      `json:"interrupted"`
-		Journal     string    `json:"journal"`
-		Backup      string    `json:"backup"`
-		Rows        []Outcome `json:"rows"`
-		Canary      *ReadBack `json:"canary,omitempty"`
-		Verify      *ReadBack `json:"verify,omitempty"`
-	}{p.Target, p.File, p.Mode, p.FileRows, r.Counts, r.Interrupted, r.JournalPath, r.BackupPath, r.Outcomes, r.Canary, r.Verify}
-	return writeFileAtomic(jsonTwin(path), func(w *bufio.Writer) error {
+	head := struct {
+		Target      string `json:"target"`
+		File        string `json:"file"`
+		Mode        string `json:"mode"`
+		FileRows    int    `json:"file_rows"`
+		Interrupted bool   `json:"interrupted"`
+		Running     bool   `json:"running,omitempty"`
+		Journal     string `json:"journal"`
+		Backup      string `json:"backup"`
+		// Canary and Verify are the read-backs before and after the writes.
+		Canary *ReadBack `json:"canary,omitempty"`
+		Verify *ReadBack `json:"verify,omitempty"`
+	}{p.Target, p.File, p.Mode, p.FileRows, r.Interrupted, r.Running, r.JournalPath, r.BackupPath, r.Canary, r.Verify}
+	return writeFileAtomic(jsonTwin(path), func(bw *bufio.Writer) error {
 		// JSON through the renderer stays JSON with the same data, its
 		// bidi and control characters written as \u escapes.
-		tw := textsafe.NewWriter(w)
-		enc := json.NewEncoder(tw)
-		enc.SetIndent("", " ")
-		if err := enc.Encode(doc); err != nil {
+		w := textsafe.NewWriter(bw)
+		b, err := json.MarshalIndent(head, "", " ")
+		if err != nil {
 			return err
 		}
-		return tw.Flush()
+		w.Write(bytes.TrimSuffix(b, []byte("\n}")))
+		w.WriteString(",\n \"rows\": [")
+		first := true
+		each(func(_ int, o Outcome) {
+			if err != nil {
+				return
+			}
+			var row []byte
+			if row, err = json.Marshal(&o); err == nil {
+				if !first {
+					w.WriteString(",")
+				}
+				first = false
+				w.WriteString("\n  ")
+				w.Write(row)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if b, err = json.Marshal(counts()); err != nil {
+			return err
+		}
+		w.WriteString("\n ],\n \"counts\": ")
+		w.Write(b)
+		w.WriteString("\n}\n")
+		return w.Flush()
 	})
 }
 

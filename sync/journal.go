@@ -4,59 +4,41 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	gosync "sync"
 	"time"
 )
 
 // The journal is an append-only JSON-lines file, one record a line. A run
-// starts with a "run" record; outcomes and batch jobs follow; "end" closes a
-// run that finished (interrupted or not). A run without "end" is resumed by
-// the next apply of the same file to the same target.
+// starts with a "run" record (its RunRecord: every decision it was started
+// with); then, for each write, an "intent" before the request and an "out"
+// (its outcome) after it; batch jobs add "job" and "job_done"; "end" closes
+// a run that finished. A run without "end" is resumed by the next apply
+// that opens the same journal, with the decisions its record holds.
 //
-// Every line reaches the file at once (one write each, so a killed process
-// loses at most the line it was writing), but outcome lines are fsynced in
-// groups (every journalSyncEvery or journalSyncLines, whichever first):
-// a line lost to a machine crash costs nothing, since on resume the engine
-// decides again from the server's state, so a write that happened but was
-// not journaled is seen, not repeated. Job lines are fsynced at once: they
-// are what prevents a batch from being uploaded twice.
+// Write-ahead: an intent is fsynced before its request is sent, so every
+// write that may have reached the server is named in the journal. Workers
+// that ask at the same time share one fsync (group commit). Outcomes are
+// written at once but fsynced in groups (every journalSyncEvery): an
+// outcome lost to a machine crash leaves its intent open, and an open
+// intent is settled on resume by reading that user, never guessed.
+//
+// Every line reaches the file in one write, so a killed process leaves at
+// most a torn last line, which readers ignore and a resume cuts off. Any
+// other line that is not a record is damage, and is reported with its line.
 const (
-	journalVersion   = 1
+	journalVersion   = 2
 	journalSyncEvery = 100 * time.Millisecond
-	journalSyncLines = 256
 )
 
-// JournalHead identifies a run. A journal is resumed only by a run with the
-// same target, connection and file content.
-type JournalHead struct {
-	Version         int         `json:"version"`
-	Target          string      `json:"target"`
-	Connection      string      `json:"connection,omitempty"` // base URL and school/tenant, never a token
-	File            string      `json:"file"`
-	FileFingerprint string      `json:"file_fingerprint"`
-	Options         PlanOptions `json:"options"`
-	Bulk            bool        `json:"bulk,omitempty"`
-	Backup          string      `json:"backup"`
-	Started         time.Time   `json:"started"`
-}
-
-func (h JournalHead) sameRun(o JournalHead) bool {
-	return h.Target == o.Target && h.Connection == o.Connection &&
-		h.FileFingerprint == o.FileFingerprint && h.Options.Replace == o.Options.Replace &&
-		h.Options.DeactivateMissing == o.Options.DeactivateMissing && h.Bulk == o.Bulk
-}
-
 type journalRecord struct {
-	T string `json:"t"` // run, out, job, job_done, end
+	T string `json:"t"` // run, plan, intent, out, job, job_done, end
 
-	*JournalHead `json:",omitempty"`
+	*RunRecord `json:",omitempty"`
 
-	// out
+	// intent, out
 	Row    *int   `json:"row,omitempty"`
 	Line   int    `json:"line,omitempty"`
 	Email  string `json:"email,omitempty"`
@@ -66,16 +48,19 @@ type journalRecord struct {
 	Column string `json:"column,omitempty"`
 	Msg    string `json:"msg,omitempty"`
 	UserID string `json:"id,omitempty"`
-	Set    *User  `json:"set,omitempty"` // what the write set: rollback restores and checks these
+	Set    *User  `json:"set,omitempty"` // what the write sets: settling and rollback check these
 
 	// job
 	Batch int      `json:"batch,omitempty"`
 	Job   string   `json:"job,omitempty"`
 	Ops   []JobRow `json:"ops,omitempty"`
+
+	// end
+	Reason string `json:"reason,omitempty"`
 }
 
-// JournalEntry is one journaled outcome, with the id of the user it touched
-// and the values the write set (only the fields it changed).
+// JournalEntry is one journaled intent or outcome, with the id of the user
+// it touched and the values the write sets (only the fields it changes).
 type JournalEntry struct {
 	Outcome
 	UserID string
@@ -84,14 +69,27 @@ type JournalEntry struct {
 
 // JournalState is what a journal says about its last run.
 type JournalState struct {
-	Head     JournalHead
-	Entries  []JournalEntry      // in the order written
+	Path    string
+	Head    RunRecord
+	Entries []JournalEntry // outcomes, in the order written
+	// InDoubt are intents without an outcome: the request may or may not
+	// have reached the server. Resume and rollback read the user to settle.
+	InDoubt  []JournalEntry
 	Pending  map[string][]JobRow // job id → its rows, for jobs uploaded but not finished
 	JobOrder []string            // pending job ids in submission order
 	Ended    bool
+	// Damaged lists the lines that are not records ("journal J line N: …");
+	// a strict reader refuses the journal instead.
+	Damaged []string
+	// Torn is set when the last line was cut short (a crash mid-write).
+	Torn bool
+
+	open   map[string]int // lowercased email → 1 + index in ints of its open intent
+	ints   []JournalEntry
+	damage []*DamageError
 }
 
-// Last returns the latest entry for each email (lowercased).
+// Last returns the latest outcome for each email (lowercased).
 func (s *JournalState) Last() map[string]JournalEntry {
 	m := make(map[string]JournalEntry, len(s.Entries))
 	for _, e := range s.Entries {
@@ -100,22 +98,67 @@ func (s *JournalState) Last() map[string]JournalEntry {
 	return m
 }
 
-// ReadJournal reads the last run of the journal at path. A torn last line
-// (a crash mid-write) is ignored.
+// DamageError refuses a journal with a line that is not a record.
+type DamageError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *DamageError) Error() string {
+	return e.short() + ": the run is not resumed from it (nothing is guessed); " +
+		"a rollback can still work from its other lines, the backup and the server (usersync rollback --journal " + e.Path + ")"
+}
+
+func (e *DamageError) short() string {
+	return fmt.Sprintf("journal %s line %d is damaged (%v)", e.Path, e.Line, e.Err)
+}
+
+// ReadJournal reads the last run of the journal at path, refusing a damaged
+// one. A torn last line (a crash mid-write) is ignored.
 func ReadJournal(path string) (*JournalState, error) {
-	f, err := os.Open(path)
+	st, _, err := readJournalFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read journal: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	st, _, err := readJournal(f, path)
+	if err := st.check(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// ReadJournalLenient reads what it can of a damaged journal: the lines that
+// are records, with the others listed in Damaged. Rollback uses it.
+func ReadJournalLenient(path string) (*JournalState, error) {
+	st, _, err := readJournalFile(path)
 	return st, err
 }
 
-// readJournal returns the last run and the byte length of the whole lines
-// read, so a torn tail can be cut off before appending.
+func readJournalFile(path string) (*JournalState, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	return readJournal(f, path)
+}
+
+// check refuses a journal with damage or without a run.
+func (s *JournalState) check() error {
+	if len(s.Damaged) > 0 {
+		return s.damage[0]
+	}
+	if s.Head.Version == 0 {
+		return fmt.Errorf("journal %s: no run recorded", s.Path)
+	}
+	return nil
+}
+
+// readJournal returns the last run (lines that are not records are listed
+// as damage) and the byte length of the whole lines read, so a torn tail
+// can be cut off before appending.
 func readJournal(r io.Reader, path string) (*JournalState, int64, error) {
-	var st *JournalState
+	st := newState(path, RunRecord{})
 	br := bufio.NewReaderSize(r, 64<<10)
 	var good int64
 	lineNo := 0
@@ -123,12 +166,23 @@ func readJournal(r io.Reader, path string) (*JournalState, int64, error) {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			lineNo++
-			var rec journalRecord
-			if jerr := json.Unmarshal(bytes.TrimSpace(line), &rec); jerr != nil {
-				return nil, 0, fmt.Errorf("journal %s line %d: %v", path, lineNo, jerr)
-			}
 			good += int64(len(line))
-			st = applyRecord(st, &rec)
+			var rec journalRecord
+			if jerr := json.Unmarshal(bytes.TrimSpace(line), &rec); jerr != nil || rec.T == "" ||
+				(rec.T == "run" && rec.RunRecord == nil) {
+				if jerr == nil {
+					jerr = fmt.Errorf("not a journal record")
+				}
+				st.addDamage(&DamageError{Path: path, Line: lineNo, Err: jerr})
+			} else if rec.T == "run" {
+				damage := st.damage
+				st = newState(path, *rec.RunRecord)
+				st.damage = damage // damage before a run's start still counts
+			} else {
+				st.apply(&rec)
+			}
+		} else if len(line) > 0 {
+			st.Torn = true
 		}
 		if err == io.EOF {
 			break
@@ -137,105 +191,81 @@ func readJournal(r io.Reader, path string) (*JournalState, int64, error) {
 			return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
 		}
 	}
-	if st == nil {
-		return nil, good, fmt.Errorf("journal %s: no run recorded", path)
+	st.InDoubt = nil
+	for i, e := range st.ints {
+		if st.open[Key(e.Email)] == i+1 {
+			st.InDoubt = append(st.InDoubt, e)
+		}
+	}
+	st.Damaged = nil
+	for _, d := range st.damage {
+		st.Damaged = append(st.Damaged, d.short())
 	}
 	return st, good, nil
 }
 
-func applyRecord(st *JournalState, rec *journalRecord) *JournalState {
-	if rec.T == "run" {
-		h := JournalHead{}
-		if rec.JournalHead != nil {
-			h = *rec.JournalHead
-		}
-		return &JournalState{Head: h, Pending: map[string][]JobRow{}}
+func newState(path string, h RunRecord) *JournalState {
+	return &JournalState{Path: path, Head: h, Pending: map[string][]JobRow{}, open: map[string]int{}}
+}
+
+func (s *JournalState) addDamage(d *DamageError) { s.damage = append(s.damage, d) }
+
+func (s *JournalState) apply(rec *journalRecord) {
+	row := -1
+	if rec.Row != nil {
+		row = *rec.Row
 	}
-	if st == nil {
-		return nil
+	entry := func() JournalEntry {
+		return JournalEntry{Outcome: Outcome{Row: row, Line: rec.Line, Email: rec.Email, Action: rec.Action,
+			Result: rec.Result, Status: rec.Status, Column: rec.Column, Message: rec.Msg}, UserID: rec.UserID, Set: rec.Set}
 	}
 	switch rec.T {
+	case "intent":
+		// A later intent for the same user supersedes an earlier one.
+		s.ints = append(s.ints, entry())
+		s.open[Key(rec.Email)] = len(s.ints)
 	case "out":
-		row := -1
-		if rec.Row != nil {
-			row = *rec.Row
-		}
-		st.Entries = append(st.Entries, JournalEntry{Outcome: Outcome{Row: row, Line: rec.Line, Email: rec.Email,
-			Action: rec.Action, Result: rec.Result, Status: rec.Status, Column: rec.Column, Message: rec.Msg}, UserID: rec.UserID, Set: rec.Set})
+		delete(s.open, Key(rec.Email))
+		s.Entries = append(s.Entries, entry())
 	case "job":
-		st.Pending[rec.Job] = rec.Ops
-		st.JobOrder = append(st.JobOrder, rec.Job)
+		s.Pending[rec.Job] = rec.Ops
+		s.JobOrder = append(s.JobOrder, rec.Job)
 	case "job_done":
-		delete(st.Pending, rec.Job)
+		delete(s.Pending, rec.Job)
 	case "end":
-		st.Ended = true
+		s.Ended = true
+	case "plan":
+		// The file's fingerprint, when the record was written before the plan.
+		if rec.RunRecord != nil && s.Head.FileFingerprint == "" {
+			s.Head.FileFingerprint = rec.FileFingerprint
+		}
 	}
-	return st
+}
+
+// Sent reports whether the run may have sent anything: a write intended,
+// an outcome, a job. A run recorded but stopped before its first write has
+// not, and its decisions may still be replaced.
+func (s *JournalState) Sent() bool {
+	return len(s.Entries) > 0 || len(s.ints) > 0 || len(s.JobOrder) > 0
 }
 
 // Journal appends records for one run.
 type Journal struct {
-	path  string
-	mu    gosync.Mutex
-	f     *os.File
-	dirty int
-	err   error
-	stop  chan struct{}
-	done  chan struct{}
-}
-
-// OpenJournal starts or resumes a run at path. It returns the state of an
-// unfinished run of the same head (nil when starting afresh). A journal of a
-// finished or different run is kept beside it, renamed with its start time.
-func OpenJournal(path string, head JournalHead) (*Journal, *JournalState, error) {
-	head.Version = journalVersion
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("journal: %w", err)
-	}
-	var resumed *JournalState
-	if f, err := os.OpenFile(path, os.O_RDWR, 0o600); err == nil {
-		st, good, rerr := readJournal(f, path)
-		switch {
-		case rerr == nil && !st.Ended && st.Head.sameRun(head):
-			// Cut a torn last line, then append to the run.
-			if err := f.Truncate(good); err != nil {
-				f.Close()
-				return nil, nil, fmt.Errorf("journal %s: %w", path, err)
-			}
-			if _, err := f.Seek(good, io.SeekStart); err != nil {
-				f.Close()
-				return nil, nil, fmt.Errorf("journal %s: %w", path, err)
-			}
-			resumed = st
-			return newJournal(path, f), resumed, nil
-		default:
-			f.Close()
-			stamp := time.Now().UTC().Format("20060102T150405Z")
-			if rerr == nil {
-				stamp = st.Head.Started.UTC().Format("20060102T150405Z")
-			}
-			old := path + "." + stamp
-			if err := os.Rename(path, old); err != nil {
-				return nil, nil, fmt.Errorf("journal: keep earlier run: %w", err)
-			}
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("journal: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("journal: %w", err)
-	}
-	j := newJournal(path, f)
-	if err := j.writeNow(journalRecord{T: "run", JournalHead: &head}); err != nil {
-		j.Close()
-		return nil, nil, err
-	}
-	return j, nil, nil
+	path    string
+	mu      gosync.Mutex
+	synced  *gosync.Cond
+	f       *os.File
+	written uint64 // lines written
+	durable uint64 // lines fsynced
+	syncing bool
+	err     error
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 func newJournal(path string, f *os.File) *Journal {
 	j := &Journal{path: path, f: f, stop: make(chan struct{}), done: make(chan struct{})}
+	j.synced = gosync.NewCond(&j.mu)
 	go j.syncLoop()
 	return j
 }
@@ -251,65 +281,90 @@ func (j *Journal) syncLoop() {
 		select {
 		case <-t.C:
 			j.mu.Lock()
-			if j.dirty > 0 {
-				j.flushLocked()
-			}
+			n := j.written
 			j.mu.Unlock()
+			j.syncTo(n)
 		case <-j.stop:
 			return
 		}
 	}
 }
 
-func (j *Journal) append(rec journalRecord) error {
-	b, err := json.Marshal(rec)
+// append writes one record and returns its sequence number.
+func (j *Journal) append(recs ...journalRecord) (uint64, error) {
+	var buf []byte
+	for _, rec := range recs {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return 0, err
+		}
+		buf = append(append(buf, b...), '\n')
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return 0, j.err
+	}
+	if _, err := j.f.Write(buf); err != nil {
+		j.err = fmt.Errorf("journal %s: %w", j.path, err)
+		return 0, j.err
+	}
+	j.written++
+	return j.written, nil
+}
+
+// syncTo returns once line seq is on disk. One caller fsyncs for everyone
+// who wrote before it started; the others wait for it (group commit).
+func (j *Journal) syncTo(seq uint64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.durable < seq && j.err == nil {
+		if j.syncing {
+			j.synced.Wait()
+			continue
+		}
+		j.syncing = true
+		upTo := j.written
+		j.mu.Unlock()
+		err := j.f.Sync()
+		j.mu.Lock()
+		j.syncing = false
+		if err != nil {
+			j.err = fmt.Errorf("journal %s: %w", j.path, err)
+		} else if upTo > j.durable {
+			j.durable = upTo
+		}
+		j.synced.Broadcast()
+	}
+	return j.err
+}
+
+func (j *Journal) writeNow(recs ...journalRecord) error {
+	seq, err := j.append(recs...)
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.err != nil {
-		return j.err
-	}
-	if _, err := j.f.Write(b); err != nil {
-		j.err = fmt.Errorf("journal %s: %w", j.path, err)
-		return j.err
-	}
-	j.dirty++
-	if j.dirty >= journalSyncLines {
-		j.flushLocked()
-	}
-	return j.err
+	return j.syncTo(seq)
 }
 
-func (j *Journal) writeNow(rec journalRecord) error {
-	if err := j.append(rec); err != nil {
-		return err
+// Intent records, durably, the writes about to be sent: it returns once
+// they are on disk.
+func (j *Journal) Intent(es ...JournalEntry) error {
+	recs := make([]journalRecord, len(es))
+	for i, e := range es {
+		row := e.Row
+		recs[i] = journalRecord{T: "intent", Row: &row, Line: e.Line, Email: e.Email, Action: e.Action, UserID: e.UserID, Set: e.Set}
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.flushLocked()
-	return j.err
-}
-
-func (j *Journal) flushLocked() {
-	if j.err != nil {
-		return
-	}
-	if err := j.f.Sync(); err != nil {
-		j.err = fmt.Errorf("journal %s: %w", j.path, err)
-		return
-	}
-	j.dirty = 0
+	return j.writeNow(recs...)
 }
 
 // Outcome records one row's outcome (synced in groups); set is what a
 // successful write set.
 func (j *Journal) Outcome(o Outcome, userID string, set *User) error {
 	row := o.Row
-	return j.append(journalRecord{T: "out", Row: &row, Line: o.Line, Email: o.Email, Action: o.Action,
+	_, err := j.append(journalRecord{T: "out", Row: &row, Line: o.Line, Email: o.Email, Action: o.Action,
 		Result: o.Result, Status: o.Status, Column: o.Column, Msg: o.Message, UserID: userID, Set: set})
+	return err
 }
 
 // JobRow is one op of a journaled batch: enough to map the job's results
@@ -321,7 +376,8 @@ type JobRow struct {
 	Action Action `json:"action"`
 }
 
-// Job records an uploaded batch before it is started (synced at once).
+// Job records an uploaded batch before it is started (synced at once): it
+// is the batch's intent.
 func (j *Journal) Job(batch int, jobID string, ops []JobRow) error {
 	return j.writeNow(journalRecord{T: "job", Batch: batch, Job: jobID, Ops: ops})
 }
@@ -333,8 +389,8 @@ func (j *Journal) JobDone(jobID string) error {
 
 // End closes a finished run; the next apply starts a new one. An
 // interrupted run is left open so the next apply resumes it.
-func (j *Journal) End() error {
-	return j.writeNow(journalRecord{T: "end"})
+func (j *Journal) End(reason string) error {
+	return j.writeNow(journalRecord{T: "end", Reason: reason})
 }
 
 // Close flushes and closes the journal.
@@ -346,11 +402,12 @@ func (j *Journal) Close() error {
 		<-j.done
 	}
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.flushLocked()
+	n := j.written
+	j.mu.Unlock()
+	serr := j.syncTo(n)
 	cerr := j.f.Close()
-	if j.err != nil {
-		return j.err
+	if serr != nil {
+		return serr
 	}
 	return cerr
 }

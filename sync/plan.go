@@ -130,6 +130,7 @@ func NewPlan(target string, f *csvfile.File, v *csvfile.Validation, existing []U
 		p.Rows = append(p.Rows, r)
 	}
 	p.FileFingerprint = hex.EncodeToString(fp.Sum(nil))
+	p.FileDigest, _ = FileDigest(f.Path()) // "" for a file not on disk: nothing to compare later
 	if opts.DeactivateMissing {
 		if err := p.planDeactivations(existing, seen); err != nil {
 			return nil, err
@@ -187,7 +188,8 @@ func emailChange(idx personIndex, d *User) string {
 // with a fresher user, so the same rules decide every time.
 func (p *Plan) decide(r *PlanRow, old *User) {
 	r.Changes, r.Old, r.New = nil, nil, nil
-	if r.Action == Deactivate {
+	if r.Deactivation || r.Action == Deactivate {
+		r.Action = Deactivate
 		if old == nil || old.Fields[StatusKey] == Inactive {
 			r.Action = Unchanged
 			r.Old = old
@@ -229,7 +231,7 @@ func (p *Plan) planDeactivations(existing []User, seen map[string]bool) error {
 		if seen[Key(u.Email)] || u.Fields[StatusKey] == Inactive {
 			continue
 		}
-		r := PlanRow{Row: -1, Email: u.Email, Action: Deactivate}
+		r := PlanRow{Row: -1, Email: u.Email, Action: Deactivate, Deactivation: true}
 		p.decide(&r, u)
 		rows = append(rows, r)
 	}

@@ -30,6 +30,12 @@ type PlanOptions struct {
 	Mail bool `json:"mail"`
 	// Exclude lists rows (file row indexes) the operator chose to leave out.
 	Exclude []int `json:"exclude,omitempty"`
+	// Bulk sends every user in one replace (coursedog: GET all → merge →
+	// one PUT); BatchSize is rows per job for batch targets (default 500).
+	// They are decisions of the plan like the others: a saved plan and a
+	// run's record carry them, and a resume keeps them.
+	Bulk      bool `json:"bulk,omitempty"`
+	BatchSize int  `json:"batch_size,omitempty"`
 }
 
 // Change is one field that an update alters. Lists are shown joined with ", ".
@@ -50,6 +56,12 @@ type PlanRow struct {
 	Changes []Change `json:"changes,omitempty"`
 	Reasons []string `json:"reasons,omitempty"` // why a row is skipped
 	Mail    bool     `json:"mail,omitempty"`    // a create that sends a registration mail
+	// Deactivation marks a row whose purpose is to deactivate its user (a
+	// user the file does not name, with deactivate-missing, or one a
+	// rollback undoes the creation of). It is kept apart from Action, which
+	// is re-decided against the user as it is now: only these rows may ever
+	// become deactivations.
+	Deactivation bool `json:"deactivation,omitempty"`
 	// Desired is what the file says (blank cells absent); Old is the user as
 	// it existed and New what the write sends. Resume and 409 recovery decide
 	// again from Desired against a fresher user.
@@ -80,11 +92,14 @@ func (c Counts) Writes() int { return c.Create + c.Update + c.Deactivate }
 // plan carries fingerprints of the file and of the users it saw, so a stale
 // plan is refused rather than applied.
 type Plan struct {
-	Target           string      `json:"target"`
-	Mode             string      `json:"mode"` // "merge" or "replace"
-	File             string      `json:"file"`
-	FileRows         int         `json:"file_rows"`
-	FileFingerprint  string      `json:"file_fingerprint"`
+	Target          string `json:"target"`
+	Mode            string `json:"mode"` // "merge" or "replace"
+	File            string `json:"file"`
+	FileRows        int    `json:"file_rows"`
+	FileFingerprint string `json:"file_fingerprint"`
+	// FileDigest is the SHA-256 of the file's bytes when planned: applying
+	// a saved plan whose file changed or vanished since is refused.
+	FileDigest       string      `json:"file_digest,omitempty"`
 	UsersFingerprint string      `json:"users_fingerprint"`
 	ExistingUsers    int         `json:"existing_users"`
 	CreatedAt        time.Time   `json:"created_at"`
@@ -93,6 +108,10 @@ type Plan struct {
 	// Headers names each field key for people (from the schema).
 	Headers map[string]string `json:"headers"`
 	Rows    []PlanRow         `json:"rows"`
+	// A rollback plan: the journals of the import it undoes, and what it
+	// could not establish (a damaged journal), for people.
+	Undoes []string `json:"undoes,omitempty"`
+	Doubts []string `json:"doubts,omitempty"`
 }
 
 // Outcome is what became of one plan row.
@@ -127,12 +146,18 @@ type ApplyOptions struct {
 	Concurrency int     // workers for per-user targets (default 4)
 	Rate        float64 // writes per second across workers; 0 = unlimited
 	MaxTries    int     // per request, for retryable errors (default 6)
-	BatchSize   int     // rows per job for batch targets (default 500)
-	Bulk        bool    // coursedog: GET all → merge → one PUT of every user
+	// A server that stops answering stops the run resumably: after
+	// DeadFailures network failures in a row (default 20), or DeadAfter
+	// without a success while requests fail (default 30 s).
+	DeadFailures int
+	DeadAfter    time.Duration
 
-	JournalPath string // append-only record of outcomes; resume reads it
-	BackupPath  string // the existing users, written before the first write
-	ReportPath  string // CSV report; a JSON twin is written beside it (.json)
+	JournalPath string // the run's record and write-ahead journal; resume reads it
+	// Run is the journal already opened (and locked) by the caller, who
+	// closes it; nil opens JournalPath.
+	Run        *RunFile
+	BackupPath string // the existing users, written before the first write
+	ReportPath string // CSV report; a JSON twin is written beside it (.json)
 
 	// Relogin, when set, is called once after a 401 to renew credentials
 	// (the TUI can ask); without it a 401 stops the run resumably.

@@ -184,7 +184,7 @@ func TestBulkModeKeepsOthersAndRefusesConcurrentEdits(t *testing.T) {
 	rawBefore := rawUsers(t, e)
 	p, existing := plan(t, e, path, sync.PlanOptions{})
 	opts := applyOpts(e.dir)
-	opts.Bulk = true
+	p.Options.Bulk = true
 	e.srv.ResetStats()
 	run, err := sync.ApplyWith(context.Background(), e.t, p, opts, existing)
 	if err != nil || run.Counts.Failed != 0 || run.Counts.Create != 20 || run.Counts.Update != 16 {
@@ -223,7 +223,7 @@ func TestBulkModeKeepsOthersAndRefusesConcurrentEdits(t *testing.T) {
 	}
 	e.srv.ResetStats()
 	opts2 := applyOpts(t.TempDir())
-	opts2.Bulk = true
+	p2.Options.Bulk = true
 	run2, err := sync.ApplyWith(context.Background(), e.t, p2, opts2, existing2)
 	if err != nil {
 		t.Fatal(err)

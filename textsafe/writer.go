@@ -134,3 +134,7 @@ func incompleteTail(b []byte) int {
 	}
 	return 0
 }
+
+// WriteString renders s and writes it (io.StringWriter, for writers that
+// build a document piece by piece).
+func (w *Writer) WriteString(s string) (int, error) { return w.Write([]byte(s)) }

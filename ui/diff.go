@@ -370,11 +370,14 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 		d.opts.Replace = !d.opts.Replace
 		return m.plan()
 	case key.Matches(msg, dk.Bulk) && m.canBulk():
+		// Bulk is one of the plan's options, like mail: the plan (and the
+		// run's record) carries it, so a resume keeps it.
 		d.bulk = !d.bulk
+		d.opts.Bulk = d.bulk
 		if d.bulk {
-			return m.setStatus(sevWarn, "Bulk mode: one PUT of every user after a backup; refused if users appeared, vanished or changed since the plan.")
+			return tea.Batch(m.setStatus(sevWarn, "Bulk mode: one PUT of every user after a backup; refused if users appeared, vanished or changed since the plan."), m.plan())
 		}
-		return m.setStatus(sevInfo, "Per-user mode: one request per changed user.")
+		return tea.Batch(m.setStatus(sevInfo, "Per-user mode: one request per changed user."), m.plan())
 	case key.Matches(msg, dk.Export):
 		return m.exportPlan()
 	case key.Matches(msg, dk.Apply):

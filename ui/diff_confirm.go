@@ -169,6 +169,7 @@ func readJournals(paths []string) (*sync.JournalState, error) {
 			continue
 		}
 		all.Entries = append(all.Entries, st.Entries...)
+		all.InDoubt = append(all.InDoubt, st.InDoubt...)
 	}
 	return all, nil
 }

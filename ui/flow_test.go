@@ -326,6 +326,8 @@ func TestBulkModeIsAChoiceWithItsGuardsSaid(t *testing.T) {
 	fixAndPlan(t, d)
 	d.sees("[ ] bulk")
 	d.keys("b")
+	// Bulk is an option of the plan, as mail is: the plan is made again with it.
+	d.until("the plan in bulk mode", func(m *Model) bool { return !m.diff.busy && m.diff.plan != nil && m.diff.plan.Options.Bulk })
 	d.sees("[x] bulk")
 	d.keys("enter")
 	d.sees("Bulk mode: the users are read again", "refused if any user")

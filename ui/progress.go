@@ -127,7 +127,7 @@ func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) te
 	asks := make(chan chan error)
 	opts := sync.ApplyOptions{
 		JournalPath: paths.journal, ReportPath: paths.report, BackupPath: paths.backup,
-		Events: events, Gate: m.progress.gate, Bulk: m.diff.bulk && kind != applyRollback,
+		Events: events, Gate: m.progress.gate,
 		Rebase: kind == applyRetry, Relogin: askRelogin(asks),
 	}
 	b, sess := m.backend, *m.session
@@ -187,7 +187,10 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 		conn += " --school " + shellQuote(m.session.Account)
 	}
 	if m.progress.kind == applyRollback && len(m.journals) > 0 {
-		return "usersync rollback --journal " + shellQuote(r.JournalPath) + conn + " --yes"
+		// `usersync rollback` takes the import's journal and finds the
+		// rollback's own beside it (IMPORT.rollback.jsonl).
+		imp := strings.TrimSuffix(r.JournalPath, ".rollback.jsonl") + ".jsonl"
+		return "usersync rollback --journal " + shellQuote(imp) + conn + " --yes"
 	}
 	cmd := "usersync apply " + shellQuote(m.preview.path)
 	keys := make([]string, 0, len(m.preview.mapping))

@@ -34,6 +34,9 @@ func copyFixture(t *testing.T, name string) string {
 // sandbox's users, as `usersync plan` does.
 func (e *env) plan(t *testing.T, path string, opts sync.PlanOptions) (*csvfile.File, *sync.Plan) {
 	t.Helper()
+	if opts.BatchSize == 0 {
+		opts.BatchSize = 2 // small jobs, so a few rows make several
+	}
 	ctx := ctxT(t)
 	schema, err := e.t.Schema(ctx)
 	if err != nil {
@@ -60,7 +63,7 @@ func (e *env) plan(t *testing.T, path string, opts sync.PlanOptions) (*csvfile.F
 
 func applyOpts(path string) sync.ApplyOptions {
 	dir := filepath.Dir(path)
-	return sync.ApplyOptions{BatchSize: 2, JournalPath: filepath.Join(dir, "journal.jsonl"),
+	return sync.ApplyOptions{JournalPath: filepath.Join(dir, "journal.jsonl"),
 		ReportPath: filepath.Join(dir, "report.csv"), BackupPath: filepath.Join(dir, "backup.json")}
 }
 
@@ -156,7 +159,7 @@ func TestApplySchemeErrorsReportFileLines(t *testing.T) {
 	path := copyFixture(t, "scheme_errors.csv")
 	_, p := e.plan(t, path, sync.PlanOptions{})
 	opts := applyOpts(path)
-	opts.BatchSize = 10
+	p.Options.BatchSize = 10
 	run, err := sync.Apply(ctxT(t), e.t, p, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +273,8 @@ func TestRollbackThroughAJob(t *testing.T) {
 		t.Fatalf("rollback plan %+v", rp.Counts)
 	}
 	dir := t.TempDir()
-	run, err := sync.Apply(ctxT(t), e.t, rp, sync.ApplyOptions{BatchSize: 10, JournalPath: filepath.Join(dir, "rb.jsonl"),
+	rp.Options.BatchSize = 10
+	run, err := sync.Apply(ctxT(t), e.t, rp, sync.ApplyOptions{JournalPath: filepath.Join(dir, "rb.jsonl"),
 		ReportPath: filepath.Join(dir, "rb.csv"), BackupPath: filepath.Join(dir, "rb-backup.json")})
 	if err != nil {
 		t.Fatal(err)
