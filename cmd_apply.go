@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"charm.land/bubbles/v2/progress"
+	"charm.land/lipgloss/v2"
 	"golang.org/x/term"
 
 	"usersync/csvfile/textsafe"
@@ -316,9 +318,12 @@ func progressLine(e sync.Event, bar bool) string {
 		s += " ETA " + e.ETA.Round(time.Second).String()
 	}
 	if bar {
-		const width = 24
-		n := int(frac * width)
-		s = "[" + strings.Repeat("█", n) + strings.Repeat("·", width-n) + "] " + s
+		// bubbles/progress draws it, as the TUI's; plain characters: the
+		// writer under run's renderer colours nothing here.
+		bar := progress.New(progress.WithWidth(24), progress.WithoutPercentage(),
+			progress.WithFillCharacters('█', '·'), progress.WithColors(lipgloss.NoColor{}))
+		bar.EmptyColor = lipgloss.NoColor{}
+		s = "[" + bar.ViewAs(frac) + "] " + s
 	}
 	return s
 }

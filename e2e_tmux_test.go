@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,12 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 // the pane prints "EXITED <status>".
 func startTUI(t *testing.T, testdata, name string, args ...string) (s *tmuxSession, dir string, original []byte) {
 	t.Helper()
+	return startTUISized(t, 120, 40, testdata, name, args...)
+}
+
+// startTUISized is startTUI in a w×h terminal.
+func startTUISized(t *testing.T, w, h int, testdata, name string, args ...string) (s *tmuxSession, dir string, original []byte) {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (CI installs it)")
 	}
@@ -102,7 +109,7 @@ func startTUI(t *testing.T, testdata, name string, args ...string) (s *tmuxSessi
 	s = &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-%d-%s", os.Getpid(), strings.TrimSuffix(name, ".csv")), name: "e2e"}
 	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q %s %s; echo EXITED $?; sleep 30",
 		dir, filepath.Join(dir, "config"), dir, bin, strings.Join(args, " "), name)
-	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", cmd)
+	s.tmux("new-session", "-d", "-s", s.name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), cmd)
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s, dir, original
 }

@@ -7,10 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
-
-	"usersync/csvfile/atomicfile"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -192,243 +189,19 @@ func (e *Editor) change(i int, mutate func()) {
 }
 
 // setCell stores value as the cell of row i in file column col, growing a
-// short row as needed.
+// short row as needed. A cell's span is never written in place: the row
+// moves to spans of its own at the end, so a Snapshot, which shares the
+// spans up to its length, keeps the cells it was taken with.
 func (f *File) setCell(i, col int, value string) {
 	r := &f.rows[i]
-	if col >= int(r.n) {
-		first := uint32(len(f.spans))
-		f.spans = append(f.spans, f.spans[r.first:r.first+r.n]...)
-		for k := int(r.n); k <= col; k++ {
-			f.spans = append(f.spans, span{})
-		}
-		r.first, r.n = first, uint32(col+1)
+	first := uint32(len(f.spans))
+	f.spans = append(f.spans, f.spans[r.first:r.first+r.n]...)
+	for k := int(r.n); k <= col; k++ {
+		f.spans = append(f.spans, span{})
 	}
+	r.first, r.n = first, max(r.n, uint32(col+1))
 	f.owned = append(f.owned, value)
 	f.spans[int(r.first)+col] = span{uint32(len(f.owned) - 1), ownedSpan}
-}
-
-// Save writes the rows back to the file they were read from: atomically
-// (a synced temporary file renamed over it), in the original column order
-// with unknown columns kept, in the original delimiter, line ends and
-// encoding. A Windows-1252 file stays Windows-1252; when a cell holds a
-// character it cannot store, Save refuses with an *EncodingError (SaveAs
-// UTF-8 then saves it). Deleted rows are not written. The first save keeps the untouched original as FILE.bak;
-// later saves leave that backup alone. It refuses to overwrite a file that
-// changed on disk since it was read. Line numbers are renumbered to the
-// saved file (blank lines are not written) and the rows revalidated.
-//
-// A File built by FromRecords (a JSON template file) is never overwritten
-// with CSV: the rows are written as CSV to PATH.csv beside it (refused if
-// that exists), the File becomes that CSV for later saves, and bakPath
-// names the original, which is left as it was.
-func (e *Editor) Save() (bakPath string, err error) {
-	f := e.f
-	if f.fromRecords {
-		return e.saveBeside()
-	}
-	if f.src != nil {
-		return e.saveSource()
-	}
-	if f.disk == nil {
-		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
-	}
-	now, err := os.Stat(f.path)
-	if err != nil {
-		return "", fmt.Errorf("save %s: %w", f.path, err)
-	}
-	if changed(f.disk, now) { // written to, or replaced by another file
-		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
-	}
-	if ee := f.unencodable(); ee != nil {
-		return "", ee
-	}
-	bak := f.path + ".bak"
-	var lines []uint32
-	var hdrLine int
-	err = atomicfile.Write(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
-		var werr error
-		lines, hdrLine, werr = f.write(w)
-		return werr
-	}, atomicfile.BeforeRename(func() error { return keepOriginal(f.path, bak) }))
-	if err != nil {
-		return "", fmt.Errorf("save: %w", err)
-	}
-	if f.disk, err = os.Stat(f.path); err != nil {
-		return "", fmt.Errorf("save %s: %w", f.path, err)
-	}
-	e.saved(lines, hdrLine)
-	return bak, nil
-}
-
-// touch notes, before a Source's cell changes, what the cell holds on
-// disk (the first change since a save is the one that knows).
-func (e *Editor) touch(i, col int) {
-	if e.f.src == nil {
-		return
-	}
-	if e.disk == nil {
-		e.disk = map[[2]int]string{}
-	}
-	k := [2]int{i, col}
-	if _, ok := e.disk[k]; !ok {
-		e.disk[k] = e.f.cell(i, col)
-	}
-}
-
-// saveSource writes the cells that differ from the file on disk back
-// through the File's Source, atomically, keeping the untouched original
-// as FILE.bak once. Lines stay as they are: cells change in place.
-func (e *Editor) saveSource() (bakPath string, err error) {
-	f := e.f
-	if f.disk == nil {
-		return "", fmt.Errorf("save %s: it was not read from a file on disk", f.path)
-	}
-	now, err := os.Stat(f.path)
-	if err != nil {
-		return "", fmt.Errorf("save %s: %w", f.path, err)
-	}
-	if changed(f.disk, now) {
-		return "", fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
-	}
-	var edits []CellEdit
-	for k, was := range e.disk {
-		if v := f.cell(k[0], k[1]); v != was {
-			edits = append(edits, CellEdit{Line: f.Line(k[0]), Col: k[1], Value: v})
-		}
-	}
-	sort.Slice(edits, func(a, b int) bool {
-		if edits[a].Line != edits[b].Line {
-			return edits[a].Line < edits[b].Line
-		}
-		return edits[a].Col < edits[b].Col
-	})
-	bak := f.path + ".bak"
-	if len(edits) > 0 {
-		err = atomicfile.Write(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
-			return f.src.Write(w, edits)
-		}, atomicfile.BeforeRename(func() error { return keepOriginal(f.path, bak) }))
-		if err != nil {
-			return "", fmt.Errorf("save: %w", err)
-		}
-		if f.disk, err = os.Stat(f.path); err != nil {
-			return "", fmt.Errorf("save %s: %w", f.path, err)
-		}
-	} else if _, err := os.Lstat(bak); err != nil {
-		bak = "" // nothing written, and no backup of an earlier save
-	}
-	e.disk = nil
-	if len(e.undo) > 0 {
-		e.clean = e.undo[len(e.undo)-1].id
-	} else {
-		e.clean = 0
-	}
-	return bak, nil
-}
-
-// saveBeside writes a File read from another format as a new CSV beside
-// it, UTF-8 with a BOM (so spreadsheets keep accented names), and makes
-// the File that CSV.
-func (e *Editor) saveBeside() (original string, err error) {
-	f := e.f
-	dest := f.path + ".csv"
-	taken := func() error {
-		if _, err := os.Lstat(dest); err == nil {
-			return fmt.Errorf("save %s: it is not a CSV file, so it is left as it is and the rows go to %s as CSV; "+
-				"%s already exists: open it instead, or move it away", f.path, dest, dest)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("save %s as %s: %w", f.path, dest, err)
-		}
-		return nil
-	}
-	if err := taken(); err != nil {
-		return "", err
-	}
-	perm := os.FileMode(0o600)
-	if st, err := os.Stat(f.path); err == nil {
-		perm = st.Mode().Perm()
-	}
-	delim, eol, enc := f.delim, f.eol, f.encoding
-	f.delim, f.eol, f.encoding = ',', "\n", EncUTF8BOM
-	var lines []uint32
-	var hdrLine int
-	err = atomicfile.Write(dest, perm, func(w *bufio.Writer) error {
-		var werr error
-		lines, hdrLine, werr = f.write(w)
-		return werr
-	}, atomicfile.BeforeRename(taken))
-	var disk os.FileInfo
-	if err == nil {
-		disk, err = os.Stat(dest)
-	}
-	if err != nil {
-		f.delim, f.eol, f.encoding = delim, eol, enc
-		return "", fmt.Errorf("save %s as CSV: %w", f.path, err)
-	}
-	original = f.path
-	f.path, f.disk, f.fromRecords = dest, disk, false
-	e.saved(lines, hdrLine)
-	return original, nil
-}
-
-// saved brings the File and its Validation in line with what was just
-// written: edits up to now are clean, lines are the saved file's.
-func (e *Editor) saved(lines []uint32, hdrLine int) {
-	f := e.f
-	if len(e.undo) > 0 {
-		e.clean = e.undo[len(e.undo)-1].id
-	} else {
-		e.clean = 0
-	}
-	// The saved file has no blank lines and no oddly quoted cells left.
-	var keep []Message
-	for k, m := range f.warnings {
-		switch {
-		case k == 0 && f.encWarned && f.encoding != EncWindows1252: // written as proper Unicode now
-		case m.Line == f.hdrLine && m.Rule == RuleUnknownColumns:
-			m.Line = hdrLine
-			keep = append(keep, m)
-		case m.Line == 0:
-			keep = append(keep, m)
-		}
-	}
-	f.warnings, f.notes, f.hdrLine = keep, nil, hdrLine
-	f.encWarned = f.encWarned && f.encoding == EncWindows1252
-	if f.nState[rowDeleted] > 0 {
-		lines = e.dropDeleted(lines)
-	}
-	for i := range f.rows {
-		f.rows[i].line = lines[i]
-		if int(f.rows[i].n) < len(f.header) {
-			f.pad(i, len(f.header)) // write filled short rows with empty cells
-		}
-	}
-	e.v.all()
-}
-
-// dropDeleted removes the deleted rows, which the save did not write,
-// renumbers the states of the rows after them and forgets the edits (their
-// row numbers are gone); it returns the saved lines of the rows kept.
-func (e *Editor) dropDeleted(lines []uint32) []uint32 {
-	f := e.f
-	states := map[int32]rowState{}
-	var nState [3]int
-	k := 0
-	for i := range f.rows {
-		st := f.state(i)
-		if st == rowDeleted {
-			continue
-		}
-		if st != rowIn {
-			states[int32(k)] = st
-			nState[st]++
-		}
-		f.rows[k], lines[k] = f.rows[i], lines[i]
-		k++
-	}
-	f.rows, lines = f.rows[:k], lines[:k]
-	f.states, f.nState = states, nState
-	e.undo, e.clean = nil, 0
-	return lines
 }
 
 // pad grows row i to n cells, the new ones empty.

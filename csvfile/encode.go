@@ -67,11 +67,5 @@ func (e *Editor) SaveAs(encoding string) (string, error) {
 	if encoding != EncUTF8 && encoding != EncUTF8BOM {
 		return "", fmt.Errorf("save %s as %s: only UTF-8 (with or without a BOM) is offered", e.f.path, encoding)
 	}
-	was := e.f.encoding
-	e.f.encoding = encoding
-	bak, err := e.Save()
-	if err != nil {
-		e.f.encoding = was
-	}
-	return bak, err
+	return e.save(encoding)
 }

@@ -276,8 +276,8 @@ func TestFixAllOnALargeFileIsOneStepAndQuick(t *testing.T) {
 	}
 	m := previewOf(t, writeSameProblemFile(t, 100_000))
 	m = press1(m, "n", "a")
-	if m.preview.ask == nil || !strings.Contains(strings.Join(m.preview.ask.lines, " "), "4,000 rows have this problem") {
-		t.Fatalf("question %+v", m.preview.ask)
+	if m.openQuestion() == nil || !strings.Contains(strings.Join(m.openQuestion().lines, " "), "4,000 rows have this problem") {
+		t.Fatalf("question %+v", m.openQuestion())
 	}
 	start := time.Now()
 	m = press1(m, "y")
@@ -323,4 +323,65 @@ func BenchmarkDiffSearch100k(b *testing.B) {
 			b.Fatalf("found row %d", r)
 		}
 	}
+}
+
+// BenchmarkPlanSnapshot1M times what Update does on the UI goroutine when
+// a dry run starts on a 1,000,000-row file: the snapshot of the rows the
+// plan job reads (a copy of the row index and messages, not of the cells),
+// beside the plan itself, which runs in the command.
+//
+//	go test -run '^$' -bench PlanSnapshot1M -benchtime 10x ./ui/
+func BenchmarkPlanSnapshot1M(b *testing.B) {
+	m := bigPreview(b, 1_000_000)
+	b.Run("snapshot", func(b *testing.B) {
+		for range b.N {
+			f, v := m.preview.ed.Snapshot()
+			if f.Len() != 1_000_000 || v.OK(0) != m.preview.v.OK(0) {
+				b.Fatal("not a snapshot of the file")
+			}
+		}
+	})
+	b.Run("plan", func(b *testing.B) {
+		for range b.N {
+			f, v := m.preview.ed.Snapshot()
+			if _, err := sync.NewPlan("coursedog", f, v, nil, sync.PlanOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkSaveUpdateSide1M times what a save of a 1,000,000-row file
+// costs the UI goroutine (PrepareSave in Update, Commit when it reports
+// back) beside what its command does (Write: the file written and
+// revalidated on the snapshot).
+//
+//	go test -run '^$' -bench SaveUpdateSide1M -benchtime 3x ./ui/
+func BenchmarkSaveUpdateSide1M(b *testing.B) {
+	m := bigPreview(b, 1_000_000)
+	ed := m.preview.ed
+	var update, command time.Duration
+	for i := range b.N {
+		if err := ed.Set(i, "firstName", "Edited"+itoa(i)); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		s, err := ed.PrepareSave("")
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		r, err := s.Write()
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if err := ed.Commit(r); err != nil {
+			b.Fatal(err)
+		}
+		update += t1.Sub(t0) + time.Since(t2)
+		command += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(update.Microseconds())/1000/float64(b.N), "update-ms")
+	b.ReportMetric(float64(command.Microseconds())/1000/float64(b.N), "command-ms")
 }

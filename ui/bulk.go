@@ -27,10 +27,9 @@ func (m *Model) askFixAll() tea.Cmd {
 	if len(rows) <= 1 {
 		return m.applyFix()
 	}
-	p.ask = &question{kind: askFixAll, yes: "fix them all", no: "not now", lines: []string{
+	m.openDialog(&question{kind: askFixAll, yes: "fix them all", no: "not now", msg: *msg, lines: []string{
 		plural(len(rows), "row has", "rows have") + " this problem in " + show(msg.Column) + " (" + lineList(p.file, rows, 5) + "): " + show(msg.Text),
-		"Apply " + strconv.Quote(show(msg.Fix.Label)) + " to all of them? Each row gets its own fixed cell; u undoes them all at once."}}
-	p.askMsg = *msg
+		"Apply " + strconv.Quote(show(msg.Fix.Label)) + " to all of them? Each row gets its own fixed cell; u undoes them all at once."}})
 	return nil
 }
 

@@ -1,187 +1,137 @@
 package ui
 
 import (
-	"strings"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
 
-// Dialogs are small self-contained types: the screen that opens one hands
-// it the keys while it is open and draws it in its detail pane; a dialog
-// knows nothing of the screen, it only says how it was answered.
-
-// promptKind says what a prompt's answer is for.
-type promptKind int
-
-const (
-	promptSearch promptKind = iota
-	promptLine
-	promptFill
-	promptReplace
-)
-
-// promptResult is how a key left a prompt.
-type promptResult int
-
-const (
-	promptOpen promptResult = iota
-	promptDone
-	promptCancelled
-)
-
-// prompt asks for one line of text, or a few (find, then replace with);
-// enter moves to the next field and, on the last, answers.
-type prompt struct {
-	kind   promptKind
-	title  string
-	hint   string
-	labels []string
-	inputs []textinput.Model
-	focus  int
+// Dialogs are modals on a stack the root model keeps. While one is open it
+// takes every key (ctrl+c still quits); it knows nothing of the screen
+// that opened it: answering, it hands back a message, which the root
+// handles at once like any other (questionAnsweredMsg, applyConfirmedMsg…).
+// Prompts, questions and the apply's confirmation draw in the screen's
+// detail band; the sign-in again (relogin.go) draws over the body.
+type dialog interface {
+	// handleKey takes one key. done closes the dialog; answer, when not
+	// nil, is the message its answer sends.
+	handleKey(msg tea.KeyPressMsg, k KeyMap) (done bool, answer tea.Msg, cmd tea.Cmd)
+	// update takes what is not a key: cursor blinks, pastes.
+	update(msg tea.Msg) tea.Cmd
+	// view draws the dialog's lines at width w.
+	view(st Styles, w int) []string
+	// paneTitle names the detail pane while it shows ("" keeps the
+	// screen's own).
+	paneTitle() string
+	bindings(k KeyMap) bindings
+	// typing says keys are text (? is then a character, not help).
+	typing() bool
+	setWidth(w int)
 }
 
-func newPrompt(kind promptKind, title, hint string, isDark bool, labels ...string) *prompt {
-	p := &prompt{kind: kind, title: title, hint: hint, labels: labels}
-	for range labels {
-		ti := textinput.New()
-		ti.Prompt = ""
-		ti.CharLimit = 1 << 16
-		ti.SetWidth(40)
-		ti.SetStyles(textinput.DefaultStyles(isDark))
-		p.inputs = append(p.inputs, ti)
+// dialogStack holds the open dialogs, the top one last.
+type dialogStack struct{ open []dialog }
+
+func (s *dialogStack) push(d dialog) { s.open = append(s.open, d) }
+
+// top is the dialog taking keys, nil when none is open.
+func (s *dialogStack) top() dialog {
+	if len(s.open) == 0 {
+		return nil
 	}
-	return p
+	return s.open[len(s.open)-1]
 }
 
-func (p *prompt) focusCmd() tea.Cmd {
-	for k := range p.inputs {
-		p.inputs[k].Blur()
-	}
-	return p.inputs[p.focus].Focus()
+// remove closes d wherever it is on the stack.
+func (s *dialogStack) remove(d dialog) {
+	s.open = slices.DeleteFunc(s.open, func(o dialog) bool { return o == d })
 }
 
-func (p *prompt) value(k int) string { return p.inputs[k].Value() }
-
-func (p *prompt) setValue(k int, s string) {
-	p.inputs[k].SetValue(s)
-	p.inputs[k].CursorEnd()
-}
-
-func (p *prompt) setWidth(w int) {
-	for k := range p.inputs {
-		p.inputs[k].SetWidth(max(w-len(p.labels[k])-6, 10))
+func (s *dialogStack) setWidth(w int) {
+	for _, d := range s.open {
+		d.setWidth(w)
 	}
 }
 
-// handleKey takes one key: enter goes on (or answers), tab and shift+tab
-// move between fields, esc cancels; anything else is typed.
-func (p *prompt) handleKey(msg tea.KeyPressMsg, k KeyMap) (promptResult, tea.Cmd) {
-	switch {
-	case key.Matches(msg, k.Edit.Cancel):
-		return promptCancelled, nil
-	case key.Matches(msg, k.Edit.Accept):
-		if p.focus < len(p.inputs)-1 {
-			p.focus++
-			return promptOpen, p.focusCmd()
-		}
-		return promptDone, nil
-	case msg.String() == "tab" || msg.String() == "shift+tab":
-		if len(p.inputs) > 1 {
-			p.focus = (p.focus + 1) % len(p.inputs)
-			return promptOpen, p.focusCmd()
-		}
-		return promptOpen, nil
-	}
-	var cmd tea.Cmd
-	p.inputs[p.focus], cmd = p.inputs[p.focus].Update(msg)
-	return promptOpen, cmd
-}
-
-// bindings are the prompt's keys for the help line.
-func (p *prompt) bindings(k KeyMap) bindings {
-	what := "ok"
-	switch {
-	case p.focus < len(p.inputs)-1:
-		what = "next field"
-	case p.kind == promptSearch:
-		what = "find"
-	case p.kind == promptLine:
-		what = "go"
-	case p.kind == promptFill:
-		what = "fill"
-	case p.kind == promptReplace:
-		what = "replace"
-	}
-	b := bindings{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", what)),
-		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
-	if len(p.inputs) > 1 {
-		b = append(b, key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "other field")))
-	}
-	return b
-}
-
-// update forwards what is not a key (cursor blinks, pastes) to the field.
-func (p *prompt) update(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	p.inputs[p.focus], cmd = p.inputs[p.focus].Update(msg)
-	return cmd
-}
-
-func (p *prompt) view(st Styles, w int) []string {
-	lines := []string{" " + st.Label.Render(p.title)}
-	for k, l := range p.labels {
-		style := st.Muted
-		if k == p.focus {
-			style = st.Focused
-		}
-		lines = append(lines, " "+style.Render(l+": ")+p.inputs[k].View())
-	}
-	if p.hint != "" {
-		lines = append(lines, st.Muted.Render(" "+wrap(p.hint, max(w-3, 20), " ")))
-	}
-	return lines
-}
-
-// questionKind says what a yes answer does.
-type questionKind int
-
-const (
-	askExclude questionKind = iota
-	askFixAll
-	askEncoding
-)
-
-// question asks yes or no; lines say what yes does, in words.
-type question struct {
-	kind  questionKind
-	lines []string
-	yes   string // what y does, for the key line
-	no    string // what n does
-}
-
-// answer reports whether msg answers the question, and how.
-func (q *question) answer(msg tea.KeyPressMsg, k KeyMap) (answered, yes bool) {
-	switch {
-	case key.Matches(msg, k.Confirm.Yes):
-		return true, true
-	case key.Matches(msg, k.Confirm.No):
-		return true, false
-	}
-	return false, false
-}
-
-func (q *question) view(st Styles, w int) []string {
-	var lines []string
-	for k, l := range q.lines {
-		style := st.Text
-		if k == 0 {
-			style = st.Warn
-		}
-		for _, part := range strings.Split(wrap(l, max(w-3, 20), ""), "\n") {
-			lines = append(lines, " "+style.Render(part))
+// find returns the topmost open dialog of type T.
+func find[T dialog](s *dialogStack) (T, bool) {
+	for k := len(s.open) - 1; k >= 0; k-- {
+		if d, ok := s.open[k].(T); ok {
+			return d, true
 		}
 	}
-	return append(lines, " "+st.Focused.Render("y")+st.Text.Render(" "+q.yes+"   ")+st.Focused.Render("n")+st.Text.Render(" "+q.no))
+	var zero T
+	return zero, false
+}
+
+// openDialog puts d on top, sized to the terminal.
+func (m *Model) openDialog(d dialog) {
+	d.setWidth(m.width)
+	m.dialogs.push(d)
+	m.resize(m.width, m.height)
+}
+
+// closeDialog takes d off the stack.
+func (m *Model) closeDialog(d dialog) {
+	m.dialogs.remove(d)
+	m.resize(m.width, m.height)
+}
+
+// handleDialogKey gives a key to the top dialog; its answer is handled
+// at once, so the dialog's effect is seen by the next key.
+func (m *Model) handleDialogKey(d dialog, msg tea.KeyPressMsg) tea.Cmd {
+	if _, quitting := d.(*quitDialog); !quitting && key.Matches(msg, m.keys.Global.Quit) {
+		return m.quit()
+	}
+	done, answer, cmd := d.handleKey(msg, m.keys)
+	if done {
+		m.closeDialog(d)
+	}
+	if answer == nil {
+		return cmd
+	}
+	return tea.Batch(cmd, m.update(answer))
+}
+
+// detailDialog is the dialog that draws in the detail band, if one is
+// open on top.
+func (m *Model) detailDialog() dialog {
+	d := m.dialogs.top()
+	switch d.(type) {
+	case nil, *quitDialog, *reloginDialog:
+		return nil
+	}
+	return d
+}
+
+// quitDialog is ctrl+c pressed with unsaved edits: ctrl+c again quits;
+// any other key closes it and goes on to what is beneath. It draws
+// nothing: the status line says what it asks.
+type quitDialog struct{}
+
+// quitConfirmedMsg: ctrl+c twice, the edits are dropped.
+type quitConfirmedMsg struct{}
+
+func (q *quitDialog) handleKey(msg tea.KeyPressMsg, k KeyMap) (bool, tea.Msg, tea.Cmd) {
+	if key.Matches(msg, k.Global.Quit) {
+		return true, quitConfirmedMsg{}, nil
+	}
+	return true, msg, nil // the key was meant for the screen
+}
+
+func (q *quitDialog) update(tea.Msg) tea.Cmd    { return nil }
+func (q *quitDialog) view(Styles, int) []string { return nil }
+func (q *quitDialog) paneTitle() string         { return "" }
+func (q *quitDialog) typing() bool              { return false }
+func (q *quitDialog) setWidth(int)              {}
+func (q *quitDialog) bindings(k KeyMap) bindings {
+	return bindings{key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit without saving")),
+		key.NewBinding(key.WithKeys("any"), key.WithHelp("any key", "keep working"))}
+}
+
+// quitAsked reports whether ctrl+c was pressed once with unsaved edits.
+func (m *Model) quitAsked() bool {
+	_, ok := find[*quitDialog](&m.dialogs)
+	return ok
 }

@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/csvfile"
@@ -49,13 +48,10 @@ type diffScreen struct {
 	// Filters: one action ("" for all) and one field key ("" for all).
 	onlyAction sync.Action
 	onlyField  string
-	prompt     *prompt
 	search     string
 
-	confirming bool
-	typed      textinput.Model // Production: the School ID, typed
-	err        string
-	exported   string
+	err      string
+	exported string
 
 	width, height, detailHeight int
 }
@@ -86,10 +82,9 @@ type usersListedMsg struct {
 
 // plannedMsg is a plan computed off the UI goroutine.
 type plannedMsg struct {
-	job      int
-	plan     *sync.Plan
-	err      error
-	readFile bool // the job read the preview's file (not a rollback plan)
+	job  int
+	plan *sync.Plan
+	err  error
 }
 
 type planExportedMsg struct {
@@ -98,45 +93,18 @@ type planExportedMsg struct {
 	err  error
 }
 
-func (d *diffScreen) setStyles(isDark bool) {
-	d.typed.SetStyles(textinput.DefaultStyles(isDark))
-}
-
 func (d *diffScreen) setSize(w, body, detail int) {
 	d.width, d.height, d.detailHeight = w, body, detail
-	if d.prompt != nil {
-		d.prompt.setWidth(w)
-	}
 	d.scrollIntoView()
 }
 
 func (d *diffScreen) updateComponents(msg tea.Msg) tea.Cmd {
-	var cmds []tea.Cmd
+	if !d.busy {
+		return nil
+	}
 	var cmd tea.Cmd
-	if d.busy {
-		d.spin, cmd = d.spin.Update(msg)
-		cmds = append(cmds, cmd)
-	}
-	if d.confirming {
-		d.typed, cmd = d.typed.Update(msg)
-		cmds = append(cmds, cmd)
-	}
-	if d.prompt != nil {
-		cmds = append(cmds, d.prompt.update(msg))
-	}
-	return tea.Batch(cmds...)
-}
-
-func (d *diffScreen) paste(msg tea.PasteMsg) tea.Cmd {
-	switch {
-	case d.prompt != nil:
-		return d.prompt.update(msg)
-	case d.confirming:
-		var cmd tea.Cmd
-		d.typed, cmd = d.typed.Update(msg)
-		return cmd
-	}
-	return nil
+	d.spin, cmd = d.spin.Update(msg)
+	return cmd
 }
 
 // startPlan lists the users (once per file) and plans, from commands.
@@ -152,7 +120,7 @@ func (m *Model) startPlan() tea.Cmd {
 	d.mail = m.session.Schema != nil && m.session.Schema.Mail
 	d.schema = m.session.Schema
 	d.names = idNames(d.schema)
-	d.err, d.confirming, d.exported = "", false, ""
+	d.err, d.exported = "", ""
 	m.setState(ScreenDiff)
 	if d.existing != nil {
 		return m.plan()
@@ -192,30 +160,26 @@ func (m *Model) applyUsersListed(msg usersListedMsg) tea.Cmd {
 	return m.plan()
 }
 
-// plan computes the plan in a command. The file is only read meanwhile:
-// the preview refuses edits while d.busy.
+// plan computes the plan in a command, from a snapshot of the rows: the
+// operator may go back and edit or save meanwhile (the plan, made from the
+// rows as they were, is then dropped by its job id).
 func (m *Model) plan() tea.Cmd {
 	d := &m.diff
 	job := m.nextJob()
 	d.busy, d.job, d.phase = true, job, "Planning"
 	target := m.session.Target.Name()
-	f, v, users, opts := m.preview.file, m.preview.v, d.existing, d.opts
+	f, v := m.preview.ed.Snapshot()
+	users, opts := d.existing, d.opts
 	opts.Exclude = append([]int(nil), opts.Exclude...)
-	// The plan reads the file until it reports back, even if nobody waits
-	// for it any more: the preview allows no edit until then.
-	m.preview.readers++
 	plan := func() tea.Msg {
 		p, err := sync.NewPlan(target, f, v, users, opts)
-		return plannedMsg{job: job, plan: p, err: err, readFile: true}
+		return plannedMsg{job: job, plan: p, err: err}
 	}
 	return tea.Batch(plan, d.spin.Tick)
 }
 
 func (m *Model) applyPlanned(msg plannedMsg) tea.Cmd {
 	d := &m.diff
-	if msg.readFile && m.preview.readers > 0 {
-		m.preview.readers--
-	}
 	if msg.job != d.job {
 		return nil
 	}
@@ -311,10 +275,6 @@ func (d diffScreen) bindings(k KeyMap, bulkOK bool) bindings {
 	switch {
 	case d.busy:
 		return bindings{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")), k.Global.Quit}
-	case d.confirming:
-		return bindings{k.Confirm.Yes, k.Confirm.No}
-	case d.prompt != nil:
-		return d.prompt.bindings(k)
 	}
 	dk := k.Diff
 	b := bindings{dk.Apply, dk.Expand, dk.ExpandAll, dk.CollapseAll, dk.Search, dk.NextMatch, dk.GoToLine,
@@ -357,12 +317,6 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if d.confirming {
-		return m.handleConfirmKey(msg)
-	}
-	if d.prompt != nil {
-		return m.handleDiffPromptKey(msg)
-	}
 	if d.rollback != nil && key.Matches(msg, k.Diff.Mail, k.Diff.Replace, k.Diff.Bulk) {
 		return m.setStatus(sevInfo, "A rollback restores exactly what the backup holds: nothing to choose.")
 	}
@@ -402,13 +356,13 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, dk.FilterField):
 		d.nextFieldFilter()
 	case key.Matches(msg, dk.Search):
-		return d.openPrompt(promptSearch, m.isDark)
+		return m.openDiffPrompt(promptSearch)
 	case key.Matches(msg, dk.NextMatch):
 		return m.searchDiff(d.search, false)
 	case key.Matches(msg, dk.PrevMatch):
 		return m.searchDiff(d.search, true)
 	case key.Matches(msg, dk.GoToLine):
-		return d.openPrompt(promptLine, m.isDark)
+		return m.openDiffPrompt(promptLine)
 	case key.Matches(msg, dk.Mail) && d.mail:
 		d.opts.Mail = !d.opts.Mail
 		return m.plan()
@@ -430,17 +384,29 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 		if d.plan.Counts.Writes() == 0 {
 			return m.setStatus(sevOK, "Nothing to send: every user is already up to date.")
 		}
-		d.confirming = true
-		d.typed = textinput.New()
-		d.typed.Prompt = ""
-		d.typed.Placeholder = m.session.Account
-		d.typed.SetWidth(30)
-		d.setStyles(m.isDark)
-		if m.session.Production {
-			return d.typed.Focus()
-		}
-		return nil
+		return m.confirmApply()
 	}
 	d.scrollIntoView()
 	return nil
+}
+
+// The dry run as a page of the root model.
+
+func (d *diffScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd { return m.handleDiffKey(msg) }
+func (d *diffScreen) handlePaste(tea.PasteMsg) tea.Cmd                { return nil }
+func (d *diffScreen) body(m *Model, l Layout) string {
+	return d.view(m.styles, m.session, m.canBulk(), l.Width, l.Body)
+}
+func (d *diffScreen) detail(m *Model, dlg dialog, l Layout) string {
+	return d.detailView(m.styles, dlg, l.Width, l.Detail)
+}
+func (d *diffScreen) hasDetail() bool            { return true }
+func (d *diffScreen) keys(m *Model) bindings     { return d.bindings(m.keys, m.canBulk()) }
+func (d *diffScreen) textEntry() bool            { return false }
+func (d *diffScreen) resize(w, body, detail int) { d.setSize(w, body, detail) }
+func (d *diffScreen) title() string {
+	if d.rollback != nil {
+		return "Rollback plan"
+	}
+	return ""
 }

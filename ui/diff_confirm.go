@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/sync"
@@ -15,35 +16,100 @@ import (
 
 // The dry run's confirmation, the rollback plan and the plan export.
 
-func (m *Model) handleConfirmKey(msg tea.KeyPressMsg) tea.Cmd {
-	d := &m.diff
-	k := m.keys
-	if m.session.Production {
-		switch {
-		case msg.String() == "esc":
-			d.confirming = false
-			d.typed.Blur()
-			return nil
-		case msg.String() == "enter":
-			if strings.TrimSpace(d.typed.Value()) != m.session.Account {
-				d.err = "That is not the School ID. Type " + m.session.Account + " exactly to apply to Production."
-				return nil
+// confirmDialog asks before an apply. What it will do is said in numbers;
+// in Production the School ID must be typed, not just y.
+type confirmDialog struct {
+	what       string // what the apply does, in words
+	production bool
+	account    string
+	typed      textinput.Model
+	err        string
+}
+
+// applyConfirmedMsg: the operator said yes to the apply.
+type applyConfirmedMsg struct{}
+
+func newConfirmDialog(what string, sess *Session, isDark bool) (*confirmDialog, tea.Cmd) {
+	c := &confirmDialog{what: what, production: sess.Production, account: sess.Account, typed: textinput.New()}
+	c.typed.Prompt = ""
+	c.typed.Placeholder = sess.Account
+	c.typed.SetWidth(30)
+	c.typed.SetStyles(textinput.DefaultStyles(isDark))
+	if c.production {
+		return c, c.typed.Focus()
+	}
+	return c, nil
+}
+
+func (c *confirmDialog) handleKey(msg tea.KeyPressMsg, k KeyMap) (bool, tea.Msg, tea.Cmd) {
+	if c.production {
+		switch msg.String() {
+		case "esc":
+			return true, nil, nil
+		case "enter":
+			if strings.TrimSpace(c.typed.Value()) != c.account {
+				c.err = "That is not the School ID. Type " + c.account + " exactly to apply to Production."
+				return false, nil, nil
 			}
-			d.confirming, d.err = false, ""
-			return m.confirmedApply()
+			return true, applyConfirmedMsg{}, nil
 		}
 		var cmd tea.Cmd
-		d.typed, cmd = d.typed.Update(msg)
-		return cmd
+		c.typed, cmd = c.typed.Update(msg)
+		return false, nil, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Confirm.Yes):
-		d.confirming = false
-		return m.confirmedApply()
+		return true, applyConfirmedMsg{}, nil
 	case key.Matches(msg, k.Confirm.No):
-		d.confirming = false
+		return true, nil, nil
 	}
-	return nil
+	return false, nil, nil
+}
+
+func (c *confirmDialog) update(msg tea.Msg) tea.Cmd {
+	if !c.production {
+		return nil
+	}
+	var cmd tea.Cmd
+	c.typed, cmd = c.typed.Update(msg)
+	return cmd
+}
+
+func (c *confirmDialog) view(st Styles, w int) []string {
+	lines := []string{" " + st.Text.Render(wrap(c.what, max(w-3, 20), " "))}
+	if !c.production {
+		return append(lines, " "+st.Focused.Render("y")+st.Text.Render(" apply now   ")+st.Focused.Render("n")+st.Text.Render(" not yet"))
+	}
+	lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+c.typed.View())
+	if c.err != "" {
+		lines = append(lines, " "+st.Error.Render("✗ "+show(c.err)))
+	}
+	return lines
+}
+
+func (c *confirmDialog) paneTitle() string { return "Confirm" }
+func (c *confirmDialog) typing() bool      { return c.production }
+func (c *confirmDialog) setWidth(int)      {}
+func (c *confirmDialog) bindings(k KeyMap) bindings {
+	return bindings{k.Confirm.Yes, k.Confirm.No}
+}
+
+// confirmApply opens the confirmation of the dry run's plan.
+func (m *Model) confirmApply() tea.Cmd {
+	d := &m.diff
+	what := "This will: "
+	if d.rollback != nil {
+		what = "Rolling back, this will: "
+	}
+	c, cmd := newConfirmDialog(what+whatWillHappen(d.plan, m.session, d.bulk, d.mail, d.rollback != nil), m.session, m.isDark)
+	m.openDialog(c)
+	return cmd
+}
+
+// confirming reports whether the apply's confirmation is open.
+func (m *Model) confirming() bool {
+	_, ok := find[*confirmDialog](&m.dialogs)
+	return ok
 }
 
 // confirmedApply starts the apply the operator just confirmed.

@@ -14,35 +14,28 @@ import (
 // The dry run's search (/, ] and [), line jump (:) and filters (f by
 // action, F by changed field).
 
-func (d *diffScreen) openPrompt(kind promptKind, isDark bool) tea.Cmd {
+// openDiffPrompt opens the dry run's search or go-to-line prompt.
+func (m *Model) openDiffPrompt(kind promptKind) tea.Cmd {
+	d := &m.diff
+	var pr *prompt
 	if kind == promptSearch {
-		d.prompt = newPrompt(kind, "Search the dry run (emails, fields, old and new values, reasons; any case)",
-			"enter goes to the first row after the cursor that matches; ] and [ then go to the next and previous.", isDark, "Find")
-		d.prompt.setValue(0, d.search)
+		pr = newPrompt(ScreenDiff, kind, "Search the dry run (emails, fields, old and new values, reasons; any case)",
+			"enter goes to the first row after the cursor that matches; ] and [ then go to the next and previous.", m.isDark, "Find")
+		pr.setValue(0, d.search)
 	} else {
-		d.prompt = newPrompt(kind, "Go to the row of a file line", "", isDark, "Line")
+		pr = newPrompt(ScreenDiff, kind, "Go to the row of a file line", "", m.isDark, "Line")
 	}
-	d.prompt.setWidth(d.width)
-	return d.prompt.focusCmd()
+	m.openDialog(pr)
+	return pr.focusCmd()
 }
 
-func (m *Model) handleDiffPromptKey(msg tea.KeyPressMsg) tea.Cmd {
-	d := &m.diff
-	res, cmd := d.prompt.handleKey(msg, m.keys)
-	switch res {
-	case promptOpen:
-		return cmd
-	case promptCancelled:
-		d.prompt = nil
-		return nil
+// applyDiffPrompt acts on the answer to the dry run's prompt.
+func (m *Model) applyDiffPrompt(msg promptAnsweredMsg) tea.Cmd {
+	if msg.kind == promptLine {
+		return m.diffGoToLine(msg.values[0])
 	}
-	pr := d.prompt
-	d.prompt = nil
-	if pr.kind == promptLine {
-		return m.diffGoToLine(pr.value(0))
-	}
-	d.search = pr.value(0)
-	return m.searchDiff(d.search, false)
+	m.diff.search = msg.values[0]
+	return m.searchDiff(m.diff.search, false)
 }
 
 // order is every plan row in the order the list shows them: by group,

@@ -314,33 +314,19 @@ func orNone(s string) string {
 	return s
 }
 
-// detailView shows the confirmation, or the selected row's changes, each
-// wrapped to the width.
-func (d diffScreen) detailView(st Styles, sess *Session, bulk bool, w, h int) string {
+// detailView shows the open dialog (dlg: the confirmation, a prompt), or
+// the selected row's changes, each wrapped to the width.
+func (d diffScreen) detailView(st Styles, dlg dialog, w, h int) string {
 	var lines []string
 	title := "Details"
-	if d.confirming {
-		title = "Confirm"
+	if dlg != nil && dlg.paneTitle() != "" {
+		title = dlg.paneTitle()
 	}
 	lines = append(lines, st.Pane.Width(w).Render(st.Label.Render(title)))
 	switch {
 	case d.plan == nil:
-	case d.prompt != nil:
-		lines = append(lines, d.prompt.view(st, w)...)
-	case d.confirming:
-		what := "This will: "
-		if d.rollback != nil {
-			what = "Rolling back, this will: "
-		}
-		lines = append(lines, " "+st.Text.Render(wrap(what+whatWillHappen(d.plan, sess, bulk, d.mail, d.rollback != nil), max(w-3, 20), " ")))
-		if sess.Production {
-			lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+d.typed.View())
-			if d.err != "" {
-				lines = append(lines, " "+st.Error.Render("✗ "+show(d.err)))
-			}
-		} else {
-			lines = append(lines, " "+st.Focused.Render("y")+st.Text.Render(" apply now   ")+st.Focused.Render("n")+st.Text.Render(" not yet"))
-		}
+	case dlg != nil:
+		lines = append(lines, dlg.view(st, w)...)
 	case d.exported != "":
 		lines = append(lines, wrapStyled(st.OK, " ✓ plan written to "+shortPath(d.exported, max(w-20, 20)), w-1, "   ")...)
 		fallthrough

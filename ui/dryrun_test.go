@@ -122,7 +122,7 @@ func TestDryRunFiltersExpandAllSearchAndLines(t *testing.T) {
 	}
 	// Values are searched too: "navy" is Grace's department.
 	d.keys("/")
-	dd.prompt.setValue(0, "navy")
+	d.m.openPrompt().setValue(0, "navy")
 	d.keys("enter")
 	if r := dd.cursorRow(); dd.plan.Rows[r].Email != "grace@example.edu" {
 		t.Fatalf("search by value: %s", dd.plan.Rows[r].Email)

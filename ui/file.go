@@ -21,6 +21,7 @@ import (
 // types, or a typed path. While a file loads it shows how far reading and
 // validation have come.
 type fileScreen struct {
+	noDetail
 	picker dirPicker
 	path   textinput.Model
 	typing bool
@@ -384,13 +385,6 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 }
 
 // bar draws a plain progress bar of width cells.
-func bar(st Styles, pct float64, width int) string {
-	width = max(width, 4)
-	pct = min(max(pct, 0), 1)
-	full := int(pct * float64(width))
-	return st.Accent.Render(strings.Repeat("█", full)) + st.Muted.Render(strings.Repeat("░", width-full))
-}
-
 func copyMap(m map[string]string) map[string]string {
 	if m == nil {
 		return nil
@@ -409,3 +403,15 @@ func tookText(d time.Duration) string {
 	}
 	return d.Round(10 * time.Millisecond).String()
 }
+
+// The file screen as a page of the root model.
+
+func (f *fileScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd { return m.handleFileKey(msg) }
+func (f *fileScreen) handlePaste(msg tea.PasteMsg) tea.Cmd            { return f.paste(msg) }
+func (f *fileScreen) body(m *Model, l Layout) string {
+	return f.view(m.styles, m.session, l.Width, l.Body)
+}
+func (f *fileScreen) keys(m *Model) bindings     { return f.bindings(m.keys) }
+func (f *fileScreen) textEntry() bool            { return f.typing }
+func (f *fileScreen) title() string              { return "" }
+func (f *fileScreen) resize(w, body, detail int) { f.setSize(w, body) }

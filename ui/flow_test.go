@@ -74,7 +74,7 @@ func TestDiffApplySummary(t *testing.T) {
 	d.keys("enter")
 	d.sees("This will: 2 users created (no registration email), 1 user updated in coursedog Sandbox (demo_university).")
 	d.keys("n")
-	if d.m.diff.confirming || d.m.screen != ScreenDiff {
+	if d.m.confirming() || d.m.screen != ScreenDiff {
 		t.Fatal("n did not cancel the confirmation")
 	}
 	d.keys("enter", "y")
@@ -226,7 +226,7 @@ func TestSignInAgainDuringApply(t *testing.T) {
 	tgt.expireAt = 3 // after the first create, every write is refused
 	tgt.mu.Unlock()
 	d.keys("enter", "y")
-	d.until("the sign-in", func(m *Model) bool { return m.screen == ScreenLogin })
+	d.until("the sign-in", func(m *Model) bool { return m.signingInAgain() })
 	d.sees("The session ended during the apply", "carries on")
 	if d.m.login.inputs[fieldPassword].Value() != "" {
 		t.Fatal("the password was kept in the form after the first sign-in")
@@ -235,7 +235,7 @@ func TestSignInAgainDuringApply(t *testing.T) {
 	d.keys("enter")
 	d.until("the refusal", func(m *Model) bool { return !m.login.busy })
 	d.sees("Wrong email or password")
-	if d.m.screen != ScreenLogin || d.m.progress.relogin == nil {
+	if !d.m.signingInAgain() || !applyWaitsForSignIn(d.m) {
 		t.Fatal("a wrong password let the apply go on")
 	}
 	for range 5 {
@@ -262,7 +262,7 @@ func TestDecliningTheSignInStopsTheApply(t *testing.T) {
 	tgt.expired = true
 	tgt.mu.Unlock()
 	d.keys("enter", "y")
-	d.until("the sign-in", func(m *Model) bool { return m.screen == ScreenLogin })
+	d.until("the sign-in", func(m *Model) bool { return m.signingInAgain() })
 	d.keys("esc")
 	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
 	if r := d.m.LastRun(); r == nil || !r.Interrupted {
@@ -279,7 +279,7 @@ func TestSessionEndedBeforeTheDryRun(t *testing.T) {
 	d, b := loginToPreview(t, file, tgt)
 	b.failList = &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "list users", Msg: "token revoked: the same user logged in again"}
 	d.keys("X", "enter")
-	d.until("the sign-in", func(m *Model) bool { return m.screen == ScreenLogin && !m.login.busy })
+	d.until("the sign-in", func(m *Model) bool { return m.signingInAgain() && !m.login.busy })
 	d.sees("Your session has ended (token revoked: the same user logged in again)")
 	d.typeText("sandbox")
 	d.keys("enter")

@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"usersync/sync"
 )
 
 // Golden files of every screen at 80×24 and 120×40, so a layout change
@@ -105,6 +107,20 @@ func TestGoldenScreens(t *testing.T) {
 			close(tgt.hold)
 			d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
 			shot(t, d, dir, "summary")
+		})
+		t.Run("relogin"+suffix, func(t *testing.T) {
+			// The session ends while listing the users for the dry run:
+			// the sign-in again is drawn over the dry run's screen.
+			dir := goldenDir(t)
+			b := newMemBackend(seededTarget())
+			b.failList = &sync.Error{Kind: sync.KindUnauthorized, Status: 401, Op: "list users", Msg: "token revoked"}
+			d := newDriver(t, New(b, sandboxDefaults(filepath.Join(dir, "users.csv")), false), w, h)
+			d.send(tea.BackgroundColorMsg{Color: color.Black})
+			d.keys("enter")
+			d.until("the preview", func(m *Model) bool { return m.screen == ScreenPreview })
+			d.keys("X", "enter")
+			d.until("the sign-in again", func(m *Model) bool { return m.signingInAgain() && !m.login.busy })
+			shot(t, d, dir, "relogin")
 		})
 		t.Run("mapping"+suffix, func(t *testing.T) {
 			dir := goldenDir(t)

@@ -77,9 +77,9 @@ func TestHostileFilesOnScreen(t *testing.T) {
 					check("preview line " + itoa(d.m.preview.file.Line(d.m.preview.current())))
 				}
 				d.keys("enter")
-				if q := d.m.preview.ask; q != nil && q.kind == askExclude {
+				if q := d.m.openQuestion(); q != nil && q.kind == askExclude {
 					check("exclude?")
-					if len(d.m.preview.askRows) == d.m.preview.file.Len() {
+					if len(q.rows) == d.m.preview.file.Len() {
 						return // nothing left to plan
 					}
 					d.keys("y")

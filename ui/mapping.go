@@ -13,6 +13,7 @@ import (
 // mappingScreen maps a file's headers to the target's fields when the
 // required columns were not found by name (a localized or odd export).
 type mappingScreen struct {
+	noDetail
 	path    string
 	headers []string // the file's own headers
 	missing []string // the required fields the reader did not find
@@ -263,3 +264,24 @@ func (mp mappingScreen) view(st Styles, busy string, w, h int) string {
 	}
 	return b.String()
 }
+
+// The mapping screen as a page of the root model.
+
+func (mp *mappingScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	return m.handleMappingKey(msg)
+}
+func (mp *mappingScreen) handlePaste(tea.PasteMsg) tea.Cmd { return nil }
+func (mp *mappingScreen) body(m *Model, l Layout) string {
+	busy := ""
+	if m.file.busy { // the file is read again with this mapping
+		busy = m.file.spin.View() + " " + m.file.phase + " " + filepath.Base(m.file.opening) + "… (esc cancels)"
+	}
+	return mp.view(m.styles, busy, l.Width, l.Body)
+}
+func (mp *mappingScreen) keys(m *Model) bindings {
+	k := m.keys
+	return bindings{k.Mapping.Up, k.Mapping.Down, k.Mapping.Choice, k.Mapping.Save, k.Mapping.Continue, k.Global.Back, k.Global.Quit}
+}
+func (mp *mappingScreen) textEntry() bool    { return false }
+func (mp *mappingScreen) title() string      { return "" }
+func (mp *mappingScreen) resize(_, _, _ int) {}

@@ -64,14 +64,12 @@ type Model struct {
 	// read, listing users, apply); nil when none runs.
 	cancel context.CancelFunc
 
-	status    status
-	session   *Session
-	quitArmed bool     // ctrl+c was pressed once with unsaved edits
-	journals  []string // the journals of the last import (its run and retries)
-	// reauth is where to return after signing in again (reauthOK says it
-	// is set): the session ended mid-work.
-	reauth   Screen
-	reauthOK bool
+	status   status
+	session  *Session
+	journals []string // the journals of the last import (its run and retries)
+	// dialogs are the modals open over the screen (dialog.go): the top
+	// one takes the keys.
+	dialogs dialogStack
 
 	login    loginScreen
 	file     fileScreen
@@ -129,8 +127,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.applyTheme()
 		return nil
 	case tea.KeyPressMsg:
-		if !key.Matches(msg, m.keys.Global.Quit) {
-			m.quitArmed = false
+		if q, ok := m.dialogs.top().(*quitDialog); ok && !key.Matches(msg, m.keys.Global.Quit) {
+			m.closeDialog(q) // another key: the operator keeps working
 		}
 		if key.Matches(msg, m.keys.Global.Help) && !m.typing() {
 			m.help.ShowAll = !m.help.ShowAll
@@ -165,6 +163,19 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.applyApplied(msg)
 	case reloginAskedMsg:
 		return m.applyReloginAsked(msg)
+	case reloginMsg:
+		return m.applyRelogin(msg)
+	case questionAnsweredMsg:
+		return m.applyQuestionAnswered(msg)
+	case promptAnsweredMsg:
+		return m.applyPromptAnswered(msg)
+	case applyConfirmedMsg:
+		return m.confirmedApply()
+	case quitConfirmedMsg:
+		m.stopJob()
+		return tea.Quit
+	case newImportMsg:
+		return m.applyNewImport()
 	case dirRememberedMsg:
 		return nil
 	case checkedMsg:
@@ -181,6 +192,9 @@ func (m *Model) forwardToComponents(msg tea.Msg) tea.Cmd {
 	cmds = append(cmds, m.file.updateComponents(msg, m.screen == ScreenFile))
 	cmds = append(cmds, m.preview.updateComponents(msg))
 	cmds = append(cmds, m.diff.updateComponents(msg))
+	if d := m.dialogs.top(); d != nil {
+		cmds = append(cmds, d.update(msg))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -193,7 +207,6 @@ func (m *Model) applyTheme() {
 	m.login.setStyles(m.styles, m.isDark)
 	m.file.setStyles(m.styles, m.isDark)
 	m.preview.setStyles(m.isDark)
-	m.diff.setStyles(m.isDark)
 }
 
 func (m *Model) handleResize(msg tea.WindowSizeMsg) tea.Cmd {
@@ -208,17 +221,20 @@ func (m *Model) resize(w, h int) {
 	m.help.SetWidth(w)
 	m.layout = m.computeLayout(m.wantsDetail())
 	body := m.computeLayout(false).Body
-	m.login.setSize(w, body)
-	m.file.setSize(w, body)
 	detail := m.computeLayout(true)
-	m.preview.setSize(w, detail.Body, detail.Detail)
-	m.diff.setSize(w, detail.Body, detail.Detail)
-	m.progress.setSize(w, body)
-	m.summary.setSize(w, body)
+	for s := ScreenLogin; s <= ScreenSummary; s++ {
+		if p := m.pageOf(s); p.hasDetail() {
+			p.resize(w, detail.Body, detail.Detail)
+		} else {
+			p.resize(w, body, 0)
+		}
+	}
+	m.dialogs.setWidth(w)
 }
 
+// wantsDetail: the screen has a detail band, and no sign-in again covers it.
 func (m *Model) wantsDetail() bool {
-	return m.screen == ScreenPreview || m.screen == ScreenDiff
+	return m.page().hasDetail() && !m.signingInAgain()
 }
 
 // computeLayout is the layout for the current help (one line, or all keys).
@@ -238,17 +254,10 @@ func (m *Model) setState(s Screen) {
 
 // typing reports whether keys go into a text field, where ? is a character.
 func (m *Model) typing() bool {
-	switch m.screen {
-	case ScreenLogin:
-		return !m.login.isChoice(m.login.focus)
-	case ScreenFile:
-		return m.file.typing
-	case ScreenPreview:
-		return m.preview.editing || m.preview.prompt != nil
-	case ScreenDiff:
-		return m.diff.prompt != nil || (m.diff.confirming && m.session != nil && m.session.Production)
+	if d := m.dialogs.top(); d != nil {
+		return d.typing()
 	}
-	return false
+	return m.page().textEntry()
 }
 
 // nextJob returns a fresh job id.
@@ -276,45 +285,49 @@ func (m *Model) stopJob() {
 	}
 }
 
+// handleKeyPress gives the key to the open dialog, else to the screen.
 func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
-	switch m.screen {
-	case ScreenLogin:
-		return m.handleLoginKey(msg)
-	case ScreenFile:
-		return m.handleFileKey(msg)
-	case ScreenMapping:
-		return m.handleMappingKey(msg)
-	case ScreenPreview:
-		return m.handlePreviewKey(msg)
-	case ScreenDiff:
-		return m.handleDiffKey(msg)
-	case ScreenProgress:
-		return m.handleProgressKey(msg)
-	case ScreenSummary:
-		return m.handleSummaryKey(msg)
+	if d := m.dialogs.top(); d != nil {
+		return m.handleDialogKey(d, msg)
 	}
-	return nil
+	return m.page().handleKey(m, msg)
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
-	switch m.screen {
-	case ScreenLogin:
-		return m.login.paste(msg)
-	case ScreenFile:
-		return m.file.paste(msg)
-	case ScreenPreview:
-		return m.preview.paste(msg)
-	case ScreenDiff:
-		return m.diff.paste(msg)
+	if d := m.dialogs.top(); d != nil {
+		return d.update(msg)
 	}
-	return nil
+	return m.page().handlePaste(msg)
+}
+
+// applyPromptAnswered hands a prompt's answer to the screen that asked.
+func (m *Model) applyPromptAnswered(msg promptAnsweredMsg) tea.Cmd {
+	if msg.owner == ScreenDiff {
+		return m.applyDiffPrompt(msg)
+	}
+	return m.applyPreviewPrompt(msg)
+}
+
+// newImportMsg: the summary's o, another import in the same session.
+type newImportMsg struct{}
+
+// applyNewImport starts another import: the session stays, the file,
+// plan and run go.
+func (m *Model) applyNewImport() tea.Cmd {
+	m.preview = previewScreen{}
+	m.diff = diffScreen{}
+	m.summary = summaryScreen{}
+	m.journals = nil
+	m.file.path.SetValue("")
+	m.setState(ScreenFile)
+	return m.file.picker.Init()
 }
 
 // quit stops any job and ends the program.
 func (m *Model) quit() tea.Cmd {
-	if m.unsaved() && !m.quitArmed {
+	if m.unsaved() && !m.quitAsked() {
 		// Edits live only in memory until saved: ask once.
-		m.quitArmed = true
+		m.openDialog(&quitDialog{})
 		return m.setStatus(sevWarn, "Unsaved edits in "+filepath.Base(m.preview.path)+": ctrl+s in the preview saves them; ctrl+c again quits without saving.")
 	}
 	m.stopJob()
@@ -338,7 +351,7 @@ func (m *Model) View() tea.View {
 	return v
 }
 
-func (m Model) render() string {
+func (m *Model) render() string {
 	l := m.layout
 	var bands []string
 	if l.Header > 0 {
@@ -348,7 +361,7 @@ func (m Model) render() string {
 		bands = append(bands, fit(m.renderBody(l), l.Width, l.Body))
 	}
 	if l.Detail > 0 {
-		bands = append(bands, fit(m.renderDetail(l), l.Width, l.Detail))
+		bands = append(bands, fit(m.page().detail(m, m.detailDialog(), l), l.Width, l.Detail))
 	}
 	if l.Status > 0 {
 		bands = append(bands, fit(m.status.render(m.styles, l.Width, m.screen), l.Width, l.Status))
@@ -359,43 +372,17 @@ func (m Model) render() string {
 	return safeFrame(strings.Join(bands, "\n"))
 }
 
-func (m Model) renderBody(l Layout) string {
-	switch m.screen {
-	case ScreenLogin:
-		return m.login.view(m.styles, m.defaults, l.Width, l.Body)
-	case ScreenFile:
-		return m.file.view(m.styles, m.session, l.Width, l.Body)
-	case ScreenMapping:
-		busy := ""
-		if m.file.busy {
-			busy = m.file.spin.View() + " " + m.file.phase + " " + filepath.Base(m.file.opening) + "… (esc cancels)"
-		}
-		return m.mapping.view(m.styles, busy, l.Width, l.Body)
-	case ScreenPreview:
-		return m.preview.view(m.styles, l.Width, l.Body)
-	case ScreenDiff:
-		return m.diff.view(m.styles, m.session, m.canBulk(), l.Width, l.Body)
-	case ScreenProgress:
-		return m.progress.view(m.styles, l.Width, l.Body)
-	case ScreenSummary:
-		return m.summary.view(m.styles, l.Width, l.Body)
+// renderBody draws the screen's body, or the sign-in again over it.
+func (m *Model) renderBody(l Layout) string {
+	if r, ok := find[*reloginDialog](&m.dialogs); ok {
+		return strings.Join(r.view(m.styles, l.Width), "\n")
 	}
-	return ""
-}
-
-func (m Model) renderDetail(l Layout) string {
-	switch m.screen {
-	case ScreenPreview:
-		return m.preview.detailView(m.styles, l.Width, l.Detail)
-	case ScreenDiff:
-		return m.diff.detailView(m.styles, m.session, m.diff.bulk, l.Width, l.Detail)
-	}
-	return ""
+	return m.page().body(m, l)
 }
 
 // renderHeader draws the step and, on the right, where writes go. A
 // Production connection is a red, reversed badge on every screen.
-func (m Model) renderHeader() string {
+func (m *Model) renderHeader() string {
 	left := m.styles.Title.Render("usersync") + m.styles.Muted.Render(" › ") +
 		m.styles.Text.Render(m.screenTitle()) +
 		m.styles.Muted.Render(" · step "+itoa(m.screen.step())+" of 6")
@@ -413,14 +400,9 @@ func (m Model) renderHeader() string {
 }
 
 // screenTitle names the screen; a rollback's screens say so.
-func (m Model) screenTitle() string {
-	switch {
-	case m.screen == ScreenDiff && m.diff.rollback != nil:
-		return "Rollback plan"
-	case m.screen == ScreenProgress && m.progress.kind == applyRollback:
-		return "Rolling back"
-	case m.screen == ScreenSummary && m.summary.kind == applyRollback:
-		return "Rollback summary"
+func (m *Model) screenTitle() string {
+	if t := m.page().title(); t != "" {
+		return t
 	}
 	return m.screen.String()
 }
@@ -444,25 +426,15 @@ func (m *Model) currentBindings() bindings {
 	return b
 }
 
+// screenBindings are the open dialog's keys, else the screen's.
 func (m *Model) screenBindings() bindings {
-	k := m.keys
-	switch m.screen {
-	case ScreenLogin:
-		return m.login.bindings(k)
-	case ScreenFile:
-		return m.file.bindings(k)
-	case ScreenMapping:
-		return bindings{k.Mapping.Up, k.Mapping.Down, k.Mapping.Choice, k.Mapping.Save, k.Mapping.Continue, k.Global.Back, k.Global.Quit}
-	case ScreenPreview:
-		return m.preview.bindings(k)
-	case ScreenDiff:
-		return m.diff.bindings(k, m.canBulk())
-	case ScreenProgress:
-		return m.progress.bindings(k)
-	case ScreenSummary:
-		return m.summary.bindings(k)
+	// The quit question adds no keys: those of what it is over show.
+	for k := len(m.dialogs.open) - 1; k >= 0; k-- {
+		if _, quitting := m.dialogs.open[k].(*quitDialog); !quitting {
+			return m.dialogs.open[k].bindings(m.keys)
+		}
 	}
-	return nil
+	return m.page().keys(m)
 }
 
 // helpView is the help band: one line of the main keys, or with ? every

@@ -233,7 +233,7 @@ func TestPreviewExclusionIsExplicit(t *testing.T) {
 	}
 	// Continuing with invalid rows asks first; n keeps fixing.
 	d.keys("enter")
-	if d.m.screen != ScreenPreview || d.m.preview.ask == nil || d.m.preview.ask.kind != askExclude {
+	if d.m.screen != ScreenPreview || d.m.openQuestion() == nil || d.m.openQuestion().kind != askExclude {
 		t.Fatal("went on without asking about the invalid rows")
 	}
 	d.sees("still have errors", "Exclude them and continue")
@@ -295,12 +295,12 @@ func TestUnsavedEditsAskBeforeQuitOrOpeningAnotherFile(t *testing.T) {
 	}
 	// ctrl+c asks once; another key disarms it.
 	d.send(keyPress("ctrl+c"))
-	if !d.m.quitArmed {
+	if !d.m.quitAsked() {
 		t.Fatal("ctrl+c with unsaved edits quit at once")
 	}
 	d.sees("ctrl+c again quits without saving")
 	d.keys("down")
-	if d.m.quitArmed {
+	if d.m.quitAsked() {
 		t.Fatal("another key did not disarm the quit")
 	}
 	// Opening another file asks; esc goes back with the edits intact.
@@ -345,25 +345,61 @@ func TestQuestionMarkShowsEveryKey(t *testing.T) {
 	}
 }
 
-// A dry run still being computed reads the file: going back to the preview
-// does not allow edits until it has finished.
-func TestNoEditWhileAPlanReadsTheFile(t *testing.T) {
+// A dry run being computed reads a snapshot of the rows: going back to the
+// preview, the operator may edit and save at once (go test -race: the plan
+// job and the save share nothing), the plan of the old rows is dropped, and
+// the dry run made next is the plan of the file as saved.
+func TestSaveWhileAPlanRuns(t *testing.T) {
 	file := copyTestdata(t, "users.csv")
 	d, _ := loginToPreview(t, file, seededTarget())
 	d.send(keyPress("X"))
 	d.send(keyPress("enter"))
-	d.until("the plan started", func(m *Model) bool { return m.preview.readers == 1 })
-	// Back to the preview before the plan's answer is taken in.
+	d.until("the plan started", func(m *Model) bool { return m.diff.busy && m.diff.phase == "Planning" })
+	// Back to the preview before the plan's answer is taken in; edits, a
+	// deletion and the save go on while the plan job may still run.
 	d.send(keyPress("esc"))
 	d.m.preview.moveTo(rowWithEmail(t, d.m.preview.file, "alan@example.edu"))
 	d.send(keyPress("x"))
-	if d.m.preview.ed.Dirty() {
-		t.Fatal("an edit went through while the plan read the file")
-	}
-	d.until("the plan's answer", func(m *Model) bool { return m.preview.readers == 0 })
-	d.keys("x")
+	d.m.preview.moveTo(rowWithEmail(t, d.m.preview.file, "barbara@example.edu"))
+	d.send(keyPress("D"))
 	if !d.m.preview.ed.Dirty() {
-		t.Fatal("the fix was refused after the plan finished")
+		t.Fatal("the edits were refused while the plan ran")
+	}
+	d.send(keyPress("ctrl+s"))
+	d.until("the save", func(m *Model) bool { return !m.preview.saving })
+	saved, _ := os.ReadFile(file)
+	if d.m.preview.ed.Dirty() || !strings.Contains(string(saved), "courseDemandProjections") || strings.Contains(string(saved), "barbara@") {
+		t.Fatalf("not saved (dirty %v):\n%s", d.m.preview.ed.Dirty(), saved)
+	}
+	d.keys("enter")
+	d.until("the new plan", func(m *Model) bool { return m.screen == ScreenDiff && !m.diff.busy && m.diff.plan != nil })
+
+	// The plan of the saved file, read again from disk.
+	f, err := csvfile.Open(file, d.m.session.Schema, csvfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rows X excluded (Alan's, Grace's, Edsger's) stay excluded.
+	opts := d.m.diff.opts
+	opts.Exclude = nil
+	for _, i := range d.m.preview.ed.Exclusions() {
+		opts.Exclude = append(opts.Exclude, rowWithEmail(t, f, d.m.preview.file.Value(i, "email")))
+	}
+	if len(opts.Exclude) != 3 {
+		t.Fatalf("excluded after the save: %v", d.m.preview.ed.Exclusions())
+	}
+	want, err := sync.NewPlan("coursedog", f, csvfile.Validate(f), d.m.diff.existing, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.m.diff.plan
+	if got.Counts != want.Counts || len(got.Rows) != len(want.Rows) || got.FileFingerprint != want.FileFingerprint {
+		t.Fatalf("the dry run after the save: %+v (%d rows), want %+v (%d rows)", got.Counts, len(got.Rows), want.Counts, len(want.Rows))
+	}
+	for i := range got.Rows {
+		if g, w := got.Rows[i], want.Rows[i]; g.Line != w.Line || g.Email != w.Email || g.Action != w.Action {
+			t.Errorf("row %d: line %d %s %s, want line %d %s %s", i, g.Line, g.Email, g.Action, w.Line, w.Email, w.Action)
+		}
 	}
 }
 

@@ -42,27 +42,23 @@ type previewScreen struct {
 	editing bool
 	input   textinput.Model
 
-	// The dialog open, if any: a prompt (search, line, fill, replace) or a
-	// yes/no question; ask* hold what a yes acts on.
-	prompt  *prompt
-	ask     *question
-	askRows []int
-	askMsg  csvfile.Message
-	search  string // the last search, for ]/[
+	search string // the last search, for ]/[
 
+	// saving: a save is being written; the preview takes no edit until
+	// it is committed (an edit meanwhile would not be in the file).
 	saving  bool
 	saveJob int
-	readers int    // plan jobs still reading the file (they cannot be stopped)
 	saved   string // the .bak of the last save
 
 	width, height, detailHeight int
 }
 
-// fileSavedMsg is the result of writing the fixed file back.
+// fileSavedMsg is the result of writing the fixed file back: Update
+// commits it to the editor (the command only wrote a snapshot).
 type fileSavedMsg struct {
-	job int
-	bak string
-	err error
+	job    int
+	result *csvfile.SaveResult
+	err    error
 }
 
 const (
@@ -113,9 +109,6 @@ func (p *previewScreen) setStyles(isDark bool) {
 func (p *previewScreen) setSize(w, body, detail int) {
 	p.width, p.height, p.detailHeight = w, body, detail
 	p.input.SetWidth(max(w-30, 10))
-	if p.prompt != nil {
-		p.prompt.setWidth(w)
-	}
 	p.scrollIntoView()
 }
 
@@ -326,15 +319,12 @@ func (p *previewScreen) leftOut() []int {
 }
 
 func (p *previewScreen) updateComponents(msg tea.Msg) tea.Cmd {
-	switch {
-	case p.prompt != nil:
-		return p.prompt.update(msg)
-	case p.editing:
-		var cmd tea.Cmd
-		p.input, cmd = p.input.Update(msg)
-		return cmd
+	if !p.editing {
+		return nil
 	}
-	return nil
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
 }
 
 func (p *previewScreen) paste(msg tea.PasteMsg) tea.Cmd {

@@ -46,8 +46,9 @@ func (p previewScreen) summaryLine(st Styles, w int) string {
 }
 
 // detailView lists every message of the selected row (wrapped, never
-// cut), or the open dialog, or the cell editor.
-func (p previewScreen) detailView(st Styles, w, h int) string {
+// cut), or the open dialog (dlg: a prompt or a question), or the cell
+// editor.
+func (p previewScreen) detailView(st Styles, dlg dialog, w, h int) string {
 	if p.file == nil || p.saving {
 		return ""
 	}
@@ -69,10 +70,8 @@ func (p previewScreen) detailView(st Styles, w, h int) string {
 		fd := p.selectedField()
 		lines = append(lines, st.Focused.Render(" Edit "+fd.Header+": ")+p.input.View(),
 			st.Muted.Render(" enter sets the cell and revalidates the row; esc cancels"))
-	case p.prompt != nil:
-		lines = append(lines, p.prompt.view(st, w)...)
-	case p.ask != nil:
-		lines = append(lines, p.ask.view(st, w)...)
+	case dlg != nil:
+		lines = append(lines, dlg.view(st, w)...)
 	case i >= 0:
 		msgs := p.v.Row(i)
 		if len(msgs) == 0 {

@@ -14,10 +14,6 @@ func (p previewScreen) bindings(k KeyMap) bindings {
 	switch {
 	case p.editing:
 		return bindings{k.Edit.Accept, k.Edit.Cancel}
-	case p.prompt != nil:
-		return p.prompt.bindings(k)
-	case p.ask != nil:
-		return bindings{k.Confirm.Yes, k.Confirm.No}
 	}
 	pk := k.Preview
 	return bindings{pk.Continue, pk.NextProblem, pk.Edit, pk.Fix, pk.FixAll, pk.Undo, pk.Search, pk.NextMatch,
@@ -34,22 +30,13 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case p.editing:
 		return m.handleEditKey(msg)
-	case p.prompt != nil:
-		return m.handlePromptKey(msg)
-	case p.ask != nil:
-		return m.handleQuestionKey(msg)
 	}
-	// Saving rewrites the file and renumbers its rows: nothing may read it
-	// meanwhile. The plan job reads it: no edits until it is done.
+	// A save writes a snapshot and is committed when it reports back; an
+	// edit meanwhile would not be in the file.
 	if p.saving {
 		return m.setStatus(sevInfo, "Saving… a moment.")
 	}
 	pk := k.Preview
-	changes := key.Matches(msg, pk.Edit, pk.Fix, pk.FixAll, pk.Fill, pk.Replace, pk.Delete, pk.Undo, pk.Save,
-		pk.Exclude, pk.ExcludeAll, pk.Mapping)
-	if changes && p.readers > 0 {
-		return m.setStatus(sevWarn, "Wait a moment: the file is being read.")
-	}
 	switch {
 	case key.Matches(msg, k.Global.Back):
 		m.setState(ScreenFile)
@@ -81,13 +68,13 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, pk.Filter):
 		p.nextFilter()
 	case key.Matches(msg, pk.Search):
-		return p.openPrompt(promptSearch, m.isDark)
+		return m.openPreviewPrompt(promptSearch)
 	case key.Matches(msg, pk.NextMatch):
 		return m.searchPreview(p.search, false)
 	case key.Matches(msg, pk.PrevMatch):
 		return m.searchPreview(p.search, true)
 	case key.Matches(msg, pk.GoToLine):
-		return p.openPrompt(promptLine, m.isDark)
+		return m.openPreviewPrompt(promptLine)
 	case key.Matches(msg, pk.Edit):
 		return p.startEdit()
 	case key.Matches(msg, pk.Fix):
@@ -95,9 +82,9 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, pk.FixAll):
 		return m.askFixAll()
 	case key.Matches(msg, pk.Fill):
-		return p.openPrompt(promptFill, m.isDark)
+		return m.openPreviewPrompt(promptFill)
 	case key.Matches(msg, pk.Replace):
-		return p.openPrompt(promptReplace, m.isDark)
+		return m.openPreviewPrompt(promptReplace)
 	case key.Matches(msg, pk.Delete):
 		return m.deleteRow()
 	case key.Matches(msg, pk.Undo):
@@ -117,10 +104,9 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.startRemap()
 	case key.Matches(msg, pk.Continue):
 		if pending := p.errorRows(); len(pending) > 0 { // excluded rows are not among them
-			p.askRows = pending
-			p.ask = &question{kind: askExclude, yes: "exclude them and continue", no: "keep fixing", lines: []string{
+			m.openDialog(&question{kind: askExclude, yes: "exclude them and continue", no: "keep fixing", rows: pending, lines: []string{
 				plural(len(pending), "row still has", "rows still have") + " errors (" + lineList(p.file, pending, 6) + ").",
-				"They cannot be imported. Exclude them and continue to the dry run?"}}
+				"They cannot be imported. Exclude them and continue to the dry run?"}})
 			return nil
 		}
 		return m.startPlan()
@@ -129,18 +115,11 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// handleQuestionKey takes the answer to the preview's open question.
-func (m *Model) handleQuestionKey(msg tea.KeyPressMsg) tea.Cmd {
+// applyQuestionAnswered acts on the answer to the preview's question.
+func (m *Model) applyQuestionAnswered(msg questionAnsweredMsg) tea.Cmd {
 	p := &m.preview
-	answered, yes := p.ask.answer(msg, m.keys)
-	if !answered {
-		return nil
-	}
-	if yes && p.readers > 0 && p.ask.kind != askEncoding {
-		return m.setStatus(sevWarn, "Wait a moment: the file is being read; then answer again.")
-	}
-	q, rows, amsg := p.ask, p.askRows, p.askMsg
-	p.ask, p.askRows = nil, nil
+	q, yes := msg.q, msg.yes
+	rows, amsg := q.rows, q.msg
 	switch q.kind {
 	case askExclude:
 		if !yes {
@@ -313,22 +292,28 @@ func (p *previewScreen) rowVerdict(i int, what string) string {
 
 // startSave writes the file back in a command; asUTF8 saves a file whose
 // encoding cannot hold an edit as UTF-8 with a BOM (the operator agreed).
+// The command writes a snapshot of the rows and computes the file's state
+// after the save on it; applyFileSaved commits that state, so no goroutine
+// but Update's ever changes the rows.
 func (m *Model) startSave(asUTF8 bool) tea.Cmd {
 	p := &m.preview
 	if !p.ed.Dirty() {
 		return m.setStatus(sevInfo, "No changes to save.")
 	}
+	enc := ""
+	if asUTF8 {
+		enc = csvfile.EncUTF8BOM
+	}
+	pending, err := p.ed.PrepareSave(enc)
+	if err != nil {
+		return m.setStatus(sevError, "Not saved: "+err.Error())
+	}
 	p.saving = true
 	job := m.nextJob()
 	p.saveJob = job
-	ed := p.ed
 	return func() tea.Msg {
-		if asUTF8 {
-			bak, err := ed.SaveAs(csvfile.EncUTF8BOM)
-			return fileSavedMsg{job: job, bak: bak, err: err}
-		}
-		bak, err := ed.Save()
-		return fileSavedMsg{job: job, bak: bak, err: err}
+		r, err := pending.Write()
+		return fileSavedMsg{job: job, result: r, err: err}
 	}
 }
 
@@ -341,14 +326,17 @@ func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
 	if msg.err != nil {
 		var ee *csvfile.EncodingError
 		if errors.As(msg.err, &ee) {
-			p.ask = &question{kind: askEncoding, yes: "save as UTF-8", no: "not now", lines: []string{
+			m.openDialog(&question{kind: askEncoding, yes: "save as UTF-8", no: "not now", lines: []string{
 				"Line " + itoa(ee.Line) + ", " + ee.Column + " holds " + quoteRune(ee.Char) + ", which " + ee.Encoding + " cannot store.",
-				"Save the file as UTF-8 (with a BOM, which spreadsheets read) instead of " + ee.Encoding + "?"}}
+				"Save the file as UTF-8 (with a BOM, which spreadsheets read) instead of " + ee.Encoding + "?"}})
 			return nil
 		}
 		return m.setStatus(sevError, "Not saved: "+msg.err.Error())
 	}
-	p.saved = msg.bak
+	if err := p.ed.Commit(msg.result); err != nil {
+		return m.setStatus(sevError, "Not saved: "+err.Error())
+	}
+	p.saved = msg.result.Backup
 	// Deleted rows are gone from the file: the rows after them moved up.
 	p.refresh()
 	if p.filter != filterAll {
@@ -356,8 +344,24 @@ func (m *Model) applyFileSaved(msg fileSavedMsg) tea.Cmd {
 	}
 	p.scrollIntoView()
 	text := "Saved " + filepath.Base(p.file.Path())
-	if msg.bak != "" {
-		text += "; the original is kept as " + filepath.Base(msg.bak)
+	if p.saved != "" {
+		text += "; the original is kept as " + filepath.Base(p.saved)
 	}
 	return m.setStatus(sevOK, text+".")
 }
+
+// The preview as a page of the root model.
+
+func (p *previewScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	return m.handlePreviewKey(msg)
+}
+func (p *previewScreen) handlePaste(msg tea.PasteMsg) tea.Cmd { return p.paste(msg) }
+func (p *previewScreen) body(m *Model, l Layout) string       { return p.view(m.styles, l.Width, l.Body) }
+func (p *previewScreen) detail(m *Model, dlg dialog, l Layout) string {
+	return p.detailView(m.styles, dlg, l.Width, l.Detail)
+}
+func (p *previewScreen) hasDetail() bool            { return true }
+func (p *previewScreen) keys(m *Model) bindings     { return p.bindings(m.keys) }
+func (p *previewScreen) textEntry() bool            { return p.editing }
+func (p *previewScreen) title() string              { return "" }
+func (p *previewScreen) resize(w, body, detail int) { p.setSize(w, body, detail) }

@@ -21,6 +21,7 @@ const latestFailures = 5
 // and the model re-arms a wait command after each one; the final result
 // comes from Apply's own return.
 type progressScreen struct {
+	noDetail
 	job                     int
 	plan                    *sync.Plan
 	kind                    applyKind
@@ -33,8 +34,6 @@ type progressScreen struct {
 	stopping                bool
 	journal, report, backup string
 	ch                      applyChannels
-	// relogin is the engine's question, while the operator signs in again.
-	relogin chan error
 
 	width, height int
 }
@@ -259,40 +258,12 @@ func (m *Model) applyApplyEvent(msg applyEventMsg) tea.Cmd {
 	return waitApplyEvent(msg.job, msg.ch)
 }
 
-// applyReloginAsked sends the operator to sign in again; the apply waits.
-func (m *Model) applyReloginAsked(msg reloginAskedMsg) tea.Cmd {
-	p := &m.progress
-	if msg.job != p.job {
-		msg.reply <- errors.New("that apply is no longer shown")
-		return nil
-	}
-	p.relogin = msg.reply
-	m.reauth, m.reauthOK = ScreenProgress, true
-	l := &m.login
-	l.busy, l.useSaved = false, false
-	l.err = "The session ended during the apply (its token was refused). Sign in again and the apply carries on; esc stops it (resumable)."
-	l.focus = l.firstEmpty()
-	m.setState(ScreenLogin)
-	return tea.Batch(l.focusCmd(), waitApplyEvent(msg.job, p.ch))
-}
-
-// answerRelogin gives the waiting apply its answer.
-func (m *Model) answerRelogin(err error) {
-	if m.progress.relogin != nil {
-		m.progress.relogin <- err
-		m.progress.relogin = nil
-	}
-}
-
 func (m *Model) applyApplied(msg appliedMsg) tea.Cmd {
 	p := &m.progress
 	if msg.job != p.job {
 		return nil
 	}
-	m.answerRelogin(context.Canceled)
-	if m.screen == ScreenLogin && m.reauthOK && m.reauth == ScreenProgress {
-		m.reauthOK = false // the apply ended while signing in: show how it ended
-	}
+	m.endRelogin() // the apply ended while signing in again: show how it ended
 	m.cancel = nil
 	m.summary = newSummary(p.plan, msg.run, msg.err, m.summary.run, p.kind, m.unsaved())
 	m.summary.setSize(m.width, m.computeLayout(false).Body)
@@ -381,7 +352,7 @@ func (p progressScreen) view(st Styles, w, h int) string {
 	if e.Total > 0 {
 		pct = float64(e.Done) / float64(e.Total)
 	}
-	b.WriteString(" " + bar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
+	b.WriteString(" " + progressBar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
 	c := e.Counts
 	b.WriteString(" " + st.OK.Render("created "+count(c.Create)) + st.Muted.Render(" · ") +
 		st.Warn.Render("updated "+count(c.Update)) + st.Muted.Render(" · ") +
@@ -431,4 +402,21 @@ func trimFloat(f float64) string {
 		return itoa(int(f + 0.5))
 	}
 	return itoa(int(f)) + "." + itoa(int(f*10)%10)
+}
+
+// The progress screen as a page of the root model.
+
+func (p *progressScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	return m.handleProgressKey(msg)
+}
+func (p *progressScreen) handlePaste(tea.PasteMsg) tea.Cmd { return nil }
+func (p *progressScreen) body(m *Model, l Layout) string   { return p.view(m.styles, l.Width, l.Body) }
+func (p *progressScreen) keys(m *Model) bindings           { return p.bindings(m.keys) }
+func (p *progressScreen) textEntry() bool                  { return false }
+func (p *progressScreen) resize(w, body, _ int)            { p.setSize(w, body) }
+func (p *progressScreen) title() string {
+	if p.kind == applyRollback {
+		return "Rolling back"
+	}
+	return ""
 }

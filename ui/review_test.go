@@ -24,7 +24,7 @@ func TestPreviewSearchFindsAnyCellAndJumpsToLines(t *testing.T) {
 	file := copyTestdata(t, "users.csv")
 	d, _ := loginToPreview(t, file, newMemTarget())
 	d.keys("/")
-	if d.m.preview.prompt == nil {
+	if d.m.openPrompt() == nil {
 		t.Fatal("/ opened no search")
 	}
 	d.typeText("COMPUTING")
@@ -48,14 +48,14 @@ func TestPreviewSearchFindsAnyCellAndJumpsToLines(t *testing.T) {
 	}
 	// A match in another column of the same row comes before the next row.
 	d.keys("g", "/")
-	d.m.preview.prompt.setValue(0, "ada")
+	d.m.openPrompt().setValue(0, "ada")
 	d.keys("enter")
 	d.keys("/", "enter")
 	if c := p.fields[p.col].Key; p.current() != 0 || c != "email" {
 		t.Fatalf("second match on Ada's row: row %d column %s", p.current(), c)
 	}
 	d.keys("/")
-	d.m.preview.prompt.setValue(0, "nobody")
+	d.m.openPrompt().setValue(0, "nobody")
 	d.keys("enter")
 	d.sees(`"nobody" is not in the file.`)
 	// : jumps to a file line.
@@ -71,7 +71,7 @@ func TestPreviewSearchFindsAnyCellAndJumpsToLines(t *testing.T) {
 	d.sees("Line 1 is the header")
 	// esc closes a prompt, not the screen.
 	d.keys("/", "esc")
-	if d.m.screen != ScreenPreview || d.m.preview.prompt != nil {
+	if d.m.screen != ScreenPreview || d.m.openPrompt() != nil {
 		t.Fatal("esc in the search left the preview")
 	}
 }
@@ -122,7 +122,7 @@ func TestPreviewFixAllRowsWithTheSameProblemIsOneUndo(t *testing.T) {
 	d, _ := loginToPreview(t, file, newMemTarget())
 	d.keys("n", "a")
 	p := &d.m.preview
-	if p.ask == nil || p.ask.kind != askFixAll {
+	if d.m.openQuestion() == nil || d.m.openQuestion().kind != askFixAll {
 		t.Fatal("a did not ask first")
 	}
 	d.sees("5 rows have this problem in Products", "fix them all")
@@ -137,7 +137,7 @@ func TestPreviewFixAllRowsWithTheSameProblemIsOneUndo(t *testing.T) {
 	}
 	// n keeps fixing one by one.
 	d.keys("a", "n")
-	if p.v.Errors() != 5 || p.ask != nil {
+	if p.v.Errors() != 5 || d.m.openQuestion() != nil {
 		t.Fatal("n to the question fixed rows")
 	}
 }
@@ -310,7 +310,7 @@ func TestSavingAWindows1252FileAsksBeforeChangingItsEncoding(t *testing.T) {
 	p.input.SetValue("Nguyễn")
 	d.keys("enter", "ctrl+s")
 	d.until("the save", func(m *Model) bool { return !m.preview.saving })
-	if p.ask == nil || p.ask.kind != askEncoding {
+	if d.m.openQuestion() == nil || d.m.openQuestion().kind != askEncoding {
 		t.Fatalf("no question; status %q", d.m.status.text)
 	}
 	d.sees("Windows-1252 cannot store", "save as UTF-8")

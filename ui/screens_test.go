@@ -225,8 +225,8 @@ func TestScreenDiff(t *testing.T) {
 	waitText(t, tm, "This will:")
 	m, screen := finish(t, tm)
 	d := m.diff
-	if m.Screen() != ScreenDiff || !d.confirming || !d.plan.Options.Replace {
-		t.Fatalf("screen %v confirming %v replace %v", m.Screen(), d.confirming, d.plan.Options.Replace)
+	if m.Screen() != ScreenDiff || !m.confirming() || !d.plan.Options.Replace {
+		t.Fatalf("screen %v confirming %v replace %v", m.Screen(), m.confirming(), d.plan.Options.Replace)
 	}
 	contains(t, screen, "+ 0 create", "~ 1 update", "= 1 unchanged", "⊘ 3 skipped", "1 user updated in coursedog Sandbox", "Replace mode")
 }

@@ -11,15 +11,17 @@ import (
 // = fills a column, r replaces in a column. Fill and replace act on the
 // rows shown (every row, or the filter's).
 
-// openPrompt opens the prompt of kind on the preview.
-func (p *previewScreen) openPrompt(kind promptKind, isDark bool) tea.Cmd {
+// openPreviewPrompt opens the preview's prompt of kind.
+func (m *Model) openPreviewPrompt(kind promptKind) tea.Cmd {
+	p := &m.preview
 	fd := p.selectedField()
+	var pr *prompt
 	switch kind {
 	case promptSearch:
-		p.prompt = newPrompt(kind, "Search every cell (any case), from the cursor on", "enter goes to the first match; ] and [ then go to the next and previous.", isDark, "Find")
-		p.prompt.setValue(0, p.search)
+		pr = newPrompt(ScreenPreview, kind, "Search every cell (any case), from the cursor on", "enter goes to the first match; ] and [ then go to the next and previous.", m.isDark, "Find")
+		pr.setValue(0, p.search)
 	case promptLine:
-		p.prompt = newPrompt(kind, "Go to a line of the file", "", isDark, "Line")
+		pr = newPrompt(ScreenPreview, kind, "Go to a line of the file", "", m.isDark, "Line")
 	case promptFill, promptReplace:
 		if fd == nil || p.current() < 0 {
 			return nil
@@ -29,38 +31,28 @@ func (p *previewScreen) openPrompt(kind promptKind, isDark bool) tea.Cmd {
 			where = "the " + plural(p.shown(), "row", "rows") + " shown (" + p.filter.String() + ")"
 		}
 		if kind == promptFill {
-			p.prompt = newPrompt(kind, "Fill "+fd.Header+" in "+where, "One step: u undoes it whole.", isDark, "Value")
+			pr = newPrompt(ScreenPreview, kind, "Fill "+fd.Header+" in "+where, "One step: u undoes it whole.", m.isDark, "Value")
 		} else {
-			p.prompt = newPrompt(kind, "Replace in "+fd.Header+" in "+where, "Exactly as typed; one step: u undoes it whole.", isDark, "Find", "Replace with")
+			pr = newPrompt(ScreenPreview, kind, "Replace in "+fd.Header+" in "+where, "Exactly as typed; one step: u undoes it whole.", m.isDark, "Find", "Replace with")
 		}
 	}
-	p.prompt.setWidth(p.width)
-	return p.prompt.focusCmd()
+	m.openDialog(pr)
+	return pr.focusCmd()
 }
 
-// handlePromptKey types into the open prompt and acts on its answer.
-func (m *Model) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := &m.preview
-	res, cmd := p.prompt.handleKey(msg, m.keys)
-	switch res {
-	case promptOpen:
-		return cmd
-	case promptCancelled:
-		p.prompt = nil
-		return nil
-	}
-	pr := p.prompt
-	p.prompt = nil
-	switch pr.kind {
+// applyPreviewPrompt acts on the answer to the preview's prompt.
+func (m *Model) applyPreviewPrompt(msg promptAnsweredMsg) tea.Cmd {
+	v := msg.values
+	switch msg.kind {
 	case promptSearch:
-		p.search = pr.value(0)
-		return m.searchPreview(p.search, false)
+		m.preview.search = v[0]
+		return m.searchPreview(v[0], false)
 	case promptLine:
-		return m.goToLine(pr.value(0))
+		return m.goToLine(v[0])
 	case promptFill:
-		return m.fillColumn(pr.value(0))
+		return m.fillColumn(v[0])
 	case promptReplace:
-		return m.replaceInColumn(pr.value(0), pr.value(1))
+		return m.replaceInColumn(v[0], v[1])
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 // summaryScreen is the end of an import: what happened to every row, the
 // failed rows with reasons, and where the report, journal and backup are.
 type summaryScreen struct {
+	noDetail
 	plan    *sync.Plan
 	run     *sync.Run
 	err     error
@@ -97,14 +98,7 @@ func (m *Model) handleSummaryKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Summary.Up):
 		s.cursor = max(s.cursor-1, 0)
 	case key.Matches(msg, k.Summary.NewImport):
-		// A new import: the session stays, the file and plan go.
-		m.preview = previewScreen{}
-		m.diff = diffScreen{}
-		m.summary = summaryScreen{}
-		m.journals = nil
-		m.file.path.SetValue("")
-		m.setState(ScreenFile)
-		return m.file.picker.Init()
+		return m.update(newImportMsg{})
 	case key.Matches(msg, k.Global.Back):
 		return m.setStatus(sevInfo, "The import is done: o starts another, q quits.")
 	}
@@ -236,4 +230,21 @@ func wrapCommand(cmd string, w int) string {
 		line += " --" + p
 	}
 	return strings.Join(append(lines, line), "\n")
+}
+
+// The summary as a page of the root model.
+
+func (s *summaryScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	return m.handleSummaryKey(msg)
+}
+func (s *summaryScreen) handlePaste(tea.PasteMsg) tea.Cmd { return nil }
+func (s *summaryScreen) body(m *Model, l Layout) string   { return s.view(m.styles, l.Width, l.Body) }
+func (s *summaryScreen) keys(m *Model) bindings           { return s.bindings(m.keys) }
+func (s *summaryScreen) textEntry() bool                  { return false }
+func (s *summaryScreen) resize(w, body, _ int)            { s.setSize(w, body) }
+func (s *summaryScreen) title() string {
+	if s.kind == applyRollback {
+		return "Rollback summary"
+	}
+	return ""
 }

@@ -96,3 +96,34 @@ func shortPath(path string, w int) string {
 }
 
 func quoteRune(r rune) string { return strconv.QuoteRune(r) }
+
+// padRight pads s with spaces to n terminal columns: a CJK character or an
+// emoji takes two, a combining accent none.
+func padRight(s string, n int) string {
+	if w := ansi.StringWidth(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
+}
+
+// wrap breaks s into lines of at most w columns at spaces; continuation
+// lines start with indent. Widths are terminal columns, not runes.
+func wrap(s string, w int, indent string) string {
+	words := strings.Fields(s)
+	var b strings.Builder
+	col := 0
+	indentW := ansi.StringWidth(indent)
+	for i, word := range words {
+		n := ansi.StringWidth(word)
+		if i > 0 && col+1+n > w {
+			b.WriteString("\n" + indent)
+			col = indentW
+		} else if i > 0 {
+			b.WriteString(" ")
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	return b.String()
+}
