@@ -1,0 +1,262 @@
+package sync_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"usersync/csvfile"
+	"usersync/sandbox"
+	"usersync/sync"
+	"usersync/sync/ccai"
+	"usersync/sync/coursedog"
+)
+
+// One policy retries each request, in one layer: a request that always
+// fails costs exactly the configured tries at the server, for writes, job
+// steps and reads, in a run and outside one. The requests are counted by a
+// proxy on loopback in front of the sandbox, which answers 503 to the
+// requests a case picks without passing them on.
+
+const testTries = 3
+
+type failingProxy struct {
+	srv  *httptest.Server
+	mu   gosync.Mutex
+	fail func(r *http.Request) bool
+	seen []string // "METHOD /path" of every request, in order
+}
+
+func newFailingProxy(t *testing.T, upstream string) *failingProxy {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &failingProxy{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.seen = append(f.seen, r.Method+" "+r.URL.Path)
+		fail := f.fail != nil && f.fail(r)
+		f.mu.Unlock()
+		if fail {
+			http.Error(w, `{"message":"down for maintenance"}`, http.StatusServiceUnavailable)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// failing makes the requests match picks fail from now on, and forgets the
+// requests seen so far.
+func (f *failingProxy) failing(match func(r *http.Request) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail, f.seen = match, nil
+}
+
+// count is how many requests seen match.
+func (f *failingProxy) count(match func(method, path string) bool) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, s := range f.seen {
+		method, path, _ := strings.Cut(s, " ")
+		if match(method, path) {
+			n++
+		}
+	}
+	return n
+}
+
+func route(method, prefix string) func(string, string) bool {
+	return func(m, p string) bool { return m == method && strings.HasPrefix(p, prefix) }
+}
+
+func failRoute(method, prefix string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return route(method, prefix)(r.Method, r.URL.Path) }
+}
+
+func ctx30(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func triesOpts(dir string) sync.ApplyOptions {
+	o := applyOpts(dir)
+	o.MaxTries = testTries
+	return o
+}
+
+func TestOneFailingRequestCostsTheConfiguredTriesCoursedog(t *testing.T) {
+	srv, err := sandbox.Start(sandbox.Options{Users: 20, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	px := newFailingProxy(t, srv.URL())
+	c, err := coursedog.NewClient(coursedog.Options{BaseURL: px.srv.URL, School: sandbox.DemoSchool, ReadTries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Login(ctx30(t), sandbox.DemoEmail, sandbox.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken(tok)
+	e := &env{srv: srv, t: coursedog.NewTarget(c), dir: t.TempDir()}
+	path, _ := writeMix(t, e, 3) // one create, one update, one unchanged
+	users := "/api/v1/" + sandbox.DemoSchool + "/users"
+
+	t.Run("create and update", func(t *testing.T) {
+		p, existing := plan(t, e, path, sync.PlanOptions{})
+		if p.Counts.Create != 1 || p.Counts.Update != 1 {
+			t.Fatalf("plan %+v", p.Counts)
+		}
+		px.failing(func(r *http.Request) bool { return r.Method == http.MethodPost || r.Method == http.MethodPut })
+		run, err := sync.ApplyWith(ctx30(t), e.t, p, triesOpts(t.TempDir()), existing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := px.count(route("POST", users)); n != testTries {
+			t.Errorf("the create was sent %d times, want %d", n, testTries)
+		}
+		if n := px.count(route("PUT", users+"/")); n != testTries {
+			t.Errorf("the update was sent %d times, want %d", n, testTries)
+		}
+		if run.Counts.Create+run.Counts.Update != 0 {
+			t.Errorf("written through a server that refuses every write: %+v", run.Counts)
+		}
+	})
+
+	t.Run("listing in a run", func(t *testing.T) {
+		p, _ := plan(t, e, path, sync.PlanOptions{})
+		px.failing(failRoute("GET", users))
+		_, err := sync.Apply(ctx30(t), e.t, p, triesOpts(t.TempDir()))
+		if err == nil {
+			t.Fatal("the apply listed users through a server that refuses every listing")
+		}
+		if n := px.count(route("GET", users)); n != testTries {
+			t.Errorf("the listing was sent %d times, want %d (the run's --max-tries): %v", n, testTries, err)
+		}
+	})
+
+	t.Run("listing outside a run", func(t *testing.T) {
+		px.failing(failRoute("GET", users))
+		if _, err := e.t.ListUsers(ctx30(t)); err == nil {
+			t.Fatal("listed through a server that refuses every listing")
+		}
+		if n := px.count(route("GET", users)); n != 2 {
+			t.Errorf("the listing was sent %d times, want 2 (ReadTries)", n)
+		}
+	})
+}
+
+func TestOneFailingRequestCostsTheConfiguredTriesCCAI(t *testing.T) {
+	srv, err := sandbox.Start(sandbox.Options{Users: 20, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.SetCCAIJobPace(20*time.Millisecond, 0)
+	px := newFailingProxy(t, srv.URL())
+	tg, err := ccai.New(ccai.Options{BaseURL: px.srv.URL, Tenant: sandbox.DemoTenant, Token: sandbox.DemoAPIToken,
+		PollMin: 10 * time.Millisecond, PollMax: 40 * time.Millisecond, MaxTries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "ccai", "users.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	planCCAI := func(t *testing.T) (*sync.Plan, []sync.User) {
+		t.Helper()
+		px.failing(nil)
+		schema, err := tg.Schema(ctx30(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := csvfile.Open(path, schema, csvfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		existing, err := tg.ListUsers(ctx30(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := sync.NewPlan(tg.Name(), f, csvfile.Validate(f), existing, sync.PlanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Counts.Create+p.Counts.Update == 0 {
+			t.Fatalf("nothing to write: %+v", p.Counts)
+		}
+		return p, existing
+	}
+	const bulk = "/apps/api/v1/bulk/"
+	isStatus := func(m, p string) bool {
+		return m == "GET" && (strings.HasPrefix(p, bulk+"users/jobs/") || strings.HasPrefix(p, bulk+"users_jobs/"))
+	}
+	for _, c := range []struct {
+		name  string
+		match func(string, string) bool
+	}{
+		{"upload", route("POST", bulk+"users/upload")},
+		{"proceed", route("POST", bulk+"users/proceed")},
+		{"job status", isStatus},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, existing := planCCAI(t)
+			px.failing(func(r *http.Request) bool { return c.match(r.Method, r.URL.Path) })
+			opts := triesOpts(t.TempDir())
+			opts.NoCanary = true // one job: the canary would send its rows in one of their own
+			run, err := sync.ApplyWith(ctx30(t), tg, p, opts, existing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := px.count(c.match); n != testTries {
+				t.Errorf("%s was sent %d times, want %d", c.name, n, testTries)
+			}
+			if run.Counts.Create+run.Counts.Update != 0 {
+				t.Errorf("written through a server that refuses the %s: %+v", c.name, run.Counts)
+			}
+		})
+	}
+
+	agents := route("GET", "/manager/api/v1/agents")
+	t.Run("listing in a run", func(t *testing.T) {
+		p, _ := planCCAI(t)
+		px.failing(failRoute("GET", "/manager/api/v1/agents"))
+		if _, err := sync.Apply(ctx30(t), tg, p, triesOpts(t.TempDir())); err == nil {
+			t.Fatal("the apply listed users through a server that refuses every listing")
+		}
+		if n := px.count(agents); n != testTries {
+			t.Errorf("the listing was sent %d times, want %d (the run's --max-tries)", n, testTries)
+		}
+	})
+	t.Run("listing outside a run", func(t *testing.T) {
+		px.failing(failRoute("GET", "/manager/api/v1/agents"))
+		if _, err := tg.ListUsers(ctx30(t)); err == nil {
+			t.Fatal("listed through a server that refuses every listing")
+		}
+		if n := px.count(agents); n != 2 {
+			t.Errorf("the listing was sent %d times, want 2 (MaxTries)", n)
+		}
+	})
+}
