@@ -23,6 +23,7 @@ const (
 	maxRateLimited      = 50 // 429s waited out per request before one counts as a failed try
 	backoffBase         = 200 * time.Millisecond
 	backoffMax          = 15 * time.Second
+	maxRetryAfter       = 5 * time.Minute // a longer Retry-After stops the run instead
 )
 
 // Run is the result of an apply: one outcome per plan row, in plan order.

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -22,6 +23,8 @@ type Policy struct {
 	// Base and Max bound the backoff: doubling from Base to Max, with
 	// jitter, or the server's Retry-After when longer.
 	Base, Max time.Duration
+	// MaxWait is the longest Retry-After waited out (default 5 min).
+	MaxWait time.Duration
 
 	run   *applier // inside a run: its pause, health and re-login
 	paced bool     // the run's rate limit applies (its writes; not reads and polls)
@@ -29,7 +32,7 @@ type Policy struct {
 
 // DefaultPolicy is the policy of a run and of reads that name no other.
 func DefaultPolicy() Policy {
-	return Policy{MaxTries: DefaultMaxTries, MaxRateLimited: maxRateLimited, Base: backoffBase, Max: backoffMax}
+	return Policy{MaxTries: DefaultMaxTries, MaxRateLimited: maxRateLimited, Base: backoffBase, Max: backoffMax, MaxWait: maxRetryAfter}
 }
 
 // Tries is the policy with at most n tries of every request (a 429
@@ -124,6 +127,15 @@ func retry(ctx context.Context, p Policy, fn func(context.Context) error) (ambig
 				run.retried(se)
 			}
 		}
+		if se.RetryAfter > p.MaxWait {
+			// A server asking for hours is not waited on: the run stops
+			// resumably (a read outside one fails) and says for how long.
+			if run != nil {
+				run.stop(fmt.Sprintf("the server asked to wait %s before the next request (more than %s); nothing more was sent",
+					se.RetryAfter.Round(time.Second), p.MaxWait))
+			}
+			return ambiguous, err
+		}
 		wait = max(wait, se.RetryAfter)
 		if se.Kind == KindRateLimited && run != nil {
 			run.pauseAll(wait)
@@ -141,6 +153,9 @@ func (p Policy) normalized() Policy {
 	}
 	if p.Base <= 0 {
 		p.Base = d.Base
+	}
+	if p.MaxWait <= 0 {
+		p.MaxWait = d.MaxWait
 	}
 	if p.Max < p.Base {
 		p.Max = max(d.Max, p.Base)

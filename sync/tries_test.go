@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -32,7 +33,9 @@ type failingProxy struct {
 	srv  *httptest.Server
 	mu   gosync.Mutex
 	fail func(r *http.Request) bool
-	seen []string // "METHOD /path" of every request, in order
+	// retryAfter, when set, makes the failures 429s with this Retry-After.
+	retryAfter string
+	seen       []string // "METHOD /path" of every request, in order
 }
 
 func newFailingProxy(t *testing.T, upstream string) *failingProxy {
@@ -47,7 +50,13 @@ func newFailingProxy(t *testing.T, upstream string) *failingProxy {
 		f.mu.Lock()
 		f.seen = append(f.seen, r.Method+" "+r.URL.Path)
 		fail := f.fail != nil && f.fail(r)
+		retryAfter := f.retryAfter
 		f.mu.Unlock()
+		if fail && retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+			http.Error(w, `{"message":"slow down"}`, http.StatusTooManyRequests)
+			return
+		}
 		if fail {
 			http.Error(w, `{"message":"down for maintenance"}`, http.StatusServiceUnavailable)
 			return
@@ -63,7 +72,7 @@ func newFailingProxy(t *testing.T, upstream string) *failingProxy {
 func (f *failingProxy) failing(match func(r *http.Request) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.fail, f.seen = match, nil
+	f.fail, f.seen, f.retryAfter = match, nil, ""
 }
 
 // count is how many requests seen match.
@@ -259,4 +268,60 @@ func TestOneFailingRequestCostsTheConfiguredTriesCCAI(t *testing.T) {
 			t.Errorf("the listing was sent %d times, want 2 (MaxTries)", n)
 		}
 	})
+}
+
+// A server that answers 429 with a Retry-After of a day is not waited on:
+// the run stops resumably at once and says for how long it was asked to
+// wait; a read outside a run fails at once.
+func TestRetryAfterOfADayStopsTheRun(t *testing.T) {
+	srv, err := sandbox.Start(sandbox.Options{Users: 20, Seed: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	px := newFailingProxy(t, srv.URL())
+	c, err := coursedog.NewClient(coursedog.Options{BaseURL: px.srv.URL, School: sandbox.DemoSchool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Login(ctx30(t), sandbox.DemoEmail, sandbox.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken(tok)
+	e := &env{srv: srv, t: coursedog.NewTarget(c), dir: t.TempDir()}
+	path, _ := writeMix(t, e, 3)
+	p, existing := plan(t, e, path, sync.PlanOptions{})
+	users := "/api/v1/" + sandbox.DemoSchool + "/users"
+	day := func() {
+		px.mu.Lock()
+		px.retryAfter = "86400"
+		px.mu.Unlock()
+	}
+
+	px.failing(failRoute("POST", users))
+	day()
+	start := time.Now()
+	run, err := sync.ApplyWith(ctx30(t), e.t, p, applyOpts(t.TempDir()), existing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("the run waited %s", el)
+	}
+	if !run.Interrupted || !strings.Contains(run.Reason, "asked to wait 24h0m0s") || run.Counts.Failed != 0 || run.Counts.Create != 0 {
+		t.Errorf("run %+v: %q; want it stopped resumably, saying the server asked for a day", run.Counts, run.Reason)
+	}
+	if n := px.count(route("POST", users)); n != 1 {
+		t.Errorf("the create was sent %d times, want 1", n)
+	}
+
+	px.failing(failRoute("GET", users))
+	day()
+	start = time.Now()
+	_, err = e.t.ListUsers(ctx30(t))
+	var se *sync.Error
+	if !errors.As(err, &se) || se.Kind != sync.KindRateLimited || time.Since(start) > 5*time.Second {
+		t.Errorf("listing against a day's Retry-After: %v after %s", err, time.Since(start))
+	}
 }
