@@ -59,10 +59,12 @@ func (a *applier) waitJob(ctx context.Context, bw BatchWriter, k, n int, jobID s
 		return // the job stays pending in the journal; resume waits on it
 	}
 	var se *Error
-	if errors.As(err, &se) && se.Kind == KindUnexpected {
-		// The job may yet succeed or fail: neither may be reported. It
-		// stays pending in the journal and the next run looks again.
-		a.stop(fmt.Sprintf("batch %d: %v", k, err))
+	if errors.As(err, &se) && (se.Kind == KindUnexpected || se.Retryable()) {
+		// The job may yet succeed or fail (a status no page documents, or
+		// one the server would not tell within the tries; a start whose
+		// answer was lost may have started it): neither may be reported.
+		// It stays pending in the journal and the next run looks again.
+		a.stop(fmt.Sprintf("batch %d: job %s could not be followed: %v", k, jobID, err))
 		return
 	}
 	if err == nil && len(results) != len(ops) {

@@ -173,7 +173,10 @@ func TestOneFailingRequestCostsTheConfiguredTriesCoursedog(t *testing.T) {
 	})
 }
 
-func TestOneFailingRequestCostsTheConfiguredTriesCCAI(t *testing.T) {
+// ccaiBehindProxy is a fresh sandbox behind a failing proxy, a ccai target
+// through it (2 tries outside a run), and a plan of the example file.
+func ccaiBehindProxy(t *testing.T) (*failingProxy, *ccai.Target, func(*testing.T) (*sync.Plan, []sync.User)) {
+	t.Helper()
 	srv, err := sandbox.Start(sandbox.Options{Users: 20, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -218,19 +221,28 @@ func TestOneFailingRequestCostsTheConfiguredTriesCCAI(t *testing.T) {
 		}
 		return p, existing
 	}
+	return px, tg, planCCAI
+}
+
+func TestOneFailingRequestCostsTheConfiguredTriesCCAI(t *testing.T) {
 	const bulk = "/apps/api/v1/bulk/"
 	isStatus := func(m, p string) bool {
 		return m == "GET" && (strings.HasPrefix(p, bulk+"users/jobs/") || strings.HasPrefix(p, bulk+"users_jobs/"))
 	}
+	upload := route("POST", bulk+"users/upload")
 	for _, c := range []struct {
 		name  string
 		match func(string, string) bool
+		// uploaded: the job exists, so the run stops with it pending
+		// (it may yet run) and the same command follows it to its end.
+		uploaded bool
 	}{
-		{"upload", route("POST", bulk+"users/upload")},
-		{"proceed", route("POST", bulk+"users/proceed")},
-		{"job status", isStatus},
+		{"upload", upload, false},
+		{"proceed", route("POST", bulk+"users/proceed"), true},
+		{"job status", isStatus, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			px, tg, planCCAI := ccaiBehindProxy(t)
 			p, existing := planCCAI(t)
 			px.failing(func(r *http.Request) bool { return c.match(r.Method, r.URL.Path) })
 			opts := triesOpts(t.TempDir())
@@ -245,10 +257,31 @@ func TestOneFailingRequestCostsTheConfiguredTriesCCAI(t *testing.T) {
 			if run.Counts.Create+run.Counts.Update != 0 {
 				t.Errorf("written through a server that refuses the %s: %+v", c.name, run.Counts)
 			}
+			if !c.uploaded {
+				if run.Interrupted || run.Counts.Failed != p.Counts.Create+p.Counts.Update {
+					t.Errorf("a batch never uploaded: run %+v, interrupted %v; want its rows failed", run.Counts, run.Interrupted)
+				}
+				return
+			}
+			if !run.Interrupted || run.Counts.Failed != 0 || !strings.Contains(run.Reason, "could not be followed") {
+				t.Fatalf("a job that could not be followed: run %+v %q; want it left pending, the run resumable", run.Counts, run.Reason)
+			}
+			px.failing(nil)
+			run, err = sync.ApplyWith(ctx30(t), tg, p, opts, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.Interrupted || run.Counts.Failed != 0 || run.Counts.Create != p.Counts.Create || run.Counts.Update != p.Counts.Update {
+				t.Errorf("resumed: run %+v (planned %+v): %s", run.Counts, p.Counts, run.Reason)
+			}
+			if n := px.count(upload); n != 0 {
+				t.Errorf("the resumed run uploaded %d batches; it should follow the journaled job", n)
+			}
 		})
 	}
 
 	agents := route("GET", "/manager/api/v1/agents")
+	px, tg, planCCAI := ccaiBehindProxy(t)
 	t.Run("listing in a run", func(t *testing.T) {
 		p, _ := planCCAI(t)
 		px.failing(failRoute("GET", "/manager/api/v1/agents"))
