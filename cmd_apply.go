@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/term"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
-	"usersync/textsafe"
 )
 
 func init() {

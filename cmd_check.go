@@ -13,9 +13,9 @@ import (
 	"strings"
 	"syscall"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
-	"usersync/sync/coursedog"
-	"usersync/textsafe"
+	"usersync/sync/targets"
 )
 
 func init() {
@@ -66,36 +66,32 @@ func runCheck(env *cmdEnv, args []string) int {
 	return exitOK
 }
 
-// signIn opens a coursedog session with --email and the password read
-// from standard input, without storing the token: check then probes the
-// session endpoint as well.
+// signIn opens a session with --email and the password read from
+// standard input, without storing the token: check then probes the
+// session endpoint as well. Only targets with a password field sign in so.
 func (c *connFlags) signIn(ctx context.Context, env *cmdEnv) (sync.Target, error) {
-	if t := strings.ToLower(c.target); t != coursedog.TargetName && t != "" {
-		return nil, fmt.Errorf("--password-stdin is for coursedog; %s signs in with its API token", c.target)
-	}
-	if strings.TrimSpace(c.email) == "" {
-		return nil, errors.New("--password-stdin needs --email")
-	}
-	base, err := c.coursedogURL(c.env)
+	d, err := targets.Find(c.target)
 	if err != nil {
 		return nil, err
 	}
-	school := c.coursedogSchool(c.env)
-	if school == "" {
-		return nil, errors.New("no school: pass --school with the School Unique ID (Admin > Settings)")
+	if _, ok := d.Field(targets.FieldPassword); !ok {
+		return nil, fmt.Errorf("--password-stdin is for targets that sign in with a password; %s signs in with its %s", d.Name, d.Credential())
+	}
+	if c.value(targets.FieldEmail) == "" {
+		return nil, errors.New("--password-stdin needs --email")
 	}
 	line, err := bufio.NewReader(env.stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read the password: %w", err)
 	}
-	client, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: school})
+	req := c.request(env)
+	req.SignIn = true
+	req.Values[targets.FieldPassword] = strings.TrimRight(line, "\r\n")
+	conn, err := targets.Open(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := client.Login(ctx, strings.TrimSpace(c.email), strings.TrimRight(line, "\r\n")); err != nil {
-		return nil, err
-	}
-	return coursedog.NewTarget(client), nil
+	return conn.Target, nil
 }
 
 // printProbe writes the findings for people, one endpoint a line. Names,

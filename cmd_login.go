@@ -11,9 +11,9 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/term"
+	"usersync/sync/targets"
 
-	"usersync/sync/coursedog"
+	"golang.org/x/term"
 )
 
 func init() {
@@ -38,27 +38,21 @@ func login(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync login: "+format+"\n", a...)
 		return code
 	}
-	switch strings.ToLower(c.target) {
-	case coursedog.TargetName, "":
-	case "ccai":
-		return fail(exitUsage, "--target ccai is not yet supported: ccai uses an API token, not a password")
-	default:
-		return fail(exitUsage, "unknown --target %q: want coursedog or ccai", c.target)
-	}
-	base, err := c.coursedogURL(c.env)
+	d, err := targets.Find(c.target)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	path := c.properties
-	if path == "" {
-		if path, err = coursedog.DefaultPropertiesPath(); err != nil {
-			return fail(exitUsage, "%v", err)
-		}
+	if d.Login == nil {
+		return fail(exitUsage, "--target %s is not yet supported: %s uses its %s, not a password", d.Name, d.Name, d.Credential())
+	}
+	req := c.request(env)
+	if _, err := d.URL(req); err != nil { // before asking for the password
+		return fail(exitUsage, "%v", err)
 	}
 
 	in := bufio.NewReader(env.stdin)
 	tty := isTerminal(env.stdin)
-	email := strings.TrimSpace(c.email)
+	email := c.value(targets.FieldEmail)
 	if email == "" {
 		if *passwordStdin || !tty {
 			return fail(exitUsage, "pass --email (standard input is not a terminal to ask on)")
@@ -92,32 +86,18 @@ func login(ctx context.Context, env *cmdEnv, args []string) int {
 		return fail(exitUsage, "empty password")
 	}
 
-	client, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: c.coursedogSchool(c.env)})
-	if err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	token, err := client.Login(ctx, email, password)
+	req.SignIn = true
+	req.Values[targets.FieldEmail], req.Values[targets.FieldPassword] = email, password
+	res, err := d.Login(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fail(exitInterrupted, "interrupted")
 		}
 		return fail(exitUsage, "%v", err)
 	}
-	if err := coursedog.SaveToken(path, token, base, client.School(), email); err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	fmt.Fprintf(env.stderr, "Logged in to %s as %s. Token saved to %s (mode 0600);\n"+
-		"it lasts 24 hours and ends when %s logs in anywhere else.\n", hostOf(base), email, path, email)
-	if client.School() == "" {
-		fmt.Fprintln(env.stderr, "Pass --school with the School Unique ID to plan and apply (or log in again with --school to save it).")
-	}
-	if env.getenv(coursedog.EnvToken) != "" {
-		fmt.Fprintf(env.stderr, "Note: %s is set and is used before this file.\n", coursedog.EnvToken)
-	}
-	if c.properties == "" {
-		if _, err := os.Stat(coursedog.PropertiesName); err == nil {
-			fmt.Fprintf(env.stderr, "Note: ./%s in this directory is used before %s.\n", coursedog.PropertiesName, path)
-		}
+	fmt.Fprintf(env.stderr, "Logged in to %s as %s. Token saved to %s (mode 0600);\n", hostOf(res.URL), email, res.SavedTo)
+	for _, n := range res.Notes {
+		fmt.Fprintln(env.stderr, n)
 	}
 	return exitOK
 }

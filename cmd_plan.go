@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -16,8 +17,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"usersync/csvfile"
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
-	"usersync/textsafe"
 )
 
 func init() {
@@ -140,7 +141,6 @@ func parseDelimiter(s string) (rune, error) {
 // planned is everything a plan was made from.
 type planned struct {
 	target   sync.Target
-	file     *csvfile.File
 	plan     *sync.Plan
 	existing []sync.User
 }
@@ -173,11 +173,10 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if from != "" {
 		fmt.Fprintf(env.stderr, "using the column mapping in %s\n", from)
 	}
-	f, err := openUserFile(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: pf.sheet, Stdin: env.stdin})
+	rows, err := scanForPlan(t.Name(), path, schema, csvfile.Options{Delimiter: delim, Mapping: mapping, Sheet: pf.sheet, Stdin: env.stdin})
 	if err != nil {
 		return nil, exitUsage, err
 	}
-	v := csvfile.Validate(f)
 	existing, err := t.ListUsers(ctx)
 	if code, ierr, stopped := interruptedBefore(ctx); stopped {
 		return nil, code, ierr
@@ -186,11 +185,49 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 		code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
 		return nil, code, err
 	}
-	p, err := sync.NewPlan(t.Name(), f, v, existing, pf.options())
+	p, err := sync.NewPlanFromRows(t.Name(), path, schema, rows, existing, pf.options())
 	if err != nil {
 		return nil, exitRowsFailed, err
 	}
-	return &planned{target: t, file: f, plan: p, existing: existing}, exitOK, nil
+	return &planned{target: t, plan: p, existing: existing}, exitOK, nil
+}
+
+// scanForPlan reads and validates the file row by row (scanUserFile) and
+// keeps of each row what a plan needs: its line, the user it asks for and
+// its errors. The file's text is not held, only the plan's rows.
+func scanForPlan(target, path string, schema *csvfile.Schema, opts csvfile.Options) ([]sync.FileRow, error) {
+	var rows []sync.FileRow
+	var errs []csvfile.Message // the coming row's, which come before it
+	h := csvfile.ScanHandler{
+		Message: func(m csvfile.Message) error {
+			if m.Severity != csvfile.Error || m.Line == 0 {
+				return nil
+			}
+			m = cloneMessage(m)
+			// A duplicate's message can come after its row.
+			if k, ok := slices.BinarySearchFunc(rows, m.Line, func(r sync.FileRow, line int) int { return r.Line - line }); ok {
+				rows[k].Errors = append(rows[k].Errors, m)
+				return nil
+			}
+			errs = append(errs, m)
+			return nil
+		},
+		Row: func(r *csvfile.ScanRow) error {
+			var own []csvfile.Message
+			for _, m := range errs {
+				if m.Line == r.Line {
+					own = append(own, m)
+				}
+			}
+			errs = errs[:0]
+			rows = append(rows, sync.FileRow{Line: r.Line, Desired: sync.ScannedUser(schema, r), Errors: own})
+			return nil
+		},
+	}
+	if _, err := scanUserFile(target, path, schema, opts, h); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // interruptedBefore is the error of a command stopped (Ctrl-C, SIGTERM)

@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"usersync/csvfile"
 	"usersync/sandbox"
 	"usersync/sync"
+	"usersync/sync/coursedog"
 )
 
 // runCmd runs usersync in-process with the token in the environment.
@@ -90,5 +93,74 @@ func TestPlanSavedThenAppliedAndRefusedWhenStale(t *testing.T) {
 	}
 	if srv.Stats().MailsSent != 0 {
 		t.Errorf("mail sent though the plan suppressed it")
+	}
+}
+
+// TestPlanFromScannedRowsMatchesPlanFromFile: for every readable file of
+// the hostile corpus and a file with many duplicates (whose first rows
+// learn of them late), the plan that plan and apply make from rows read
+// as they come is the plan the guided import makes from the file in
+// memory: same rows, actions, reasons, changes and file fingerprint.
+func TestPlanFromScannedRowsMatchesPlanFromFile(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products,Department\n")
+	for i := range 40_000 {
+		email := fmt.Sprintf("user%d@example.edu", i)
+		if i%101 == 3 {
+			email = fmt.Sprintf("User%d@example.edu", i-3000)
+		}
+		fmt.Fprintf(&b, "Ada,Lovelace %d,%s,events,Mathematics\n", i%3, email)
+	}
+	big := filepath.Join(t.TempDir(), "dups.csv")
+	if err := os.WriteFile(big, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{big, "testdata/users.csv"}
+	entries, err := os.ReadDir("testdata/hostile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") && e.Name() != "generate.go" {
+			files = append(files, "testdata/hostile/"+e.Name())
+		}
+	}
+	existing := []sync.User{
+		{ID: "u1", Email: "ada.lovelace@example.edu", Fields: map[string]string{"firstName": "Ada", "lastName": "L"}},
+		{ID: "u2", Email: "user7@example.edu", Fields: map[string]string{"firstName": "Ada", "lastName": "Lovelace 1"},
+			Lists: map[string][]string{"products": {"events"}}},
+	}
+	opts := sync.PlanOptions{Mail: true, DeactivateMissing: true, MaxDeactivate: 5, Exclude: []int{1}}
+	compared := 0
+	for _, path := range files {
+		schema := coursedog.NewSchema(hostileRoles, hostileDepartments)
+		f, ferr := openUserFile("coursedog", path, schema, csvfile.Options{})
+		rows, serr := scanForPlan("coursedog", path, coursedog.NewSchema(hostileRoles, hostileDepartments), csvfile.Options{})
+		if (ferr == nil) != (serr == nil) {
+			t.Errorf("%s: open %v, scan %v", path, ferr, serr)
+			continue
+		}
+		if ferr != nil {
+			continue
+		}
+		want, werr := sync.NewPlan("coursedog", f, csvfile.Validate(f), existing, opts)
+		got, gerr := sync.NewPlanFromRows("coursedog", path, schema, rows, existing, opts)
+		if (werr == nil) != (gerr == nil) {
+			t.Errorf("%s: plan from the file %v, from the rows %v", path, werr, gerr)
+			continue
+		}
+		if werr != nil {
+			continue
+		}
+		got.CreatedAt = want.CreatedAt
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		if !bytes.Equal(gj, wj) {
+			t.Errorf("%s: plans differ\n got %.3000s\nwant %.3000s", path, gj, wj)
+		}
+		compared++
+	}
+	if compared < 35 {
+		t.Errorf("compared %d plans", compared)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
+	"usersync/sync/targets"
 )
 
 func init() {
@@ -64,23 +65,38 @@ func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitUsage
 	}
 	url := srv.URL()
+	// The demo identity of every target, from its descriptor.
+	ids := map[string]any{"url": url, "stats": url + "/_sandbox/stats"}
+	for _, d := range targets.All() {
+		ids[d.Name] = d.Sandbox
+	}
 	if *asJSON {
-		json.NewEncoder(env.stdout).Encode(map[string]any{
-			"url": url,
-			"coursedog": map[string]string{
-				"email": sandbox.DemoEmail, "password": sandbox.DemoPassword, "school": sandbox.DemoSchool},
-			"ccai":  map[string]string{"tenant": sandbox.DemoTenant, "token": sandbox.DemoAPIToken},
-			"stats": url + "/_sandbox/stats",
-		})
+		json.NewEncoder(env.stdout).Encode(ids)
 	}
 	fmt.Fprintf(env.stderr, "usersync sandbox serving at %s\n", url)
-	fmt.Fprintf(env.stderr, "  coursedog  email %s  password %s  school %s\n", sandbox.DemoEmail, sandbox.DemoPassword, sandbox.DemoSchool)
-	fmt.Fprintf(env.stderr, "  ccai       tenant %s  API token %s\n", sandbox.DemoTenant, sandbox.DemoAPIToken)
+	for _, d := range targets.All() {
+		line := fmt.Sprintf("  %-10s", d.Name)
+		for _, f := range d.Fields {
+			if v, ok := d.Sandbox[f.Key]; ok {
+				line += " " + f.Key + " " + v + " "
+			}
+		}
+		fmt.Fprintln(env.stderr, strings.TrimRight(line, " "))
+	}
 	fmt.Fprintf(env.stderr, "  %d users (seed %d); faults: %s", len(srv.Users()), o.Seed, describeFaults(o))
 	if o.StateFile != "" {
 		fmt.Fprintf(env.stderr, "; state in %s", o.StateFile)
 	}
-	fmt.Fprintf(env.stderr, "\n  log in:  usersync login --env %s --email %s\n", url, sandbox.DemoEmail)
+	fmt.Fprintln(env.stderr)
+	for _, d := range targets.All() {
+		if d.Login != nil {
+			target := ""
+			if d.Name != targets.Default() {
+				target = " --target " + d.Name
+			}
+			fmt.Fprintf(env.stderr, "  log in:  usersync login%s --env %s --email %s\n", target, url, d.Sandbox[targets.FieldEmail])
+		}
+	}
 	fmt.Fprintf(env.stderr, "  stats:   %s/_sandbox/stats\nCtrl-C stops it.\n", url)
 
 	<-ctx.Done()

@@ -8,15 +8,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 
 	"usersync/csvfile"
-	"usersync/sync/ccai"
-	"usersync/sync/coursedog"
-	"usersync/workbook"
+	"usersync/csvfile/workbook"
+	"usersync/sync/targets"
 )
 
 func init() {
@@ -24,56 +22,46 @@ func init() {
 }
 
 // fileTarget is what the offline commands (template, validate) need of a
-// target: its schema without a connection (the school's roles and
-// departments unknown, so not checked), how it writes an empty file, and
-// how it reads one (for every command: see openUserFile).
+// target, from its descriptor: its schema without a connection (the
+// school's roles and departments unknown, so not checked), how it writes
+// an empty file, and how it reads one (for every command: see
+// openUserFile).
 type fileTarget struct {
+	d      *targets.Descriptor
 	schema func() *csvfile.Schema
-	// template writes the empty file; nil writes the schema's header row.
-	template func(w io.Writer) error
-	// open reads a user file; nil uses csvfile.Open.
-	open func(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error)
 }
 
-// fileTargets are the targets template and validate know, by name. Each
-// target's owner adds its entry here (or with registerFileTarget from an
-// init in its own file).
-var fileTargets = map[string]fileTarget{
-	"coursedog": {schema: func() *csvfile.Schema { return coursedog.NewSchema(nil, nil) }},
-	// ccai offline: the documented rules; roles, teams and locations need
-	// the live template, so they are not checked here. Its files are CSV
-	// or the vendor's JSON template.
-	ccai.TargetName: {schema: ccai.BlankSchema, open: openCCAIFile},
-}
+// fileTargets are the targets template and validate know, by name.
+var fileTargets = func() map[string]fileTarget {
+	m := map[string]fileTarget{}
+	for _, d := range targets.All() {
+		m[d.Name] = fileTarget{d: d, schema: d.Schema}
+	}
+	return m
+}()
 
 // defaultFileTarget is the target when --target is not given.
-const defaultFileTarget = "coursedog"
+var defaultFileTarget = targets.Default()
 
 // lookupFileTarget finds a target by name, or says which names exist.
 func lookupFileTarget(name string) (fileTarget, error) {
-	if t, ok := fileTargets[name]; ok {
-		return t, nil
+	if d, ok := targets.Lookup(name); ok && name != "" {
+		return fileTarget{d: d, schema: d.Schema}, nil
 	}
-	names := make([]string, 0, len(fileTargets))
-	for n := range fileTargets {
-		names = append(names, n)
-	}
+	names := targets.Names()
 	sort.Strings(names)
 	return fileTarget{}, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(names, ", "))
 }
 
 func (t fileTarget) writeTemplate(w io.Writer) error {
-	if t.template != nil {
-		return t.template(w)
+	if t.d.Template != nil {
+		return t.d.Template(w)
 	}
 	return csvfile.WriteTemplate(w, t.schema())
 }
 
 func (t fileTarget) openFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
-	if t.open != nil {
-		return t.open(path, s, opts)
-	}
-	return csvfile.Open(path, s, opts)
+	return openUserFile(t.d.Name, path, s, opts)
 }
 
 // openUserFile reads a user file the way the named target reads it. It is
@@ -86,41 +74,38 @@ func openUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options) 
 	if workbook.Detect(path) {
 		return workbook.Open(path, s, opts)
 	}
-	return fileTargets[target].openFile(path, s, opts)
+	if d, ok := targets.Lookup(target); ok {
+		return d.OpenFile(path, s, opts)
+	}
+	return csvfile.Open(path, s, opts)
 }
 
-// openCCAIFile reads the vendor's JSON template file (by its .json name or,
-// whatever the name, a first character of [ or {) with ccai's JSON reader,
-// keeping each user's line for messages; anything else is a CSV. The file
-// is opened once, through csvfile.OpenInput (its checks, and standard
-// input or a pipe read only once).
-func openCCAIFile(path string, s *csvfile.Schema, opts csvfile.Options) (*csvfile.File, error) {
-	src, err := csvfile.OpenInput(path, opts.Stdin)
-	if err != nil {
-		return nil, err
+// scanUserFile reads and validates a user file as it is read, the way the
+// named target reads it, for the headless commands that need no editor
+// (validate, plan, apply): the same messages as openUserFile and
+// csvfile.Validate, in memory that does not grow with the file. A format
+// that is not delimited text is read whole by its own reader (the ccai
+// JSON template, by its descriptor's Scan); a workbook, whose messages
+// name its cells, is validated in memory and handed out the same way
+// (csvfile.ScanFile).
+func scanUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options, h csvfile.ScanHandler) (csvfile.Summary, error) {
+	if workbook.Detect(path) {
+		f, err := workbook.Open(path, s, opts)
+		if err != nil {
+			return csvfile.Summary{Path: path}, err
+		}
+		return csvfile.ScanFile(f, h)
 	}
-	defer src.Close()
-	if !strings.EqualFold(filepath.Ext(path), ".json") && !ccai.IsJSONFile(src.Head()) {
-		return csvfile.ReadInput(src, s, opts)
+	if d, ok := targets.Lookup(target); ok {
+		return d.ScanFile(path, s, opts, h)
 	}
-	if err := src.CheckText(); err != nil {
-		return nil, err
-	}
-	header, records, lines, warnings, err := ccai.ReadJSONRecords(src, src.Name())
-	if err != nil {
-		return nil, err
-	}
-	if len(opts.Mapping) > 0 {
-		warnings = append(warnings, csvfile.Message{Severity: csvfile.Warning,
-			Text: "a column mapping is for CSV files; the JSON template's fields have fixed names, so it is not used"})
-	}
-	return csvfile.FromRecords(src.Name(), s, header, records, lines, warnings)
+	return csvfile.Scan(path, s, opts, h)
 }
 
 func runTemplate(env *cmdEnv, args []string) int {
 	fset := flag.NewFlagSet("template", flag.ContinueOnError)
 	fset.SetOutput(env.stderr)
-	conn := addConnFlags(fset) // --target, and for ccai where the live template is
+	conn := addConnFlags(fset) // --target, and where a live template is
 	fset.Usage = func() {
 		fmt.Fprintln(env.stderr, "usage: usersync template [--target T] > users.csv\n"+
 			"       usersync template --target ccai --env DOMAIN|URL --tenant SUBDOMAIN > users.json   (the tenant's live template;\n"+
@@ -143,12 +128,11 @@ func runTemplate(env *cmdEnv, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	if conn.target == ccai.TargetName {
-		if conn.env != "" || conn.tenant != "" || conn.properties != "" {
-			return liveCCAITemplate(env, conn)
-		}
-		fmt.Fprintln(env.stderr, "usersync template: the blank ccai file (CSV; roles and teams by name). "+
-			"With --env and --tenant it prints your tenant's live JSON template instead, with every role and team.")
+	if t.d.LiveTemplate != nil && conn.given() {
+		return liveTemplate(env, conn, t.d)
+	}
+	if t.d.TemplateNote != "" {
+		fmt.Fprintln(env.stderr, "usersync template: "+t.d.TemplateNote)
 	}
 	// Written whole or not at all: a failed write leaves no half file.
 	var b bytes.Buffer
@@ -161,33 +145,30 @@ func runTemplate(env *cmdEnv, args []string) int {
 	return exitOK
 }
 
-// liveCCAITemplate prints the tenant's template as the vendor serves it:
-// every role and team, ready to fill in and import as a JSON file. Asked
-// to connect, it never falls back to the blank file, which would hide
-// that the connection failed.
-func liveCCAITemplate(env *cmdEnv, conn *connFlags) int {
+// liveTemplate prints the template the server serves (ccai: every role
+// and team, ready to fill in). Asked to connect, it never falls back to
+// the blank file, which would hide that the connection failed.
+func liveTemplate(env *cmdEnv, conn *connFlags, d *targets.Descriptor) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t, err := conn.openCCAI(env)
-	if err != nil {
+	fail := func(err error) int {
 		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
 		return exitUsage
 	}
-	tmpl, err := t.Client().Template(ctx)
+	req := conn.request(env)
+	req.Target = d.Name
+	c, err := targets.Open(ctx, req)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
-		return exitUsage
+		return fail(err)
 	}
 	var b bytes.Buffer
-	if err := tmpl.WriteJSON(&b); err != nil {
-		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
-		return exitUsage
+	summary, err := d.LiveTemplate(ctx, c.Target, &b)
+	if err != nil {
+		return fail(err)
 	}
 	if _, err := env.stdout.Write(b.Bytes()); err != nil {
-		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)
-		return exitUsage
+		return fail(err)
 	}
-	fmt.Fprintf(env.stderr, "usersync template: the live template of %s (%d roles, %d teams); fill it in and import it as a .json file\n",
-		t.Describe(), len(tmpl.Roles()), len(tmpl.Teams()))
+	fmt.Fprintf(env.stderr, "usersync template: %s\n", summary)
 	return exitOK
 }

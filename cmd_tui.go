@@ -16,11 +16,11 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"usersync/csvfile"
+	"usersync/csvfile/atomicfile"
+	"usersync/csvfile/textsafe"
 	"usersync/sandbox"
 	"usersync/sync"
-	"usersync/sync/ccai"
-	"usersync/sync/coursedog"
-	"usersync/textsafe"
+	"usersync/sync/targets"
 	"usersync/ui"
 )
 
@@ -32,18 +32,15 @@ func init() {
 	}
 }
 
-// tuiFlags are the guided import's flags: --sandbox and the CONN words,
-// which only prefill the login screen.
+// tuiFlags are the guided import's flags: --sandbox and the CONN flags
+// (the same ones the headless commands take), which only prefill the
+// login screen.
 type tuiFlags struct {
-	sandbox    bool
-	target     string
-	env        string
-	school     string
-	tenant     string
-	properties string
-	users      int
-	latency    time.Duration
-	jobPace    time.Duration
+	sandbox bool
+	conn    *connFlags
+	users   int
+	latency time.Duration
+	jobPace time.Duration
 }
 
 // runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
@@ -62,11 +59,7 @@ func tuiFlagSet(out io.Writer, tf *tuiFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("usersync", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.BoolVar(&tf.sandbox, "sandbox", false, "start a sandbox in-process with demo users and sign in to it (the demo identity is filled in)")
-	fs.StringVar(&tf.target, "target", "coursedog", "the API: coursedog or ccai")
-	fs.StringVar(&tf.env, "env", "", "staging, production, sandbox or a URL (prefills the login screen)")
-	fs.StringVar(&tf.school, "school", "", "coursedog School Unique ID (prefills the login screen)")
-	fs.StringVar(&tf.tenant, "tenant", "", "ccai tenant subdomain")
-	fs.StringVar(&tf.properties, "properties", "", "coursedog.properties holding token=… (default: ./coursedog.properties, then the config dir)")
+	tf.conn = addConnFlags(fs)
 	fs.IntVar(&tf.users, "sandbox-users", 200, "users the sandbox is seeded with")
 	fs.DurationVar(&tf.latency, "sandbox-latency", 0, "latency the sandbox adds to each request (to watch the progress screen)")
 	fs.DurationVar(&tf.jobPace, "sandbox-job-pace", 0, "how long each stage of a ccai job takes in the sandbox (default: its realistic pace)")
@@ -82,10 +75,12 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		fmt.Fprintf(env.stderr, "usersync: one file at most, got %d\n", len(pos))
 		return exitUsage
 	}
-	if tf.target != coursedog.TargetName && tf.target != ccai.TargetName {
-		fmt.Fprintf(env.stderr, "usersync: --target is coursedog or ccai, not %q\n", tf.target)
+	d, ok := targets.Lookup(tf.conn.target)
+	if !ok {
+		fmt.Fprintf(env.stderr, "usersync: --target is %s, not %q\n", targets.OneOf(), tf.conn.target)
 		return exitUsage
 	}
+	tf.conn.target = d.Name // as the login screen names it
 	file := ""
 	if len(pos) == 1 {
 		file = pos[0]
@@ -95,17 +90,20 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		}
 	}
 
-	b := &tuiBackend{getenv: env.getenv, properties: tf.properties}
+	b := &tuiBackend{getenv: env.getenv, properties: tf.conn.properties}
 	defaults := ui.Defaults{
-		Targets:  []string{coursedog.TargetName, ccai.TargetName},
-		Login:    ui.LoginRequest{Target: tf.target, Env: ui.EnvStaging, School: tf.school, Tenant: tf.tenant},
+		Targets:  targets.Names(),
+		Login:    ui.LoginRequest{Target: tf.conn.target},
 		StartDir: b.recentDir(),
 		File:     file,
+	}
+	for k := range tf.conn.values {
+		defaults.Login.SetValue(k, tf.conn.value(k))
 	}
 	if file != "" {
 		defaults.StartDir = filepath.Dir(file)
 	}
-	if tf.sandbox || tf.env == "sandbox" {
+	if tf.sandbox || strings.EqualFold(tf.conn.env, targets.EnvSandbox) {
 		srv, err := sandbox.Start(sandbox.Options{Users: tf.users, Latency: tf.latency})
 		if err != nil {
 			fmt.Fprintf(env.stderr, "usersync: start the sandbox: %v\n", err)
@@ -117,11 +115,15 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		}
 		b.sandboxURL = srv.URL()
 		defaults.SandboxURL = srv.URL()
-		defaults.Login = ui.LoginRequest{Target: tf.target, Env: ui.EnvSandbox,
-			School: sandbox.DemoSchool, Email: sandbox.DemoEmail, Password: sandbox.DemoPassword,
-			Tenant: sandbox.DemoTenant, APIToken: sandbox.DemoAPIToken}
+		// The demo identity of every target, so switching target keeps it.
+		defaults.Login = ui.LoginRequest{Target: tf.conn.target, Env: ui.EnvSandbox}
+		for _, d := range targets.All() {
+			for k, v := range d.Sandbox {
+				defaults.Login.SetValue(k, v)
+			}
+		}
 	} else {
-		b.prefill(&defaults, tf)
+		b.prefill(&defaults, tf.conn.env)
 	}
 
 	opts := []tea.ProgramOption{}
@@ -154,8 +156,9 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 	return exitOK
 }
 
-// tuiBackend is ui.Backend over the real packages: the coursedog client for
-// sign-in, csvfile for reading, sync for listing and applying.
+// tuiBackend is ui.Backend over the real packages: sync/targets to
+// connect (the same path as the headless commands), csvfile for reading,
+// sync for listing and applying.
 type tuiBackend struct {
 	getenv     func(string) string
 	properties string
@@ -163,129 +166,94 @@ type tuiBackend struct {
 	login      tuiLogin // the last sign-in, for the resume hint
 }
 
-// prefill fills the login screen from CONN flags and the saved token's file.
-func (b *tuiBackend) prefill(d *ui.Defaults, tf tuiFlags) {
-	if ts, err := coursedog.FindToken(b.getenv, b.properties); err == nil {
-		d.SavedToken = true
-		d.Login.UseSavedToken = true
-		if d.Login.School == "" {
-			d.Login.School = ts.Default(coursedog.PropSchool)
+// prefill fills the login screen from the CONN flags and what login saved.
+func (b *tuiBackend) prefill(d *ui.Defaults, env string) {
+	chosen, _ := targets.Lookup(d.Login.Target)
+	for _, t := range append([]*targets.Descriptor{chosen}, targets.All()...) {
+		if t.FindSaved == nil {
+			continue
 		}
-		d.Login.Email = ts.Default(coursedog.PropEmail)
-		if u := ts.Default(coursedog.PropURL); u != "" && tf.env == "" {
-			tf.env = u
+		saved, ok := t.FindSaved(b.getenv, b.properties)
+		if !ok {
+			continue
 		}
+		d.SavedToken, d.Login.UseSavedToken = true, true
+		for k, v := range saved.Values {
+			if d.Login.Value(k) == "" {
+				d.Login.SetValue(k, v)
+			}
+		}
+		if env == "" && t == chosen {
+			env = saved.URL
+		}
+		break
 	}
-	switch strings.ToLower(tf.env) {
-	case "", "staging":
-		d.Login.Env = ui.EnvStaging
-	case "production", "prod":
-		d.Login.Env = ui.EnvProduction
+	switch e, ok := chosen.EnvOf(env); {
+	case ok:
+		d.Login.Env, d.Login.EnvName = ui.NamedEnv(e.Production), e.Name
+	case env == "" && len(chosen.Envs) > 0:
+		d.Login.Env, d.Login.EnvName = ui.NamedEnv(chosen.Envs[0].Production), chosen.Envs[0].Name
 	default:
-		switch strings.TrimSuffix(tf.env, "/") {
-		case coursedog.StagingURL:
-			d.Login.Env = ui.EnvStaging
-		case coursedog.ProductionURL:
-			d.Login.Env = ui.EnvProduction
-		default:
-			d.Login.Env, d.Login.URL = ui.EnvCustom, tf.env
-		}
+		d.Login.Env, d.Login.URL = ui.EnvCustom, env
 	}
 }
 
-func (b *tuiBackend) baseURL(req ui.LoginRequest) string {
+// request is the connection the login screen asks for.
+func (b *tuiBackend) request(req ui.LoginRequest) targets.Request {
+	r := targets.Request{Target: req.Target, SandboxURL: b.sandboxURL, Values: req.Values(),
+		SignIn: !req.UseSavedToken, Properties: b.properties, Getenv: b.getenv}
 	switch req.Env {
 	case ui.EnvSandbox:
-		return b.sandboxURL
-	case ui.EnvStaging:
-		return coursedog.StagingURL
-	case ui.EnvProduction:
-		return coursedog.ProductionURL
+		r.Env = targets.EnvSandbox
+	case ui.EnvCustom:
+		r.Env = req.URL
+	default:
+		r.Env = req.EnvName
+		if d, ok := targets.Lookup(req.Target); ok && r.Env == "" {
+			for _, e := range d.Envs { // a request that names only the kind
+				if e.Production == (req.Env == ui.EnvProduction) {
+					r.Env = e.Name
+					break
+				}
+			}
+		}
 	}
-	return req.URL
+	if d, ok := targets.Lookup(req.Target); ok {
+		if _, pw := d.Field(targets.FieldPassword); !pw {
+			r.SignIn = false // the typed token is the credential
+		}
+	}
+	return r
 }
 
-// Login signs in with the password (or checks the saved token) and reads
-// the school's schema, which also proves the token and the School ID. For
-// ccai, reading the live template proves the tenant and API token.
+// Login connects the way every command does (signing in with the password
+// or using the saved token) and reads the target's schema, which also
+// proves the token and the account.
 func (b *tuiBackend) Login(ctx context.Context, req ui.LoginRequest) (ui.Session, error) {
-	if req.Target == ccai.TargetName {
-		return b.loginCCAI(ctx, req)
-	}
-	base := b.baseURL(req)
-	c, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: req.School})
+	c, err := targets.Open(ctx, b.request(req))
 	if err != nil {
 		return ui.Session{}, err
 	}
-	token := ""
-	if req.UseSavedToken {
-		ts, err := coursedog.FindToken(b.getenv, b.properties)
-		if err != nil {
-			return ui.Session{}, err
-		}
-		if err := ts.CheckURL(c.URL()); err != nil {
-			return ui.Session{}, err
-		}
-		c.SetToken(ts.Token)
-	} else if token, err = c.Login(ctx, req.Email, req.Password); err != nil {
-		return ui.Session{}, err
-	}
-	t := coursedog.NewTarget(c)
-	schema, err := t.Schema(ctx)
+	schema, err := c.Target.Schema(ctx)
 	if err != nil {
 		return ui.Session{}, err
 	}
-	b.login = tuiLogin{target: coursedog.TargetName, base: c.URL(), school: c.School(), email: req.Email,
-		token: token, saved: req.UseSavedToken}
-	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: c.URL(), Account: req.School,
-		Production: req.Env == ui.EnvProduction || c.URL() == coursedog.ProductionURL}, nil
+	b.login = tuiLogin{conn: c, req: b.request(req)}
+	return ui.Session{Target: c.Target, Schema: schema, Env: req.Env, URL: c.URL, Account: c.Account,
+		Production: req.Env == ui.EnvProduction || c.Production}, nil
 }
 
-func (b *tuiBackend) loginCCAI(ctx context.Context, req ui.LoginRequest) (ui.Session, error) {
-	base := b.sandboxURL
-	if req.Env != ui.EnvSandbox {
-		u, err := ccai.BaseURL(req.URL, req.Tenant)
-		if err != nil {
-			return ui.Session{}, err
-		}
-		base = u
-	}
-	t, err := ccai.New(ccai.Options{BaseURL: base, Tenant: req.Tenant, Token: req.APIToken})
-	if err != nil {
-		return ui.Session{}, err
-	}
-	schema, err := t.Schema(ctx)
-	if err != nil {
-		return ui.Session{}, err
-	}
-	b.login = tuiLogin{target: ccai.TargetName, base: base}
-	return ui.Session{Target: t, Schema: schema, Env: req.Env, URL: base, Account: req.Tenant}, nil
-}
-
-// Reauthenticate signs the session's own client in again, so an apply
-// holding its target carries on after a refused token.
+// Reauthenticate signs the session's own target in again, so an apply
+// holding it carries on after a refused token.
 func (b *tuiBackend) Reauthenticate(ctx context.Context, s ui.Session, req ui.LoginRequest) error {
-	t, ok := s.Target.(*coursedog.Target)
-	if !ok {
-		return fmt.Errorf("%s API tokens are not renewed by signing in: check the token", s.Target.Name())
-	}
-	if req.UseSavedToken {
-		ts, err := coursedog.FindToken(b.getenv, b.properties)
-		if err != nil {
-			return err
-		}
-		if err := ts.CheckURL(t.Client().URL()); err != nil {
-			return err
-		}
-		t.Client().SetToken(ts.Token)
-		_, err = t.Schema(ctx) // proves the token
+	r := b.request(req)
+	if err := targets.Renew(ctx, s.Target, r); err != nil {
 		return err
 	}
-	token, err := t.Client().Login(ctx, req.Email, req.Password)
-	if err == nil {
-		b.login.token, b.login.saved, b.login.email = token, false, req.Email
+	if b.login.conn != nil && b.login.conn.Target == s.Target {
+		b.login.req = r // the session is now the one this sign-in made
 	}
-	return err
+	return nil
 }
 
 // mappingPath is where the mapping of a file is kept: beside it.
@@ -370,8 +338,5 @@ func (b *tuiBackend) RememberDir(dir string) error {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	return os.WriteFile(p, []byte(dir+"\n"), 0o600)
+	return atomicfile.WriteBytes(p, atomicfile.Secret, []byte(dir+"\n"), atomicfile.MakeDir())
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,16 +27,19 @@ func TestValidateDemoFile(t *testing.T) {
 	want := `testdata/users.csv: 17 rows for coursedog (UTF-8, comma-delimited)
 
 Errors (4 in 4 rows; Products 3, Email 1):
+  not an allowed value (3):
 testdata/users.csv:3: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
     fix: use "courseDemandProjections"
-testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
-    fix: use "grace.hopper@example.edu"
 testdata/users.csv:6: Products: "curriculm" is not a product key; did you mean "curriculum"?
     fix: use "curriculum"
 testdata/users.csv:18: Products: "Course Demand Projections" is a name, not a product key; use "courseDemandProjections"
     fix: use "courseDemandProjections"
+  not a bare email address (1):
+testdata/users.csv:4: Email: "Grace Hopper <grace.hopper@example.edu>" is not a bare address; use "grace.hopper@example.edu"
+    fix: use "grace.hopper@example.edu"
 
 Warnings (1; Secondary Departments 1):
+  secondary department is the primary one (1):
 testdata/users.csv:8: Secondary Departments: "Mathematics" is already the primary department
     fix: remove "Mathematics"
 
@@ -65,7 +70,7 @@ func TestValidateJSON(t *testing.T) {
 	}
 	m := r.Messages[1]
 	if m.Line != 4 || m.Column != "Email" || m.Fix == nil || m.Fix.Value != "grace.hopper@example.edu" ||
-		!strings.Contains(stdout, `"severity": "error"`) || !strings.Contains(stdout, `<grace.hopper@example.edu>`) {
+		!strings.Contains(stdout, `"severity":"error"`) || !strings.Contains(stdout, `<grace.hopper@example.edu>`) {
 		t.Errorf("message %+v in\n%s", m, stdout)
 	}
 }
@@ -109,7 +114,7 @@ func TestValidateFiles(t *testing.T) {
 			[]string{"usersync validate: testdata/csvfile/workbook_not_csv.csv: the workbook is damaged: it is not a readable zip archive (zip: not a valid zip file); open it in Excel and save it again"}},
 		{"no such file", []string{"testdata/nope.csv"}, exitUsage,
 			[]string{"usersync validate: testdata/nope.csv: cannot open the file: no such file or directory"}},
-		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},
+		{"no file", nil, exitUsage, []string{"usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE]"}},
 		{"two files", []string{"a.csv", "b.csv"}, exitUsage, []string{"exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error"}},
 		{"unknown target", []string{"testdata/users.csv", "--target", "nope"}, exitUsage, []string{`usersync validate: unknown target "nope" (known: `}},
 		{"unknown delimiter", []string{"testdata/users.csv", "--delimiter", "x"}, exitUsage, []string{`usersync validate: unknown delimiter "x"`}},
@@ -189,6 +194,136 @@ func TestTemplateCommand(t *testing.T) {
 		_, err := ft.openFile(path, ft.schema(), csvfile.Options{})
 		if err == nil || !strings.Contains(err.Error(), "no rows") {
 			t.Errorf("%s: template read back: %v", name, err)
+		}
+	}
+}
+
+// TestValidateGroupsByRule: a file with 50 rows that repeat their primary
+// department and 3 bad emails prints each kind under its title, 20 of the
+// 50, then how many more and how to see them; --all prints all 50 and
+// --json lists every message.
+func TestValidateGroupsByRule(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products,Department,Secondary Departments\n")
+	for i := range 53 {
+		email := fmt.Sprintf("user%d@example.edu", i)
+		if i%20 == 7 {
+			email = fmt.Sprintf("user%d@example", i)
+		}
+		fmt.Fprintf(&b, "Ada,Lovelace,%s,events,Mathematics,Mathematics\n", email)
+	}
+	path := filepath.Join(t.TempDir(), "many.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runOffline(t, "validate", path)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != exitRowsFailed || stdout != "" {
+		t.Fatalf("exit %d stdout %q", code, stdout)
+	}
+	want := []string{
+		path + ": 53 rows for coursedog (UTF-8, comma-delimited)",
+		"",
+		"Errors (3 in 3 rows; Email 3):",
+		"  not a bare email address (3):",
+		path + `:9: Email: "user7@example" is not an email address: the domain "example" has no dot`,
+		path + `:29: Email: "user27@example" is not an email address: the domain "example" has no dot`,
+		path + `:49: Email: "user47@example" is not an email address: the domain "example" has no dot`,
+		"",
+		"Warnings (53; Secondary Departments 53):",
+		"  secondary department is the primary one (53):",
+	}
+	if !slices.Equal(lines[:len(want)], want) {
+		t.Fatalf("got\n%s", stderr)
+	}
+	rest := lines[len(want):]
+	for i := range 20 {
+		if w := fmt.Sprintf(`%s:%d: Secondary Departments: "Mathematics" is already the primary department`, path, i+2); rest[2*i] != w {
+			t.Fatalf("line %q, want %q in\n%s", rest[2*i], w, stderr)
+		}
+	}
+	if got := rest[40:]; !slices.Equal(got, []string{
+		"  … and 33 more like this; see them all with --all, or --json for scripts",
+		"",
+		path + ": 50 rows valid, 3 rows with errors; 3 errors, 53 warnings"}) {
+		t.Errorf("end\n%s", strings.Join(got, "\n"))
+	}
+
+	_, _, all := runOffline(t, "validate", "--all", path)
+	if n := strings.Count(all, "is already the primary department"); n != 53 || strings.Contains(all, "more like this") {
+		t.Errorf("--all lists %d of 53:\n%s", n, all)
+	}
+	_, js, _ := runOffline(t, "validate", "--json", path)
+	var r validateReport
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Messages) != 56 || r.Warnings != 53 || r.Errors != 3 || r.Messages[0].Rule == "" {
+		t.Errorf("--json: %d messages, %d warnings, %d errors", len(r.Messages), r.Warnings, r.Errors)
+	}
+}
+
+// TestValidateManyUnknownColumns: 100,000 unknown columns and 100,000
+// unnamed ones are two messages, not 200,000.
+func TestValidateManyUnknownColumns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Products")
+	for i := range 100_000 {
+		fmt.Fprintf(&b, ",Extra %d,", i)
+	}
+	b.WriteString("\nAda,Lovelace,ada@example.edu,events\n")
+	path := filepath.Join(t.TempDir(), "wide.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runOffline(t, "validate", path)
+	if code != exitOK || strings.Count(stderr, "\n") > 12 ||
+		!strings.Contains(stderr, path+`:1: "Extra 0", "Extra 1", "Extra 2", "Extra 3", "Extra 4" and 99,995 more are not coursedog columns; they are kept but not imported`) ||
+		!strings.Contains(stderr, path+": columns 6, 8, 10, 12, 14, 16, 18, 20, 22, 24 and 99,990 more have no header; their cells are kept but not imported") ||
+		!strings.Contains(stderr, "0 errors, 3 warnings") {
+		t.Errorf("exit %d\n%.2000s", code, stderr)
+	}
+}
+
+// TestScannedJSONMatchesFromRecords: the ccai JSON template validated as
+// its records come (csvfile.ScanRecords, as validate, plan and apply read
+// it) gets the messages and counts it gets in memory (FromRecords and
+// Validate, as the guided import reads it).
+func TestScannedJSONMatchesFromRecords(t *testing.T) {
+	files, _ := filepath.Glob("testdata/ccai/*")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json") // a duplicate, a bad email, an unknown field
+	os.WriteFile(bad, []byte(`[{"email":"a@x.edu","first_name":"A","last_name":"B","color":"red"},
+{"email":"A@X.edu","first_name":"C","last_name":"D"},{"email":"nope","first_name":"E","last_name":"F"}]`), 0o644)
+	files = append(files, bad)
+	for _, path := range files {
+		schema := fileTargets["ccai"].schema()
+		f, ferr := openUserFile("ccai", path, schema, csvfile.Options{})
+		var got []string
+		sum, serr := scanUserFile("ccai", path, fileTargets["ccai"].schema(), csvfile.Options{}, csvfile.ScanHandler{
+			Message: func(m csvfile.Message) error {
+				b, _ := json.Marshal(m)
+				got = append(got, string(b))
+				return nil
+			}})
+		if ferr != nil || serr != nil {
+			if ferr == nil || serr == nil || ferr.Error() != serr.Error() {
+				t.Errorf("%s: open %v, scan %v", path, ferr, serr)
+			}
+			continue
+		}
+		v := csvfile.Validate(f)
+		var want []string
+		for _, m := range v.Messages() {
+			b, _ := json.Marshal(m)
+			want = append(want, string(b))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) || sum.Rows != f.Len() || sum.Errors != v.Errors() || sum.Warnings != v.Warnings() ||
+			sum.RowsWithErrors != v.RowsWithErrors() || sum.Delimiter != f.Delimiter() {
+			t.Errorf("%s: scanned %+v\n%s\nin memory %d rows %d errors %d warnings\n%s", path, sum,
+				strings.Join(got, "\n"), f.Len(), v.Errors(), v.Warnings(), strings.Join(want, "\n"))
 		}
 	}
 }

@@ -46,11 +46,14 @@ func TestValidateWorkbookNamesExcelCells(t *testing.T) {
 	want := path + `: 4 rows for coursedog (Excel workbook, sheet Staff)
 
 Errors (4 in 4 rows; Email 3, Products 1):
+  on more than one row (2):
 ` + path + `: Staff!C2 (Email): this email is also on row 5
+` + path + `: Staff!C5 (Email): this email is also on row 2
+  not a bare email address (1):
 ` + path + `: Staff!C3 (Email): "alan at example.edu" is not an email address: it contains a space
+  not an allowed value (1):
 ` + path + `: Staff!D4 (Products): "curriculm" is not a product key; did you mean "curriculum"?
     fix: use "curriculum"
-` + path + `: Staff!C5 (Email): this email is also on row 2
 
 ` + path + `: 0 rows valid, 4 rows with errors; 4 errors, 0 warnings
 `
@@ -73,7 +76,7 @@ Errors (4 in 4 rows; Email 3, Products 1):
 
 	// A sheet that is not there, in JSON: the error says where it looked.
 	code, stdout, _ = runOffline(t, "validate", path, "--json", "--sheet", "Nope")
-	if code != exitUsage || !strings.Contains(stdout, `"message": "the workbook has no sheet Nope; its sheets are Staff"`) {
+	if code != exitUsage || !strings.Contains(stdout, `"message":"the workbook has no sheet Nope; its sheets are Staff"`) {
 		t.Errorf("exit %d\n%s", code, stdout)
 	}
 }
@@ -118,5 +121,29 @@ func TestApplyWorkbook(t *testing.T) {
 	}
 	if srv.Stats().MailsSent != 0 {
 		t.Error("a registration mail was sent")
+	}
+}
+
+// TestWorkbookOnStandardInput: a workbook piped in (`usersync validate -
+// < users.xlsx`, or process substitution) is refused, as a zip cannot be
+// read as it streams; the message told the operator to save it as CSV,
+// although the very same workbook is read when given by its name.
+func TestWorkbookOnStandardInput(t *testing.T) {
+	dir := t.TempDir()
+	path := writeWorkbook(t, dir, [][]any{{"First Name", "Last Name", "Email", "Products"}, {"Ada", "Lovelace", "ada@example.edu", "events"}})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb strings.Builder
+	env := &cmdEnv{stdin: strings.NewReader(string(data)), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	code := run(env, []string{"validate", "-"})
+	want := "usersync validate: <stdin>: this is an Excel workbook or a zip archive, not a CSV file; " +
+		"a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)\n"
+	if code != exitUsage || errb.String() != want {
+		t.Errorf("exit %d, stderr\n%s\nwant\n%s", code, errb.String(), want)
+	}
+	if code, _, stderr := runOffline(t, "validate", path); code != exitOK {
+		t.Errorf("by its name: exit %d\n%s", code, stderr)
 	}
 }

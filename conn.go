@@ -2,149 +2,102 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
-	"usersync/sandbox"
 	"usersync/sync"
-	"usersync/sync/ccai"
-	"usersync/sync/coursedog"
+	"usersync/sync/targets"
 )
 
 // defaultSandboxAddr is where `usersync sandbox` listens unless told
 // otherwise, so `--env sandbox` finds it.
 const defaultSandboxAddr = "127.0.0.1:7480"
 
-// connFlags are the CONN flags that plan, apply, login, rollback and the
-// TUI share: which API, which server, which school or tenant, where the
-// token is.
+// connFlags are the CONN flags that plan, apply, login, check, rollback,
+// template and the guided import share: which API, which server, where the
+// token is, and one flag per login field the targets ask for (--school,
+// --tenant, --email: from the descriptors, never a list of names here).
 type connFlags struct {
 	target     string
 	env        string
-	school     string
-	tenant     string
 	properties string
-	email      string
+	values     map[string]*string // by targets.Field key
 }
 
 func addConnFlags(fs *flag.FlagSet) *connFlags {
-	c := &connFlags{}
-	fs.StringVar(&c.target, "target", coursedog.TargetName, "the API: coursedog or ccai")
+	c := &connFlags{values: map[string]*string{}}
+	fs.StringVar(&c.target, "target", targets.Default(), "the API: "+targets.OneOf())
 	fs.StringVar(&c.env, "env", "", "staging, production, sandbox (http://"+defaultSandboxAddr+") or a URL such as http://127.0.0.1:PORT\n(default: the server the saved token came from)")
-	fs.StringVar(&c.school, "school", "", "coursedog: the School Unique ID (Admin > Settings); default: the one saved by login")
-	fs.StringVar(&c.tenant, "tenant", "", "ccai: the tenant (your subdomain)")
-	fs.StringVar(&c.properties, "properties", "", "coursedog: the token file (default: ./"+coursedog.PropertiesName+", then the one login writes)")
-	fs.StringVar(&c.email, "email", "", "coursedog: the account's email (login)")
+	usage := map[string][]string{}
+	var tokenFiles []string
+	for _, d := range targets.All() {
+		if d.TokenFile != "" {
+			tokenFiles = append(tokenFiles, d.Name+": "+d.TokenFile)
+		}
+		for _, f := range d.Fields {
+			if !f.Secret && f.Usage != "" {
+				usage[f.Key] = append(usage[f.Key], f.Usage)
+			}
+		}
+	}
+	help := "the token file (token=…)"
+	if len(tokenFiles) > 0 {
+		help += "; default: " + strings.Join(tokenFiles, "; ")
+	}
+	fs.StringVar(&c.properties, "properties", "", help)
+	keys := make([]string, 0, len(usage))
+	for k := range usage {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c.values[k] = fs.String(k, "", strings.Join(usage[k], "; "))
+	}
 	return c
+}
+
+// value is a login field's flag, "" when no target declares it.
+func (c *connFlags) value(key string) string {
+	if p := c.values[key]; p != nil {
+		return strings.TrimSpace(*p)
+	}
+	return ""
+}
+
+// given reports whether any flag beyond --target was set.
+func (c *connFlags) given() bool {
+	if c.env != "" || c.properties != "" {
+		return true
+	}
+	for k := range c.values {
+		if c.value(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// request is the connection the flags ask for; --env sandbox is the
+// sandbox at its default address.
+func (c *connFlags) request(env *cmdEnv) targets.Request {
+	values := map[string]string{}
+	for k, p := range c.values {
+		values[k] = *p
+	}
+	return targets.Request{Target: c.target, Env: c.env, SandboxURL: "http://" + defaultSandboxAddr,
+		Values: values, Properties: c.properties, Getenv: env.getenv}
 }
 
 // open resolves the server and the token and returns the target. It sends
 // nothing: the first request tells whether the token is good.
 func (c *connFlags) open(ctx context.Context, env *cmdEnv) (sync.Target, error) {
-	switch strings.ToLower(c.target) {
-	case coursedog.TargetName, "":
-		t, _, err := c.openCoursedog(env)
-		return t, err
-	case ccai.TargetName:
-		return c.openCCAI(env)
-	}
-	return nil, fmt.Errorf("unknown --target %q: want coursedog or ccai", c.target)
-}
-
-// openCoursedog finds the token (USERSYNC_TOKEN, --properties,
-// ./coursedog.properties, the config dir) and the server and school: the
-// flags, else what login saved beside the token.
-func (c *connFlags) openCoursedog(env *cmdEnv) (*coursedog.Target, coursedog.TokenSource, error) {
-	ts, err := coursedog.FindToken(env.getenv, c.properties)
+	conn, err := targets.Open(ctx, c.request(env))
 	if err != nil {
-		return nil, ts, err
+		return nil, err
 	}
-	name := c.env
-	if name == "" {
-		name = ts.Default(coursedog.PropURL)
-	}
-	base, err := c.coursedogURL(name)
-	if err != nil {
-		return nil, ts, err
-	}
-	if err := ts.CheckURL(base); err != nil {
-		return nil, ts, err
-	}
-	school := c.coursedogSchool(name)
-	if school == "" {
-		school = ts.Default(coursedog.PropSchool)
-	}
-	if school == "" {
-		return nil, ts, errors.New("no school: pass --school with the School Unique ID (Admin > Settings)")
-	}
-	client, err := coursedog.NewClient(coursedog.Options{BaseURL: base, School: school, Token: ts.Token})
-	if err != nil {
-		return nil, ts, err
-	}
-	return coursedog.NewTarget(client), ts, nil
-}
-
-// coursedogURL resolves --env; "sandbox" is the local sandbox's default
-// address.
-func (c *connFlags) coursedogURL(name string) (string, error) {
-	if strings.EqualFold(strings.TrimSpace(name), "sandbox") {
-		return "http://" + defaultSandboxAddr, nil
-	}
-	if name == "" {
-		return "", errors.New("no environment: pass --env staging, production, sandbox or a URL (or run `usersync login` first)")
-	}
-	return coursedog.BaseURL(name)
-}
-
-// coursedogSchool is --school, or the sandbox's demo school when the
-// server is the sandbox and none was given.
-func (c *connFlags) coursedogSchool(envName string) string {
-	if c.school != "" {
-		return c.school
-	}
-	if strings.EqualFold(envName, "sandbox") {
-		return sandbox.DemoSchool
-	}
-	return ""
-}
-
-// openCCAI connects to a ccai tenant: --tenant (the subdomain), the API
-// token from USERSYNC_TOKEN or --properties (token=…), --env the platform's
-// domain or a URL. --env sandbox is the local sandbox, whose demo tenant
-// and token are used when none are given.
-func (c *connFlags) openCCAI(env *cmdEnv) (*ccai.Target, error) {
-	name := strings.TrimSpace(c.env)
-	tenant, token := c.tenant, env.getenv("USERSYNC_TOKEN")
-	if token == "" && c.properties != "" {
-		p, err := coursedog.ReadProperties(c.properties)
-		if err != nil {
-			return nil, err
-		}
-		token, _ = p.Get("token")
-	}
-	base := ""
-	if strings.EqualFold(name, "sandbox") {
-		base = "http://" + defaultSandboxAddr
-		if tenant == "" && token == "" {
-			tenant, token = sandbox.DemoTenant, sandbox.DemoAPIToken
-		}
-	}
-	switch {
-	case tenant == "":
-		return nil, errors.New("no tenant: pass --tenant with your CCAI Platform subdomain")
-	case token == "":
-		return nil, errors.New("no API token: set USERSYNC_TOKEN to the api_user token (Settings > Developer Settings > API Credentials), or pass --properties FILE holding token=…")
-	case base == "":
-		b, err := ccai.BaseURL(name, tenant)
-		if err != nil {
-			return nil, err
-		}
-		base = b
-	}
-	return ccai.New(ccai.Options{BaseURL: base, Tenant: tenant, Token: token})
+	return conn.Target, nil
 }
 
 // hostOf is a URL's host, for messages.

@@ -19,8 +19,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sandbox"
-	"usersync/textsafe"
 )
 
 // unprintable returns the first character of out that is neither a line

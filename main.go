@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // Exit codes, as DESIGN.md gives them; scripts depend on them.

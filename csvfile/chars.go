@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // checkChars is the rule for characters that steer a terminal or hide in
@@ -22,7 +22,7 @@ func checkChars(fd *Field, val string, line int) (Message, bool) {
 		return Message{}, false
 	}
 	what := textsafe.Describe(found.First)
-	m := Message{Line: line, Column: fd.Header}
+	m := Message{Line: line, Column: fd.Header, Rule: RuleChars}
 	var drop func(textsafe.Class) bool
 	switch found.Class {
 	case textsafe.Control, textsafe.Bidi:

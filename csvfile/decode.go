@@ -43,9 +43,7 @@ func decode(raw string) (decoded, *FileError) {
 			// Rows pasted in from an ANSI export: their bytes are
 			// Windows-1252, the rest is UTF-8.
 			line := 1 + strings.Count(text[:firstInvalidUTF8(text)], "\n")
-			return decoded{text: readInvalidAs1252(text), encoding: EncUTF8BOM,
-				warning: "the file says it is UTF-8 but has bytes that are not (first on line " +
-					strconv.Itoa(line) + "); they were read as Windows-1252, so check accented letters"}, nil
+			return decoded{text: readInvalidAs1252(text), encoding: EncUTF8BOM, warning: mixedWarning(EncUTF8BOM, line)}, nil
 		}
 		return decoded{text: text, encoding: EncUTF8BOM}, nil
 	case strings.HasPrefix(raw, "\xFF\xFE"):
@@ -70,18 +68,32 @@ func decode(raw string) (decoded, *FileError) {
 		// UTF-8 with some rows from an ANSI export: reading it all as
 		// Windows-1252 would garble every UTF-8 letter (Renée → RenÃ©e).
 		line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
-		return decoded{text: readInvalidAs1252(raw), encoding: EncUTF8,
-			warning: "the file is UTF-8 but has bytes that are not (first on line " +
-				strconv.Itoa(line) + "); they were read as Windows-1252, so check accented letters"}, nil
+		return decoded{text: readInvalidAs1252(raw), encoding: EncUTF8, warning: mixedWarning(EncUTF8, line)}, nil
 	}
 	text, err := charmap.Windows1252.NewDecoder().String(raw)
 	if err != nil { // Windows-1252 maps every byte; kept for safety
 		return decoded{}, &FileError{Msg: "cannot read the file as text: " + err.Error()}
 	}
 	line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
-	return decoded{text: text, encoding: EncWindows1252,
-		warning: "the file is not UTF-8 (first on line " + strconv.Itoa(line) +
-			"); it was read as Windows-1252, so check accented letters"}, nil
+	return decoded{text: text, encoding: EncWindows1252, warning: ansiWarning(line)}, nil
+}
+
+// mixedWarning is the warning about a UTF-8 file (enc: with or without a
+// BOM) with bytes from an ANSI export in it, the first on line.
+func mixedWarning(enc string, line int) string {
+	says := "is"
+	if enc == EncUTF8BOM {
+		says = "says it is"
+	}
+	return "the file " + says + " UTF-8 but has bytes that are not (first on line " +
+		strconv.Itoa(line) + "); they were read as Windows-1252, so check accented letters"
+}
+
+// ansiWarning is the warning about a file read as Windows-1252 whose first
+// byte beyond ASCII is on line.
+func ansiWarning(line int) string {
+	return "the file is not UTF-8 (first on line " + strconv.Itoa(line) +
+		"); it was read as Windows-1252, so check accented letters"
 }
 
 func decodeUTF16(raw string, e unicode.Endianness, name string) (decoded, *FileError) {
@@ -103,7 +115,10 @@ func decodeUTF16(raw string, e unicode.Endianness, name string) (decoded, *FileE
 // or a screenshot. Saying what the file is beats pointing at a line of a
 // file that has none.
 var notText = []struct{ magic, msg string }{
-	{"PK\x03\x04", "this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"},
+	// A workbook given by its name is read as one (workbook.Detect), so
+	// a CSV reader meets one only on standard input or a pipe.
+	{"PK\x03\x04", "this is an Excel workbook or a zip archive, not a CSV file; " +
+		"a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)"},
 	{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "this is an Excel 97-2003 workbook (or another Office document), not a CSV file; " +
 		"in Excel use Save As and choose CSV UTF-8"},
 	{"%PDF-", "this is a PDF document, not a CSV file"},

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"usersync/csvfile/atomicfile"
+
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -243,11 +245,11 @@ func (e *Editor) Save() (bakPath string, err error) {
 	bak := f.path + ".bak"
 	var lines []uint32
 	var hdrLine int
-	err = writeAtomic(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
+	err = atomicfile.Write(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
 		var werr error
 		lines, hdrLine, werr = f.write(w)
 		return werr
-	}, func() error { return keepOriginal(f.path, bak) })
+	}, atomicfile.BeforeRename(func() error { return keepOriginal(f.path, bak) }))
 	if err != nil {
 		return "", fmt.Errorf("save: %w", err)
 	}
@@ -302,9 +304,9 @@ func (e *Editor) saveSource() (bakPath string, err error) {
 	})
 	bak := f.path + ".bak"
 	if len(edits) > 0 {
-		err = writeAtomic(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
+		err = atomicfile.Write(f.path, now.Mode().Perm(), func(w *bufio.Writer) error {
 			return f.src.Write(w, edits)
-		}, func() error { return keepOriginal(f.path, bak) })
+		}, atomicfile.BeforeRename(func() error { return keepOriginal(f.path, bak) }))
 		if err != nil {
 			return "", fmt.Errorf("save: %w", err)
 		}
@@ -349,11 +351,11 @@ func (e *Editor) saveBeside() (original string, err error) {
 	f.delim, f.eol, f.encoding = ',', "\n", EncUTF8BOM
 	var lines []uint32
 	var hdrLine int
-	err = writeAtomic(dest, perm, func(w *bufio.Writer) error {
+	err = atomicfile.Write(dest, perm, func(w *bufio.Writer) error {
 		var werr error
 		lines, hdrLine, werr = f.write(w)
 		return werr
-	}, taken)
+	}, atomicfile.BeforeRename(taken))
 	var disk os.FileInfo
 	if err == nil {
 		disk, err = os.Stat(dest)
@@ -382,7 +384,7 @@ func (e *Editor) saved(lines []uint32, hdrLine int) {
 	for k, m := range f.warnings {
 		switch {
 		case k == 0 && f.encWarned && f.encoding != EncWindows1252: // written as proper Unicode now
-		case m.Line == f.hdrLine && m.Column != "":
+		case m.Line == f.hdrLine && m.Rule == RuleUnknownColumns:
 			m.Line = hdrLine
 			keep = append(keep, m)
 		case m.Line == 0:

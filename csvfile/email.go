@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // checkEmail says why s (trimmed, not empty) is not a bare email address,

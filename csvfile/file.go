@@ -91,19 +91,12 @@ const maxFileSize = math.MaxUint32 - 1
 // the Editor may change. Row indexes are 0-based; lines are the file's.
 // A File is not safe for concurrent use while it is being edited.
 type File struct {
+	layout    // the header and how it maps onto the schema
 	path      string
-	schema    *Schema
 	encoding  string
-	delim     rune
-	eol       string   // what ends a line: "\n" (also for ""), "\r\n" or "\r"; Save keeps it
-	sepLine   bool     // the file started with Excel's "sep=;" line; Save keeps it
-	encWarned bool     // warnings[0] is about the encoding
-	header    []string // the file's headers, trimmed, in file order
-	hdrLine   int
-	colField  []int // file column → index in schema.Fields, or -1
-	fieldCol  []int // schema field → file column, or -1
-	byKey     map[string]int
-	choices   []*choiceIndex // per schema field, nil without Choices
+	eol       string // what ends a line: "\n" (also for ""), "\r\n" or "\r"; Save keeps it
+	sepLine   bool   // the file started with Excel's "sep=;" line; Save keeps it
+	encWarned bool   // warnings[0] is about the encoding
 
 	text     string // the decoded file; unedited cells are slices of it
 	rows     []row
@@ -204,7 +197,8 @@ func fromRecords(path string, schema *Schema, src Source, r Records) (*File, *Fi
 	case len(records) > math.MaxUint32/(len(header)+1):
 		return nil, &FileError{Path: path, Msg: "the file has too many rows"}
 	}
-	f := &File{path: path, schema: schema, encoding: EncUTF8, src: src, hdrLine: r.HeaderLine, disk: r.Disk}
+	f := &File{path: path, encoding: EncUTF8, src: src, disk: r.Disk}
+	f.schema, f.hdrLine = schema, r.HeaderLine
 	if src != nil {
 		f.encoding = "" // not text: the Source says what it is
 	}
@@ -363,9 +357,10 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	if dec.text == "" { // a byte order mark alone: Excel's CSV of an empty sheet
 		return nil, &FileError{Msg: "the file is empty"}
 	}
-	f := &File{schema: schema, encoding: dec.encoding}
+	f := &File{encoding: dec.encoding}
+	f.schema = schema
 	if dec.warning != "" {
-		f.warnings = append(f.warnings, Message{Severity: Warning, Text: dec.warning})
+		f.warnings = append(f.warnings, Message{Severity: Warning, Text: dec.warning, Rule: RuleEncoding})
 		f.encWarned = true
 	}
 	text := dec.text
@@ -374,79 +369,19 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 		f.eol = "\r"
 	}
 	if isBlank(text) {
-		return nil, &FileError{Msg: "the file has only blank lines"}
+		return nil, &FileError{Msg: textOnlyBlank}
 	}
 	f.text = text
 	p := &parser{s: text, line: 1}
-
-	// Excel's "sep=;" first line names the delimiter.
-	if len(text) >= 5 && strings.EqualFold(text[:4], "sep=") &&
-		(len(text) == 5 || text[5] == '\n' || (text[5] == '\r' && (len(text) == 6 || text[6] == '\n'))) {
-		if opts.Delimiter == 0 {
-			opts.Delimiter = rune(text[4])
-		}
-		p.pos = strings.IndexByte(text, '\n') + 1
-		if p.pos == 0 {
-			p.pos = len(text)
-		}
-		p.line = 2
-		f.sepLine = true
-	}
-	switch d := opts.Delimiter; {
-	case d == 0:
-		p.delim = sniffDelimiter(text[headerStart(text, p.pos):])
-	case d >= 0x80 || d == '"' || d == '\r' || d == '\n' || d == ' ':
-		return nil, &FileError{Msg: "the delimiter must be one ASCII character other than a quote, a space or a line break; got " + strconv.QuoteRune(d)}
-	default:
-		p.delim = byte(d)
-	}
-	f.delim = rune(p.delim)
-
-	// The header is the first record with anything in it.
-	var before []Message // blank lines before the header
-	for {
-		first, line, ok, ferr := p.next()
-		if ferr != nil {
-			return nil, ferr
-		}
-		if !ok {
-			return nil, &FileError{Msg: "the file has only blank lines"}
-		}
-		if p.blank(first) {
-			before = append(before, p.blankMessage(first, line))
-			p.spans = p.spans[:first]
-			continue
-		}
-		for _, sp := range p.spans[first:] {
-			f.header = append(f.header, strings.TrimSpace(p.cell(sp)))
-		}
-		f.hdrLine = line
-		if p.pos >= 2 && text[p.pos-1] == '\n' && text[p.pos-2] == '\r' {
-			f.eol = "\r\n"
-		}
-		p.spans = p.spans[:0]
-		break
-	}
-	f.warnings = append(f.warnings, before...)
-
-	cols, warns, ferr := MatchHeaders(schema, f.header, opts.Mapping)
+	h, ferr := readHead(p, schema, opts)
 	if ferr != nil {
-		if t := strings.TrimLeft(text, " \t\r\n\uFEFF"); len(ferr.Missing) > 0 && t != "" && (t[0] == '[' || t[0] == '{') {
-			// "the header has "["" helps nobody: say what the file is.
-			return nil, &FileError{Line: f.hdrLine, Msg: "this is JSON, not a CSV file; " + targetName(schema) +
-				" reads CSV: in the spreadsheet, save as CSV UTF-8"}
-		}
-		ferr.Line = f.hdrLine
 		return nil, ferr
 	}
-	for i := range warns {
-		if warns[i].Column != "" {
-			warns[i].Line = f.hdrLine
-		}
+	f.layout, f.sepLine = h.layout, h.sepLine
+	if h.crlf {
+		f.eol = "\r\n"
 	}
-	f.warnings = append(f.warnings, warns...)
-	f.colField = cols
-	f.indexFields()
+	f.warnings = append(f.warnings, h.warnings...)
 
 	blanks, ferr := readRows(f, text, p.pos, p.line, p.delim, opts.workers)
 	if ferr != nil {
@@ -469,9 +404,96 @@ func parse(raw string, schema *Schema, opts Options) (*File, *FileError) {
 	return f, nil
 }
 
+// head is what comes before a file's rows.
+type head struct {
+	layout
+	sepLine  bool // Excel's "sep=;" line came first
+	crlf     bool // the header line ended with CR LF
+	warnings []Message
+}
+
+// readHead reads what comes before the rows from the start of p's text:
+// Excel's "sep=;" line, the delimiter (given or sniffed), blank lines and
+// the header, which it maps onto the schema. It leaves p at the first
+// row. The whole header must be in p's text: Scan makes sure of it.
+func readHead(p *parser, schema *Schema, opts Options) (*head, *FileError) {
+	text := p.s
+	h := &head{}
+	h.schema = schema
+	// Excel's "sep=;" first line names the delimiter.
+	if len(text) >= 5 && strings.EqualFold(text[:4], "sep=") &&
+		(len(text) == 5 || text[5] == '\n' || (text[5] == '\r' && (len(text) == 6 || text[6] == '\n'))) {
+		if opts.Delimiter == 0 {
+			opts.Delimiter = rune(text[4])
+		}
+		p.pos = strings.IndexByte(text, '\n') + 1
+		if p.pos == 0 {
+			p.pos = len(text)
+		}
+		p.line = 2
+		h.sepLine = true
+	}
+	switch d := opts.Delimiter; {
+	case d == 0:
+		p.delim = sniffDelimiter(text[headerStart(text, p.pos):])
+	case d >= 0x80 || d == '"' || d == '\r' || d == '\n' || d == ' ':
+		return nil, &FileError{Msg: "the delimiter must be one ASCII character other than a quote, a space or a line break; got " + strconv.QuoteRune(d)}
+	default:
+		p.delim = byte(d)
+	}
+	h.delim = rune(p.delim)
+
+	// The header is the first record with anything in it.
+	var before []Message // blank lines before the header
+	for {
+		first, line, ok, ferr := p.next()
+		if ferr != nil {
+			return nil, ferr
+		}
+		if !ok {
+			return nil, &FileError{Msg: textOnlyBlank}
+		}
+		if p.blank(first) {
+			before = append(before, p.blankMessage(first, line))
+			p.spans = p.spans[:first]
+			continue
+		}
+		for _, sp := range p.spans[first:] {
+			h.header = append(h.header, strings.TrimSpace(p.cell(sp)))
+		}
+		h.hdrLine = line
+		h.crlf = p.pos >= 2 && text[p.pos-1] == '\n' && text[p.pos-2] == '\r'
+		p.spans, p.owned = p.spans[:0], p.owned[:0]
+		break
+	}
+	h.warnings = before
+
+	cols, warns, ferr := MatchHeaders(schema, h.header, opts.Mapping)
+	if ferr != nil {
+		if t := strings.TrimLeft(text, " \t\r\n\uFEFF"); len(ferr.Missing) > 0 && t != "" && (t[0] == '[' || t[0] == '{') {
+			// "the header has "["" helps nobody: say what the file is.
+			return nil, &FileError{Line: h.hdrLine, Msg: "this is JSON, not a CSV file; " + targetName(schema) +
+				" reads CSV: in the spreadsheet, save as CSV UTF-8"}
+		}
+		ferr.Line = h.hdrLine
+		return nil, ferr
+	}
+	for i := range warns {
+		if warns[i].Rule == RuleUnknownColumns {
+			warns[i].Line = h.hdrLine
+		}
+	}
+	h.warnings = append(h.warnings, warns...)
+	h.colField = cols
+	h.indexFields()
+	return h, nil
+}
+
 const (
-	textBlankLine = "blank line ignored"
-	textEmptyRow  = "empty row ignored"
+	textBlankLine   = "blank line ignored"
+	textEmptyRow    = "empty row ignored"
+	textOnlyBlank   = "the file has only blank lines"
+	textNeverClosed = "a quoted cell starts here and is never closed"
 )
 
 func (p *parser) cell(sp span) string {
@@ -492,11 +514,10 @@ func (p *parser) blank(first int) bool {
 }
 
 func (p *parser) blankMessage(first, line int) Message {
-	text := textEmptyRow
 	if len(p.spans)-first == 1 {
-		text = textBlankLine
+		return Message{Severity: Warning, Line: line, Text: textBlankLine, Rule: RuleBlankLine}
 	}
-	return Message{Severity: Warning, Line: line, Text: text}
+	return Message{Severity: Warning, Line: line, Text: textEmptyRow, Rule: RuleEmptyRow}
 }
 
 // crLineEnds reports whether lines end with a lone CR (classic Mac, and
@@ -549,43 +570,6 @@ func headerStart(s string, pos int) int {
 	return pos
 }
 
-// indexFields builds the field ↔ column tables and the choice indexes.
-func (f *File) indexFields() {
-	s := f.schema
-	f.fieldCol = make([]int, len(s.Fields))
-	for i := range f.fieldCol {
-		f.fieldCol[i] = -1
-	}
-	for c, fi := range f.colField {
-		if fi >= 0 {
-			f.fieldCol[fi] = c
-		}
-	}
-	f.byKey = make(map[string]int, len(s.Fields))
-	f.choices = make([]*choiceIndex, len(s.Fields))
-	for i := range s.Fields {
-		f.byKey[s.Fields[i].Key] = i
-		if s.Fields[i].Choices != nil {
-			f.choices[i] = newChoiceIndex(&s.Fields[i])
-		}
-	}
-}
-
-// field finds a field by key. A scan of a few keys (different lengths
-// mostly) is quicker than hashing, and RowChecks call it on every row.
-func (f *File) field(key string) (int, bool) {
-	if fs := f.schema.Fields; len(fs) <= 16 {
-		for i := range fs {
-			if fs[i].Key == key {
-				return i, true
-			}
-		}
-		return 0, false
-	}
-	fi, ok := f.byKey[key]
-	return fi, ok
-}
-
 // cell returns the cell of row i in file column c as stored (not trimmed).
 func (f *File) cell(i, c int) string {
 	r := f.rows[i]
@@ -625,13 +609,7 @@ func (f *File) Value(i int, key string) string {
 	if !ok || i < 0 || i >= len(f.rows) {
 		return ""
 	}
-	v := strings.TrimSpace(f.cell(i, f.fieldCol[fi]))
-	if x := f.choices[fi]; x != nil {
-		if c, ok := x.whole(v); ok {
-			return x.field.Choices[c].Value
-		}
-	}
-	return v
+	return f.value(fi, f.cell(i, f.fieldCol[fi]))
 }
 
 // List returns the comma-separated values of row i for the field key,
@@ -641,18 +619,7 @@ func (f *File) List(i int, key string) []string {
 	if !ok || i < 0 || i >= len(f.rows) {
 		return nil
 	}
-	var out []string
-	x := f.choices[fi]
-	for it := range items(f.cell(i, f.fieldCol[fi])) {
-		v := it.text
-		if x != nil {
-			if c, ok := x.lookup(v); ok {
-				v = x.field.Choices[c].Value
-			}
-		}
-		out = append(out, v)
-	}
-	return out
+	return f.list(fi, f.cell(i, f.fieldCol[fi]))
 }
 
 // Raw returns the cell of row i for the field key exactly as stored, for an

@@ -3,8 +3,10 @@ package csvfile
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -283,6 +285,71 @@ func FuzzMatchHeader(f *testing.F) {
 		}
 		if n := normHeader(normHeader(headers)); n != normHeader(headers) {
 			t.Fatalf("normHeader not idempotent: %q", headers)
+		}
+	})
+}
+
+// FuzzScan: Scan, reading in blocks of any size, says what Read and
+// Validate say of the same bytes: the same error, or the same counts,
+// messages (as a set: Scan hands some out late) and values.
+func FuzzScan(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s), byte(0), uint8(16), uint8(3))
+	}
+	f.Add([]byte("\xEF\xBB\xBFFirst Name,Last Name,Email,Products\r\nAda,L,a@x.edu,events\r\nBo,M,A@X.edu,evnts\r\n"), byte(0), uint8(16), uint8(1))
+	f.Add([]byte("First Name;Last Name;Email;Products\rAda;L;a@x.edu;\"ev\rents\"\r\xe9;M;b@x.edu;events\r"), byte(2), uint8(20), uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, d byte, head, block uint8) {
+		defer func(h, b int) { scanHead, scanBlock = h, b }(scanHead, scanBlock)
+		scanHead, scanBlock = int(head), max(int(block), 1)
+		opts := Options{Delimiter: []rune{0, ',', ';', '\t', '|'}[int(d)%5]}
+		var msgs []string
+		rows := 0
+		size := int64(len(data)) // small: read on one goroutine
+		if head%2 == 1 {
+			size = -1 // not known: on its goroutines
+		}
+		sum, serr := scanReader(bytes.NewReader(data), "fuzz.csv", testSchema(testRoles, testDepartments), opts, ScanHandler{
+			Message: func(m Message) error {
+				b, _ := json.Marshal(m)
+				msgs = append(msgs, string(b))
+				return nil
+			},
+			Row: func(r *ScanRow) error { rows++; return nil },
+		}, size)
+		file, err := Read(bytes.NewReader(data), "fuzz.csv", testSchema(testRoles, testDepartments), opts)
+		if err != nil {
+			// Read looks at the whole file for NUL bytes and broken UTF-16
+			// before anything else; Scan finds them when it gets there, and
+			// may have found something else wrong before (the header, a
+			// quote never closed, the other of the two).
+			whole := func(e error) bool {
+				for _, m := range []string{"binary data (a NUL byte)", "ends in the middle of a character", "a broken character here"} {
+					if strings.Contains(e.Error(), m) {
+						return true
+					}
+				}
+				return false
+			}
+			if serr == nil || serr.Error() != err.Error() && !whole(err) && !whole(serr) {
+				t.Fatalf("Read: %v; Scan: %v", err, serr)
+			}
+			return
+		}
+		if serr != nil {
+			t.Fatalf("Scan: %v; Read read it", serr)
+		}
+		v := Validate(file)
+		var want []string
+		for _, m := range v.Messages() {
+			b, _ := json.Marshal(m)
+			want = append(want, string(b))
+		}
+		slices.Sort(msgs)
+		slices.Sort(want)
+		if !slices.Equal(msgs, want) || sum.Rows != file.Len() || rows != file.Len() || sum.Errors != v.Errors() ||
+			sum.Warnings != v.Warnings() || sum.RowsWithErrors != v.RowsWithErrors() || sum.Encoding != file.Encoding() {
+			t.Fatalf("Scan %+v\n%q\nValidate %d rows, %d errors, %d warnings, %d bad rows, %s\n%q",
+				sum, msgs, file.Len(), v.Errors(), v.Warnings(), v.RowsWithErrors(), file.Encoding(), want)
 		}
 	})
 }

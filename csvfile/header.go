@@ -110,6 +110,7 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 	named := make(map[string]int, len(headers)) // normalized header → first column
 	var warns []Message
 	var unnamed []int
+	var unknown []string
 	for c, h := range headers {
 		n := normHeader(h)
 		cols[c] = -1
@@ -139,16 +140,32 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 			unnamed = append(unnamed, c+1)
 		case t != nil: // the operator said so; no need to warn
 		default:
-			warns = append(warns, Message{Severity: Warning, Column: h,
-				Text: quote(h) + " is not a " + targetName(s) + " column; it is kept but not imported"})
+			unknown = append(unknown, h)
 		}
+	}
+	// One message for all the unknown columns, and one for the unnamed: a
+	// file with a hundred thousand of them gets two lines, not 100,000.
+	switch {
+	case len(unknown) == 1:
+		warns = append(warns, Message{Severity: Warning, Column: unknown[0], Rule: RuleUnknownColumns,
+			Text: quote(unknown[0]) + " is not a " + targetName(s) + " column; it is kept but not imported"})
+	case len(unknown) > 1:
+		q := make([]string, min(len(unknown), 6))
+		for i := range q {
+			q[i] = quote(unknown[i])
+		}
+		if len(unknown) > len(q) {
+			q = append(q, unknown[len(q):]...) // counted, not quoted
+		}
+		warns = append(warns, Message{Severity: Warning, Rule: RuleUnknownColumns,
+			Text: joinSome(q, 5) + " are not " + targetName(s) + " columns; they are kept but not imported"})
 	}
 	if len(unnamed) > 0 {
 		text := "column " + strconv.Itoa(unnamed[0]) + " has no header; its cells are kept but not imported"
 		if len(unnamed) > 1 {
 			text = "columns " + joinInts(unnamed) + " have no header; their cells are kept but not imported"
 		}
-		warns = append(warns, Message{Severity: Warning, Text: text})
+		warns = append(warns, Message{Severity: Warning, Text: text, Rule: RuleUnnamedColumns})
 	}
 
 	var missing []string
@@ -162,7 +179,7 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 		if len(missing) > 1 {
 			what = "missing required columns " + joinQuoted(missing)
 		}
-		found := "the header has " + joinQuoted(nonEmpty(headers))
+		found := "the header has " + joinSome(quoteAll(nonEmpty(headers)), 12)
 		if len(nonEmpty(headers)) == 0 {
 			found = "the header has no names"
 		}
@@ -180,7 +197,7 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 
 	for _, t := range targets {
 		if !t.used {
-			warns = append(warns, Message{Severity: Warning,
+			warns = append(warns, Message{Severity: Warning, Rule: RuleUnusedMapping,
 				Text: "mapping " + quote(t.from+"="+mapping[t.from]) + " was not used: the file has no column " + quote(t.from)})
 		}
 	}
@@ -225,6 +242,14 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func quoteAll(ss []string) []string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = quote(s)
+	}
+	return q
 }
 
 func nonEmpty(ss []string) []string {

@@ -152,7 +152,7 @@ func TestBinaryRefusedFromTheFirstBytes(t *testing.T) {
 		want  string
 	}{
 		{"random bytes", append([]byte("a,b\n\x8f\x00\x13"), bytes.Repeat([]byte{0xA5}, 5000)...), "<stdin>:2: binary data (a NUL byte): this is not a CSV text file"},
-		{"a zip", []byte("PK\x03\x04rest"), "<stdin>: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"},
+		{"a zip", []byte("PK\x03\x04rest"), "<stdin>: this is an Excel workbook or a zip archive, not a CSV file; a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)"},
 		{"UTF-32 with a BOM", []byte("\xFF\xFE\x00\x00F\x00\x00\x00"), "<stdin>: " + msgUTF32},
 		{"UTF-32BE without one", []byte("\x00\x00\x00F\x00\x00\x00i"), "<stdin>: " + msgUTF32},
 		{"UTF-16 holding NULs", []byte("\xFF\xFEa\x00,\x00\n\x00\x00\x00\x00\x00"), "<stdin>:2: binary data (a NUL byte): this is not a CSV text file"},

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"usersync/csvfile/atomicfile"
 )
 
 // A mapping file holds one "File Header=Field" per line, the same words as
@@ -82,59 +83,5 @@ func SaveMapping(path string, m map[string]string) error {
 		}
 		b.WriteString(from + "=" + m[from] + "\n")
 	}
-	return writeAtomic(path, 0o644, func(w *bufio.Writer) error {
-		_, err := w.WriteString(b.String())
-		return err
-	}, nil)
-}
-
-// writeAtomic writes a file through a temporary file in the same folder,
-// synced before it is renamed over path, so a crash leaves either the old
-// file or the new one, never half of one.
-// beforeRename, when set, runs after the new content is safe on disk and
-// before it replaces the old (Save keeps its backup there).
-func writeAtomic(path string, perm os.FileMode, write func(*bufio.Writer) error, beforeRename func() error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	if err = write(w); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = w.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if beforeRename != nil {
-		if err = beforeRename(); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil { // make the rename itself durable
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteBytes(path, 0o644, []byte(b.String()))
 }

@@ -132,7 +132,7 @@ func (p *parser) quotedCell(i, eol, col int) (int, int, *FileError) {
 		q := strings.IndexByte(s[k:], '"')
 		if q < 0 {
 			return 0, 0, &FileError{Line: cellLine, Column: col + 1,
-				Msg: "a quoted cell starts here and is never closed"}
+				Msg: textNeverClosed}
 		}
 		if k+q > eol { // the cell goes on past this line
 			p.line += strings.Count(s[k:k+q], "\n")

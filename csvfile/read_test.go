@@ -38,7 +38,7 @@ func TestBadFiles(t *testing.T) {
 		{"header only", testHeader, Options{}, "users.csv:1: the file has a header but no rows"},
 		{"header and blank lines", "\n" + testHeader + "\n,,,,,,,\n\n", Options{}, "users.csv:2: the file has a header but no rows"},
 		{"binary", testHeader + "Ada,Lovelace\x00\x01\x02", Options{}, "users.csv:2: binary data (a NUL byte): this is not a CSV text file"},
-		{"workbook", "PK\x03\x04\x14\x00\x06\x00", Options{}, "users.csv: this is an Excel workbook or a zip archive, not a CSV file; in Excel use Save As and choose CSV UTF-8"},
+		{"workbook", "PK\x03\x04\x14\x00\x06\x00", Options{}, "users.csv: this is an Excel workbook or a zip archive, not a CSV file; a workbook is read from its file, not from standard input or a pipe: give its name (usersync validate users.xlsx)"},
 		{"old workbook", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00", Options{}, "users.csv: this is an Excel 97-2003 workbook (or another Office document), not a CSV file; in Excel use Save As and choose CSV UTF-8"},
 		{"PDF", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", Options{}, "users.csv: this is a PDF document, not a CSV file"},
 		{"PNG", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", Options{}, "users.csv: this is a PNG image, not a CSV file"},
@@ -246,8 +246,8 @@ func TestQuotedCells(t *testing.T) {
 	v := Validate(f)
 	want := []Message{
 		{Severity: Error, Line: 2, Column: "Unique ID", Text: `"line one\nline two\r\nline three" contains U+000A (LINE FEED) and 2 more control or bidi characters`,
-			Fix: &Fix{Column: "Unique ID", Value: "line one line two line three", Label: "remove them"}},
-		{Severity: Warning, Line: 8, Column: "Last Name", Text: `text after the closing quote; read as "Straytail"`}}
+			Fix: &Fix{Column: "Unique ID", Value: "line one line two line three", Label: "remove them"}, Rule: RuleChars},
+		{Severity: Warning, Line: 8, Column: "Last Name", Text: `text after the closing quote; read as "Straytail"`, Rule: RuleAfterQuote}}
 	if got := v.Messages(); !reflect.DeepEqual(got, want) {
 		t.Errorf("messages\n got %+v\nwant %+v", got, want)
 	}
@@ -280,16 +280,16 @@ func TestRowsAndColumnsThatDoNotFit(t *testing.T) {
 		t.Errorf("Has/Value of an absent column")
 	}
 	want := []Message{
-		{Severity: Warning, Line: 0, Text: "columns 6 and 7 have no header; their cells are kept but not imported"},
-		{Severity: Warning, Line: 1, Text: "blank line ignored"},
-		{Severity: Warning, Line: 2, Column: "Notes", Text: `"Notes" is not a demo column; it is kept but not imported`},
-		{Severity: Warning, Line: 4, Text: "blank line ignored"},
-		{Severity: Warning, Line: 5, Text: "the row has 3 cells but the header has 7; the missing cells are read as empty"},
-		{Severity: Error, Line: 5, Column: "Products", Text: "required, but the cell is empty"},
-		{Severity: Warning, Line: 6, Text: "empty row ignored"},
-		{Severity: Warning, Line: 7, Text: "the row has 9 cells but the header has 7; the extra cells are empty and ignored"},
-		{Severity: Error, Line: 8, Text: "the row has 9 cells but the header has 7; a value may hold an unquoted comma"},
-		{Severity: Warning, Line: 9, Column: "First Name", Text: "spaces before or after the value are ignored",
+		{Severity: Warning, Line: 0, Text: "columns 6 and 7 have no header; their cells are kept but not imported", Rule: RuleUnnamedColumns},
+		{Severity: Warning, Line: 1, Text: "blank line ignored", Rule: RuleBlankLine},
+		{Severity: Warning, Line: 2, Column: "Notes", Text: `"Notes" is not a demo column; it is kept but not imported`, Rule: RuleUnknownColumns},
+		{Severity: Warning, Line: 4, Text: "blank line ignored", Rule: RuleBlankLine},
+		{Severity: Warning, Line: 5, Text: "the row has 3 cells but the header has 7; the missing cells are read as empty", Rule: RuleRagged},
+		{Severity: Error, Line: 5, Column: "Products", Text: "required, but the cell is empty", Rule: RuleRequired},
+		{Severity: Warning, Line: 6, Text: "empty row ignored", Rule: RuleEmptyRow},
+		{Severity: Warning, Line: 7, Text: "the row has 9 cells but the header has 7; the extra cells are empty and ignored", Rule: RuleRagged},
+		{Severity: Error, Line: 8, Text: "the row has 9 cells but the header has 7; a value may hold an unquoted comma", Rule: RuleRagged},
+		{Severity: Warning, Line: 9, Column: "First Name", Text: "spaces before or after the value are ignored", Rule: RuleSpaces,
 			Fix: &Fix{Column: "First Name", Value: "Ed", Label: "remove the spaces"}},
 	}
 	v := Validate(f)
@@ -325,8 +325,7 @@ func TestHeaderMatchingAndMapping(t *testing.T) {
 		warnings []string
 	}{
 		{"loose names and aliases", nil, "ada@example.edu", "", []string{
-			`"Dept" is not a demo column; it is kept but not imported`,
-			`"Personal Mail" is not a demo column; it is kept but not imported`}},
+			`"Dept" and "Personal Mail" are not demo columns; they are kept but not imported`}},
 		{"mapping by header and by key", map[string]string{"dept": "Department", "Personal Mail": "", "Given": "firstName"}, "ada@example.edu", "Maths",
 			[]string{`mapping "Given=firstName" was not used: the file has no column "Given"`}},
 		{"mapping overrides the match", map[string]string{"e_mail": "", "personal_mail": "email"}, "ada@home.example", "", []string{

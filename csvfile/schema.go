@@ -95,7 +95,32 @@ type Message struct {
 	Where string `json:"where,omitempty"`
 	Text  string `json:"message"`
 	Fix   *Fix   `json:"fix,omitempty"`
+	// Rule names the check that found it (one of the Rule… constants, or
+	// a target's own), so output can group like with like.
+	Rule string `json:"rule,omitempty"`
 }
+
+// The rules csvfile checks, as Message.Rule names them: short phrases a
+// person reads as the title of a group of messages.
+const (
+	RuleRequired       = "required cell is empty"
+	RuleSpaces         = "spaces around the value"
+	RuleEmail          = "not a bare email address"
+	RuleChoice         = "not an allowed value"
+	RuleShortened      = "long number shortened by a spreadsheet"
+	RuleChars          = "control or invisible characters"
+	RuleRagged         = "row length differs from the header"
+	RuleRepeatedHeader = "row repeats the header"
+	RuleAfterQuote     = "text after a closing quote"
+	RuleDuplicate      = "on more than one row"
+	RuleTarget         = "target rule" // a RowCheck's message that names no rule
+	RuleEncoding       = "encoding guessed"
+	RuleBlankLine      = "blank line"
+	RuleEmptyRow       = "empty row"
+	RuleUnknownColumns = "unknown columns"
+	RuleUnnamedColumns = "columns without a header"
+	RuleUnusedMapping  = "mapping not used"
+)
 
 // Fix is a suggested replacement for one cell that the UI can apply with one key.
 type Fix struct {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // quote puts a value in double quotes for a message, cut short when long so
@@ -37,6 +37,29 @@ func joinQuoted(ss []string) string {
 // joinInts writes 3, 5 and 9; runs of three or more (ascending) as
 // ranges, 3, 5 and 9 to 300, so that the hundreds of empty columns a
 // spreadsheet can export do not flood a message.
+// joinSome joins the first max of s as joinAnd does and counts the rest:
+// "a, b, c and 99,997 more". A list of a hundred thousand column names
+// is no use to anyone.
+func joinSome(s []string, max int) string {
+	if len(s) <= max {
+		return joinAnd(s)
+	}
+	return strings.Join(s[:max], ", ") + " and " + Thousands(len(s)-max) + " more"
+}
+
+// Thousands writes n with commas between groups of three digits.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := ""
+	if n < 0 {
+		neg, s = "-", s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return neg + s
+}
+
 func joinInts(ns []int) string {
 	var s []string
 	for i := 0; i < len(ns); {
@@ -52,7 +75,7 @@ func joinInts(ns []int) string {
 		s = append(s, strconv.Itoa(ns[i]))
 		i++
 	}
-	return joinAnd(s)
+	return joinSome(s, 10)
 }
 
 func joinAnd(s []string) string {

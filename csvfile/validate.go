@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"usersync/csvfile/textsafe"
 )
 
 // Validation holds the messages of every row of one File. The Editor keeps
@@ -21,22 +23,51 @@ type Validation struct {
 	chk     *checker    // for rows checked one at a time (edits)
 }
 
-// checker checks rows. A full pass runs one per CPU on its own share of
-// the rows; each has its own current row for the RowChecks' getter and its
-// own cache of advice about wrong values.
+// checker checks rows with the rules of one layout. A full pass runs one
+// per CPU on its own share of the rows; each has its own current row for
+// the RowChecks' getter and its own cache of advice about wrong values.
 type checker struct {
-	f      *File
+	l      *layout
 	vals   []string // the current row's trimmed values, by field
 	get    func(key string) string
 	advice map[string]advice // field index + value → explanation, computed once
+	rv     rowView           // the row being checked, for File rows
 }
 
-func newChecker(f *File) *checker {
-	c := &checker{f: f, vals: make([]string, len(f.schema.Fields)), advice: map[string]advice{}}
+// rowView is one row as the rules see it: the line it starts on, its cells
+// as stored (not trimmed; as many as the row has, which may differ from
+// the header) and what the reader noticed about them. It is the one input
+// of the row rules, whether the row is held in a File or read as it comes.
+type rowView struct {
+	line  int
+	cells []string
+	notes []cellNote
+}
+
+// cell returns cell c, "" past the row's end.
+func (r *rowView) cell(c int) string {
+	if c < 0 || c >= len(r.cells) {
+		return ""
+	}
+	return r.cells[c]
+}
+
+// note returns what the reader noticed about cell c.
+func (r *rowView) note(c int) (string, bool) {
+	for _, n := range r.notes {
+		if n.col == c {
+			return n.text, true
+		}
+	}
+	return "", false
+}
+
+func newChecker(l *layout) *checker {
+	c := &checker{l: l, vals: make([]string, len(l.schema.Fields)), advice: map[string]advice{}}
 	// The RowChecks' getter reads the values the field pass trimmed (and
 	// spelled as their choice); it answers as File.Value does.
 	c.get = func(key string) string {
-		if fi, ok := c.f.field(key); ok {
+		if fi, ok := c.l.field(key); ok {
 			return c.vals[fi]
 		}
 		return ""
@@ -48,7 +79,7 @@ func newChecker(f *File) *checker {
 // checked on every CPU; the schema's RowChecks must be safe to call
 // concurrently (on different rows).
 func Validate(f *File) *Validation {
-	v := &Validation{f: f, chk: newChecker(f)}
+	v := &Validation{f: f, chk: newChecker(&f.layout)}
 	if id := f.schema.Identity(); id != nil {
 		if fi, ok := f.field(id.Key); ok && f.fieldCol[fi] >= 0 {
 			v.ids = newIdentities(v, fi)
@@ -84,14 +115,14 @@ func (v *Validation) all() {
 			sh := &shares[w]
 			c := v.chk
 			if w > 0 {
-				c = newChecker(f)
+				c = newChecker(&f.layout)
 			}
 			lo, hi := n*w/workers, n*(w+1)/workers
 			if v.ids != nil {
 				sh.ids = entries[lo:lo:hi]
 			}
 			for i := lo; i < hi; i++ {
-				if ms := c.row(i); ms != nil {
+				if ms := c.fileRow(f, i); ms != nil {
 					sh.rows = append(sh.rows, i)
 					sh.msgs = append(sh.msgs, ms)
 				}
@@ -140,36 +171,54 @@ func (v *Validation) check(i int) []Message {
 // checkIn is check with the rows that share row i's identity already
 // known (an edit finds them once for the whole group).
 func (v *Validation) checkIn(i int, g []int32) []Message {
-	ms := v.chk.row(i)
+	ms := v.chk.fileRow(v.f, i)
 	if len(g) > 1 {
 		ms = append(ms, v.dupMessage(i, g))
 	}
 	return ms
 }
 
-// row returns the messages of row i, but for the same-email one (which
-// needs every row).
-func (c *checker) row(i int) []Message { return c.f.placed(c.rowMessages(i)) }
+// fileRow returns the messages of row i of f, but for the same-email one
+// (which needs every row).
+func (c *checker) fileRow(f *File, i int) []Message {
+	r := &c.rv
+	n := int(f.rows[i].n)
+	r.line, r.cells, r.notes = int(f.rows[i].line), r.cells[:0], r.notes[:0]
+	for k := range n {
+		r.cells = append(r.cells, f.cell(i, k))
+	}
+	if f.notes != nil {
+		for k := range n {
+			if note, ok := f.notes[[2]int{i, k}]; ok {
+				r.notes = append(r.notes, cellNote{col: k, text: note})
+			}
+		}
+	}
+	return f.placed(c.row(r))
+}
 
-func (c *checker) rowMessages(i int) []Message {
-	f := c.f
-	s := f.schema
+// row returns the messages of one row, but for the same-email one (which
+// needs the other rows). Every row rule is here: a File's rows and rows
+// read as they come (Scan) go through it alike.
+func (c *checker) row(r *rowView) []Message {
+	l := c.l
+	s := l.schema
 	var ms []Message
-	line := int(f.rows[i].line)
-	if n, want := int(f.rows[i].n), len(f.header); n != want {
-		ms = append(ms, raggedMessage(f, i, n, want))
+	line := r.line
+	if n, want := len(r.cells), len(l.header); n != want {
+		ms = append(ms, raggedMessage(l, r, want))
 	}
 	for fi := range s.Fields {
-		col := f.fieldCol[fi]
+		col := l.fieldCol[fi]
 		c.vals[fi] = ""
 		if col < 0 {
 			continue
 		}
 		fd := &s.Fields[fi]
-		raw := f.cell(i, col)
-		if f.notes != nil {
-			if note, ok := f.notes[[2]int{i, col}]; ok {
-				ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header, Text: note})
+		raw := r.cell(col)
+		if len(r.notes) > 0 {
+			if note, ok := r.note(col); ok {
+				ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header, Text: note, Rule: RuleAfterQuote})
 			}
 		}
 		val := raw
@@ -179,56 +228,58 @@ func (c *checker) rowMessages(i int) []Message {
 		c.vals[fi] = val
 		if val == "" {
 			if fd.Required {
-				ms = append(ms, Message{Severity: Error, Line: line, Column: fd.Header, Text: "required, but the cell is empty"})
+				ms = append(ms, Message{Severity: Error, Line: line, Column: fd.Header, Text: "required, but the cell is empty", Rule: RuleRequired})
 			}
 			continue
 		}
 		if len(val) != len(raw) {
 			ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header,
-				Text: "spaces before or after the value are ignored",
-				Fix:  &Fix{Column: fd.Header, Value: val, Label: "remove the spaces"}})
+				Text: "spaces before or after the value are ignored", Rule: RuleSpaces,
+				Fix: &Fix{Column: fd.Header, Value: val, Label: "remove the spaces"}})
 		}
-		if !fd.Email && f.choices[fi] == nil {
+		if !fd.Email && l.choices[fi] == nil && !textsafe.Safe(val) { // Safe first: a million calls
 			if m, bad := checkChars(fd, val, line); bad {
 				ms = append(ms, m)
 			}
 		}
 		if fd.Email {
 			if problem, fix := checkEmail(val); problem != "" {
-				m := Message{Severity: Error, Line: line, Column: fd.Header, Text: problem}
+				m := Message{Severity: Error, Line: line, Column: fd.Header, Text: problem, Rule: RuleEmail}
 				if fix != "" {
 					m.Fix = &Fix{Column: fd.Header, Value: fix, Label: "use " + quote(fix)}
 				}
 				ms = append(ms, m)
 			}
 		}
-		if x := f.choices[fi]; x != nil {
+		if x := l.choices[fi]; x != nil {
 			if k, ok := x.whole(val); ok {
 				c.vals[fi] = x.field.Choices[k].Value // what File.Value answers
 				continue
 			}
 			ms = c.checkChoices(ms, fi, x, raw, line)
 		} else if val[0] >= '0' && val[0] <= '9' && shortenedNumber(val) {
-			ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header,
+			ms = append(ms, Message{Severity: Warning, Line: line, Column: fd.Header, Rule: RuleShortened,
 				Text: quote(val) + " looks like a long number a spreadsheet shortened, and its other digits are lost; " +
 					"format the column as text in the spreadsheet and export again"})
 		}
 	}
-	if f.notes != nil { // unknown columns are kept, so what the reader noticed there counts too
-		for col, fi := range f.colField {
-			if note, ok := f.notes[[2]int{i, col}]; ok && fi < 0 {
-				ms = append(ms, Message{Severity: Warning, Line: line, Column: f.header[col], Text: note})
-			}
+	// Unknown columns are kept, so what the reader noticed there counts too.
+	for _, n := range r.notes {
+		if n.col < len(l.colField) && l.colField[n.col] < 0 {
+			ms = append(ms, Message{Severity: Warning, Line: line, Column: l.header[n.col], Text: n.text, Rule: RuleAfterQuote})
 		}
 	}
-	if f.repeatsHeader(i) { // not a user: one message instead of one per cell
-		return []Message{{Severity: Error, Line: line,
+	if l.repeatsHeader(r) { // not a user: one message instead of one per cell
+		return []Message{{Severity: Error, Line: line, Rule: RuleRepeatedHeader,
 			Text: "this row repeats the header (were two files joined?); delete the row"}}
 	}
 	if len(s.RowChecks) > 0 {
 		for _, rc := range s.RowChecks {
 			for _, m := range rc(c.get) {
 				m.Line = line
+				if m.Rule == "" {
+					m.Rule = RuleTarget
+				}
 				ms = append(ms, m)
 			}
 		}
@@ -264,15 +315,15 @@ func shortenedNumber(s string) bool {
 	return digits() > 0 && i == len(s)
 }
 
-// repeatsHeader reports whether row i holds the header again, as when
+// repeatsHeader reports whether the row holds the header again, as when
 // two exports are joined into one file (the second one's byte order mark
 // and all).
-func (f *File) repeatsHeader(i int) bool {
-	if int(f.rows[i].n) < len(f.header) || len(f.header) < 2 {
+func (l *layout) repeatsHeader(r *rowView) bool {
+	if len(r.cells) < len(l.header) || len(l.header) < 2 {
 		return false
 	}
-	for c, h := range f.header {
-		cell := f.cell(i, c)
+	for c, h := range l.header {
+		cell := r.cells[c]
 		if c == 0 {
 			cell = strings.TrimPrefix(cell, "\uFEFF")
 		}
@@ -315,7 +366,7 @@ func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string,
 			a = x.explain(it.text)
 			c.advice[key] = a
 		}
-		m := Message{Severity: Error, Line: line, Column: fd.Header, Text: a.text}
+		m := Message{Severity: Error, Line: line, Column: fd.Header, Text: a.text, Rule: RuleChoice}
 		if a.use != "" {
 			fixed := strings.TrimSpace(replaceItem(raw, it, a.use))
 			m.Fix = &Fix{Column: fd.Header, Value: fixed, Label: "use " + quote(a.use)}
@@ -324,13 +375,14 @@ func (c *checker) checkChoices(ms []Message, fi int, x *choiceIndex, raw string,
 	}
 	if more > 0 {
 		ms = append(ms, Message{Severity: Error, Line: line, Column: fd.Header,
-			Text: "and " + strconv.Itoa(more) + " more values are not " + x.kind() + "s"})
+			Text: "and " + strconv.Itoa(more) + " more values are not " + x.kind() + "s", Rule: RuleChoice})
 	}
 	return ms
 }
 
-func raggedMessage(f *File, i, n, want int) Message {
-	m := Message{Line: f.Line(i)}
+func raggedMessage(l *layout, r *rowView, want int) Message {
+	n := len(r.cells)
+	m := Message{Line: r.line, Rule: RuleRagged}
 	if n < want {
 		m.Severity = Warning
 		m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
@@ -338,11 +390,11 @@ func raggedMessage(f *File, i, n, want int) Message {
 		return m
 	}
 	for c := want; c < n; c++ {
-		if !isBlank(f.cell(i, c)) {
+		if !isBlank(r.cells[c]) {
 			m.Severity = Error
 			m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
-				"; a value may hold an unquoted " + delimiterName(f.delim)
-			if c := loneCR(f, i); c >= 0 {
+				"; a value may hold an unquoted " + delimiterName(l.delim)
+			if c := loneCR(r); c >= 0 {
 				// Two rows run together: a line ended with a CR alone,
 				// which this file's other lines do not.
 				m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
@@ -358,35 +410,34 @@ func raggedMessage(f *File, i, n, want int) Message {
 	return m
 }
 
-// dupMessage names the other lines that hold row i's identity.
+// dupMessage is row i's message when rows g (ascending, i among them)
+// share its identity.
 func (v *Validation) dupMessage(i int, g []int32) Message {
-	fd := &v.f.schema.Fields[v.ids.field]
-	var lines []string
-	for _, j := range g {
-		if int(j) != i {
-			if len(lines) == 5 {
-				lines = append(lines, strconv.Itoa(len(g)-1-5)+" more")
-				break
-			}
-			lines = append(lines, strconv.Itoa(v.f.Line(int(j))))
-		}
-	}
-	what := "this email"
-	if !fd.Email {
-		what = "this " + strings.ToLower(fd.Header)
+	other := g[0]
+	if int(other) == i {
+		other = g[1]
 	}
 	// A workbook's rows are numbered as Excel shows them: rows, not lines.
 	unit := "line"
 	if v.f.src != nil {
 		unit = "row"
 	}
-	where := unit + " " + lines[0]
-	if len(lines) > 1 {
-		where = unit + "s " + joinAnd(lines)
-	}
-	m := Message{Severity: Error, Line: v.f.Line(i), Column: fd.Header, Text: what + " is also on " + where}
+	m := dupMessage(&v.f.schema.Fields[v.ids.field], v.f.Line(i), v.f.Line(int(other)), unit)
 	m.Where = v.f.where(m.Line, m.Column)
 	return m
+}
+
+// dupMessage says that the row on line holds the identity that the row on
+// other line holds too. The first row of a group names the second, every
+// later row the first: what a reader going through the file once knows
+// when it meets each row (Scan), and all a person needs to find them.
+func dupMessage(fd *Field, line, other int, unit string) Message {
+	what := "this email"
+	if !fd.Email {
+		what = "this " + strings.ToLower(fd.Header)
+	}
+	return Message{Severity: Error, Line: line, Column: fd.Header, Rule: RuleDuplicate,
+		Text: what + " is also on " + unit + " " + strconv.Itoa(other)}
 }
 
 func (v *Validation) count(ms []Message, sign int) {
@@ -500,11 +551,10 @@ func (v *Validation) Messages() []Message {
 	return out
 }
 
-// loneCR returns the first column of row i whose cell holds a CR that no
-// line feed follows, or -1.
-func loneCR(f *File, i int) int {
-	for c := range int(f.rows[i].n) {
-		cell := f.cell(i, c)
+// loneCR returns the first column of the row whose cell holds a CR that
+// no line feed follows, or -1.
+func loneCR(r *rowView) int {
+	for c, cell := range r.cells {
 		for k := strings.IndexByte(cell, '\r'); k >= 0; {
 			if k+1 == len(cell) || cell[k+1] != '\n' {
 				return c

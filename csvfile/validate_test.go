@@ -150,7 +150,7 @@ func TestHeaderRepeated(t *testing.T) {
 	in := "\uFEFF" + testHeader + "Ada,Lovelace,ada@example.edu,events,,,,\n\uFEFF" + testHeader + "Bob,Smith,bob@example.edu,events,,,,\n"
 	f := readString(t, in, Options{})
 	v := Validate(f)
-	want := []Message{{Severity: Error, Line: 3, Text: "this row repeats the header (were two files joined?); delete the row"}}
+	want := []Message{{Severity: Error, Line: 3, Text: "this row repeats the header (were two files joined?); delete the row", Rule: RuleRepeatedHeader}}
 	if got := v.Messages(); !reflect.DeepEqual(got, want) {
 		t.Errorf("messages\n got %+v\nwant %+v", got, want)
 	}
@@ -205,10 +205,10 @@ func TestSameEmailTwice(t *testing.T) {
 	f := readString(t, in, Options{})
 	v := Validate(f)
 	want := map[int]string{
-		0: "this email is also on lines 4 and 6",
+		0: "this email is also on line 4", // the first names the second
 		1: "this email is also on line 7",
-		2: "this email is also on lines 2 and 6",
-		4: "this email is also on lines 2 and 4",
+		2: "this email is also on line 2", // the later ones the first
+		4: "this email is also on line 2",
 		5: "this email is also on line 3",
 	}
 	for i := range f.Len() {
@@ -234,8 +234,11 @@ func TestManyRowsWithOneEmail(t *testing.T) {
 		b.WriteString("Ada,Lovelace,ada@example.edu,events,,,,\n")
 	}
 	v := Validate(readString(t, b.String(), Options{}))
-	if got := v.Row(0)[0].Text; got != "this email is also on lines 3, 4, 5, 6, 7 and 3 more" {
+	if got := v.Row(0)[0].Text; got != "this email is also on line 3" {
 		t.Errorf("got %q", got)
+	}
+	if got := v.Row(8)[0].Text; got != "this email is also on line 2" {
+		t.Errorf("last row: got %q", got)
 	}
 }
 

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	gosync "sync"
 	"sync/atomic"
+
+	"usersync/csvfile/atomicfile"
 )
 
 // stateVersion changes when the state file's shape does.
@@ -28,6 +29,16 @@ type stateFile struct {
 // data (and is written on the first save). A damaged file is an error, never
 // overwritten.
 func (s *Server) loadState(path string) error {
+	// By its stat, before any open: a FIFO's open waits for a writer (and
+	// SIGTERM with it), a device never ends, and a save would rename its
+	// file over either.
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("sandbox: state file %s is not a regular file; name a file (it is created when missing)", path)
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -230,36 +241,11 @@ func (sv *saver) snapshot() ([]byte, error) {
 	return append(b, "}}"...), nil
 }
 
-// writeFileAtomic writes b to path through a synced temporary file and a
-// rename, mode 0600 (the state holds session tokens).
+// writeFileAtomic writes b to path atomically, mode 0600 (the state holds
+// session tokens).
 func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
+	if err := atomicfile.WriteBytes(path, atomicfile.Secret, b); err != nil {
 		return fmt.Errorf("save state: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -182,3 +182,38 @@ func getStats(t *testing.T, url string) Stats {
 	}
 	return st
 }
+
+// TestStateFileMustBeAFile: --state named a FIFO (the open blocked for
+// ever, and SIGTERM with it) or /dev/zero (read until memory ran out,
+// 6.4 GB in 16 s); as root, a save would then have renamed its file over
+// the device. Anything but a regular file is refused at once, and left
+// as it is.
+func TestStateFileMustBeAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "state.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, "/dev/zero", dir} {
+		done := make(chan error, 1)
+		go func() {
+			s, err := Start(Options{Addr: "127.0.0.1:0", StateFile: path})
+			if err == nil {
+				s.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			want := "sandbox: state file " + path + " is not a regular file; name a file (it is created when missing)"
+			if err == nil || err.Error() != want {
+				t.Errorf("got  %v\nwant %s", err, want)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("Start with the state file %s had not answered after 3 s", path)
+		}
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", st, err)
+	}
+}

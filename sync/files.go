@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"usersync/csvfile"
-	"usersync/textsafe"
+	"usersync/csvfile/atomicfile"
+	"usersync/csvfile/textsafe"
 )
 
 // DefaultPaths names the journal, report and backup of an apply of file.
@@ -215,40 +216,11 @@ func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Out
 // and formulas escaped.
 func reportCell(s string) string { return csvfile.EscapeFormula(textsafe.Show(s)) }
 
-// writeFileAtomic writes through a temp file, fsyncs and renames, so a
-// crash leaves the old file or the new one, never half of one. Files are
-// 0600: backups and reports hold people's data.
+// writeFileAtomic writes atomically (see atomicfile): a crash leaves the
+// old file or the new one, never half of one. Files are 0600: backups and
+// reports hold people's data.
 func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	w := bufio.NewWriterSize(f, 256<<10)
-	if err := write(w); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, atomicfile.Secret, write, atomicfile.MakeDir())
 }
 
 // SavePlan writes the plan as JSON (plan --out).

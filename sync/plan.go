@@ -56,20 +56,38 @@ func Key(email string) string { return strings.ToLower(strings.TrimSpace(email))
 // DesiredUser is row i of the file as a user: what the file says, with blank
 // cells absent so they leave fields as they are.
 func DesiredUser(f *csvfile.File, i int) User {
+	return desiredUser(f.Schema(), f.Has, func(key string) string { return f.Value(i, key) },
+		func(key string) []string { return f.List(i, key) })
+}
+
+// ScannedUser is DesiredUser for the row csvfile.Scan is at. Its strings
+// are copies: the scan's are its buffer's.
+func ScannedUser(s *csvfile.Schema, r *csvfile.ScanRow) User {
+	return desiredUser(s, r.Has, func(key string) string { return strings.Clone(r.Value(key)) },
+		func(key string) []string {
+			l := r.List(key)
+			for k := range l {
+				l[k] = strings.Clone(l[k])
+			}
+			return l
+		})
+}
+
+func desiredUser(s *csvfile.Schema, has func(string) bool, value func(string) string, list func(string) []string) User {
 	u := User{Fields: map[string]string{}, Lists: map[string][]string{}}
-	for _, fld := range f.Schema().Fields {
-		if !f.Has(fld.Key) {
+	for _, fld := range s.Fields {
+		if !has(fld.Key) {
 			continue
 		}
 		switch {
 		case fld.Identity:
-			u.Email = f.Value(i, fld.Key)
+			u.Email = value(fld.Key)
 		case fld.List:
-			if l := f.List(i, fld.Key); len(l) > 0 {
+			if l := list(fld.Key); len(l) > 0 {
 				u.Lists[fld.Key] = dedupe(l)
 			}
 		default:
-			if v := f.Value(i, fld.Key); v != "" {
+			if v := value(fld.Key); v != "" {
 				u.Fields[fld.Key] = v
 			}
 		}
@@ -77,46 +95,76 @@ func DesiredUser(f *csvfile.File, i int) User {
 	return u
 }
 
+// FileRow is one row of a user file as a plan needs it: its line, the user
+// it asks for and its error messages (none: a valid row).
+type FileRow struct {
+	Line    int
+	Desired User
+	Errors  []csvfile.Message
+}
+
+// NewPlanFromRows is NewPlan for rows read as they came (csvfile.Scan,
+// ScannedUser) rather than held in a csvfile.File: path and schema are the
+// file's, rows every row in file order.
+func NewPlanFromRows(target, path string, s *csvfile.Schema, rows []FileRow, existing []User, opts PlanOptions) (*Plan, error) {
+	return newPlan(target, path, s, len(rows), func(i int) (int, User, []csvfile.Message) {
+		return rows[i].Line, rows[i].Desired, rows[i].Errors
+	}, existing, opts)
+}
+
 // NewPlan compares the valid rows of f with the existing users and decides
 // one action per row. It sends nothing.
 func NewPlan(target string, f *csvfile.File, v *csvfile.Validation, existing []User, opts PlanOptions) (*Plan, error) {
+	return newPlan(target, f.Path(), f.Schema(), f.Len(), func(i int) (int, User, []csvfile.Message) {
+		var errs []csvfile.Message
+		if !v.OK(i) {
+			errs = v.Row(i)
+		}
+		return f.Line(i), DesiredUser(f, i), errs
+	}, existing, opts)
+}
+
+// newPlan is NewPlan of n rows, row(i) giving row i's line, user and
+// messages (an error among them makes it invalid).
+func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int, User, []csvfile.Message),
+	existing []User, opts PlanOptions) (*Plan, error) {
 	if opts.MaxDeactivate <= 0 {
 		opts.MaxDeactivate = DefaultMaxDeactivate
 	}
 	// Only a target whose creates send mail gets mail counted and asked for.
-	opts.Mail = opts.Mail && f.Schema().Mail
+	opts.Mail = opts.Mail && s.Mail
 	p := &Plan{
 		Target:           target,
 		Mode:             modeName(opts.Replace),
-		File:             f.Path(),
-		FileRows:         f.Len(),
+		File:             path,
+		FileRows:         n,
 		UsersFingerprint: UsersFingerprint(existing),
 		ExistingUsers:    len(existing),
 		CreatedAt:        time.Now().UTC().Truncate(time.Second),
 		Options:          opts,
 		Headers:          map[string]string{},
-		Rows:             make([]PlanRow, 0, f.Len()),
+		Rows:             make([]PlanRow, 0, n),
 	}
-	for _, fld := range f.Schema().Fields {
+	for _, fld := range s.Fields {
 		p.Headers[fld.Key] = fld.Header
 	}
 	byEmail := indexUsers(existing)
-	byPerson := indexPersonIDs(f.Schema(), existing)
+	byPerson := indexPersonIDs(s, existing)
 	excluded := make(map[int]bool, len(opts.Exclude))
 	for _, i := range opts.Exclude {
 		excluded[i] = true
 	}
-	seen := make(map[string]bool, f.Len())
+	seen := make(map[string]bool, n)
 	fp := sha256.New()
-	for i := 0; i < f.Len(); i++ {
-		desired := DesiredUser(f, i)
-		writeFingerprint(fp, f.Line(i), &desired)
-		r := PlanRow{Row: i, Line: f.Line(i), Email: desired.Email}
+	for i := 0; i < n; i++ {
+		line, desired, msgs := row(i)
+		writeFingerprint(fp, line, &desired)
+		r := PlanRow{Row: i, Line: line, Email: desired.Email}
 		switch {
 		case excluded[i]:
 			r.Action, r.Reasons = Skip, []string{"excluded by the operator"}
-		case !v.OK(i):
-			r.Action, r.Reasons = Skip, rowErrors(v.Row(i))
+		case hasError(msgs):
+			r.Action, r.Reasons = Skip, rowErrors(msgs)
 		case matchUser(byEmail, &desired) == nil && emailChange(byPerson, &desired) != "":
 			r.Action, r.Reasons = Skip, []string{emailChange(byPerson, &desired)}
 		default:
@@ -130,7 +178,7 @@ func NewPlan(target string, f *csvfile.File, v *csvfile.Validation, existing []U
 		p.Rows = append(p.Rows, r)
 	}
 	p.FileFingerprint = hex.EncodeToString(fp.Sum(nil))
-	p.FileDigest, _ = FileDigest(f.Path()) // "" for a file not on disk: nothing to compare later
+	p.FileDigest, _ = FileDigest(path) // "" for a file not on disk: nothing to compare later
 	if opts.DeactivateMissing {
 		if err := p.planDeactivations(existing, seen); err != nil {
 			return nil, err
@@ -357,6 +405,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func hasError(msgs []csvfile.Message) bool {
+	for _, m := range msgs {
+		if m.Severity == csvfile.Error {
+			return true
+		}
+	}
+	return false
 }
 
 func rowErrors(msgs []csvfile.Message) []string {

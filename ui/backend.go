@@ -6,6 +6,7 @@ import (
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/sync/targets"
 )
 
 // Backend is everything the UI needs from the outside world. The UI never
@@ -39,7 +40,9 @@ type Backend interface {
 	Check(ctx context.Context, s Session) ([]string, error)
 }
 
-// Env is where a session connects.
+// Env is where a session connects: the sandbox, one of the target's
+// named servers (a staging-like one or a production one: the descriptor
+// says which, LoginRequest.EnvName which one), or a URL.
 type Env int
 
 const (
@@ -49,22 +52,81 @@ const (
 	EnvCustom
 )
 
+// NamedEnv is the kind of a target's named environment.
+func NamedEnv(production bool) Env {
+	if production {
+		return EnvProduction
+	}
+	return EnvStaging
+}
+
 func (e Env) String() string {
 	return [...]string{"Sandbox", "Staging", "Production", "Custom URL"}[e]
 }
 
-// LoginRequest is what the operator typed on the login screen.
+// LoginRequest is what the operator typed on the login screen. Its value
+// fields are the login fields a target's descriptor can ask for (keyed by
+// targets.Field* in Value and SetValue); which ones are shown, and how
+// they are labelled, comes from the descriptor.
 type LoginRequest struct {
-	Target        string // "coursedog" or "ccai"
+	Target        string // a registered target's name
 	Env           Env
+	EnvName       string // the named environment (EnvStaging, EnvProduction): targets.Env.Name
 	URL           string // custom URL (EnvCustom); ignored otherwise
-	School        string // coursedog School Unique ID
-	Email         string
-	Password      string
-	UseSavedToken bool   // coursedog: the token from USERSYNC_TOKEN or coursedog.properties
-	Tenant        string // ccai subdomain
-	APIToken      string // ccai api_user token
+	School        string // targets.FieldSchool: an account on a shared server
+	Email         string // targets.FieldEmail
+	Password      string // targets.FieldPassword
+	UseSavedToken bool   // the token login saved (or USERSYNC_TOKEN), not a password
+	Tenant        string // targets.FieldTenant: the customer's subdomain
+	APIToken      string // targets.FieldToken: an API token typed in
 }
+
+// slot is the request's field for a login field key.
+func (r *LoginRequest) slot(key string) *string {
+	switch key {
+	case targets.FieldSchool:
+		return &r.School
+	case targets.FieldEmail:
+		return &r.Email
+	case targets.FieldPassword:
+		return &r.Password
+	case targets.FieldTenant:
+		return &r.Tenant
+	case targets.FieldToken:
+		return &r.APIToken
+	}
+	return nil
+}
+
+// Value is the value typed for a login field ("" for a key the screen
+// does not know).
+func (r LoginRequest) Value(key string) string {
+	if p := r.slot(key); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// SetValue sets a login field's value; unknown keys are ignored.
+func (r *LoginRequest) SetValue(key, v string) {
+	if p := r.slot(key); p != nil {
+		*p = v
+	}
+}
+
+// Values are the login field values by key, for targets.Request.
+func (r LoginRequest) Values() map[string]string {
+	m := map[string]string{}
+	for _, k := range loginKeys {
+		if v := r.Value(k); v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// loginKeys are the login fields the screen can show, in its order.
+var loginKeys = []string{targets.FieldSchool, targets.FieldEmail, targets.FieldPassword, targets.FieldTenant, targets.FieldToken}
 
 // Session is a signed-in connection. It carries no secret the UI could
 // render: the token stays inside Target.
@@ -93,7 +155,7 @@ type Defaults struct {
 	Targets    []string // targets offered; the first is the default
 	Login      LoginRequest
 	SandboxURL string // the in-process sandbox, when one runs
-	SavedToken bool   // a coursedog token is at hand (USERSYNC_TOKEN or properties)
+	SavedToken bool   // a saved token is at hand (USERSYNC_TOKEN or a token file)
 	StartDir   string // the picker's first directory (the recent one)
 	File       string // open this file right after login (usersync --sandbox FILE)
 	// Now gives the clock (tests fix it); nil means time.Now.

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/csvfile"
+	"usersync/sync/targets"
 )
 
 // fileScreen chooses the user file: a picker filtered to the target's file
@@ -113,19 +114,18 @@ func newFileScreen(d Defaults) fileScreen {
 	return fileScreen{picker: fp, path: ti, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
 
-// setTarget filters the picker to the files the target reads: CSV, and
-// for ccai also the vendor's JSON template file.
+// setTarget filters the picker to the files the target reads.
 func (f *fileScreen) setTarget(target string) {
 	f.picker.AllowedTypes = fileTypes(target)
 }
 
-// fileTypes are the file name endings a target reads: CSV and Excel
-// workbooks for every target, and the ccai JSON template.
+// fileTypes are the file name endings a target reads, as its descriptor
+// lists them ("" is the default target; CSV for a name none registered).
 func fileTypes(target string) []string {
-	if target == "ccai" {
-		return []string{".csv", ".xlsx", ".xlsm", ".json"}
+	if d, ok := targets.Lookup(target); ok && len(d.FileTypes) > 0 {
+		return d.FileTypes
 	}
-	return []string{".csv", ".xlsx", ".xlsm"}
+	return []string{".csv"}
 }
 
 func (f *fileScreen) setStyles(st Styles, isDark bool) {

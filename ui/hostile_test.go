@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"usersync/csvfile"
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // frameProblem returns what in a frame is neither text that shows as

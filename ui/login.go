@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/sync"
+	"usersync/sync/targets"
 )
 
 // loginField is one row of the login form.
@@ -38,10 +39,10 @@ var fieldLabels = [fieldCount]string{
 type loginScreen struct {
 	targets  []string
 	target   int
-	envs     []Env // offered for the current target
+	envs     []envChoice // offered for the current target
 	envIdx   int
 	useSaved bool
-	saved    bool // a coursedog token is at hand
+	saved    bool // a saved token is at hand
 	sandbox  string
 	inputs   [fieldCount]textinput.Model
 	focus    loginField
@@ -63,7 +64,10 @@ type loggedInMsg struct {
 func newLoginScreen(d Defaults, st Styles) loginScreen {
 	l := loginScreen{targets: d.Targets, saved: d.SavedToken, sandbox: d.SandboxURL}
 	if len(l.targets) == 0 {
-		l.targets = []string{"coursedog"}
+		l.targets = targets.Names()
+	}
+	if len(l.targets) == 0 {
+		l.targets = []string{""} // nothing registered: the form still draws
 	}
 	for i, t := range l.targets {
 		if t == d.Login.Target {
@@ -80,21 +84,17 @@ func newLoginScreen(d Defaults, st Styles) loginScreen {
 	l.inputs[fieldPassword].EchoCharacter = '•'
 	l.inputs[fieldAPIToken].EchoMode = textinput.EchoPassword
 	l.inputs[fieldAPIToken].EchoCharacter = '•'
-	l.inputs[fieldURL].Placeholder = "https://… (ccai: or the domain, uc1.ccaiplatform.com)"
-	l.inputs[fieldSchool].Placeholder = "your School Unique ID"
-	l.inputs[fieldEmail].Placeholder = "you@school.edu"
 	l.inputs[fieldURL].SetValue(d.Login.URL)
-	l.inputs[fieldSchool].SetValue(d.Login.School)
-	l.inputs[fieldEmail].SetValue(d.Login.Email)
-	l.inputs[fieldPassword].SetValue(d.Login.Password)
-	l.inputs[fieldTenant].SetValue(d.Login.Tenant)
-	l.inputs[fieldAPIToken].SetValue(d.Login.APIToken)
+	for k, f := range loginInputs {
+		l.inputs[f].SetValue(d.Login.Value(k))
+	}
 	l.useSaved = d.Login.UseSavedToken && d.SavedToken
 	l.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	l.setEnvs()
 	for i, e := range l.envs {
-		if e == d.Login.Env {
+		if e.kind == d.Login.Env && (d.Login.EnvName == "" || e.name == d.Login.EnvName) {
 			l.envIdx = i
+			break
 		}
 	}
 	l.focus = l.firstEmpty()
@@ -113,32 +113,6 @@ func (l *loginScreen) stop() {
 
 func (l *loginScreen) targetName() string { return l.targets[l.target] }
 
-func (l *loginScreen) env() Env {
-	if len(l.envs) == 0 {
-		return EnvCustom
-	}
-	return l.envs[l.envIdx]
-}
-
-// setEnvs lists the environments the current target offers.
-func (l *loginScreen) setEnvs() {
-	cur := l.env()
-	l.envs = l.envs[:0]
-	if l.sandbox != "" {
-		l.envs = append(l.envs, EnvSandbox)
-	}
-	if l.targetName() == "coursedog" {
-		l.envs = append(l.envs, EnvStaging, EnvProduction)
-	}
-	l.envs = append(l.envs, EnvCustom)
-	l.envIdx = 0
-	for i, e := range l.envs {
-		if e == cur {
-			l.envIdx = i
-		}
-	}
-}
-
 // fields are the rows the form shows, which depend on target and choices.
 func (l *loginScreen) fields() []loginField {
 	var fs []loginField
@@ -149,15 +123,21 @@ func (l *loginScreen) fields() []loginField {
 	if l.env() == EnvCustom {
 		fs = append(fs, fieldURL)
 	}
-	if l.targetName() == "ccai" {
-		return append(fs, fieldTenant, fieldAPIToken)
+	d := l.desc()
+	for _, fd := range d.Fields {
+		if f, ok := loginInputs[fd.Key]; ok && !fd.SignIn {
+			fs = append(fs, f)
+		}
 	}
-	fs = append(fs, fieldSchool)
-	if l.saved {
+	if l.savedOffered() {
 		fs = append(fs, fieldSaved)
 	}
-	if !l.useSaved {
-		fs = append(fs, fieldEmail, fieldPassword)
+	if !l.useSaved || !l.savedOffered() {
+		for _, fd := range d.Fields {
+			if f, ok := loginInputs[fd.Key]; ok && fd.SignIn {
+				fs = append(fs, f)
+			}
+		}
 	}
 	return fs
 }
@@ -224,7 +204,7 @@ func (l *loginScreen) choose(delta int) {
 	case fieldTarget:
 		l.target = (l.target + delta + len(l.targets)) % len(l.targets)
 		l.setEnvs()
-		if l.saved && l.targetName() != "coursedog" {
+		if !l.savedOffered() {
 			l.useSaved = false
 		}
 	case fieldEnv:
@@ -235,18 +215,23 @@ func (l *loginScreen) choose(delta int) {
 }
 
 func (l *loginScreen) request() LoginRequest {
-	v := func(f loginField) string { return strings.TrimSpace(l.inputs[f].Value()) }
-	return LoginRequest{
+	req := LoginRequest{
 		Target:        l.targetName(),
 		Env:           l.env(),
-		URL:           v(fieldURL),
-		School:        v(fieldSchool),
-		Email:         v(fieldEmail),
-		Password:      l.inputs[fieldPassword].Value(), // passwords may carry spaces
-		UseSavedToken: l.useSaved,
-		Tenant:        v(fieldTenant),
-		APIToken:      v(fieldAPIToken),
+		EnvName:       l.envChoice().name,
+		URL:           strings.TrimSpace(l.inputs[fieldURL].Value()),
+		UseSavedToken: l.useSaved && l.savedOffered(),
 	}
+	for _, fd := range l.desc().Fields {
+		if f, ok := loginInputs[fd.Key]; ok {
+			v := l.inputs[f].Value()
+			if !fd.Secret {
+				v = strings.TrimSpace(v) // passwords may carry spaces
+			}
+			req.SetValue(fd.Key, v)
+		}
+	}
+	return req
 }
 
 // missing names the first blank required field, focusing it.
@@ -257,19 +242,20 @@ func (l *loginScreen) missing() string {
 		}
 		if strings.TrimSpace(l.inputs[f].Value()) == "" {
 			l.focus = f
-			return fieldLabels[f]
+			return l.label(f)
 		}
 	}
 	if l.env() == EnvCustom {
 		raw := strings.TrimSpace(l.inputs[fieldURL].Value())
 		u, err := url.Parse(raw)
 		isURL := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-		// ccai also takes the platform's domain (uc1.ccaiplatform.com).
-		isDomain := l.targetName() == "ccai" && strings.Contains(raw, ".") && !strings.ContainsAny(raw, "/:@ ")
+		// Some targets also take the platform's domain (uc1.ccaiplatform.com).
+		d := l.desc()
+		isDomain := d.DomainOK && strings.Contains(raw, ".") && !strings.ContainsAny(raw, "/:@ ")
 		if !isURL && !isDomain {
 			l.focus = fieldURL
-			if l.targetName() == "ccai" {
-				return "a URL (https://…) or the platform's domain (uc1.ccaiplatform.com)"
+			if d.CustomHint != "" {
+				return d.CustomHint
 			}
 			return "a valid URL (http:// or https://)"
 		}
@@ -375,7 +361,12 @@ func (m *Model) startLogin() tea.Cmd {
 	l.busy, l.job, l.err = true, job, ""
 	b := m.backend
 	// Only what explains an error travels back: never the password or token.
-	explain := LoginRequest{Target: req.Target, Env: req.Env, URL: req.URL, School: req.School, Email: req.Email, UseSavedToken: req.UseSavedToken, Tenant: req.Tenant}
+	explain := LoginRequest{Target: req.Target, Env: req.Env, EnvName: req.EnvName, URL: req.URL, UseSavedToken: req.UseSavedToken}
+	for _, fd := range l.desc().Fields {
+		if !fd.Secret {
+			explain.SetValue(fd.Key, req.Value(fd.Key))
+		}
+	}
 	login := func() tea.Msg {
 		s, err := b.Login(ctx, req)
 		return loggedInMsg{job: job, session: s, err: err, req: explain}
@@ -468,55 +459,12 @@ func (m *Model) sessionEnded(err error) (tea.Cmd, bool) {
 	return l.focusCmd(), true
 }
 
-// describeLoginError says in plain words why signing in failed.
-func describeLoginError(err error, req LoginRequest, sandboxURL string) string {
-	where := req.URL
-	switch req.Env {
-	case EnvSandbox:
-		where = sandboxURL
-	case EnvStaging:
-		where = "Coursedog staging"
-	case EnvProduction:
-		where = "Coursedog production"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "Sign-in cancelled."
-	}
-	var se *sync.Error
-	if errors.As(err, &se) {
-		switch se.Kind {
-		case sync.KindUnauthorized:
-			switch {
-			case req.UseSavedToken:
-				return "The saved token was refused: it has expired or a newer sign-in replaced it. Sign in with your email and password."
-			case req.Target == "ccai":
-				return "Tenant or API token not accepted. Check both and try again."
-			default:
-				return "Wrong email or password. Check both and try again."
-			}
-		case sync.KindNotFound:
-			if req.Target == "ccai" {
-				return "Tenant \"" + req.Tenant + "\" was not found at " + where + "."
-			}
-			return "School ID \"" + req.School + "\" was not found at " + where + "."
-		case sync.KindNetwork:
-			return "Cannot reach " + where + ": the server did not answer. Check the URL, your network or VPN, and try again."
-		case sync.KindRateLimited:
-			return "The server is rate limiting sign-ins; wait a moment and try again."
-		case sync.KindServer:
-			return "The server failed (" + se.Error() + "). Try again in a moment."
-		}
-		return "Sign-in failed: " + se.Error()
-	}
-	return "Sign-in failed: " + err.Error()
-}
-
 func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 	var b strings.Builder
 	b.WriteString("\n")
 	b.WriteString(st.Text.Render("  Sign in to the user-management API that receives the import.") + "\n\n")
 	for _, f := range l.fields() {
-		label := fieldLabels[f]
+		label := l.label(f)
 		marker := "  "
 		ls := st.Label
 		if f == l.focus && !l.busy {
@@ -528,7 +476,7 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 		case fieldTarget:
 			b.WriteString(choiceView(st, l.targetName(), f == l.focus))
 		case fieldEnv:
-			name := l.env().String()
+			name := l.envChoice().label
 			if l.env() == EnvProduction {
 				b.WriteString(st.Prod.Render(" ‹ PRODUCTION › ") + " " + st.Bad.Render("writes go to real users"))
 			} else {

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/sync"
+	"usersync/sync/targets"
 )
 
 const latestFailures = 5
@@ -182,10 +183,8 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 		return ""
 	}
 	conn := " --target " + m.session.Target.Name() + " --env " + shellQuote(m.session.URL)
-	if m.session.Target.Name() == "ccai" {
-		conn += " --tenant " + shellQuote(m.session.Account)
-	} else {
-		conn += " --school " + shellQuote(m.session.Account)
+	if d, ok := targets.Lookup(m.session.Target.Name()); ok && d.Account().Key != "" {
+		conn += " --" + d.Account().Key + " " + shellQuote(m.session.Account) // the account's CONN flag
 	}
 	if m.progress.kind == applyRollback && len(m.journals) > 0 {
 		// `usersync rollback` takes the import's journal and finds the

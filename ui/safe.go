@@ -3,7 +3,7 @@ package ui
 import (
 	"strings"
 
-	"usersync/textsafe"
+	"usersync/csvfile/textsafe"
 )
 
 // show renders untrusted text (cells, headers, messages, server errors,

@@ -8,7 +8,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"usersync/csvfile"
-	"usersync/workbook"
+	"usersync/csvfile/workbook"
 )
 
 // bookBackend reads workbooks as cmd_tui's backend does.

@@ -201,6 +201,9 @@ func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error
 	return h, err
 }
 
+// maxBody bounds an answer's body; the largest is a list of every user.
+const maxBody = 64 << 20
+
 func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *sync.Error) {
 	if err := c.pace(ctx); err != nil {
 		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: ctxErr(ctx, err)}
@@ -237,9 +240,12 @@ func (c *Client) once(ctx context.Context, r request) (http.Header, []byte, *syn
 		return nil, nil, &sync.Error{Kind: sync.KindNetwork, Op: r.op, Err: c.redactErr(ctxErr(ctx, err))}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, tooLarge, err := httpapi.ReadBody(resp, maxBody)
 	if err != nil {
 		return resp.Header, nil, &sync.Error{Kind: sync.KindNetwork, Status: resp.StatusCode, Op: r.op, Err: c.redactErr(err)}
+	}
+	if tooLarge { // cut short, it would fail as JSON cut short does
+		return resp.Header, nil, &sync.Error{Kind: sync.KindOther, Status: resp.StatusCode, Op: r.op, Msg: fmt.Sprintf("answer larger than %d MiB", maxBody>>20)}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp.Header, data, nil

@@ -75,22 +75,25 @@ func checkMaxChatLimit(get func(string) string) []csvfile.Message {
 	}
 	n, err := strconv.Atoi(canonicalNumber(v))
 	if err != nil {
-		return []csvfile.Message{{Severity: csvfile.Error, Column: "Max Chat Limit",
+		return []csvfile.Message{{Severity: csvfile.Error, Column: "Max Chat Limit", Rule: ruleMaxChatLimit,
 			Text: fmt.Sprintf("%q is not a whole number", v)}}
 	}
 	if n < 1 {
-		return []csvfile.Message{{Severity: csvfile.Error, Column: "Max Chat Limit",
+		return []csvfile.Message{{Severity: csvfile.Error, Column: "Max Chat Limit", Rule: ruleMaxChatLimit,
 			Text: fmt.Sprintf("%d is below the minimum of 1", n),
 			Fix:  &csvfile.Fix{Column: "Max Chat Limit", Value: "1", Label: `use "1"`}}}
 	}
 	return nil
 }
 
+// ruleMaxChatLimit names checkMaxChatLimit's messages (csvfile.Message.Rule).
+const ruleMaxChatLimit = "max chat limit not a number from 1"
+
 // checkNewEmail warns about a New Email that changes nothing.
 func checkNewEmail(get func(string) string) []csvfile.Message {
 	ne := strings.TrimSpace(get(FieldNewEmail))
 	if ne != "" && strings.EqualFold(ne, strings.TrimSpace(get(FieldEmail))) {
-		return []csvfile.Message{{Severity: csvfile.Warning, Column: "New Email",
+		return []csvfile.Message{{Severity: csvfile.Warning, Column: "New Email", Rule: "new email is the email",
 			Text: "is the same as Email, so it changes nothing",
 			Fix:  &csvfile.Fix{Column: "New Email", Value: "", Label: "clear it"}}}
 	}

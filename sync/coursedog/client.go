@@ -332,12 +332,12 @@ func (c *Client) once(ctx context.Context, r request) ([]byte, error) {
 	if r.seen != nil {
 		*r.seen = answer{resp.StatusCode, resp.Header}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	data, tooLarge, err := httpapi.ReadBody(resp, maxBody)
 	if err != nil {
 		return nil, c.networkError(ctx, rctx, r.op, err, timeout)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if len(data) > maxBody {
+		if tooLarge {
 			return nil, &sync.Error{Kind: sync.KindOther, Op: r.op, Status: resp.StatusCode, Msg: "answer larger than 256 MiB"}
 		}
 		return data, nil

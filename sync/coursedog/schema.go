@@ -123,7 +123,7 @@ func onePrimaryDepartment(departments []csvfile.Choice) csvfile.RowCheck {
 		if n < 2 {
 			return nil
 		}
-		return []csvfile.Message{{Severity: csvfile.Error, Column: "Department",
+		return []csvfile.Message{{Severity: csvfile.Error, Column: "Department", Rule: "more than one primary department",
 			Text: "only one primary department is allowed, found " + strconv.Itoa(n) +
 				"; list the others under Secondary Departments"}}
 	}
@@ -157,7 +157,7 @@ func secondaryNotPrimary(get func(string) string) []csvfile.Message {
 			rest = append(rest, part)
 		}
 	}
-	return []csvfile.Message{{Severity: csvfile.Warning, Column: "Secondary Departments",
+	return []csvfile.Message{{Severity: csvfile.Warning, Column: "Secondary Departments", Rule: "secondary department is the primary one",
 		Text: `"` + dep + `" is already the primary department`,
 		Fix: &csvfile.Fix{Column: "Secondary Departments", Value: strings.Join(rest, ", "),
 			Label: `remove "` + dep + `"`}}}
@@ -203,7 +203,7 @@ func onePrebuiltRole(roles []csvfile.Choice) csvfile.RowCheck {
 		if len(named) < 2 {
 			return nil
 		}
-		return []csvfile.Message{{Severity: csvfile.Warning, Column: "Role IDs",
+		return []csvfile.Message{{Severity: csvfile.Warning, Column: "Role IDs", Rule: "more than one prebuilt role",
 			Text: "more than one prebuilt role (" + strings.Join(named, ", ") +
 				"); Coursedog advises assigning at most one"}}
 	}

@@ -7,13 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"usersync/sync/properties"
+	"usersync/sync/targets"
 )
 
 // Where a token comes from, in order: the environment, --properties, the
 // vendor's coursedog.properties in the working directory, then the one
 // `usersync login` writes in the user's config directory.
 const (
-	EnvToken       = "USERSYNC_TOKEN"
+	EnvToken       = targets.EnvToken
 	PropertiesName = "coursedog.properties"
 )
 
@@ -32,7 +35,7 @@ const (
 type TokenSource struct {
 	Token string
 	Where string
-	Props *Properties // the file's other keys (url, school, email), nil for the environment
+	Props *properties.File // the file's other keys (url, school, email), nil for the environment
 }
 
 // DefaultPropertiesPath is where `usersync login` writes the token:
@@ -71,7 +74,7 @@ func FindToken(getenv func(string) string, propertiesPath string) (TokenSource, 
 }
 
 func tokenFromFile(path string) (TokenSource, error) {
-	p, err := ReadProperties(path)
+	p, err := properties.Read(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return TokenSource{}, fmt.Errorf("token file %s: %w", path, fs.ErrNotExist)
@@ -114,10 +117,10 @@ func (ts TokenSource) Default(key string) string {
 // SaveToken writes token (and the server it belongs to) into the
 // properties file at path, keeping the file's other lines, mode 0600.
 func SaveToken(path, token, baseURL, school, email string) error {
-	p, err := ReadProperties(path)
+	p, err := properties.Read(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		p, err = &Properties{}, nil
-		p.lines = append(p.lines, propLine{raw: "# usersync: Coursedog session token (lasts 24 hours). Keep this file private.\n"})
+		p, err = &properties.File{}, nil
+		p.Comment("usersync: Coursedog session token (lasts 24 hours). Keep this file private.")
 	}
 	if err != nil {
 		return fmt.Errorf("token file: %w", err)
@@ -130,7 +133,7 @@ func SaveToken(path, token, baseURL, school, email string) error {
 	if email != "" {
 		p.Set(PropEmail, email)
 	}
-	if err := WriteProperties(path, p); err != nil {
+	if err := properties.Write(path, p); err != nil {
 		return fmt.Errorf("write token file: %w", err)
 	}
 	return nil

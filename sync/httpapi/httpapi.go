@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -56,6 +57,27 @@ func RetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// MaxErrorBody is how much of an error answer's body is read: enough for
+// any message (Message keeps 300 bytes of it). An error body can come from
+// anything between here and the API, a proxy that never stops included.
+const MaxErrorBody = 64 << 10
+
+// ReadBody reads the body of resp: up to max bytes of a 2xx answer, and
+// up to MaxErrorBody of any other (the rest is not read). tooLarge says a
+// 2xx body went on past max.
+func ReadBody(resp *http.Response, max int64) (data []byte, tooLarge bool, err error) {
+	limit := max
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		limit = MaxErrorBody
+	}
+	data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if int64(len(data)) > limit {
+		data = data[:limit]
+		tooLarge = resp.StatusCode >= 200 && resp.StatusCode <= 299
+	}
+	return data, tooLarge, err
 }
 
 // Message pulls a message for people out of an error body: {"message"},

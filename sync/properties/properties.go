@@ -1,4 +1,7 @@
-package coursedog
+// Package properties reads and writes Java .properties files, the
+// vendor's format for token files (token=…): coursedog.properties, and the
+// file --properties names for any target.
+package properties
 
 import (
 	"bufio"
@@ -7,16 +10,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"usersync/csvfile/atomicfile"
 )
 
-// Properties is a Java .properties file, read and written faithfully:
+// File is a Java .properties file, read and written faithfully:
 // comments (# and !), blank lines and entries nobody changed are written
 // back exactly as read; entries set since are written escaped.
-type Properties struct {
+type File struct {
 	lines []propLine
 }
 
@@ -29,21 +33,21 @@ type propLine struct {
 	raw        string
 }
 
-// PropertiesError is a malformed file, with the place of the fault.
-type PropertiesError struct {
+// Error is a malformed file, with the place of the fault.
+type Error struct {
 	Path         string
 	Line, Column int
 	Msg          string
 }
 
-func (e *PropertiesError) Error() string {
+func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
 }
 
-// ParseProperties reads a .properties file. Text is UTF-8, or ISO-8859-1
+// Parse reads a .properties file. Text is UTF-8, or ISO-8859-1
 // (Java's historical encoding) when it is not valid UTF-8; \uXXXX escapes
 // work in both. name is used in errors.
-func ParseProperties(r io.Reader, name string) (*Properties, error) {
+func Parse(r io.Reader, name string) (*File, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -58,7 +62,7 @@ func ParseProperties(r io.Reader, name string) (*Properties, error) {
 	}
 	text = strings.TrimPrefix(text, "\uFEFF")
 
-	p := &Properties{}
+	p := &File{}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 64*1024), 16<<20)
 	sc.Split(scanLinesKeepEnd)
@@ -97,7 +101,7 @@ func ParseProperties(r io.Reader, name string) (*Properties, error) {
 			for pieceStart[k] > off {
 				k--
 			}
-			return nil, &PropertiesError{Path: name, Line: first + k, Column: off - pieceStart[k] + pieceCol[k] + 1, Msg: err.Error()}
+			return nil, &Error{Path: name, Line: first + k, Column: off - pieceStart[k] + pieceCol[k] + 1, Msg: err.Error()}
 		}
 		p.lines = append(p.lines, propLine{entry: true, key: key, value: value, raw: raw})
 	}
@@ -107,10 +111,10 @@ func ParseProperties(r io.Reader, name string) (*Properties, error) {
 	return p, nil
 }
 
-// ReadProperties reads the file at path, refusing by its stat anything
+// Read reads the file at path, refusing by its stat anything
 // that is not a regular file (a named pipe with no writer would wait
 // forever; a device never ends).
-func ReadProperties(path string) (*Properties, error) {
+func Read(path string) (*File, error) {
 	if st, err := os.Stat(path); err != nil {
 		return nil, err
 	} else if !st.Mode().IsRegular() {
@@ -121,7 +125,7 @@ func ReadProperties(path string) (*Properties, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return ParseProperties(f, path)
+	return Parse(f, path)
 }
 
 func scanLinesKeepEnd(data []byte, atEOF bool) (int, []byte, error) {
@@ -243,7 +247,7 @@ func unescape(s string) (string, int, error) {
 }
 
 // Get returns the value of key (the last one, as Java reads it).
-func (p *Properties) Get(key string) (string, bool) {
+func (p *File) Get(key string) (string, bool) {
 	for i := len(p.lines) - 1; i >= 0; i-- {
 		if l := p.lines[i]; l.entry && l.key == key {
 			return l.value, true
@@ -253,7 +257,7 @@ func (p *Properties) Get(key string) (string, bool) {
 }
 
 // Keys lists the keys in file order, each once.
-func (p *Properties) Keys() []string {
+func (p *File) Keys() []string {
 	var keys []string
 	seen := map[string]bool{}
 	for _, l := range p.lines {
@@ -267,7 +271,7 @@ func (p *Properties) Keys() []string {
 
 // Set gives key the value, in place of its first entry (later duplicates
 // are dropped, so no old value lingers) or at the end.
-func (p *Properties) Set(key, value string) {
+func (p *File) Set(key, value string) {
 	out := p.lines[:0]
 	done := false
 	for _, l := range p.lines {
@@ -286,7 +290,7 @@ func (p *Properties) Set(key, value string) {
 }
 
 // Delete removes every entry of key.
-func (p *Properties) Delete(key string) {
+func (p *File) Delete(key string) {
 	out := p.lines[:0]
 	for _, l := range p.lines {
 		if !(l.entry && l.key == key) {
@@ -299,7 +303,7 @@ func (p *Properties) Delete(key string) {
 // WriteTo writes the file: unchanged lines as read, new entries as
 // key=value with Java's escapes (non-ASCII as \uXXXX, so any Java reader
 // gets it right).
-func (p *Properties) WriteTo(w io.Writer) (int64, error) {
+func (p *File) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	for _, l := range p.lines {
 		if l.raw != "" {
@@ -360,36 +364,17 @@ func escape(s string, isKey bool) string {
 	return b.String()
 }
 
-// WriteProperties writes p to path atomically (a temporary file beside it,
-// then a rename) with mode 0600, creating the directory (0700) if needed.
-// A file that was readable by others before is 0600 after.
-func WriteProperties(path string, p *Properties) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// Comment appends a comment line ("# text").
+func (p *File) Comment(text string) {
+	p.lines = append(p.lines, propLine{raw: "# " + text + "\n"})
+}
+
+// Write writes p to path atomically (see atomicfile) with mode
+// 0600, creating the directory (0700) if needed. A file that was readable
+// by others before is 0600 after.
+func Write(path string, p *File) error {
+	return atomicfile.Write(path, atomicfile.Secret, func(w *bufio.Writer) error {
+		_, err := p.WriteTo(w)
 		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := p.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return os.Chmod(path, 0o600)
+	}, atomicfile.MakeDir())
 }

@@ -265,21 +265,30 @@ type sheetRef struct {
 // that _rels/.rels names and its relationships. Other zips get a message
 // saying what they are.
 func (a *archive) sheets() ([]sheetRef, error) {
-	wbPath := "xl/workbook.xml"
+	wbPath, exPath := "xl/workbook.xml", "xl/workbook.xml"
 	if rels, ok := a.parts["_rels/.rels"]; ok {
 		rs, err := readRels(rels)
 		if err != nil {
 			return nil, err
 		}
+		main := 0
 		for _, r := range rs {
 			if strings.HasSuffix(r.typ, "/officeDocument") {
+				main++
 				wbPath = resolve("", r.target)
+				exPath = strings.TrimPrefix(r.target, "/") // as excelize's getWorkbookPath
 			}
+		}
+		if main > 1 {
+			return nil, fmt.Errorf("the archive names %d main workbook parts, where a workbook has one; it is damaged", main)
 		}
 	}
 	wb, ok := a.parts[wbPath]
 	if !ok {
 		return nil, a.notWorkbook()
+	}
+	if err := a.sameForExcelize(wb, exPath); err != nil {
+		return nil, err
 	}
 	var doc struct {
 		Sheets []struct {
@@ -298,9 +307,19 @@ func (a *archive) sheets() ([]sheetRef, error) {
 		if err != nil {
 			return nil, err
 		}
+		ids := map[string]bool{}
 		for _, r := range rs {
+			if ids[r.id] {
+				return nil, fmt.Errorf("the workbook's relationships name %q twice; it is damaged", clip(r.id))
+			}
+			ids[r.id] = true
 			if strings.HasSuffix(r.typ, "/worksheet") {
 				targets[r.id] = resolve(dir, r.target)
+				if f, ok := a.parts[targets[r.id]]; ok {
+					if err := a.sameForExcelize(f, excelizeSheetPath(exPath, r.target)); err != nil {
+						return nil, err
+					}
+				}
 			}
 		}
 	}
@@ -316,10 +335,15 @@ func (a *archive) sheets() ([]sheetRef, error) {
 		}
 		seen[k] = true
 		ref := sheetRef{name: s.Name, hidden: s.State == "hidden" || s.State == "veryHidden"}
+		ids := 0
 		for _, at := range s.Attrs {
 			if at.Name.Local == "id" && strings.Contains(at.Name.Space, "relationships") {
 				ref.part = targets[at.Value]
+				ids++
 			}
+		}
+		if ids > 1 {
+			return nil, fmt.Errorf("the workbook's sheet %q names %d parts; it is damaged", clip(s.Name), ids)
 		}
 		if _, ok := a.parts[ref.part]; !ok {
 			ref.part = ""
@@ -327,6 +351,29 @@ func (a *archive) sheets() ([]sheetRef, error) {
 		out = append(out, ref)
 	}
 	return out, nil
+}
+
+// sameForExcelize refuses a part that excelize, which formats the cells,
+// would look for under another name than this package found it: it takes
+// names as they are (but for backslashes) and joins relationship targets
+// without first turning backslashes into slashes. Read two ways, a
+// workbook could show one sheet to the checks here and another to
+// excelize.
+func (a *archive) sameForExcelize(f *zip.File, exName string) error {
+	if strings.ReplaceAll(f.Name, `\`, "/") != exName {
+		return fmt.Errorf("its part %q is named %q where the workbook points to it, which programs read in different ways; "+
+			"open the workbook in Excel and save it again", clip(f.Name), clip(exName))
+	}
+	return nil
+}
+
+// excelizeSheetPath is where excelize looks for a sheet whose relationship
+// target is target, in a workbook at wb (its getWorksheetPath).
+func excelizeSheetPath(wb, target string) string {
+	if strings.HasPrefix(target, "/") {
+		return strings.TrimPrefix(strings.ReplaceAll(filepath.Clean(target), `\`, "/"), "/")
+	}
+	return strings.TrimPrefix(strings.ReplaceAll(filepath.Clean(filepath.Dir(wb)+"/"+target), `\`, "/"), "/")
 }
 
 // notWorkbook says what a zip without a workbook part is.

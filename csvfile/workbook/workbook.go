@@ -177,7 +177,7 @@ func chooseSheet(a *archive, sheets []sheetRef, opts csvfile.Options) (sheetRef,
 		}
 		has, err := hasData(a.parts[s.part])
 		if err != nil {
-			return s, nil, fmt.Errorf("sheet %s is damaged: %v", sheetName(s.name), err)
+			return s, nil, fmt.Errorf("sheet %s is damaged: %v; open the workbook in Excel and save it again", sheetName(s.name), err)
 		}
 		if has {
 			withData = append(withData, s)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -145,6 +146,9 @@ func (s *sheetReader) next() (row sheetRow, ok bool, err error) {
 			case el.Name.Local == "worksheet" || el.Name.Local == "mergeCells":
 				// descend
 			default:
+				if strays(el) {
+					return row, false, errStray
+				}
 				if err := s.skip(); err != nil {
 					return row, false, err
 				}
@@ -160,7 +164,16 @@ func (s *sheetReader) next() (row sheetRow, ok bool, err error) {
 // maxMerges bounds the merged ranges kept; a user list has a handful.
 const maxMerges = 10000
 
-// skip skips the element just started, refusing a DOCTYPE inside it.
+// errStray is a row or cell where this reader does not read one.
+// excelize's row iterator takes every <row> and <c> it meets, wherever it
+// is, and formats it: what it would read and this reader would not is
+// refused, so excelize formats only cells checked here (see cell).
+var errStray = malformed("it holds a row or a cell outside the rows of its data")
+
+func strays(el xml.StartElement) bool { return el.Name.Local == "row" || el.Name.Local == "c" }
+
+// skip skips the element just started, refusing a DOCTYPE, a row or a
+// cell inside it.
 func (s *sheetReader) skip() error {
 	depth := 1
 	for depth > 0 {
@@ -171,8 +184,11 @@ func (s *sheetReader) skip() error {
 		if err != nil {
 			return err
 		}
-		switch t.(type) {
+		switch el := t.(type) {
 		case xml.StartElement:
+			if strays(el) {
+				return errStray
+			}
 			depth++
 		case xml.EndElement:
 			depth--
@@ -313,9 +329,24 @@ func (s *sheetReader) cell(start xml.StartElement, rowNum, lastCol int) (cellMet
 				}
 			}
 		case xml.EndElement:
-			return c, nil
+			return c, checkNumber(c, rowNum)
 		}
 	}
+}
+
+// checkNumber refuses a stored value that excelize formats as a number
+// (every type but strings and booleans) and that reads as NaN or an
+// infinity: Excel never stores one, and excelize's fraction formats
+// ("# ?/?", built in as 12) loop for ever on it.
+func checkNumber(c cellMeta, rowNum int) error {
+	switch c.typ {
+	case "s", "str", "inlineStr", "b":
+		return nil
+	}
+	if v, _ := strconv.ParseFloat(c.raw, 64); math.IsNaN(v) || math.IsInf(v, 0) {
+		return malformed("cell %s stores %q, which is not a number Excel can hold", cellName(c.col, rowNum), clip(c.raw))
+	}
+	return nil
 }
 
 // text reads the character data of the element just started.

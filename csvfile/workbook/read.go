@@ -14,6 +14,12 @@ import (
 // maxHeaderCols bounds the columns of a header; a user list has a dozen.
 const maxHeaderCols = 1024
 
+// maxSpan bounds the cells excelize's row iterator lays out: it fills
+// each row with empty strings up to its last value, so one value in column
+// XFD costs 16,384 cells. A dense list of users that fits MaxUnzipped
+// spans about 3 million.
+const maxSpan = 1 << 24
+
 // maxNotices bounds the warnings of one kind (values right of the
 // header, and so on) before the rest are counted.
 const maxNotices = 20
@@ -43,13 +49,30 @@ func readSheet(a *archive, ex *excelize.File, sh sheetRef, src *source) (recs cs
 	r := &reading{src: src, width: -1, notes: map[[2]int]string{}}
 	src.formulas = map[[2]int]bool{}
 	at := 0 // the rows excelize has been moved past
-	for {
-		row, ok, err := sr.next()
-		if err != nil {
+	span, farRow, farCol := 0, 0, -1
+	// The strict reader keeps a row ahead: excelize's Columns goes on
+	// from a row's start to the next row's, so whatever lies between
+	// (a stray cell) has been checked before excelize formats it.
+	ahead, more, err := sr.next()
+	if err != nil {
+		return recs, damaged("%v", err)
+	}
+	for more {
+		row := ahead
+		if ahead, more, err = sr.next(); err != nil {
 			return recs, damaged("%v", err)
 		}
-		if !ok {
-			break
+		// next returns rows with cells only; excelize will lay this one
+		// out up to its last.
+		last := row.cells[len(row.cells)-1].col
+		span += last + 1
+		if last > farCol {
+			farRow, farCol = row.num, last
+		}
+		if span > maxSpan {
+			return recs, fmt.Errorf("sheet %s has values too far right: together its rows span more than %d cells up to their last values "+
+				"(row %d reaches column %s), far more than a list of users; delete the columns right of the list in Excel, then open it again",
+				sheetName(sh.name), maxSpan, farRow, colName(farCol))
 		}
 		for at < row.num {
 			if !rows.Next() {
