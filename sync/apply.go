@@ -23,6 +23,7 @@ const (
 	maxRateLimited      = 50 // 429s waited out per request before one counts as a failed try
 	backoffBase         = 200 * time.Millisecond
 	backoffMax          = 15 * time.Second
+	maxRetryAfter       = 5 * time.Minute // a longer Retry-After stops the run instead
 )
 
 // Run is the result of an apply: one outcome per plan row, in plan order.
@@ -137,14 +138,19 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	}
 
 	a := &applier{t: t, p: &work, opts: opts, start: time.Now()}
+	a.lastOK = a.start // the health check counts quiet time from here
 	a.run = &Run{JournalPath: rf.Path(), BackupPath: opts.BackupPath, ReportPath: opts.ReportPath,
 		ReportJSONPath: jsonTwin(opts.ReportPath), Outcomes: make([]Outcome, len(work.Rows))}
 	if opts.Rate > 0 {
 		a.limiter = rate.NewLimiter(rate.Limit(opts.Rate), 1)
 	}
+	a.login = session{login: opts.Relogin, done: func() { a.emit(Event{Note: "logged in again"}) }}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	a.cancel = cancel
+	// Every request of the run, the target's reads and job steps too,
+	// retries by the run's policy.
+	ctx = WithPolicy(ctx, a.policy())
 
 	// The record is on disk before anything else happens: whatever stops
 	// this run from here on, the next one takes its decisions from it.
@@ -286,8 +292,7 @@ type applier struct {
 	total     int
 	recent    []time.Time // completion times, for the rate
 	notBefore time.Time   // shared pause after a 429
-	relogins  int
-	loginGen  int
+	login     session
 	stopNote  string
 	batch     BatchEvent       // the batch running now (batch targets)
 	netFails  int              // network failures in a row

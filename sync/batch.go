@@ -51,20 +51,20 @@ func (a *applier) applyBatches(ctx context.Context, bw BatchWriter, writes []int
 // waitJob runs and follows one uploaded job and records its rows.
 func (a *applier) waitJob(ctx context.Context, bw BatchWriter, k, n int, jobID string, idx []int, ops []Op) {
 	a.emitBatch(k, n, len(idx), jobID, "running")
-	var results []BatchResult
-	_, err := a.call(ctx, func(ctx context.Context) error {
-		var err error
-		results, err = bw.WaitBatch(ctx, jobID, ops)
-		return err
-	})
+	// Following a job is polling, not one request: each status check and
+	// job step retries by the run's policy (the context carries it), and
+	// an error here is one that policy gave up on.
+	results, err := bw.WaitBatch(ctx, jobID, ops)
 	if ctx.Err() != nil {
 		return // the job stays pending in the journal; resume waits on it
 	}
 	var se *Error
-	if errors.As(err, &se) && se.Kind == KindUnexpected {
-		// The job may yet succeed or fail: neither may be reported. It
-		// stays pending in the journal and the next run looks again.
-		a.stop(fmt.Sprintf("batch %d: %v", k, err))
+	if errors.As(err, &se) && (se.Kind == KindUnexpected || se.Retryable()) {
+		// The job may yet succeed or fail (a status no page documents, or
+		// one the server would not tell within the tries; a start whose
+		// answer was lost may have started it): neither may be reported.
+		// It stays pending in the journal and the next run looks again.
+		a.stop(fmt.Sprintf("batch %d: job %s could not be followed: %v", k, jobID, err))
 		return
 	}
 	if err == nil && len(results) != len(ops) {

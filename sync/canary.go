@@ -218,12 +218,8 @@ func (a *applier) readBack(ctx context.Context, rows []int) *ReadBack {
 			return &u, nil
 		}
 		if byEmail == nil {
-			var all []User
-			if _, err := a.call(ctx, func(ctx context.Context) error {
-				var err error
-				all, err = a.t.ListUsers(ctx)
-				return err
-			}); err != nil {
+			all, err := a.t.ListUsers(ctx) // each page retries by the run's policy
+			if err != nil {
 				return nil, err
 			}
 			byEmail = indexUsers(all)

@@ -1,6 +1,9 @@
 package sync
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // StaleError refuses a plan made against users that have changed since.
 type StaleError struct {
@@ -82,4 +85,17 @@ func indexUsers(users []User) map[string]*User {
 
 func sameUser(a, b *User) bool {
 	return UsersFingerprint([]User{*a}) == UsersFingerprint([]User{*b})
+}
+
+// CheckDrift lists the users and reports, as a *StaleError, whether they
+// changed since the plan was made.
+func CheckDrift(ctx context.Context, t Target, p *Plan) error {
+	now, err := t.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if UsersFingerprint(now) != p.UsersFingerprint {
+		return planDrift(p, now)
+	}
+	return nil
 }

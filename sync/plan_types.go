@@ -159,8 +159,11 @@ type ApplyOptions struct {
 	BackupPath string // the existing users, written before the first write
 	ReportPath string // CSV report; a JSON twin is written beside it (.json)
 
-	// Relogin, when set, is called once after a 401 to renew credentials
-	// (the TUI can ask); without it a 401 stops the run resumably.
+	// Relogin, when set, is called after a 401 to renew credentials (the
+	// TUI can ask), never twice at once and at most three times a run:
+	// requests meeting a 401 while it runs wait for its answer, the rest of
+	// the run goes on (no engine lock is held). Without it, or when it
+	// fails, a 401 stops the run resumably.
 	Relogin func(ctx context.Context) error
 	// Events receives progress; sends never block (a full channel drops the
 	// event, and every event carries complete counts, so nothing is lost).

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	gosync "sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
+// The run's side of the retry policy (retry.go): what every try waits for,
+// what each answer says about the server, and the one re-login flow.
+
 // waitTurn holds a request until the gate is open, any shared 429 pause is
-// over and the rate limiter allows it.
-func (a *applier) waitTurn(ctx context.Context) error {
+// over and, when paced, the rate limiter allows it.
+func (a *applier) waitTurn(ctx context.Context, paced bool) error {
 	if a.opts.Gate != nil && a.opts.Gate.Paused() {
 		a.emit(Event{Note: "paused"})
 		if err := a.opts.Gate.Wait(ctx); err != nil {
@@ -25,88 +30,52 @@ func (a *applier) waitTurn(ctx context.Context) error {
 			return err
 		}
 	}
-	if a.limiter != nil {
+	if paced && a.limiter != nil {
 		return a.limiter.Wait(ctx)
 	}
 	return ctx.Err()
 }
 
-// call runs one request with the retry policy: retryable errors back off
+// call runs one request with the run's policy: retryable errors back off
 // exponentially with jitter (Retry-After honoured, and shared by every
 // worker after a 429); a 401 logs in again when the caller can, else stops
-// the run resumably. A 429 costs no try (up to maxRateLimited of them): the
-// server answers it before acting, so waiting it out is always safe, and a
-// rate-limit storm must slow the run, not fail its rows. ambiguous reports
-// whether an earlier try failed in a way that may have reached the server
-// (so a later 409 is our own create).
+// the run resumably. ambiguous reports whether an earlier try failed in a
+// way that may have reached the server (so a later 409 is our own create).
 func (a *applier) call(ctx context.Context, fn func(context.Context) error) (ambiguous bool, err error) {
-	tries, limited := 0, 0
-	for {
-		if err := a.waitTurn(ctx); err != nil {
-			return ambiguous, err
-		}
-		a.mu.Lock()
-		gen := a.loginGen
-		a.mu.Unlock()
-		err = fn(ctx)
-		if ctx.Err() != nil {
-			return ambiguous || err != nil, err
-		}
-		a.health(err)
-		if err == nil {
-			return ambiguous, nil
-		}
-		var se *Error
-		if !errors.As(err, &se) {
-			return ambiguous, err
-		}
-		if se.Kind == KindUnauthorized {
-			if a.relogin(ctx, gen) {
-				continue
-			}
-			a.stop("the session expired or was revoked: log in again (usersync login)")
-			return ambiguous, err
-		}
-		var wait time.Duration
-		if se.Kind == KindServer || se.Kind == KindNetwork {
-			ambiguous = true // it may have reached the server and done its work
-		}
-		switch {
-		case se.Kind == KindRateLimited && limited < maxRateLimited:
-			limited++
-			wait = backoff(min(limited, 4))
-		case !se.Retryable():
-			return ambiguous, err
-		default:
-			tries++
-			if tries >= a.opts.MaxTries {
-				return ambiguous, err
-			}
-			wait = backoff(tries)
-			a.mu.Lock()
-			a.retries++
-			a.lastErr = se.Error()
-			a.mu.Unlock()
-			a.emit(Event{})
-		}
-		if se.RetryAfter > wait {
-			wait = se.RetryAfter
-		}
-		if se.Kind == KindRateLimited {
-			a.mu.Lock()
-			now := time.Now()
-			pausing := !now.Before(a.notBefore) // say so once per pause, not once per worker
-			if until := now.Add(wait); until.After(a.notBefore) {
-				a.notBefore = until
-			}
-			a.mu.Unlock()
-			if pausing {
-				a.emit(Event{Note: fmt.Sprintf("rate limited: waiting %s", wait.Round(100*time.Millisecond))})
-			}
-		}
-		if err := Sleep(ctx, wait); err != nil {
-			return ambiguous, err
-		}
+	p := a.policy()
+	p.paced = true // --rate paces the run's writes
+	return retry(ctx, p, fn)
+}
+
+// policy is the run's retry policy; the run's context carries it to the
+// target, whose reads and job steps then retry by it too.
+func (a *applier) policy() Policy {
+	p := DefaultPolicy()
+	p.MaxTries, p.run = a.opts.MaxTries, a
+	return p
+}
+
+// retried counts a try that failed and is tried again, for progress.
+func (a *applier) retried(se *Error) {
+	a.mu.Lock()
+	a.retries++
+	a.lastErr = se.Error()
+	a.mu.Unlock()
+	a.emit(Event{})
+}
+
+// pauseAll holds every worker for wait after a 429, and says so once per
+// pause, not once per worker.
+func (a *applier) pauseAll(wait time.Duration) {
+	a.mu.Lock()
+	now := time.Now()
+	pausing := !now.Before(a.notBefore)
+	if until := now.Add(wait); until.After(a.notBefore) {
+		a.notBefore = until
+	}
+	a.mu.Unlock()
+	if pausing {
+		a.emit(Event{Note: fmt.Sprintf("rate limited: waiting %s", wait.Round(100*time.Millisecond))})
 	}
 }
 
@@ -135,49 +104,56 @@ func (a *applier) health(err error) {
 	}
 }
 
-// relogin renews the session once per generation: the first worker to see
-// a 401 logs in, the others retry with the new token.
-func (a *applier) relogin(ctx context.Context, gen int) bool {
-	if a.opts.Relogin == nil {
-		return false
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.loginGen != gen {
-		return true // someone else already logged in again
-	}
-	if a.relogins >= maxRelogins {
-		return false
-	}
-	a.relogins++
-	if err := a.opts.Relogin(ctx); err != nil {
-		return false
-	}
-	a.loginGen++
-	go a.emit(Event{Note: "logged in again"})
-	return true
+// session renews the credentials after a 401 as one flow: the first
+// request to meet it asks (ApplyOptions.Relogin, which may wait for the
+// operator), requests meeting a 401 meanwhile wait for that answer instead
+// of asking again, and a request sent with the old token tries again with
+// the new one. It holds no lock of the engine while it waits, so the other
+// workers and the progress events go on.
+type session struct {
+	login  func(context.Context) error // nil: a 401 is final
+	done   func()                      // after a renewal
+	flight singleflight.Group
+
+	mu    gosync.Mutex
+	gen   int // renewals so far: a request remembers the one it was sent under
+	asked int
 }
 
-func backoff(attempt int) time.Duration {
-	d := backoffBase << (attempt - 1)
-	if d > backoffMax || d <= 0 {
-		d = backoffMax
-	}
-	// Full jitter keeps retrying workers from marching in step.
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+func (s *session) generation() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen
 }
 
-// Sleep waits d or until ctx is done, whichever is first.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// renew reports whether a request sent under generation gen may be tried
+// again: someone logged in again since, or this call did.
+func (s *session) renew(ctx context.Context, gen int) bool {
+	if s.login == nil {
+		return false
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	v, _, _ := s.flight.Do("login", func() (any, error) {
+		s.mu.Lock()
+		switch {
+		case s.gen != gen:
+			s.mu.Unlock()
+			return true, nil // a flight that ended just before renewed it
+		case s.asked >= maxRelogins:
+			s.mu.Unlock()
+			return false, nil
+		}
+		s.asked++
+		s.mu.Unlock()
+		if err := s.login(ctx); err != nil {
+			return false, nil
+		}
+		s.mu.Lock()
+		s.gen++
+		s.mu.Unlock()
+		if s.done != nil {
+			s.done()
+		}
+		return true, nil
+	})
+	return v.(bool)
 }

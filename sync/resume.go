@@ -195,3 +195,25 @@ func (a *applier) rowsByEmail() map[string]int {
 	}
 	return m
 }
+
+// RetryPlan is the plan again for the rows that failed (or were left
+// pending) in r, and nothing else: every other row carries its outcome over,
+// so the next run's report still accounts for every row. Apply it with
+// ApplyOptions.Rebase: the users changed since, by the run itself.
+func RetryPlan(p *Plan, r *Run) *Plan {
+	q := *p
+	q.Rows = make([]PlanRow, len(p.Rows))
+	for i, row := range p.Rows {
+		q.Rows[i] = row
+		if i < len(r.Outcomes) {
+			o := r.Outcomes[i]
+			if o.Result == Failed || o.Result == Pending {
+				continue
+			}
+			q.Rows[i].Done = &o
+			q.Rows[i].Desired = nil
+		}
+	}
+	q.Count()
+	return &q
+}

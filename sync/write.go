@@ -160,12 +160,7 @@ func (a *applier) applyBulk(ctx context.Context, existing []User, writes []int) 
 	all = append(all, creates...)
 	// Someone else editing between our read and our PUT would be silently
 	// overwritten: read again right before, and refuse on any difference.
-	var now []User
-	_, err := a.call(ctx, func(ctx context.Context) error {
-		var err error
-		now, err = a.t.ListUsers(ctx)
-		return err
-	})
+	now, err := a.t.ListUsers(ctx) // each page retries by the run's policy
 	if err == nil && UsersFingerprint(now) != UsersFingerprint(existing) {
 		err = fmt.Errorf("bulk mode refused: %w", usersDrift(existing, now))
 	}

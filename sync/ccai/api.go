@@ -46,7 +46,7 @@ func (t *Template) names(list func(*wireUser) []Assignment) []string {
 // Template fetches the live template.
 func (c *Client) Template(ctx context.Context) (*Template, error) {
 	var raw rawJSON
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: epTemplate.Path, op: "get the user template", idempotent: true}, &raw); err != nil {
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: epTemplate.Path, op: "get the user template"}, &raw); err != nil {
 		return nil, err
 	}
 	t := &Template{Raw: []byte(raw)}
@@ -63,7 +63,7 @@ func (c *Client) Locations(ctx context.Context) (names []string, ok bool, err er
 	var list []struct {
 		Name string `json:"name"`
 	}
-	_, err = c.do(ctx, request{method: http.MethodGet, path: epLocations.Path, op: "list locations", idempotent: true}, &list)
+	_, err = c.do(ctx, request{method: http.MethodGet, path: epLocations.Path, op: "list locations"}, &list)
 	if err != nil {
 		if isStatus(err, http.StatusNotFound) {
 			return nil, false, nil
@@ -84,7 +84,7 @@ func (c *Client) agentsPage(ctx context.Context, page, per int) ([]wireAgent, []
 	q := url.Values{queryPage: {strconv.Itoa(page)}, queryPer: {strconv.Itoa(per)}}
 	var raws []rawJSON
 	op := fmt.Sprintf("list agents (page %d)", page)
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: epAgents.Path, manager: true, query: q, op: op, idempotent: true}, &raws); err != nil {
+	if _, err := c.do(ctx, request{method: http.MethodGet, path: epAgents.Path, manager: true, query: q, op: op}, &raws); err != nil {
 		return nil, nil, err
 	}
 	agents := make([]wireAgent, len(raws))
@@ -198,7 +198,7 @@ func (c *Client) Job(ctx context.Context, jobID string) (*job, error) {
 func (c *Client) jobAt(ctx context.Context, jobID string, at *url.URL) (*job, error) {
 	var j job
 	_, err := c.do(ctx, request{method: http.MethodGet, path: jobPath(epJob, jobID), at: at,
-		op: "check job " + jobID, idempotent: true}, &j)
+		op: "check job " + jobID}, &j)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ type JobSummary struct {
 func (c *Client) Jobs(ctx context.Context, page, perPage int) ([]JobSummary, int, error) {
 	q := url.Values{queryPage: {strconv.Itoa(page)}, queryPerPage: {strconv.Itoa(perPage)}}
 	var list []job
-	h, err := c.do(ctx, request{method: http.MethodGet, path: epJobs.Path, query: q, op: "list jobs", idempotent: true}, &list)
+	h, err := c.do(ctx, request{method: http.MethodGet, path: epJobs.Path, query: q, op: "list jobs"}, &list)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -245,7 +245,7 @@ func (c *Client) Jobs(ctx context.Context, page, perPage int) ([]JobSummary, int
 func (c *Client) errorLog(ctx context.Context, ep Endpoint, what, jobID string) ([]logEntry, error) {
 	var log []logEntry
 	_, err := c.do(ctx, request{method: http.MethodGet, path: jobPath(ep, jobID),
-		op: fmt.Sprintf("get the %s error log of job %s", what, jobID), idempotent: true}, &log)
+		op: fmt.Sprintf("get the %s error log of job %s", what, jobID)}, &log)
 	return log, err
 }
 

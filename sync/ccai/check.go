@@ -30,7 +30,7 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 		}
 		e := sync.EndpointProbe{Name: ep.Name, Method: ep.Method, Path: prefix + ep.Path,
 			Source: ep.Status + ": " + ep.Source, Needed: needed}
-		r.method, r.manager, r.op, r.idempotent = http.MethodGet, ep.Manager, "check "+ep.Name, true
+		r.method, r.manager, r.op = http.MethodGet, ep.Manager, "check "+ep.Name
 		if r.path == "" {
 			r.path = ep.Path
 		}
@@ -81,20 +81,28 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 
 var documentedStatuses = []string{JobCreated, JobValidScheme, JobInvalidScheme, JobInProgress, JobCompleted}
 
+// probePolicy waits out a 429 (twice at most: the probe must not read a
+// busy tenant as a broken one) and reports any other failure as it came.
+var probePolicy = sync.Policy{MaxTries: 1, MaxRateLimited: 2}
+
 // probeGet sends one read and answers the status, headers and body, with
-// the error for anything but a 2xx. A 429 is waited out (twice at most):
-// the probe must not read a busy tenant as a broken one.
+// the error for anything but a 2xx.
 func (c *Client) probeGet(ctx context.Context, r request) (int, http.Header, []byte, error) {
-	for try := 1; ; try++ {
-		h, body, err := c.once(ctx, r)
-		if err == nil {
-			return http.StatusOK, h, body, nil
+	var h http.Header
+	var body []byte
+	var last *sync.Error
+	err := sync.Retry(ctx, probePolicy, func(ctx context.Context) error {
+		h, body, last = c.once(ctx, r)
+		if last != nil {
+			return last
 		}
-		if err.Kind == sync.KindRateLimited && try < 3 {
-			if sync.Sleep(ctx, c.backoff(try, err.RetryAfter)) == nil {
-				continue
-			}
-		}
-		return err.Status, h, body, err
+		return nil
+	})
+	switch {
+	case err == nil:
+		return http.StatusOK, h, body, nil
+	case last != nil:
+		return last.Status, h, body, err
 	}
+	return 0, h, body, err
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,7 +37,9 @@ type Options struct {
 	// wait starts at PollMin, grows while the status stays the same and goes
 	// back to PollMin when it changes. Defaults 500 ms and 5 s.
 	PollMin, PollMax time.Duration
-	// MaxTries bounds attempts of one request on a retryable error (default 6).
+	// MaxTries bounds the tries of one request outside a run, a 429
+	// included (default: sync.DefaultPolicy). A run retries by its own
+	// policy (ApplyOptions.MaxTries).
 	MaxTries int
 	// AgentsPerPage is the per asked of the agents endpoint (default 500).
 	AgentsPerPage int
@@ -77,8 +78,7 @@ type Client struct {
 	lastSend time.Time
 	sends    []time.Time // the latest send times, for tests
 
-	mu   gosync.Mutex
-	rand *rand.Rand
+	policy sync.Policy
 }
 
 // NewClient checks the options and returns a client.
@@ -106,9 +106,6 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.PollMax < opts.PollMin {
 		opts.PollMax = max(5*time.Second, opts.PollMin)
 	}
-	if opts.MaxTries <= 0 {
-		opts.MaxTries = 6
-	}
 	return &Client{
 		base:    base,
 		manager: manager,
@@ -118,7 +115,7 @@ func NewClient(opts Options) (*Client, error) {
 		limiter: rate.NewLimiter(rate.Limit(opts.Rate*rateMargin), 1),
 		gap:     time.Duration(float64(time.Second) / (opts.Rate * rateMargin)),
 		opts:    opts,
-		rand:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6363_6169)),
+		policy:  sync.Tries(opts.MaxTries),
 	}, nil
 }
 
@@ -176,35 +173,32 @@ type request struct {
 	body        []byte
 	contentType string
 	op          string // for errors: "upload batch of 3 users"
-	// idempotent requests are retried after 5xx and network errors; every
-	// request is retried after 429, which the server answers before acting.
-	idempotent bool
 }
 
-// do sends r (with retries) and decodes a 2xx JSON body into out when out
-// is not nil. Every failure is a *sync.Error.
+// do sends r, tried again by the policy (the run's, inside a run: under
+// the engine's own retry it is sent once), and decodes a 2xx JSON body into
+// out when out is not nil. Every failure is a *sync.Error. Every request
+// may be sent again: reads and the job steps are idempotent (a second
+// proceed answers 409, a second replace sends the same file), and an upload
+// that may have landed leaves a job that never runs, as it is not proceeded.
 func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error) {
-	var last *sync.Error
-	for try := 1; ; try++ {
-		h, body, err := c.once(ctx, r)
-		if err == nil {
-			if out != nil && len(bytes.TrimSpace(body)) > 0 {
-				if jerr := json.Unmarshal(body, out); jerr != nil {
-					return h, &sync.Error{Kind: sync.KindServer, Status: http.StatusOK, Op: r.op,
-						Msg: "the answer is not the JSON expected: " + jerr.Error()}
-				}
+	var h http.Header
+	err := sync.Retry(ctx, c.policy, func(ctx context.Context) error {
+		var body []byte
+		var err *sync.Error
+		h, body, err = c.once(ctx, r)
+		if err != nil {
+			return err
+		}
+		if out != nil && len(bytes.TrimSpace(body)) > 0 {
+			if jerr := json.Unmarshal(body, out); jerr != nil {
+				return &sync.Error{Kind: sync.KindServer, Status: http.StatusOK, Op: r.op,
+					Msg: "the answer is not the JSON expected: " + jerr.Error()}
 			}
-			return h, nil
 		}
-		last = err
-		retry := err.Kind == sync.KindRateLimited || (r.idempotent && err.Retryable())
-		if !retry || try >= c.opts.MaxTries || ctx.Err() != nil {
-			return h, last
-		}
-		if werr := sync.Sleep(ctx, c.backoff(try, err.RetryAfter)); werr != nil {
-			return h, last
-		}
-	}
+		return nil
+	})
+	return h, err
 }
 
 // maxBody bounds an answer's body; the largest is a list of every user.
@@ -291,20 +285,6 @@ func (c *Client) sendTimes() []time.Time {
 	c.gapMu.Lock()
 	defer c.gapMu.Unlock()
 	return append([]time.Time(nil), c.sends...)
-}
-
-// backoff is the wait before attempt try+1: the server's Retry-After when
-// given, else exponential from 200 ms to 5 s with jitter.
-func (c *Client) backoff(try int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 {
-		return retryAfter
-	}
-	d := 200 * time.Millisecond << min(try-1, 5)
-	d = min(d, 5*time.Second)
-	c.mu.Lock()
-	j := time.Duration(c.rand.Int64N(int64(d)/2 + 1))
-	c.mu.Unlock()
-	return d/2 + j
 }
 
 // redact removes the token from text that came from elsewhere (a server

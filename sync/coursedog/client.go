@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,21 +34,22 @@ type Options struct {
 	Timeout time.Duration
 	// PageSize is the limit asked per page when listing (default 500).
 	PageSize int
-	// ReadTries bounds the attempts of a read (GET) that meets a 429, a 5xx
-	// or no answer (default 5; 1 sends every read once). Writes are sent
-	// once: the engine retries them, because only it can tell whether a
-	// create whose answer was lost may have landed.
+	// ReadTries bounds the tries of a read (GET) outside a run, a 429
+	// included (default: sync.DefaultPolicy; 1 sends every read once). A
+	// run retries by its own policy. Writes are sent once: the engine
+	// retries them, because only it can tell whether a create whose answer
+	// was lost may have landed.
 	ReadTries int
 }
 
 // Client speaks Coursedog's user API. It is safe for concurrent use.
 type Client struct {
-	base      *url.URL
-	school    string
-	http      *http.Client
-	timeout   time.Duration
-	pageSize  int
-	readTries int
+	base     *url.URL
+	school   string
+	http     *http.Client
+	timeout  time.Duration
+	pageSize int
+	policy   sync.Policy // for reads
 
 	mu    gosync.RWMutex
 	token string
@@ -67,12 +67,12 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:      base,
-		school:    opts.School,
-		http:      opts.HTTPClient,
-		timeout:   opts.Timeout,
-		pageSize:  opts.PageSize,
-		readTries: opts.ReadTries,
+		base:     base,
+		school:   opts.School,
+		http:     opts.HTTPClient,
+		timeout:  opts.Timeout,
+		pageSize: opts.PageSize,
+		policy:   sync.Tries(opts.ReadTries),
 	}
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -85,9 +85,6 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if c.pageSize <= 0 {
 		c.pageSize = defaultPageSize
-	}
-	if c.readTries <= 0 {
-		c.readTries = defaultReadTries
 	}
 	c.SetToken(opts.Token)
 	return c, nil
@@ -269,37 +266,22 @@ type answer struct {
 
 const maxBody = 256 << 20
 
-// Reads that fail in a way another try may mend wait readBackoff, doubling
-// up to readBackoffMax (or the server's Retry-After when longer).
-const (
-	defaultReadTries = 5
-	readBackoff      = 250 * time.Millisecond
-	readBackoffMax   = 4 * time.Second
-)
-
 // do sends r and returns the body of a 2xx answer; anything else is a
-// *sync.Error. A read is sent again after a 429, a 5xx or no answer (a
-// flaky server must not stop a plan before it starts); a write never is.
+// *sync.Error. A read is tried again by the policy (the run's, inside a
+// run) after a 429, a 5xx or no answer: a flaky server must not stop a plan
+// before it starts. A write is sent once: the engine retries it, because
+// only it can tell whether a create whose answer was lost may have landed.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
-	wait := readBackoff
-	for try := 1; ; try++ {
-		data, err := c.once(ctx, r)
-		var se *sync.Error
-		if err == nil || r.ep.Method != http.MethodGet || try >= c.readTries ||
-			!errors.As(err, &se) || !se.Retryable() {
-			return data, err
-		}
-		d := wait/2 + time.Duration(rand.Int64N(int64(wait/2)+1)) // jitter
-		d = max(d, se.RetryAfter)
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, err
-		}
-		wait = min(2*wait, readBackoffMax)
+	if r.ep.Method != http.MethodGet {
+		return c.once(ctx, r)
 	}
+	var data []byte
+	err := sync.Retry(ctx, c.policy, func(ctx context.Context) error {
+		var err error
+		data, err = c.once(ctx, r)
+		return err
+	})
+	return data, err
 }
 
 // once sends r once.
