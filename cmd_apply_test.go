@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
-	"usersync/sync/coursedog"
+	"usersync/sandbox/sandboxtest"
 )
 
 var (
@@ -47,54 +46,11 @@ func usersyncBinary(t *testing.T) string {
 	return binPath
 }
 
-// sandboxToken starts a sandbox and logs in to it with the demo identity.
-func sandboxToken(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
-	t.Helper()
-	srv, err := sandbox.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c, err := coursedog.NewClient(coursedog.Options{BaseURL: srv.URL(), School: sandbox.DemoSchool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.Login(context.Background(), sandbox.DemoEmail, sandbox.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, tok
-}
-
-// writeUsers writes n new users and n changes to existing ones.
-func writeUsers(t *testing.T, srv *sandbox.Server, dir string, n int) (string, map[string]string) {
-	t.Helper()
-	path := filepath.Join(dir, "users.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"First Name", "Last Name", "Email", "Products"})
-	want := map[string]string{} // email → last name
-	for i := 0; i < n; i++ {
-		email := fmt.Sprintf("crash%04d@example.edu", i)
-		w.Write([]string{"Crash", fmt.Sprintf("Test%d", i), email, "scheduling"})
-		want[email] = fmt.Sprintf("Test%d", i)
-	}
-	k := 0
-	for _, u := range srv.Users() {
-		if k == n || u.Email == sandbox.DemoEmail {
-			continue
-		}
-		w.Write([]string{u.FirstName, u.LastName + "-Renamed", u.Email, "catalog"})
-		want[strings.ToLower(u.Email)] = u.LastName + "-Renamed"
-		k++
-	}
-	w.Flush()
-	f.Close()
-	return path, want
-}
+// The sandbox helpers the system suites (systest/) share.
+var (
+	sandboxToken = sandboxtest.Login
+	writeUsers   = sandboxtest.WriteUsers
+)
 
 // killRepeatedly starts the command built by start and SIGKILLs it after a
 // random pause (from min to min+spread), until kills have landed; then it

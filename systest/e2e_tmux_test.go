@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"context"
@@ -95,10 +95,7 @@ func startTUISized(t *testing.T, w, h int, testdata, name string, args ...string
 		t.Skip("tmux is not installed (CI installs it)")
 	}
 	dir = t.TempDir()
-	bin := filepath.Join(dir, "usersync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := usersyncBinary(t)
 	original, err := os.ReadFile(testdata)
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +405,7 @@ func writeScreensFile(t *testing.T, path, title, command string, shots []shot) {
 	var b strings.Builder
 	b.WriteString("# " + title + "\n\n")
 	b.WriteString("Text captures of " + command + " in a 120×40 terminal (NO_COLOR),\n")
-	b.WriteString("taken by the end-to-end tests (`go test -run 'TestTUI.*InTmux' -update-screens .`).\n")
+	b.WriteString("taken by the end-to-end tests (`go test -run 'TestTUI.*InTmux' -update-screens ./systest/`).\n")
 	for _, s := range shots {
 		lines := strings.Split(strings.TrimRight(s.screen, "\n"), "\n")
 		for i := range lines {
