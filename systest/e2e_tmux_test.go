@@ -20,7 +20,7 @@ import (
 
 var updateScreens = flag.Bool("update-screens", false, "rewrite docs/screens.md from the tmux run's captures")
 
-// TestTUIEndToEndInTmux builds usersync, runs `usersync --sandbox
+// TestTUIEndToEndInTmux runs the built usersync as `usersync --sandbox
 // testdata/users.csv` (the README's first command) in a 120x40 tmux session
 // and walks the guided import: sign in, fix every row in the preview (four
 // suggested fixes, one cell edited inline), save, the dry run, apply

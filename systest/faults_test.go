@@ -14,8 +14,8 @@ import (
 	"usersync/sandbox"
 )
 
-// The fault tests drive the real `usersync apply` (in-process, through
-// run) against the sandbox over real HTTP with one kind of bad weather
+// The fault tests drive the real `usersync apply` (the built binary, as a
+// script runs it) against the sandbox over real HTTP with one kind of bad weather
 // each. Every run must account for every row of the file in its report;
 // running the same command again must reach the state the file asks for;
 // and the sandbox's own counters must show that no user was ever created
