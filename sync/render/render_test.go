@@ -73,7 +73,7 @@ func TestGoldenPlan(t *testing.T) {
 			lines := PlanLines(p)
 			rb := Rollback(p)
 			lines = append(lines, nil, Join(PlanCounts(p.Counts, rb), " · "),
-				Line{{"This will: " + WillHappen(p.Counts, rb, true), Plain}})
+				Line{{"This will: " + WillHappen(p.Counts, rb, true) + ". " + Unsent(p.Counts, rb) + ".", Plain}})
 			golden.RequireEqual(t, markup(lines))
 		})
 	}

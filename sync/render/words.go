@@ -167,6 +167,15 @@ func WillHappen(c sync.Counts, rollback, mail bool) string {
 	return strings.Join(parts, ", ")
 }
 
+// Unsent says what an apply of the plan leaves as it is: "1 row skipped,
+// 3 unchanged".
+func Unsent(c sync.Counts, rollback bool) string {
+	if rollback {
+		return Plural(c.Skip, "user", "users") + " left alone, " + Count(c.Unchanged) + " already undone"
+	}
+	return Plural(c.Skip, "row", "rows") + " skipped, " + Count(c.Unchanged) + " unchanged"
+}
+
 // RunCounts are what a run did, one piece per outcome, in the same order
 // for every front end: "3 created", "1 updated", … "2 not yet sent" only
 // when some were not.
