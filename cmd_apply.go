@@ -271,7 +271,8 @@ func showProgress(w io.Writer, events <-chan sync.Event, rollback bool) {
 			fmt.Fprintln(w, e.Note)
 		}
 		if e.Batch != nil && !tty {
-			fmt.Fprintf(w, "batch %d/%d (%d rows) job %s: %s\n", e.Batch.Index, e.Batch.Of, e.Batch.Rows, orDash(e.Batch.JobID), e.Batch.State)
+			where, state := render.Batch(e.Batch)
+			fmt.Fprintln(w, where+state)
 		}
 		if e.Outcome != nil && e.Outcome.Result == sync.Failed {
 			if tty {

@@ -300,13 +300,6 @@ func runPlan(env *cmdEnv, args []string) int {
 	return exitOK
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
-}
-
 // exitFor maps a run error to an exit code: a stale plan or refused
 // deactivation is the operator's to fix (1); a server that did not answer
 // before the first write is 3 (run again); the rest (a contradicting flag,

@@ -373,12 +373,8 @@ func (p progressScreen) view(st Styles, w, h int) string {
 		}
 	}
 	if p.batch != nil {
-		bt := p.batch
-		job := ""
-		if bt.JobID != "" { // none yet while the batch uploads
-			job = ", job " + bt.JobID
-		}
-		b.WriteString(st.Muted.Render(" batch "+itoa(bt.Index)+" of "+itoa(bt.Of)+" ("+plural(bt.Rows, "row", "rows")+")"+job+": ") + st.Text.Render(bt.State) + "\n")
+		where, state := render.Batch(p.batch)
+		b.WriteString(st.Muted.Render(" "+where) + st.Text.Render(state) + "\n")
 	}
 	if p.note != "" && p.note != "paused" { // the title says paused
 		b.WriteString(" " + strings.Join(wrapStyled(st.Muted, p.note, w-2, "  "), "\n ") + "\n")

@@ -116,6 +116,15 @@ func TestGoldenRun(t *testing.T) {
 	}
 }
 
+// A run under way: its counts so far and where its batches are.
+func TestGoldenProgress(t *testing.T) {
+	c := sync.Counts{Create: 1500, Update: 2, Deactivate: 1, Failed: 3}
+	where, state := Batch(&sync.BatchEvent{Index: 2, Of: 1200, Rows: 1, JobID: "job\x1b[2J", State: "processing"})
+	upload, _ := Batch(&sync.BatchEvent{Index: 1, Of: 3, Rows: 100, State: "uploading"})
+	golden.RequireEqual(t, markup([]Line{Join(ProgressCounts(c, false), " · "), Join(ProgressCounts(c, true), " · "),
+		{{where, Muted}, {state, Plain}}, {{upload, Muted}}}))
+}
+
 func TestPadCountsCells(t *testing.T) {
 	for _, c := range []struct {
 		in   string

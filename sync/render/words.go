@@ -287,3 +287,13 @@ func Change(c sync.Change, create bool, name func(field, value string) string) L
 	}
 	return Line{{orBlank(named(old)), Removed}, {" → ", Muted}, {orBlank(named(new)), Added}}
 }
+
+// Batch says where one batch of a run in batches is: "batch 2 of 5 (100
+// rows), job 42: processing"; no job while the batch uploads.
+func Batch(b *sync.BatchEvent) (where, state string) {
+	where = "batch " + Count(b.Index) + " of " + Count(b.Of) + " (" + Plural(b.Rows, "row", "rows") + ")"
+	if b.JobID != "" {
+		where += ", job " + Show(b.JobID)
+	}
+	return where + ": ", Show(b.State)
+}
