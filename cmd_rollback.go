@@ -4,15 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
-
-	"charm.land/lipgloss/v2"
 
 	"usersync/sync"
 )
@@ -141,7 +138,7 @@ func runRollback(env *cmdEnv, args []string) int {
 		p.Options.BatchSize = *batchSize
 	}
 	if !*asJSON {
-		printRollbackPlan(env.stderr, p)
+		printPlan(env.stderr, p)
 	}
 	conflicts := 0
 	for _, r := range p.Rows {
@@ -172,56 +169,6 @@ func runRollback(env *cmdEnv, args []string) int {
 		code = exitRowsFailed
 	}
 	return code
-}
-
-// printRollbackPlan says what the rollback will do, in its own words:
-// deactivate the users the import created, restore the users it updated.
-func printRollbackPlan(w io.Writer, p *sync.Plan) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Rollback of the import of %s → %s: deactivate the users it created, restore the users it updated\n", p.File, p.Target)
-	already := 0
-	for _, r := range p.Rows {
-		where := fmt.Sprintf("line %d", r.Line)
-		switch {
-		case r.Action == sync.Deactivate:
-			fmt.Fprintf(&b, "%s  %-10s %s  %s\n", styleSkip.Render("- deactivate"), where, r.Email, styleFaint.Render("(created by the import)"))
-		case r.Action == sync.Update:
-			fmt.Fprintf(&b, "%s  %-10s %s\n", styleUpdate.Render("~ restore   "), where, r.Email)
-			for _, c := range r.Changes {
-				fmt.Fprintf(&b, "      %s: %s → %s\n", c.Header, orDash(c.Old), orDash(c.New))
-			}
-		case r.Action == sync.Skip:
-			fmt.Fprintf(&b, "%s  %-10s %s  %s\n", styleSkip.Render("! leave     "), where, r.Email, styleFaint.Render(strings.Join(r.Reasons, "; ")))
-		case r.Action == sync.Unchanged:
-			already++
-		}
-	}
-	if already > 0 {
-		fmt.Fprintf(&b, "%s  %d users already as the backup has them (or deactivated)\n", styleFaint.Render("= done      "), already)
-	}
-	for _, d := range p.Doubts {
-		fmt.Fprintf(&b, "%s %s\n", styleSkip.Render("! damaged journal:"), d)
-	}
-	c := p.Counts
-	fmt.Fprintf(&b, "\n%d to deactivate (created by the import), %d to restore, %d already undone, %d left alone\n",
-		c.Deactivate, c.Update, c.Unchanged, c.Skip)
-	lipgloss.Fprint(w, b.String())
-}
-
-// printRollbackSummary is the rollback's last lines: what it deactivated
-// and restored.
-func printRollbackSummary(w io.Writer, r *sync.Run) {
-	c := r.Counts
-	fmt.Fprintf(w, "\nrollback: %d deactivated (created by the import), %d restored, %d already undone, %d left alone, %d failed",
-		c.Deactivate, c.Update, c.Unchanged, c.Skip, c.Failed)
-	if c.Pending > 0 {
-		fmt.Fprintf(w, ", %d not yet done", c.Pending)
-	}
-	fmt.Fprintln(w)
-	if r.Interrupted {
-		fmt.Fprintf(w, "Stopped: %s.\n", r.Reason)
-	}
-	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
 }
 
 // flagGiven reports whether the flag was on the command line.

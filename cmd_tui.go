@@ -20,6 +20,7 @@ import (
 	"usersync/csvfile/textsafe"
 	"usersync/sandbox"
 	"usersync/sync"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 	"usersync/ui"
 )
@@ -155,8 +156,8 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		b.printResumeHint(env.stderr, env.stdin, isTerminal(env.stdin), m.ResumeCommand())
 		return exitInterrupted
 	}
-	fmt.Fprintf(env.stderr, "usersync: %d created, %d updated, %d unchanged, %d skipped, %d deactivated, %d failed. Report: %s\n",
-		run.Counts.Create, run.Counts.Update, run.Counts.Unchanged, run.Counts.Skip, run.Counts.Deactivate, run.Counts.Failed, run.ReportPath)
+	fmt.Fprintf(env.stderr, "usersync: %s. Report: %s\n",
+		strings.Join(render.Texts(render.RunCounts(run.Counts, m.LastRunRolledBack())), ", "), run.ReportPath)
 	if run.Counts.Failed > 0 {
 		return exitRowsFailed
 	}

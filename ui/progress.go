@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/sync"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 )
 
@@ -354,10 +355,7 @@ func (p progressScreen) view(st Styles, w, h int) string {
 	}
 	b.WriteString(" " + progressBar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
 	c := e.Counts
-	b.WriteString(" " + st.OK.Render("created "+count(c.Create)) + st.Muted.Render(" · ") +
-		st.Warn.Render("updated "+count(c.Update)) + st.Muted.Render(" · ") +
-		st.Text.Render("deactivated "+count(c.Deactivate)) + st.Muted.Render(" · ") +
-		st.Bad.Render("failed "+count(c.Failed)) + "\n")
+	b.WriteString(" " + strings.Join(joinWrap(st.pieces(render.ProgressCounts(c, p.kind == applyRollback)), piece{" · ", st.Muted}, "", max(w-2, 20)), "\n ") + "\n")
 	rate, eta := "—", humanDuration(e.ETA)
 	if e.Rate > 0 {
 		rate = trimFloat(e.Rate) + " writes/s"
@@ -375,12 +373,8 @@ func (p progressScreen) view(st Styles, w, h int) string {
 		}
 	}
 	if p.batch != nil {
-		bt := p.batch
-		job := ""
-		if bt.JobID != "" { // none yet while the batch uploads
-			job = ", job " + bt.JobID
-		}
-		b.WriteString(st.Muted.Render(" batch "+itoa(bt.Index)+" of "+itoa(bt.Of)+" ("+plural(bt.Rows, "row", "rows")+")"+job+": ") + st.Text.Render(bt.State) + "\n")
+		where, state := render.Batch(p.batch)
+		b.WriteString(st.Muted.Render(" "+where) + st.Text.Render(state) + "\n")
 	}
 	if p.note != "" && p.note != "paused" { // the title says paused
 		b.WriteString(" " + strings.Join(wrapStyled(st.Muted, p.note, w-2, "  "), "\n ") + "\n")
