@@ -175,6 +175,14 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	if prior != nil && prior.Head.Backup != "" {
 		a.run.BackupPath = prior.Head.Backup
 	}
+	if (resuming && prior.Sent()) || opts.Rebase {
+		// The backup was taken before this run's first write; taking one
+		// now would hold the run's own writes as "before the import", and
+		// settling and rollback would trust it.
+		if err := backupStillThere(a.run.BackupPath); err != nil {
+			return nil, err
+		}
+	}
 	if resuming {
 		a.run.Resumed = true
 		if err := a.finishPendingJobs(ctx, prior); err != nil {

@@ -65,6 +65,27 @@ func writeBackupOnce(path, target, conn string, users []User, again bool) (bool,
 	})
 }
 
+// BackupMissingError refuses to go on with a run whose backup, taken before
+// its first write, is gone: nothing is sent.
+type BackupMissingError struct {
+	Path string
+	Err  error
+}
+
+func (e *BackupMissingError) Error() string {
+	return fmt.Sprintf("the backup %s that this run took before its first write is gone or unreadable (%v): nothing was sent; "+
+		"a backup taken now would hold this run's own writes as the users before it, and a rollback would keep them; "+
+		"put the backup back at %s and run the same command again", e.Path, e.Err, e.Path)
+}
+
+// backupStillThere refuses a run that already wrote whose backup is gone.
+func backupStillThere(path string) error {
+	if _, err := ReadBackup(path); err != nil {
+		return &BackupMissingError{Path: path, Err: err}
+	}
+	return nil
+}
+
 // FileDigest is the SHA-256 of the file's bytes, hex.
 func FileDigest(path string) (string, error) {
 	f, err := os.Open(path)
