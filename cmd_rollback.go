@@ -66,7 +66,9 @@ func runRollback(env *cmdEnv, args []string) int {
 	if imp.State() == nil {
 		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist", *journalPath))
 	}
-	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
+	// The rollback's files sit beside the journal itself, however it was
+	// named (a symlink, a relative path): one rollback per import.
+	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
 	stamp := time.Now().UTC().Format("20060102-150405")
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"

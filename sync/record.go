@@ -205,8 +205,9 @@ type RunFile struct {
 // state; Check refuses it). A journal that another process holds is
 // refused at once with a *BusyError.
 func OpenRun(path string) (*RunFile, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+	path, err := journalPath(path)
+	if err != nil {
+		return nil, err
 	}
 	lf, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -233,6 +234,43 @@ func OpenRun(path string) (*RunFile, error) {
 		return nil, err
 	}
 	return rf, nil
+}
+
+// journalPath is the one name of the journal at path, however it is
+// spelled (a symlink to it, even one made before it exists, a symlinked
+// directory, a relative path): the lock beside it is then the same for
+// every spelling, and the run is written to the journal, not over a
+// symlink. Its directory is made if need be.
+func journalPath(path string) (string, error) {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("journal %s: %w", path, err)
+	}
+	for hops := 0; ; hops++ {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		if hops == 40 {
+			return "", fmt.Errorf("journal %s: too many symlinks", path)
+		}
+		to, err := os.Readlink(p)
+		if err != nil {
+			return "", fmt.Errorf("journal %s: %w", path, err)
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(p), to)
+		}
+		p = filepath.Clean(to)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", fmt.Errorf("journal: %w", err)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if err != nil {
+		return "", fmt.Errorf("journal %s: %w", path, err)
+	}
+	return filepath.Join(dir, filepath.Base(p)), nil
 }
 
 // Path is the journal's path.
