@@ -94,6 +94,22 @@ func runApply(env *cmdEnv, args []string) int {
 	if err := rf.Conflict(rec); err != nil {
 		return fail(exitUsage, err)
 	}
+	if prior := rf.Unfinished(); prior == nil || !prior.Sent() {
+		// A new run: its backup never goes over another run's (whose
+		// rollback reads it); decided before the record names it.
+		since := time.Now().UTC()
+		if prior != nil {
+			since = prior.Head.Started
+		}
+		free, note, err := sync.FreeBackupPath(ao.BackupPath, since)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		if note != "" {
+			fmt.Fprintf(env.stderr, "note: %s\n", note)
+		}
+		ao.BackupPath, rec.Backup = free, free
+	}
 	if err := rf.Begin(rec); err != nil {
 		return fail(exitUsage, err)
 	}

@@ -59,3 +59,47 @@ func TestResumeWithItsBackupGoneRefusedNotRetaken(t *testing.T) {
 	}
 	checkRolledBack(t, b.srv, before)
 }
+
+// Two imports given the same --backup path (the same command run again
+// the next day, with an edited file): the second took its backup over the
+// first one's, so the first import's rollback read its own creations as
+// users that "existed before the import" and left them all Active. The
+// earlier backup is now kept, and the new run takes its own beside it.
+func TestNewRunKeepsAnotherRunsBackup(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 100, Seed: 212})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 20)
+	backup := b.path("backup.json")
+	j1, j2 := b.path("first.jsonl"), b.path("second.jsonl")
+	if code, out := b.run("apply", file, "--yes", "--no-registration-mail", "--journal", j1, "--backup", backup); code != exitOK {
+		t.Fatalf("first apply: exit %d\n%s", code, out)
+	}
+	first, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same command again, nothing to do: still exit 0.
+	if code, out := b.run("apply", file, "--yes", "--no-registration-mail", "--journal", b.path("again.jsonl"), "--backup", backup); code != exitOK {
+		t.Fatalf("the same apply again: exit %d\n%s", code, out)
+	}
+	// The file edited: one more new user.
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("Late,Comer,late.comer@example.edu,scheduling\n")
+	f.Close()
+	code, out := b.run("apply", file, "--yes", "--no-registration-mail", "--journal", j2, "--backup", backup)
+	if code != exitOK || !strings.Contains(out, "kept for it") {
+		t.Fatalf("second apply with the first's backup path: exit %d, want 0 and a note that the first backup is kept\n%s", code, out)
+	}
+	if now, _ := os.ReadFile(backup); string(now) != string(first) {
+		t.Fatalf("the second apply wrote over the first import's backup")
+	}
+	for _, j := range []string{j2, j1} { // the later run first
+		if code, out := b.run("rollback", "--journal", j, "--yes"); code != exitOK {
+			t.Fatalf("rollback %s: exit %d\n%s", j, code, out)
+		}
+	}
+	checkRolledBack(t, b.srv, before)
+}

@@ -125,6 +125,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 			if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {
 				return nil, err
 			}
+			rec.Started = prior.Head.Started // the backup it may have taken is this run's to retake
 			prior = nil
 		} else if prior.Head.kind() == KindRollback && len(prior.Head.Targets) > 0 {
 			// A rollback continues the targets fixed when it started.
@@ -155,6 +156,15 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	// The record is on disk before anything else happens: whatever stops
 	// this run from here on, the next one takes its decisions from it.
 	var err error
+	backupNote := ""
+	if prior == nil && !opts.Rebase {
+		// A new run's backup never goes over another run's.
+		free, note, err := FreeBackupPath(opts.BackupPath, rec.Started)
+		if err != nil {
+			return nil, err
+		}
+		rec.Backup, a.run.BackupPath, backupNote = free, free, note
+	}
 	if prior == nil {
 		a.journal, err = rf.begin(rec)
 	} else {
@@ -221,7 +231,21 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	// A run that sent nothing yet takes the backup now (again, if an
 	// earlier attempt took one); a resumed run or a retry keeps the one
 	// taken before the first write.
-	wrote, err := writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, prior != nil && !resuming)
+	fresh := !resuming && !opts.Rebase
+	if fresh {
+		// Never over another run's backup: that run's rollback reads it.
+		started := rec.Started
+		if prior != nil {
+			started = prior.Head.Started
+		}
+		if err := BackupFree(a.run.BackupPath, started); err != nil {
+			return nil, fmt.Errorf("%w: nothing was sent; give this run another path (--backup PATH)", err)
+		}
+	}
+	if backupNote != "" {
+		a.emit(Event{Note: "note: " + backupNote})
+	}
+	wrote, err := writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, fresh)
 	if err != nil {
 		return nil, err
 	}

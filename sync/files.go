@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -84,6 +85,58 @@ func backupStillThere(path string) error {
 		return &BackupMissingError{Path: path, Err: err}
 	}
 	return nil
+}
+
+// BackupTakenError says that a backup path holds what a new run must not
+// write over: the backup of an earlier run, which that run's rollback reads.
+type BackupTakenError struct {
+	Path    string
+	TakenAt time.Time // zero when the file is not a backup at all
+}
+
+func (e *BackupTakenError) Error() string {
+	what := "a file that is not a backup"
+	if !e.TakenAt.IsZero() {
+		what = "the backup of an earlier run (taken " + e.TakenAt.UTC().Format("2006-01-02 15:04:05 UTC") + "), which that run's rollback reads"
+	}
+	return fmt.Sprintf("the backup path %s holds %s", e.Path, what)
+}
+
+// BackupFree refuses a backup path holding anything but the backup of the
+// run started at started (one it took before its first write), so that a
+// new run never writes over another run's.
+func BackupFree(path string, started time.Time) error {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	b, err := ReadBackup(path)
+	if err != nil || b.Version == 0 {
+		return &BackupTakenError{Path: path}
+	}
+	if b.TakenAt.Before(started) {
+		return &BackupTakenError{Path: path, TakenAt: b.TakenAt}
+	}
+	return nil
+}
+
+// FreeBackupPath is path when a run started at started may take its backup
+// there, else the first of path-2.ext, path-3.ext, … that it may: an
+// earlier run's backup is kept for that run's rollback. note says why the
+// path moved ("" when it did not).
+func FreeBackupPath(path string, started time.Time) (free, note string, err error) {
+	first := BackupFree(path, started)
+	if first == nil {
+		return path, "", nil
+	}
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for n := 2; n < 1000; n++ {
+		cand := base + "-" + strconv.Itoa(n) + ext
+		if BackupFree(cand, started) == nil {
+			return cand, first.Error() + ": kept for it; this run's backup is " + cand, nil
+		}
+	}
+	return "", "", fmt.Errorf("%w: and so do %s-2…999%s: give this run another path (--backup PATH)", first, base, ext)
 }
 
 // FileDigest is the SHA-256 of the file's bytes, hex.

@@ -396,6 +396,8 @@ func (rf *RunFile) Begin(rec RunRecord) error {
 		if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {
 			return err
 		}
+		// The backup it may have taken is this run's to retake (BackupFree).
+		rec.Started = p.Head.Started
 	}
 	rec.Options = rec.Options.normalized()
 	if rec.Started.IsZero() {
