@@ -103,3 +103,35 @@ func TestNewRunKeepsAnotherRunsBackup(t *testing.T) {
 	}
 	checkRolledBack(t, b.srv, before)
 }
+
+// The 5 pm trap: an import, then the same command again by mistake (it
+// finds nothing to do), then the rollback the first run printed. The
+// second run set the first aside (JOURNAL.<time>), and the rollback undid
+// the second's nothing and exited 0 with every created user still Active.
+// It now refuses, naming the journal of the run that wrote.
+func TestRollbackOfARunThatSentNothingPointsToTheRunBefore(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 60, Seed: 213})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 15)
+	journal := b.path("journal.jsonl")
+	args := []string{"apply", file, "--yes", "--no-registration-mail", "--journal", journal}
+	for i := 0; i < 2; i++ {
+		if code, out := b.run(args...); code != exitOK {
+			t.Fatalf("apply %d: exit %d\n%s", i+1, code, out)
+		}
+	}
+	code, out := b.run("rollback", "--journal", journal, "--yes")
+	if code != exitUsage || !strings.Contains(out, journal+".") || !strings.Contains(out, "sent nothing") {
+		t.Fatalf("rollback of the run that sent nothing: exit %d, want 2 naming the earlier run's journal\n%s", code, out)
+	}
+	earlier := ""
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, journal+".") {
+			earlier = strings.TrimRight(f, ".,:;)")
+		}
+	}
+	if code, out := b.run("rollback", "--journal", earlier, "--yes"); code != exitOK {
+		t.Fatalf("rollback --journal %s: exit %d\n%s", earlier, code, out)
+	}
+	checkRolledBack(t, b.srv, before)
+}
