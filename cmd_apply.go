@@ -58,6 +58,11 @@ func runApply(env *cmdEnv, args []string) int {
 		ao.ReportPath = orDefault(ao.ReportPath, r)
 		ao.BackupPath = orDefault(ao.BackupPath, b)
 	}
+	// The record names the backup from anywhere: a resume from another
+	// folder must find the backup this run took, not take one there.
+	if abs, err := filepath.Abs(ao.BackupPath); err == nil {
+		ao.BackupPath = abs
+	}
 	// The run: its journal is locked from here to the end, and an
 	// unfinished run there decides every option.
 	rf, err := sync.OpenRun(ao.JournalPath)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,6 +135,50 @@ func TestRollbackOfARunThatSentNothingPointsToTheRunBefore(t *testing.T) {
 	}
 	if code, out := b.run("rollback", "--journal", earlier, "--yes"); code != exitOK {
 		t.Fatalf("rollback --journal %s: exit %d\n%s", earlier, code, out)
+	}
+	checkRolledBack(t, b.srv, before)
+}
+
+// An apply started in the file's folder with the default paths, killed,
+// and resumed from another folder (a new shell in the home directory,
+// naming the file by its full path): the record named the backup by a
+// path relative to the first folder, so the resume could not find it (and
+// before, took a "backup" of the users as the run had left them).
+func TestResumeFromAnotherFolderFindsItsBackup(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 150, Seed: 214, Latency: 2 * time.Millisecond})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 60)
+	rel := filepath.Base(file)
+	start := b.writes()
+	out, sent := b.stopWhen(syscall.SIGKILL, func() bool { return b.writes() >= start+30 },
+		"apply", rel, "--yes", "--no-registration-mail", "--concurrency", "2")
+	if !sent {
+		t.Fatalf("the apply ended before it was killed:\n%s", out)
+	}
+	elsewhere := t.TempDir()
+	resume := func(args ...string) (int, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := b.cmd(ctx, args...)
+		cmd.Dir = elsewhere
+		o, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, string(o)
+	}
+	if code, out := resume("apply", file, "--yes"); code != exitOK {
+		t.Fatalf("resume from another folder: exit %d\n%s", code, out)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("the resume wrote into the folder it was run from: %v", entries)
+	}
+	journal := strings.TrimSuffix(file, filepath.Ext(file)) + ".usersync-journal.jsonl"
+	if code, out := resume("rollback", "--journal", journal, "--yes"); code != exitOK {
+		t.Fatalf("rollback from another folder: exit %d\n%s", code, out)
 	}
 	checkRolledBack(t, b.srv, before)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	gosync "sync"
 	"time"
@@ -85,6 +86,9 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		opts.JournalPath = orDefault(opts.JournalPath, j)
 		opts.ReportPath = orDefault(opts.ReportPath, r)
 		opts.BackupPath = orDefault(opts.BackupPath, b)
+	}
+	if abs, err := filepath.Abs(opts.BackupPath); err == nil {
+		opts.BackupPath = abs // the record names it from anywhere
 	}
 	rf := opts.Run
 	if rf == nil {
