@@ -182,3 +182,42 @@ func TestResumeFromAnotherFolderFindsItsBackup(t *testing.T) {
 	}
 	checkRolledBack(t, b.srv, before)
 }
+
+// An operator "cleans up stale locks" (rm *.lock) while an apply runs: a
+// second apply of the same journal could then take a new lock and run at
+// the same time, both appending to one journal. The run now notices its
+// lock is gone before its next write and stops resumably (exit 3), and
+// the same command then finishes it.
+func TestRunStopsWhenItsLockIsRemoved(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 150, Seed: 215, Latency: 3 * time.Millisecond})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 60)
+	journal := b.path("journal.jsonl")
+	args := []string{"apply", file, "--yes", "--no-registration-mail", "--journal", journal, "--concurrency", "2"}
+	start := b.writes()
+	var removedAt int
+	out, _ := b.stopWhen(syscall.Signal(0), func() bool {
+		if removedAt == 0 && b.writes() >= start+20 {
+			if os.Remove(journal+".lock") == nil {
+				removedAt = b.writes()
+			}
+		}
+		return false
+	}, args...)
+	if removedAt == 0 {
+		t.Fatalf("the apply ended before its lock was removed:\n%s", out)
+	}
+	if !strings.Contains(out, "lock") || !strings.Contains(out, "run the same command again") {
+		t.Fatalf("the run went on without its lock, want it stopped resumably, saying why:\n%s", out)
+	}
+	if n := b.writes() - removedAt; n > 4 {
+		t.Errorf("%d writes were sent after the lock was removed (at most the ones in flight, 2, and their tries)", n)
+	}
+	if code, out := b.run(args...); code != exitOK {
+		t.Fatalf("the same command again: exit %d\n%s", code, out)
+	}
+	if code, out := b.run("rollback", "--journal", journal, "--yes"); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s", code, out)
+	}
+	checkRolledBack(t, b.srv, before)
+}

@@ -261,6 +261,9 @@ type Journal struct {
 	err     error
 	stop    chan struct{}
 	done    chan struct{}
+	// guard, when set, is asked before every line: an error (the run's
+	// lock is gone) stops the journal, and so the run.
+	guard func() error
 }
 
 func newJournal(path string, f *os.File) *Journal {
@@ -304,6 +307,12 @@ func (j *Journal) append(recs ...journalRecord) (uint64, error) {
 	defer j.mu.Unlock()
 	if j.err != nil {
 		return 0, j.err
+	}
+	if j.guard != nil {
+		if err := j.guard(); err != nil {
+			j.err = err
+			return 0, err
+		}
 	}
 	if _, err := j.f.Write(buf); err != nil {
 		j.err = fmt.Errorf("journal %s: %w", j.path, err)

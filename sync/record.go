@@ -273,6 +273,25 @@ func journalPath(path string) (string, error) {
 	return filepath.Join(dir, filepath.Base(p)), nil
 }
 
+// held refuses to go on once the lock file is no longer the one this run
+// locked (removed, or replaced, by someone tidying up): another usersync
+// could then lock a new one and run this journal at the same time.
+func (rf *RunFile) held() error {
+	if rf.lock == nil {
+		return fmt.Errorf("journal %s: the run's lock was released", rf.path)
+	}
+	mine, err := rf.lock.Stat()
+	if err != nil {
+		return fmt.Errorf("journal %s: its lock: %w", rf.path, err)
+	}
+	now, err := os.Stat(rf.lock.Name())
+	if err != nil || !os.SameFile(mine, now) {
+		return fmt.Errorf("journal %s: its lock file %s was removed while this run held it, so another usersync could now run it at the same time: stopped before the next write",
+			rf.path, rf.lock.Name())
+	}
+	return nil
+}
+
 // Path is the journal's path.
 func (rf *RunFile) Path() string { return rf.path }
 
@@ -319,7 +338,9 @@ func (rf *RunFile) reopen() (*Journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("journal %s: %w", rf.path, err)
 	}
-	return newJournal(rf.path, f), nil
+	j := newJournal(rf.path, f)
+	j.guard = rf.held
+	return j, nil
 }
 
 // begin starts a new run with record rec; a journal of a finished run is
@@ -353,6 +374,7 @@ func (rf *RunFile) begin(rec RunRecord) (*Journal, error) {
 	}
 	rec.Version = journalVersion
 	j := newJournal(rf.path, f)
+	j.guard = rf.held
 	if err := j.writeNow(journalRecord{T: "run", RunRecord: &rec}); err != nil {
 		j.Close()
 		return nil, err
