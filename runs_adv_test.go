@@ -221,3 +221,33 @@ func TestRunStopsWhenItsLockIsRemoved(t *testing.T) {
 	}
 	checkRolledBack(t, b.srv, before)
 }
+
+// The backup removed while the apply runs (a cleanup job, or an operator
+// tidying the folder): the run finished, and its rollback then failed for
+// want of the backup, leaving every change in place. The run keeps the
+// backup it took and puts it back when it is gone.
+func TestBackupRemovedMidRunIsPutBack(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 150, Seed: 216, Latency: 2 * time.Millisecond})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 60)
+	journal, backup := b.path("journal.jsonl"), b.path("backup.json")
+	args := []string{"apply", file, "--yes", "--no-registration-mail", "--journal", journal, "--backup", backup, "--concurrency", "2"}
+	start := b.writes()
+	removed := false
+	out, _ := b.stopWhen(syscall.Signal(0), func() bool {
+		if !removed && b.writes() >= start+20 {
+			removed = os.Remove(backup) == nil
+		}
+		return false
+	}, args...)
+	if !removed {
+		t.Fatalf("the apply ended before its backup was removed:\n%s", out)
+	}
+	if _, err := os.Stat(backup); err != nil {
+		t.Fatalf("the run ended without its backup (%v):\n%s", err, lastLines(out, 6))
+	}
+	if code, out := b.run("rollback", "--journal", journal, "--yes"); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s", code, out)
+	}
+	checkRolledBack(t, b.srv, before)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	gosync "sync"
@@ -217,7 +218,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	case resuming:
 		backup, _ := ReadBackup(a.run.BackupPath) // nil when the run stopped before taking it
 		if backup != nil {
-			a.before = indexUsers(backup.Users)
+			a.before, a.backup = indexUsers(backup.Users), backup
 		}
 		a.settle(prior, existing, backup)
 		a.carry(prior)
@@ -254,11 +255,11 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		return nil, err
 	}
 	switch {
-	case wrote:
-		a.before = indexUsers(existing) // what the backup just written holds
+	case wrote != nil:
+		a.before, a.backup = indexUsers(existing), wrote // what the backup just written holds
 	case a.before == nil:
 		if b, err := ReadBackup(a.run.BackupPath); err == nil {
-			a.before = indexUsers(b.Users) // a retry keeps the import's backup
+			a.before, a.backup = indexUsers(b.Users), b // a retry keeps the import's backup
 		}
 	}
 
@@ -335,6 +336,7 @@ type applier struct {
 	lastOK    time.Time        // the last answer from the server
 	doubts    []int            // rows whose intent stays open (inDoubt)
 	before    map[string]*User // the users as the backup has them, for settling
+	backup    *Backup          // the backup itself, put back if it goes missing (keepBackup)
 	retries   int              // requests tried again (Event.Retries)
 	lastErr   string           // the latest error retried (Event.LastError)
 }
@@ -360,6 +362,7 @@ func (a *applier) finishInterrupted(ctx context.Context, err error) (*Run, error
 
 func (a *applier) finish(ctx context.Context) (*Run, error) {
 	a.stopReport()
+	a.keepBackup()
 	r := a.run
 	a.mu.Lock()
 	for i := range r.Outcomes {
@@ -393,6 +396,23 @@ func (a *applier) finish(ctx context.Context) (*Run, error) {
 	}
 	a.emit(Event{Note: "finished"})
 	return r, nil
+}
+
+// keepBackup puts the run's backup back when it was removed during the
+// run: the rollback and any resume read it, and nothing else holds the
+// users as they were before the first write.
+func (a *applier) keepBackup() {
+	if a.backup == nil {
+		return
+	}
+	if _, err := os.Lstat(a.run.BackupPath); !errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	note := "the backup " + a.run.BackupPath + " was removed during the run: written again from the copy this run holds"
+	if err := writeBackup(a.run.BackupPath, a.backup); err != nil {
+		note = "the backup " + a.run.BackupPath + " was removed during the run and could not be written again: " + err.Error()
+	}
+	a.emit(Event{Note: note})
 }
 
 func (a *applier) recount() {

@@ -53,13 +53,18 @@ type Backup struct {
 
 // writeBackupOnce writes the backup unless it exists: a resumed run keeps
 // the one taken before its first write, which is the state to roll back to.
-// It reports whether it wrote one; again writes it over an earlier one.
-func writeBackupOnce(path, target, conn string, users []User, again bool) (bool, error) {
+// It returns the backup it wrote (nil when it wrote none); again writes it
+// over an earlier one.
+func writeBackupOnce(path, target, conn string, users []User, again bool) (*Backup, error) {
 	if _, err := os.Stat(path); err == nil && !again {
-		return false, nil
+		return nil, nil
 	}
-	b := Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
-	return true, writeFileAtomic(path, func(w *bufio.Writer) error {
+	b := &Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
+	return b, writeBackup(path, b)
+}
+
+func writeBackup(path string, b *Backup) error {
+	return writeFileAtomic(path, func(w *bufio.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(b)
