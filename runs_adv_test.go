@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
+	"usersync/sync"
 )
 
 // Attacks on the run machinery (the adversarial pass after issue 11), each
@@ -245,6 +246,37 @@ func TestBackupRemovedMidRunIsPutBack(t *testing.T) {
 	}
 	if _, err := os.Stat(backup); err != nil {
 		t.Fatalf("the run ended without its backup (%v):\n%s", err, lastLines(out, 6))
+	}
+	if code, out := b.run("rollback", "--journal", journal, "--yes"); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s", code, out)
+	}
+	checkRolledBack(t, b.srv, before)
+}
+
+// The journal removed while the apply runs: the run went on writing into
+// the removed file, ended "finished", and the rollback it printed then
+// found no journal, leaving every created user Active. The run puts the
+// journal back from the file it holds open, and goes on in it.
+func TestJournalRemovedMidRunIsPutBack(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 150, Seed: 217, Latency: 2 * time.Millisecond})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 60)
+	journal := b.path("journal.jsonl")
+	args := []string{"apply", file, "--yes", "--no-registration-mail", "--journal", journal, "--concurrency", "2"}
+	start := b.writes()
+	removed := false
+	out, _ := b.stopWhen(syscall.Signal(0), func() bool {
+		if !removed && b.writes() >= start+20 {
+			removed = os.Remove(journal) == nil
+		}
+		return false
+	}, args...)
+	if !removed {
+		t.Fatalf("the apply ended before its journal was removed:\n%s", out)
+	}
+	st, err := sync.ReadJournal(journal)
+	if err != nil || !st.Ended || len(st.Entries) < 120 {
+		t.Fatalf("the journal after the run: %v (%+v)\n%s", err, st, lastLines(out, 6))
 	}
 	if code, out := b.run("rollback", "--journal", journal, "--yes"); code != exitOK {
 		t.Fatalf("rollback: exit %d\n%s", code, out)

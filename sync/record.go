@@ -368,7 +368,7 @@ func (rf *RunFile) begin(rec RunRecord) (*Journal, error) {
 			return nil, fmt.Errorf("journal: %w", err)
 		}
 	}
-	f, err := os.OpenFile(rf.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(rf.path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600) // read too: a removed journal is put back from it
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
