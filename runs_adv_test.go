@@ -283,3 +283,38 @@ func TestJournalRemovedMidRunIsPutBack(t *testing.T) {
 	}
 	checkRolledBack(t, b.srv, before)
 }
+
+// A rollback killed half-way whose own backup (the users as they were
+// before it, kept so that it can itself be undone) was then removed: the
+// rollback could not be resumed at all, leaving the import half undone.
+// It now finishes, saying it cannot itself be undone.
+func TestRollbackResumesWithoutItsOwnBackup(t *testing.T) {
+	b := newBinRun(t, sandbox.Options{Users: 150, Seed: 218, Latency: 2 * time.Millisecond})
+	before := b.preexisting()
+	file, _ := writeUsers(t, b.srv, b.dir, 60)
+	journal := b.path("journal.jsonl")
+	if code, out := b.run("apply", file, "--yes", "--no-registration-mail", "--journal", journal); code != exitOK {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	start := b.writes()
+	out, sent := b.stopWhen(syscall.SIGKILL, func() bool { return b.writes() >= start+30 },
+		"rollback", "--journal", journal, "--yes", "--concurrency", "2")
+	if !sent {
+		t.Fatalf("the rollback ended before it was killed:\n%s", out)
+	}
+	backups, _ := filepath.Glob(b.path("journal.rollback-backup-*.json"))
+	if len(backups) != 1 {
+		t.Fatalf("rollback backups: %v", backups)
+	}
+	if err := os.Remove(backups[0]); err != nil {
+		t.Fatal(err)
+	}
+	code, out := b.run("rollback", "--journal", journal, "--yes")
+	if code != exitOK || !strings.Contains(out, "cannot itself be undone") {
+		t.Fatalf("resumed rollback without its backup: exit %d, want 0 and a note that it cannot be undone\n%s", code, out)
+	}
+	if _, err := os.Stat(backups[0]); err == nil {
+		t.Errorf("the resumed rollback took a backup of the users half rolled back")
+	}
+	checkRolledBack(t, b.srv, before)
+}

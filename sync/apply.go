@@ -190,12 +190,19 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	if prior != nil && prior.Head.Backup != "" {
 		a.run.BackupPath = prior.Head.Backup
 	}
+	noBackup := false
 	if (resuming && prior.Sent()) || opts.Rebase {
 		// The backup was taken before this run's first write; taking one
 		// now would hold the run's own writes as "before the import", and
 		// settling and rollback would trust it.
 		if err := backupStillThere(a.run.BackupPath); err != nil {
-			return nil, err
+			if prior == nil || prior.Head.kind() != KindRollback {
+				return nil, err
+			}
+			// A rollback's backup only serves to undo the rollback: it
+			// finishes without one rather than leave the import half undone.
+			noBackup = true
+			a.emit(Event{Note: fmt.Sprintf("note: this rollback's backup %s is gone: it finishes, but cannot itself be undone", a.run.BackupPath)})
 		}
 	}
 	if resuming {
@@ -250,9 +257,12 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	if backupNote != "" {
 		a.emit(Event{Note: "note: " + backupNote})
 	}
-	wrote, err := writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, fresh)
-	if err != nil {
-		return nil, err
+	var wrote *Backup
+	if !noBackup {
+		wrote, err = writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, fresh)
+		if err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case wrote != nil:
