@@ -58,6 +58,11 @@ func runApply(env *cmdEnv, args []string) int {
 		ao.ReportPath = orDefault(ao.ReportPath, r)
 		ao.BackupPath = orDefault(ao.BackupPath, b)
 	}
+	// The record names the backup from anywhere: a resume from another
+	// folder must find the backup this run took, not take one there.
+	if abs, err := filepath.Abs(ao.BackupPath); err == nil {
+		ao.BackupPath = abs
+	}
 	// The run: its journal is locked from here to the end, and an
 	// unfinished run there decides every option.
 	rf, err := sync.OpenRun(ao.JournalPath)
@@ -93,6 +98,22 @@ func runApply(env *cmdEnv, args []string) int {
 	}
 	if err := rf.Conflict(rec); err != nil {
 		return fail(exitUsage, err)
+	}
+	if prior := rf.Unfinished(); prior == nil || !prior.Sent() {
+		// A new run: its backup never goes over another run's (whose
+		// rollback reads it); decided before the record names it.
+		since := time.Now().UTC()
+		if prior != nil {
+			since = prior.Head.Started
+		}
+		free, note, err := sync.FreeBackupPath(ao.BackupPath, since)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		if note != "" {
+			fmt.Fprintf(env.stderr, "note: %s\n", note)
+		}
+		ao.BackupPath, rec.Backup = free, free
 	}
 	if err := rf.Begin(rec); err != nil {
 		return fail(exitUsage, err)

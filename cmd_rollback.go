@@ -63,7 +63,9 @@ func runRollback(env *cmdEnv, args []string) int {
 	if imp.State() == nil {
 		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist", *journalPath))
 	}
-	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
+	// The rollback's files sit beside the journal itself, however it was
+	// named (a symlink, a relative path): one rollback per import.
+	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
 	stamp := time.Now().UTC().Format("20060102-150405")
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
@@ -111,6 +113,15 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "resuming the rollback started %s: its %d users, fixed then\n",
 			resumed.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), len(p.Rows))
 	} else {
+		if !journal.Sent() && len(journal.Damaged) == 0 {
+			// Its last run has nothing to undo: an earlier one it set aside
+			// may be the import meant.
+			if earlier, st := sync.EarlierRun(imp.Path()); st != nil {
+				return fail(exitUsage, fmt.Errorf("the last run in %s (started %s) sent nothing, so there is nothing of it to undo: nothing was done; "+
+					"the run before it, started %s, is kept in %s: to undo that one, usersync rollback --journal %s",
+					imp.Path(), journal.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), st.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), earlier, earlier))
+			}
+		}
 		if len(journal.Damaged) > 0 {
 			fmt.Fprintf(env.stderr, "the journal is damaged: the rollback works from its readable lines, the backup and the server\n")
 		}

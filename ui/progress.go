@@ -192,7 +192,14 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 		imp := strings.TrimSuffix(r.JournalPath, ".rollback.jsonl") + ".jsonl"
 		return "usersync rollback --journal " + shellQuote(imp) + conn + " --yes"
 	}
-	cmd := "usersync apply " + shellQuote(m.preview.path)
+	file := m.preview.path
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs // a new shell may start in another folder
+	}
+	cmd := "usersync apply " + shellQuote(file)
+	if m.file.sheetPath == m.preview.path && m.file.sheet != "" {
+		cmd += " --sheet " + shellQuote(m.file.sheet) // the CLI reads the first sheet with data otherwise
+	}
 	keys := make([]string, 0, len(m.preview.mapping))
 	for k := range m.preview.mapping {
 		keys = append(keys, k)
