@@ -18,8 +18,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"golang.org/x/term"
 
-	"usersync/csvfile/textsafe"
 	"usersync/sync"
+	"usersync/sync/render"
 )
 
 func init() {
@@ -58,6 +58,11 @@ func runApply(env *cmdEnv, args []string) int {
 		ao.ReportPath = orDefault(ao.ReportPath, r)
 		ao.BackupPath = orDefault(ao.BackupPath, b)
 	}
+	// The record names the backup from anywhere: a resume from another
+	// folder must find the backup this run took, not take one there.
+	if abs, err := filepath.Abs(ao.BackupPath); err == nil {
+		ao.BackupPath = abs
+	}
 	// The run: its journal is locked from here to the end, and an
 	// unfinished run there decides every option.
 	rf, err := sync.OpenRun(ao.JournalPath)
@@ -94,6 +99,22 @@ func runApply(env *cmdEnv, args []string) int {
 	if err := rf.Conflict(rec); err != nil {
 		return fail(exitUsage, err)
 	}
+	if prior := rf.Unfinished(); prior == nil || !prior.Sent() {
+		// A new run: its backup never goes over another run's (whose
+		// rollback reads it); decided before the record names it.
+		since := time.Now().UTC()
+		if prior != nil {
+			since = prior.Head.Started
+		}
+		free, note, err := sync.FreeBackupPath(ao.BackupPath, since)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		if note != "" {
+			fmt.Fprintf(env.stderr, "note: %s\n", note)
+		}
+		ao.BackupPath, rec.Backup = free, free
+	}
 	if err := rf.Begin(rec); err != nil {
 		return fail(exitUsage, err)
 	}
@@ -114,7 +135,7 @@ func runApply(env *cmdEnv, args []string) int {
 		t, p, existing = pl.target, pl.plan, pl.existing
 	}
 
-	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), planSummary(p.Counts))
+	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), render.PlanSummary(p.Counts, render.Rollback(p)))
 	if !*yes {
 		if code, ok := confirm(env, "apply", p); !ok {
 			return code
@@ -189,7 +210,7 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 	progressDone := make(chan struct{})
 	go func() {
 		defer close(progressDone)
-		showProgress(env.stderr, events)
+		showProgress(env.stderr, events, render.Rollback(p))
 	}()
 	run, err := sync.ApplyWith(ctx, t, p, ao, existing)
 	close(events)
@@ -201,11 +222,7 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 	if err != nil {
 		// Writes were sent: say what became of them before the error (a
 		// report or journal that could not be written at the end).
-		if p.Mode == sync.KindRollback {
-			printRollbackSummary(env.stderr, run)
-		} else {
-			printRunSummary(env.stderr, run)
-		}
+		printRunSummary(env.stderr, run, render.Rollback(p))
 		fmt.Fprintf(env.stderr, "usersync %s: %v\n", name, err)
 		if run.Interrupted {
 			return exitInterrupted
@@ -217,11 +234,7 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 		enc.SetIndent("", " ")
 		enc.Encode(run)
 	}
-	if p.Mode == sync.KindRollback {
-		printRollbackSummary(env.stderr, run)
-	} else {
-		printRunSummary(env.stderr, run)
-	}
+	printRunSummary(env.stderr, run, render.Rollback(p))
 	switch {
 	case run.Canary.Differs():
 		return exitRowsFailed // the server does not store what is sent: not a resumable interruption
@@ -262,7 +275,7 @@ func confirm(env *cmdEnv, name string, p *sync.Plan) (int, bool) {
 // seconds, and at the end) elsewhere or with NO_COLOR (no escape at all).
 // The bar's escapes go to the writer under run's renderer; its text
 // through it.
-func showProgress(w io.Writer, events <-chan sync.Event) {
+func showProgress(w io.Writer, events <-chan sync.Event, rollback bool) {
 	tty := false
 	raw, noColor := rawWriter(w)
 	if f, ok := raw.(*os.File); ok && !noColor && term.IsTerminal(int(f.Fd())) {
@@ -279,7 +292,8 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 			fmt.Fprintln(w, e.Note)
 		}
 		if e.Batch != nil && !tty {
-			fmt.Fprintf(w, "batch %d/%d (%d rows) job %s: %s\n", e.Batch.Index, e.Batch.Of, e.Batch.Rows, orDash(e.Batch.JobID), e.Batch.State)
+			where, state := render.Batch(e.Batch)
+			fmt.Fprintln(w, where+state)
 		}
 		if e.Outcome != nil && e.Outcome.Result == sync.Failed {
 			if tty {
@@ -290,9 +304,9 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		switch {
 		case tty:
 			fmt.Fprint(raw, "\r\033[K")
-			fmt.Fprint(w, progressLine(e, true))
+			fmt.Fprint(w, progressLine(e, true, rollback))
 		case time.Since(lastLine) >= 2*time.Second:
-			fmt.Fprintln(w, progressLine(e, false))
+			fmt.Fprintln(w, progressLine(e, false, rollback))
 			lastLine = time.Now()
 		}
 	}
@@ -300,17 +314,17 @@ func showProgress(w io.Writer, events <-chan sync.Event) {
 		fmt.Fprint(raw, "\r\033[K")
 	}
 	if last.Total > 0 {
-		fmt.Fprintln(w, progressLine(last, false))
+		fmt.Fprintln(w, progressLine(last, false, rollback))
 	}
 }
 
-func progressLine(e sync.Event, bar bool) string {
+func progressLine(e sync.Event, bar, rollback bool) string {
 	frac := 1.0
 	if e.Total > 0 {
 		frac = float64(e.Done) / float64(e.Total)
 	}
-	s := fmt.Sprintf("%d/%d writes (created %d, updated %d, deactivated %d, failed %d)",
-		e.Done, e.Total, e.Counts.Create, e.Counts.Update, e.Counts.Deactivate, e.Counts.Failed)
+	s := render.Count(e.Done) + "/" + render.Count(e.Total) + " writes (" +
+		strings.Join(render.Texts(render.ProgressCounts(e.Counts, rollback)), ", ") + ")"
 	if e.Rate > 0 {
 		s += fmt.Sprintf(" %.1f/s", e.Rate)
 	}
@@ -326,45 +340,6 @@ func progressLine(e sync.Event, bar bool) string {
 		s = "[" + bar.ViewAs(frac) + "] " + s
 	}
 	return s
-}
-
-func printRunSummary(w io.Writer, r *sync.Run) {
-	c := r.Counts
-	fmt.Fprintf(w, "\n%d created (%d registration emails), %d updated, %d unchanged, %d skipped, %d deactivated, %d failed",
-		c.Create, c.Mails, c.Update, c.Unchanged, c.Skip, c.Deactivate, c.Failed)
-	if c.Pending > 0 {
-		fmt.Fprintf(w, ", %d not yet sent", c.Pending)
-	}
-	fmt.Fprintln(w)
-	if r.Interrupted {
-		fmt.Fprintf(w, "Stopped: %s.\n", textsafe.Show(r.Reason))
-	}
-	for _, rb := range []struct {
-		name string
-		r    *sync.ReadBack
-	}{{"canary", r.Canary}, {"verify", r.Verify}} {
-		switch {
-		case rb.r == nil:
-		case rb.r.Err != "":
-			fmt.Fprintf(w, "%s: could not read the users back: %s\n", rb.name, textsafe.Show(rb.r.Err))
-		case rb.r.Differs():
-			fmt.Fprintf(w, "%s: %d of the %d users read back differ from what was sent:\n", rb.name, len(rb.r.Mismatches), rb.r.Users)
-			for i, m := range rb.r.Mismatches {
-				if i == 20 {
-					fmt.Fprintf(w, "  … and %d more (the report lists each)\n", len(rb.r.Mismatches)-i)
-					break
-				}
-				fmt.Fprintf(w, "  %s\n", textsafe.Show(m.String()))
-			}
-		default:
-			fmt.Fprintf(w, "%s: the %d users read back hold what was sent", rb.name, rb.r.Users)
-			if len(rb.r.Unchecked) > 0 {
-				fmt.Fprintf(w, " (not listed by the server, so unchecked: %s)", strings.Join(rb.r.Unchecked, ", "))
-			}
-			fmt.Fprintln(w)
-		}
-	}
-	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
 }
 
 func orDefault(s, d string) string {

@@ -63,7 +63,7 @@ func TestCanaryStopsARunAgainstAServerThatDropsAField(t *testing.T) {
 		t.Fatalf("want exit 1 after at most two writes, got exit %d after %d writes\n%s", code, writes, stderr)
 	}
 	for _, want := range []string{"canary: the server did not store what was sent", "Department was sent as", `the server holds ""`,
-		"nothing else was written", "canary: 2 of the 2 users read back differ"} {
+		"nothing else was written", "canary: 2 of 2 users differ from what was sent"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -6,18 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
-
 	"usersync/csvfile"
-	"usersync/csvfile/textsafe"
 	"usersync/sync"
 )
 
@@ -304,83 +298,6 @@ func runPlan(env *cmdEnv, args []string) int {
 		return exitRowsFailed
 	}
 	return exitOK
-}
-
-var (
-	styleCreate = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
-	styleUpdate = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
-	styleSkip   = lipgloss.NewStyle().Foreground(lipgloss.Color("1"))
-	styleFaint  = lipgloss.NewStyle().Faint(true)
-	styleBold   = lipgloss.NewStyle().Bold(true)
-)
-
-// printPlan writes the readable diff. lipgloss.Fprint downsamples to what w
-// can show, so a pipe gets plain text; NO_COLOR gets no escape at all.
-func printPlan(w io.Writer, p *sync.Plan) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s → %s (%s mode)\n", styleBold.Render("Plan for"), show(p.File), p.Target, p.Mode)
-	unchanged := 0
-	for _, r := range p.Rows {
-		where := fmt.Sprintf("line %d", r.Line)
-		if r.Line == 0 {
-			where = "not in file"
-		}
-		switch r.Action {
-		case sync.Create:
-			mail := ""
-			if r.Mail {
-				mail = styleFaint.Render(" (registration email)")
-			}
-			fmt.Fprintf(&b, "%s  %-12s %s%s\n", styleCreate.Render("+ create    "), where, show(r.Email), mail)
-		case sync.Update:
-			fmt.Fprintf(&b, "%s  %-12s %s\n", styleUpdate.Render("~ update    "), where, show(r.Email))
-			for _, c := range r.Changes {
-				fmt.Fprintf(&b, "      %s: %s → %s\n", show(c.Header), show(orDash(c.Old)), show(c.New))
-			}
-		case sync.Deactivate:
-			fmt.Fprintf(&b, "%s  %-12s %s\n", styleSkip.Render("- deactivate"), where, show(r.Email))
-		case sync.Skip:
-			fmt.Fprintf(&b, "%s  %-12s %s  %s\n", styleSkip.Render("! skip      "), where, show(orDash(r.Email)),
-				styleFaint.Render(show(strings.Join(r.Reasons, "; "))))
-		case sync.Unchanged:
-			unchanged++
-		}
-	}
-	if unchanged > 0 {
-		fmt.Fprintf(&b, "%s  %d rows already match\n", styleFaint.Render("= unchanged "), unchanged)
-	}
-	b.WriteString("\n" + planSummary(p.Counts) + "\n")
-	// The text is rendered (show) and styled; the styles go to the writer
-	// under the renderer, or nowhere with NO_COLOR.
-	if raw, noColor := rawWriter(w); noColor {
-		io.WriteString(w, ansi.Strip(b.String()))
-	} else {
-		lipgloss.Fprint(raw, b.String())
-	}
-}
-
-// show renders untrusted text (cells, server values) for the plan.
-func show(s string) string { return textsafe.Show(s) }
-
-// planSummary says in one line exactly what an apply would do.
-func planSummary(c sync.Counts) string {
-	parts := []string{
-		fmt.Sprintf("%d to create (%d registration emails)", c.Create, c.Mails),
-		fmt.Sprintf("%d to update", c.Update),
-		fmt.Sprintf("%d unchanged", c.Unchanged),
-		fmt.Sprintf("%d skipped", c.Skip),
-	}
-	if c.Deactivate > 0 {
-		parts = append(parts, fmt.Sprintf("%d to deactivate", c.Deactivate))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }
 
 // exitFor maps a run error to an exit code: a stale plan or refused

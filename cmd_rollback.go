@@ -4,15 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
-
-	"charm.land/lipgloss/v2"
 
 	"usersync/sync"
 )
@@ -66,7 +63,9 @@ func runRollback(env *cmdEnv, args []string) int {
 	if imp.State() == nil {
 		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist", *journalPath))
 	}
-	base := strings.TrimSuffix(*journalPath, filepath.Ext(*journalPath))
+	// The rollback's files sit beside the journal itself, however it was
+	// named (a symlink, a relative path): one rollback per import.
+	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
 	stamp := time.Now().UTC().Format("20060102-150405")
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
@@ -114,6 +113,15 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "resuming the rollback started %s: its %d users, fixed then\n",
 			resumed.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), len(p.Rows))
 	} else {
+		if !journal.Sent() && len(journal.Damaged) == 0 {
+			// Its last run has nothing to undo: an earlier one it set aside
+			// may be the import meant.
+			if earlier, st := sync.EarlierRun(imp.Path()); st != nil {
+				return fail(exitUsage, fmt.Errorf("the last run in %s (started %s) sent nothing, so there is nothing of it to undo: nothing was done; "+
+					"the run before it, started %s, is kept in %s: to undo that one, usersync rollback --journal %s",
+					imp.Path(), journal.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), st.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), earlier, earlier))
+			}
+		}
 		if len(journal.Damaged) > 0 {
 			fmt.Fprintf(env.stderr, "the journal is damaged: the rollback works from its readable lines, the backup and the server\n")
 		}
@@ -141,7 +149,7 @@ func runRollback(env *cmdEnv, args []string) int {
 		p.Options.BatchSize = *batchSize
 	}
 	if !*asJSON {
-		printRollbackPlan(env.stderr, p)
+		printPlan(env.stderr, p)
 	}
 	conflicts := 0
 	for _, r := range p.Rows {
@@ -172,56 +180,6 @@ func runRollback(env *cmdEnv, args []string) int {
 		code = exitRowsFailed
 	}
 	return code
-}
-
-// printRollbackPlan says what the rollback will do, in its own words:
-// deactivate the users the import created, restore the users it updated.
-func printRollbackPlan(w io.Writer, p *sync.Plan) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Rollback of the import of %s → %s: deactivate the users it created, restore the users it updated\n", p.File, p.Target)
-	already := 0
-	for _, r := range p.Rows {
-		where := fmt.Sprintf("line %d", r.Line)
-		switch {
-		case r.Action == sync.Deactivate:
-			fmt.Fprintf(&b, "%s  %-10s %s  %s\n", styleSkip.Render("- deactivate"), where, r.Email, styleFaint.Render("(created by the import)"))
-		case r.Action == sync.Update:
-			fmt.Fprintf(&b, "%s  %-10s %s\n", styleUpdate.Render("~ restore   "), where, r.Email)
-			for _, c := range r.Changes {
-				fmt.Fprintf(&b, "      %s: %s → %s\n", c.Header, orDash(c.Old), orDash(c.New))
-			}
-		case r.Action == sync.Skip:
-			fmt.Fprintf(&b, "%s  %-10s %s  %s\n", styleSkip.Render("! leave     "), where, r.Email, styleFaint.Render(strings.Join(r.Reasons, "; ")))
-		case r.Action == sync.Unchanged:
-			already++
-		}
-	}
-	if already > 0 {
-		fmt.Fprintf(&b, "%s  %d users already as the backup has them (or deactivated)\n", styleFaint.Render("= done      "), already)
-	}
-	for _, d := range p.Doubts {
-		fmt.Fprintf(&b, "%s %s\n", styleSkip.Render("! damaged journal:"), d)
-	}
-	c := p.Counts
-	fmt.Fprintf(&b, "\n%d to deactivate (created by the import), %d to restore, %d already undone, %d left alone\n",
-		c.Deactivate, c.Update, c.Unchanged, c.Skip)
-	lipgloss.Fprint(w, b.String())
-}
-
-// printRollbackSummary is the rollback's last lines: what it deactivated
-// and restored.
-func printRollbackSummary(w io.Writer, r *sync.Run) {
-	c := r.Counts
-	fmt.Fprintf(w, "\nrollback: %d deactivated (created by the import), %d restored, %d already undone, %d left alone, %d failed",
-		c.Deactivate, c.Update, c.Unchanged, c.Skip, c.Failed)
-	if c.Pending > 0 {
-		fmt.Fprintf(w, ", %d not yet done", c.Pending)
-	}
-	fmt.Fprintln(w)
-	if r.Interrupted {
-		fmt.Fprintf(w, "Stopped: %s.\n", r.Reason)
-	}
-	fmt.Fprintf(w, "report:  %s (and %s)\njournal: %s\nbackup:  %s\n", r.ReportPath, r.ReportJSONPath, r.JournalPath, r.BackupPath)
 }
 
 // flagGiven reports whether the flag was on the command line.

@@ -20,6 +20,7 @@ import (
 	"usersync/csvfile/textsafe"
 	"usersync/sandbox"
 	"usersync/sync"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 	"usersync/ui"
 )
@@ -41,6 +42,7 @@ type tuiFlags struct {
 	users   int
 	latency time.Duration
 	jobPace time.Duration
+	workDir string
 }
 
 // runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
@@ -63,6 +65,7 @@ func tuiFlagSet(out io.Writer, tf *tuiFlags) *flag.FlagSet {
 	fs.IntVar(&tf.users, "sandbox-users", 200, "users the sandbox is seeded with")
 	fs.DurationVar(&tf.latency, "sandbox-latency", 0, "latency the sandbox adds to each request (to watch the progress screen)")
 	fs.DurationVar(&tf.jobPace, "sandbox-job-pace", 0, "how long each stage of a ccai job takes in the sandbox (default: its realistic pace)")
+	fs.StringVar(&tf.workDir, "sandbox-dir", "", "where the sandbox works on copies of the files it opens, and writes their journals and reports\n(default: a new temporary folder; your files are never changed by a sandbox session)")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
 		fs.PrintDefaults()
@@ -115,6 +118,10 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		}
 		b.sandboxURL = srv.URL()
 		defaults.SandboxURL = srv.URL()
+		if b.workDir, err = sandboxWorkDir(tf.workDir); err != nil {
+			fmt.Fprintf(env.stderr, "usersync: %v\n", err)
+			return exitUsage
+		}
 		// The demo identity of every target, so switching target keeps it.
 		defaults.Login = ui.LoginRequest{Target: tf.conn.target, Env: ui.EnvSandbox}
 		for _, d := range targets.All() {
@@ -134,6 +141,7 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 	final, err := tea.NewProgram(ui.New(b, defaults, noColor), opts...).Run()
 	if b.sandboxURL != "" {
 		fmt.Fprintf(env.stderr, "usersync: the sandbox at %s stopped with the program.\n", b.sandboxURL)
+		b.sayCopies(env.stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "usersync: %v\n", err)
@@ -148,8 +156,8 @@ func runTUIWith(env *cmdEnv, tf tuiFlags, pos []string) int {
 		b.printResumeHint(env.stderr, env.stdin, isTerminal(env.stdin), m.ResumeCommand())
 		return exitInterrupted
 	}
-	fmt.Fprintf(env.stderr, "usersync: %d created, %d updated, %d unchanged, %d skipped, %d deactivated, %d failed. Report: %s\n",
-		run.Counts.Create, run.Counts.Update, run.Counts.Unchanged, run.Counts.Skip, run.Counts.Deactivate, run.Counts.Failed, run.ReportPath)
+	fmt.Fprintf(env.stderr, "usersync: %s. Report: %s\n",
+		strings.Join(render.Texts(render.RunCounts(run.Counts, m.LastRunRolledBack())), ", "), run.ReportPath)
 	if run.Counts.Failed > 0 {
 		return exitRowsFailed
 	}
@@ -164,6 +172,10 @@ type tuiBackend struct {
 	properties string
 	sandboxURL string
 	login      tuiLogin // the last sign-in, for the resume hint
+	// workDir is where a session with the in-process sandbox works on
+	// copies of the files it opens (sandbox_copy.go); "" outside one.
+	workDir string
+	copies  map[string]string // original (absolute) → its copy
 }
 
 // prefill fills the login screen from the CONN flags and what login saved.
@@ -262,6 +274,11 @@ func mappingPath(file string) string { return file + ".mapping" }
 // OpenFile reads the file as the session's target reads it (for ccai, CSV
 // or its JSON template), with the mapping saved for it when none is given.
 func (b *tuiBackend) OpenFile(_ context.Context, req ui.OpenRequest) (*csvfile.File, error) {
+	path, err := b.workCopy(req.Path)
+	if err != nil {
+		return nil, err
+	}
+	req.Path = path
 	mapping := req.Mapping
 	if mapping == nil {
 		m, err := csvfile.LoadMapping(mappingPath(req.Path))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	gosync "sync"
 	"time"
@@ -86,6 +88,9 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		opts.ReportPath = orDefault(opts.ReportPath, r)
 		opts.BackupPath = orDefault(opts.BackupPath, b)
 	}
+	if abs, err := filepath.Abs(opts.BackupPath); err == nil {
+		opts.BackupPath = abs // the record names it from anywhere
+	}
 	rf := opts.Run
 	if rf == nil {
 		var err error
@@ -125,6 +130,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 			if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {
 				return nil, err
 			}
+			rec.Started = prior.Head.Started // the backup it may have taken is this run's to retake
 			prior = nil
 		} else if prior.Head.kind() == KindRollback && len(prior.Head.Targets) > 0 {
 			// A rollback continues the targets fixed when it started.
@@ -155,6 +161,15 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	// The record is on disk before anything else happens: whatever stops
 	// this run from here on, the next one takes its decisions from it.
 	var err error
+	backupNote := ""
+	if prior == nil && !opts.Rebase {
+		// A new run's backup never goes over another run's.
+		free, note, err := FreeBackupPath(opts.BackupPath, rec.Started)
+		if err != nil {
+			return nil, err
+		}
+		rec.Backup, a.run.BackupPath, backupNote = free, free, note
+	}
 	if prior == nil {
 		a.journal, err = rf.begin(rec)
 	} else {
@@ -174,6 +189,21 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	resuming := prior != nil && (prior.Sent() || prior.Head.kind() == KindRollback)
 	if prior != nil && prior.Head.Backup != "" {
 		a.run.BackupPath = prior.Head.Backup
+	}
+	noBackup := false
+	if (resuming && prior.Sent()) || opts.Rebase {
+		// The backup was taken before this run's first write; taking one
+		// now would hold the run's own writes as "before the import", and
+		// settling and rollback would trust it.
+		if err := backupStillThere(a.run.BackupPath); err != nil {
+			if prior == nil || prior.Head.kind() != KindRollback {
+				return nil, err
+			}
+			// A rollback's backup only serves to undo the rollback: it
+			// finishes without one rather than leave the import half undone.
+			noBackup = true
+			a.emit(Event{Note: fmt.Sprintf("note: this rollback's backup %s is gone: it finishes, but cannot itself be undone", a.run.BackupPath)})
+		}
 	}
 	if resuming {
 		a.run.Resumed = true
@@ -195,7 +225,7 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	case resuming:
 		backup, _ := ReadBackup(a.run.BackupPath) // nil when the run stopped before taking it
 		if backup != nil {
-			a.before = indexUsers(backup.Users)
+			a.before, a.backup = indexUsers(backup.Users), backup
 		}
 		a.settle(prior, existing, backup)
 		a.carry(prior)
@@ -213,16 +243,33 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	// A run that sent nothing yet takes the backup now (again, if an
 	// earlier attempt took one); a resumed run or a retry keeps the one
 	// taken before the first write.
-	wrote, err := writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, prior != nil && !resuming)
-	if err != nil {
-		return nil, err
+	fresh := !resuming && !opts.Rebase
+	if fresh {
+		// Never over another run's backup: that run's rollback reads it.
+		started := rec.Started
+		if prior != nil {
+			started = prior.Head.Started
+		}
+		if err := BackupFree(a.run.BackupPath, started); err != nil {
+			return nil, fmt.Errorf("%w: nothing was sent; give this run another path (--backup PATH)", err)
+		}
+	}
+	if backupNote != "" {
+		a.emit(Event{Note: "note: " + backupNote})
+	}
+	var wrote *Backup
+	if !noBackup {
+		wrote, err = writeBackupOnce(a.run.BackupPath, t.Name(), conn, existing, fresh)
+		if err != nil {
+			return nil, err
+		}
 	}
 	switch {
-	case wrote:
-		a.before = indexUsers(existing) // what the backup just written holds
+	case wrote != nil:
+		a.before, a.backup = indexUsers(existing), wrote // what the backup just written holds
 	case a.before == nil:
 		if b, err := ReadBackup(a.run.BackupPath); err == nil {
-			a.before = indexUsers(b.Users) // a retry keeps the import's backup
+			a.before, a.backup = indexUsers(b.Users), b // a retry keeps the import's backup
 		}
 	}
 
@@ -299,6 +346,7 @@ type applier struct {
 	lastOK    time.Time        // the last answer from the server
 	doubts    []int            // rows whose intent stays open (inDoubt)
 	before    map[string]*User // the users as the backup has them, for settling
+	backup    *Backup          // the backup itself, put back if it goes missing (keepBackup)
 	retries   int              // requests tried again (Event.Retries)
 	lastErr   string           // the latest error retried (Event.LastError)
 }
@@ -324,6 +372,7 @@ func (a *applier) finishInterrupted(ctx context.Context, err error) (*Run, error
 
 func (a *applier) finish(ctx context.Context) (*Run, error) {
 	a.stopReport()
+	a.keepBackup()
 	r := a.run
 	a.mu.Lock()
 	for i := range r.Outcomes {
@@ -357,6 +406,23 @@ func (a *applier) finish(ctx context.Context) (*Run, error) {
 	}
 	a.emit(Event{Note: "finished"})
 	return r, nil
+}
+
+// keepBackup puts the run's backup back when it was removed during the
+// run: the rollback and any resume read it, and nothing else holds the
+// users as they were before the first write.
+func (a *applier) keepBackup() {
+	if a.backup == nil {
+		return
+	}
+	if _, err := os.Lstat(a.run.BackupPath); !errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	note := "the backup " + a.run.BackupPath + " was removed during the run: written again from the copy this run holds"
+	if err := writeBackup(a.run.BackupPath, a.backup); err != nil {
+		note = "the backup " + a.run.BackupPath + " was removed during the run and could not be written again: " + err.Error()
+	}
+	a.emit(Event{Note: note})
 }
 
 func (a *applier) recount() {

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,17 +53,95 @@ type Backup struct {
 
 // writeBackupOnce writes the backup unless it exists: a resumed run keeps
 // the one taken before its first write, which is the state to roll back to.
-// It reports whether it wrote one; again writes it over an earlier one.
-func writeBackupOnce(path, target, conn string, users []User, again bool) (bool, error) {
+// It returns the backup it wrote (nil when it wrote none); again writes it
+// over an earlier one.
+func writeBackupOnce(path, target, conn string, users []User, again bool) (*Backup, error) {
 	if _, err := os.Stat(path); err == nil && !again {
-		return false, nil
+		return nil, nil
 	}
-	b := Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
-	return true, writeFileAtomic(path, func(w *bufio.Writer) error {
+	b := &Backup{Version: 1, Target: target, Connection: conn, TakenAt: time.Now().UTC(), Users: users}
+	return b, writeBackup(path, b)
+}
+
+func writeBackup(path string, b *Backup) error {
+	return writeFileAtomic(path, func(w *bufio.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(b)
 	})
+}
+
+// BackupMissingError refuses to go on with a run whose backup, taken before
+// its first write, is gone: nothing is sent.
+type BackupMissingError struct {
+	Path string
+	Err  error
+}
+
+func (e *BackupMissingError) Error() string {
+	return fmt.Sprintf("the backup %s that this run took before its first write is gone or unreadable (%v): nothing was sent; "+
+		"a backup taken now would hold this run's own writes as the users before it, and a rollback would keep them; "+
+		"put the backup back at %s and run the same command again", e.Path, e.Err, e.Path)
+}
+
+// backupStillThere refuses a run that already wrote whose backup is gone.
+func backupStillThere(path string) error {
+	if _, err := ReadBackup(path); err != nil {
+		return &BackupMissingError{Path: path, Err: err}
+	}
+	return nil
+}
+
+// BackupTakenError says that a backup path holds what a new run must not
+// write over: the backup of an earlier run, which that run's rollback reads.
+type BackupTakenError struct {
+	Path    string
+	TakenAt time.Time // zero when the file is not a backup at all
+}
+
+func (e *BackupTakenError) Error() string {
+	what := "a file that is not a backup"
+	if !e.TakenAt.IsZero() {
+		what = "the backup of an earlier run (taken " + e.TakenAt.UTC().Format("2006-01-02 15:04:05 UTC") + "), which that run's rollback reads"
+	}
+	return fmt.Sprintf("the backup path %s holds %s", e.Path, what)
+}
+
+// BackupFree refuses a backup path holding anything but the backup of the
+// run started at started (one it took before its first write), so that a
+// new run never writes over another run's.
+func BackupFree(path string, started time.Time) error {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	b, err := ReadBackup(path)
+	if err != nil || b.Version == 0 {
+		return &BackupTakenError{Path: path}
+	}
+	if b.TakenAt.Before(started) {
+		return &BackupTakenError{Path: path, TakenAt: b.TakenAt}
+	}
+	return nil
+}
+
+// FreeBackupPath is path when a run started at started may take its backup
+// there, else the first of path-2.ext, path-3.ext, … that it may: an
+// earlier run's backup is kept for that run's rollback. note says why the
+// path moved ("" when it did not).
+func FreeBackupPath(path string, started time.Time) (free, note string, err error) {
+	first := BackupFree(path, started)
+	if first == nil {
+		return path, "", nil
+	}
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for n := 2; n < 1000; n++ {
+		cand := base + "-" + strconv.Itoa(n) + ext
+		if BackupFree(cand, started) == nil {
+			return cand, first.Error() + ": kept for it; this run's backup is " + cand, nil
+		}
+	}
+	return "", "", fmt.Errorf("%w: and so do %s-2…999%s: give this run another path (--backup PATH)", first, base, ext)
 }
 
 // FileDigest is the SHA-256 of the file's bytes, hex.

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	gosync "sync"
 	"time"
 )
@@ -261,6 +263,9 @@ type Journal struct {
 	err     error
 	stop    chan struct{}
 	done    chan struct{}
+	// guard, when set, is asked before every line: an error (the run's
+	// lock is gone) stops the journal, and so the run.
+	guard func() error
 }
 
 func newJournal(path string, f *os.File) *Journal {
@@ -305,12 +310,62 @@ func (j *Journal) append(recs ...journalRecord) (uint64, error) {
 	if j.err != nil {
 		return 0, j.err
 	}
+	if j.guard != nil {
+		if err := j.guard(); err != nil {
+			j.err = err
+			return 0, err
+		}
+	}
+	if err := j.present(); err != nil {
+		j.err = err
+		return 0, err
+	}
 	if _, err := j.f.Write(buf); err != nil {
 		j.err = fmt.Errorf("journal %s: %w", j.path, err)
 		return 0, j.err
 	}
 	j.written++
 	return j.written, nil
+}
+
+// present makes sure the journal is still at its path before a line is
+// added: removed during the run (a cleanup), it is written again there from
+// the file this run holds open, and the run goes on in it; replaced by
+// another file, the run stops. Called with j.mu held.
+func (j *Journal) present() error {
+	mine, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	now, err := os.Lstat(j.path)
+	switch {
+	case err == nil && os.SameFile(mine, now):
+		return nil
+	case err == nil:
+		return fmt.Errorf("journal %s was replaced by another file while this run wrote it: stopped before the next write", j.path)
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(j.path), filepath.Base(j.path)+".restore-*")
+	if err != nil {
+		return fmt.Errorf("journal %s was removed during the run and cannot be written again: %w", j.path, err)
+	}
+	_, err = io.Copy(tmp, io.NewSectionReader(j.f, 0, mine.Size()))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), j.path)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("journal %s was removed during the run and cannot be written again: %w", j.path, err)
+	}
+	j.f.Close()
+	j.f = tmp // at its end: the next line follows the copy
+	j.durable = j.written
+	return nil
 }
 
 // syncTo returns once line seq is on disk. One caller fsyncs for everyone
@@ -325,9 +380,13 @@ func (j *Journal) syncTo(seq uint64) error {
 		}
 		j.syncing = true
 		upTo := j.written
+		f := j.f
 		j.mu.Unlock()
-		err := j.f.Sync()
+		err := f.Sync()
 		j.mu.Lock()
+		if err != nil && f != j.f {
+			err = nil // put back meanwhile (present): the copy was synced
+		}
 		j.syncing = false
 		if err != nil {
 			j.err = fmt.Errorf("journal %s: %w", j.path, err)

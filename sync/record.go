@@ -205,8 +205,9 @@ type RunFile struct {
 // state; Check refuses it). A journal that another process holds is
 // refused at once with a *BusyError.
 func OpenRun(path string) (*RunFile, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+	path, err := journalPath(path)
+	if err != nil {
+		return nil, err
 	}
 	lf, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -233,6 +234,62 @@ func OpenRun(path string) (*RunFile, error) {
 		return nil, err
 	}
 	return rf, nil
+}
+
+// journalPath is the one name of the journal at path, however it is
+// spelled (a symlink to it, even one made before it exists, a symlinked
+// directory, a relative path): the lock beside it is then the same for
+// every spelling, and the run is written to the journal, not over a
+// symlink. Its directory is made if need be.
+func journalPath(path string) (string, error) {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("journal %s: %w", path, err)
+	}
+	for hops := 0; ; hops++ {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		if hops == 40 {
+			return "", fmt.Errorf("journal %s: too many symlinks", path)
+		}
+		to, err := os.Readlink(p)
+		if err != nil {
+			return "", fmt.Errorf("journal %s: %w", path, err)
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(p), to)
+		}
+		p = filepath.Clean(to)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", fmt.Errorf("journal: %w", err)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if err != nil {
+		return "", fmt.Errorf("journal %s: %w", path, err)
+	}
+	return filepath.Join(dir, filepath.Base(p)), nil
+}
+
+// held refuses to go on once the lock file is no longer the one this run
+// locked (removed, or replaced, by someone tidying up): another usersync
+// could then lock a new one and run this journal at the same time.
+func (rf *RunFile) held() error {
+	if rf.lock == nil {
+		return fmt.Errorf("journal %s: the run's lock was released", rf.path)
+	}
+	mine, err := rf.lock.Stat()
+	if err != nil {
+		return fmt.Errorf("journal %s: its lock: %w", rf.path, err)
+	}
+	now, err := os.Stat(rf.lock.Name())
+	if err != nil || !os.SameFile(mine, now) {
+		return fmt.Errorf("journal %s: its lock file %s was removed while this run held it, so another usersync could now run it at the same time: stopped before the next write",
+			rf.path, rf.lock.Name())
+	}
+	return nil
 }
 
 // Path is the journal's path.
@@ -281,7 +338,9 @@ func (rf *RunFile) reopen() (*Journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("journal %s: %w", rf.path, err)
 	}
-	return newJournal(rf.path, f), nil
+	j := newJournal(rf.path, f)
+	j.guard = rf.held
+	return j, nil
 }
 
 // begin starts a new run with record rec; a journal of a finished run is
@@ -309,12 +368,13 @@ func (rf *RunFile) begin(rec RunRecord) (*Journal, error) {
 			return nil, fmt.Errorf("journal: %w", err)
 		}
 	}
-	f, err := os.OpenFile(rf.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(rf.path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600) // read too: a removed journal is put back from it
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	rec.Version = journalVersion
 	j := newJournal(rf.path, f)
+	j.guard = rf.held
 	if err := j.writeNow(journalRecord{T: "run", RunRecord: &rec}); err != nil {
 		j.Close()
 		return nil, err
@@ -358,6 +418,8 @@ func (rf *RunFile) Begin(rec RunRecord) error {
 		if err := rf.EndUnfinished("superseded before anything was sent"); err != nil {
 			return err
 		}
+		// The backup it may have taken is this run's to retake (BackupFree).
+		rec.Started = p.Head.Started
 	}
 	rec.Options = rec.Options.normalized()
 	if rec.Started.IsZero() {

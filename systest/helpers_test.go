@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -327,6 +328,11 @@ func startTUISized(t *testing.T, w, h int, testdata, name string, args ...string
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), original, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if slices.Contains(args, "--sandbox") {
+		// The sandbox works on copies of the files it opens: here, in
+		// place, so the test reads what the session saved.
+		args = append(args, "--sandbox-dir", ".")
 	}
 	s = &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-%d-%s", os.Getpid(), strings.TrimSuffix(name, ".csv")), name: "e2e"}
 	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q %s %s; echo EXITED $?; sleep 30",

@@ -9,6 +9,7 @@ import (
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/sync/render"
 )
 
 // The dry run's search (/, ] and [), line jump (:) and filters (f by
@@ -134,7 +135,7 @@ func (d *diffScreen) rowMatches(i int, q, line string) bool {
 				return true
 			}
 			if names := d.names[c.Field]; names != nil {
-				for _, v := range append(splitList(c.Old), splitList(c.New)...) {
+				for _, v := range append(render.SplitList(c.Old), render.SplitList(c.New)...) {
 					if has(names[v]) {
 						return true
 					}
@@ -299,7 +300,7 @@ func (d *diffScreen) nextFieldFilter() {
 func (d *diffScreen) filterText() string {
 	var parts []string
 	if d.onlyAction != "" {
-		parts = append(parts, groupTitle(d.onlyAction, d.rollback != nil))
+		parts = append(parts, render.GroupTitle(d.onlyAction, d.rollback != nil))
 	}
 	if d.onlyField != "" {
 		h := d.plan.Headers[d.onlyField]

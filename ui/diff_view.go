@@ -1,11 +1,11 @@
 package ui
 
 import (
-	"slices"
 	"strings"
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/sync/render"
 )
 
 // The dry run's drawing: counts, the list of groups, rows and changes,
@@ -15,40 +15,11 @@ import (
 // whatWillHappen says exactly what an apply of p does, in numbers.
 func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail, rollback bool) string {
 	c := p.Counts
-	var parts []string
-	if c.Create > 0 {
-		s := plural(c.Create, "user created", "users created")
-		switch {
-		case !mail:
-		case c.Mails > 0:
-			s += " (" + plural(c.Mails, "registration email", "registration emails") + " sent)"
-		default:
-			s += " (no registration email)"
-		}
-		parts = append(parts, s)
-	}
-	if c.Update > 0 {
-		if rollback {
-			parts = append(parts, plural(c.Update, "user given back their backed-up fields", "users given back their backed-up fields"))
-		} else {
-			parts = append(parts, plural(c.Update, "user updated", "users updated"))
-		}
-	}
-	if c.Deactivate > 0 {
-		if rollback {
-			parts = append(parts, plural(c.Deactivate, "user the import created deactivated", "users the import created deactivated"))
-		} else {
-			parts = append(parts, plural(c.Deactivate, "user deactivated", "users deactivated"))
-		}
-	}
-	s := strings.Join(parts, ", ")
-	if s == "" {
-		s = "nothing"
-	}
+	s := render.WillHappen(c, rollback, mail)
 	where := sess.Target.Name() + " " + sess.Env.String() + " (" + sess.Account + ")"
 	s += " in " + where + "."
 	if c.Skip > 0 || c.Unchanged > 0 {
-		s += " " + plural(c.Skip, "row", "rows") + " skipped, " + count(c.Unchanged) + " unchanged."
+		s += " " + render.Unsent(c, rollback) + "."
 	}
 	switch {
 	case p.Options.Replace && rollback:
@@ -73,13 +44,7 @@ func (d *diffScreen) headLines(st Styles, sess *Session, bulkOK bool) []string {
 	c := d.plan.Counts
 	w := max(d.width-1, 20)
 	sep := piece{" · ", st.Muted}
-	counts := []piece{{"+ " + count(c.Create) + " create", st.OK}, {"~ " + count(c.Update) + " update", st.Warn},
-		{"- " + count(c.Deactivate) + " deactivate", st.Bad}, {"= " + count(c.Unchanged) + " unchanged", st.Muted},
-		{"⊘ " + count(c.Skip) + " skipped", st.Muted}}
-	if d.rollback != nil {
-		counts[1].text = "~ " + count(c.Update) + " restore"
-	}
-	lines := joinWrap(counts, sep, "", w)
+	lines := joinWrap(st.pieces(render.PlanCounts(c, d.rollback != nil)), sep, "", w)
 	if d.rollback != nil {
 		lines = append(lines, wrapStyled(st.Warn, "Rollback of the import: updated users get their backed-up fields back, created users are deactivated (never deleted).", w, "")...)
 	} else {
@@ -132,22 +97,8 @@ func (d diffScreen) view(st Styles, sess *Session, bulkOK bool, w, h int) string
 	return b.String()
 }
 
-var actionMarks = map[sync.Action]string{
-	sync.Create: "+", sync.Update: "~", sync.Deactivate: "-", sync.Skip: "⊘", sync.Unchanged: "=",
-}
-
 func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) string {
-	style := st.Text
-	switch it.action {
-	case sync.Create:
-		style = st.OK
-	case sync.Update:
-		style = st.Warn
-	case sync.Deactivate, sync.Skip:
-		style = st.Bad
-	case sync.Unchanged:
-		style = st.Muted
-	}
+	style := st.tone(render.ToneOf(it.action))
 	var line string
 	switch it.kind {
 	case itemGroup:
@@ -159,13 +110,10 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 		if d.onlyField != "" {
 			n = len(d.withField(d.groups[it.action]))
 		}
-		line = style.Render(arrow+" "+groupTitle(it.action, d.rollback != nil)) + st.Muted.Render(" ("+count(n)+")")
+		line = style.Render(arrow+" "+render.GroupTitle(it.action, d.rollback != nil)) + st.Muted.Render(" ("+count(n)+")")
 	case itemRow:
-		r := d.plan.Rows[it.row]
-		where := "line " + itoa(r.Line)
-		if r.Line == 0 {
-			where = "not in file"
-		}
+		r := &d.plan.Rows[it.row]
+		where := render.Where(r)
 		arrow := " "
 		if len(d.changesOf(int(it.row))) > 0 {
 			arrow = "▸"
@@ -174,7 +122,7 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 			}
 		}
 		emailW := min(34, max(w-46, 16)) // at 80 columns the addresses people have fit whole
-		line = "  " + st.Muted.Render(arrow) + " " + style.Render(actionMarks[r.Action]) + " " +
+		line = "  " + st.Muted.Render(arrow) + " " + style.Render(render.Mark(r.Action)) + " " +
 			st.Text.Render(padCell(show(r.Email), emailW)) + " " + st.Muted.Render(padRight(where, 11))
 		switch {
 		case r.Action == sync.Update:
@@ -193,23 +141,6 @@ func (d *diffScreen) renderItem(st Styles, it diffItem, selected bool, w int) st
 		return st.SelectedRow.Render(padVisible(st.Focused.Render("›")+line, w))
 	}
 	return " " + line
-}
-
-func groupTitle(a sync.Action, rollback bool) string {
-	switch a {
-	case sync.Create:
-		return "Create"
-	case sync.Update:
-		if rollback {
-			return "Restore"
-		}
-		return "Update"
-	case sync.Deactivate:
-		return "Deactivate"
-	case sync.Skip:
-		return "Skipped"
-	}
-	return "Unchanged"
 }
 
 func (d *diffScreen) changedFields(cs []sync.Change) string {
@@ -264,54 +195,10 @@ func idNames(sc *csvfile.Schema) map[string]map[string]string {
 	return out
 }
 
-// changeText shows one change as old → new; for a list it shows what is
-// added and removed, which a long list would otherwise hide. A create
-// shows the value it sets.
+// changeText shows one change (render.Change): old → new, a list's adds
+// and removes, a create's value; IDs with their names.
 func (d *diffScreen) changeText(st Styles, c sync.Change, create bool) string {
-	c.Old, c.New = show(c.Old), show(c.New) // a copy: the plan keeps its values
-	old, new := splitList(c.Old), splitList(c.New)
-	name := func(vs []string) []string {
-		out := make([]string, len(vs))
-		for k, v := range vs {
-			out[k] = d.named(c.Field, v)
-		}
-		return out
-	}
-	if create {
-		return st.OK.Render(strings.Join(name(new), ", "))
-	}
-	if len(old) > 1 || len(new) > 1 {
-		var parts []string
-		for _, v := range new {
-			if !slices.Contains(old, v) {
-				parts = append(parts, st.OK.Render("+ "+d.named(c.Field, v)))
-			}
-		}
-		for _, v := range old {
-			if !slices.Contains(new, v) {
-				parts = append(parts, st.Bad.Render("− "+d.named(c.Field, v)))
-			}
-		}
-		if len(parts) > 0 {
-			return strings.Join(parts, "  ") + st.Muted.Render("  ("+orNone(c.Old)+" → "+orNone(c.New)+")")
-		}
-	}
-	return st.Bad.Render(orNone(strings.Join(name(old), ", "))) + st.Muted.Render(" → ") + st.OK.Render(orNone(strings.Join(name(new), ", ")))
-}
-
-// splitList splits a list field as the plan joins it (", ").
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ", ")
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(blank)"
-	}
-	return s
+	return st.line(render.Change(c, create, d.named))
 }
 
 // detailView shows the open dialog (dlg: the confirmation, a prompt), or

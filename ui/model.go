@@ -467,3 +467,6 @@ func fit(s string, w, h int) string {
 // LastRun is the result of the last apply, if any (the program's exit code
 // follows it).
 func (m *Model) LastRun() *sync.Run { return m.summary.run }
+
+// LastRunRolledBack reports whether the last run undid an import.
+func (m *Model) LastRunRolledBack() bool { return m.summary.kind == applyRollback }

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/sync"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 )
 
@@ -191,7 +192,14 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 		imp := strings.TrimSuffix(r.JournalPath, ".rollback.jsonl") + ".jsonl"
 		return "usersync rollback --journal " + shellQuote(imp) + conn + " --yes"
 	}
-	cmd := "usersync apply " + shellQuote(m.preview.path)
+	file := m.preview.path
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs // a new shell may start in another folder
+	}
+	cmd := "usersync apply " + shellQuote(file)
+	if m.file.sheetPath == m.preview.path && m.file.sheet != "" {
+		cmd += " --sheet " + shellQuote(m.file.sheet) // the CLI reads the first sheet with data otherwise
+	}
 	keys := make([]string, 0, len(m.preview.mapping))
 	for k := range m.preview.mapping {
 		keys = append(keys, k)
@@ -354,10 +362,7 @@ func (p progressScreen) view(st Styles, w, h int) string {
 	}
 	b.WriteString(" " + progressBar(st, pct, min(max(w-30, 10), 60)) + " " + st.Text.Render(itoa(int(pct*100))+"%  "+count(e.Done)+" / "+count(e.Total)+" writes") + "\n\n")
 	c := e.Counts
-	b.WriteString(" " + st.OK.Render("created "+count(c.Create)) + st.Muted.Render(" · ") +
-		st.Warn.Render("updated "+count(c.Update)) + st.Muted.Render(" · ") +
-		st.Text.Render("deactivated "+count(c.Deactivate)) + st.Muted.Render(" · ") +
-		st.Bad.Render("failed "+count(c.Failed)) + "\n")
+	b.WriteString(" " + strings.Join(joinWrap(st.pieces(render.ProgressCounts(c, p.kind == applyRollback)), piece{" · ", st.Muted}, "", max(w-2, 20)), "\n ") + "\n")
 	rate, eta := "—", humanDuration(e.ETA)
 	if e.Rate > 0 {
 		rate = trimFloat(e.Rate) + " writes/s"
@@ -375,12 +380,8 @@ func (p progressScreen) view(st Styles, w, h int) string {
 		}
 	}
 	if p.batch != nil {
-		bt := p.batch
-		job := ""
-		if bt.JobID != "" { // none yet while the batch uploads
-			job = ", job " + bt.JobID
-		}
-		b.WriteString(st.Muted.Render(" batch "+itoa(bt.Index)+" of "+itoa(bt.Of)+" ("+plural(bt.Rows, "row", "rows")+")"+job+": ") + st.Text.Render(bt.State) + "\n")
+		where, state := render.Batch(p.batch)
+		b.WriteString(st.Muted.Render(" "+where) + st.Text.Render(state) + "\n")
 	}
 	if p.note != "" && p.note != "paused" { // the title says paused
 		b.WriteString(" " + strings.Join(wrapStyled(st.Muted, p.note, w-2, "  "), "\n ") + "\n")

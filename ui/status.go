@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"usersync/sync/render"
 )
 
 // severity of a status message.
@@ -79,32 +81,10 @@ func (s status) lines(w int, screen Screen) int {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // count formats n with thousands separators: 1,000,000.
-func count(n int) string {
-	s := strconv.Itoa(n)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
+func count(n int) string { return render.Count(n) }
 
 // plural returns "1 row" or "3 rows".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return count(n) + " " + many
-}
+func plural(n int, one, many string) string { return render.Plural(n, one, many) }
 
 // humanDuration rounds d for people: "45s", "3m20s", "1h05m".
 func humanDuration(d time.Duration) string {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -9,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"usersync/sync"
+	"usersync/sync/render"
 )
 
 // summaryScreen is the end of an import: what happened to every row, the
@@ -128,19 +128,10 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 	}
 	b.WriteString("\n " + hs.Render(head) + "\n\n")
 	// Counts wrap between items at any width: none is cut.
-	updated := "updated"
-	if s.kind == applyRollback {
-		updated = "restored"
-	}
-	counts := []piece{{count(c.Create) + " created", st.OK}, {count(c.Update) + " " + updated, st.Text},
-		{count(c.Unchanged) + " unchanged", st.Muted}, {count(c.Deactivate) + " deactivated", st.Text},
-		{count(c.Skip) + " skipped", st.Muted}, {count(c.Failed) + " failed", st.Bad}}
-	if c.Pending > 0 {
-		counts = append(counts, piece{count(c.Pending) + " not sent yet", st.Warn})
-	}
+	counts := st.pieces(render.RunCounts(c, s.kind == applyRollback))
 	var tally []piece
 	if s.mail {
-		tally = append(tally, piece{count(c.Mails) + " registration emails sent", st.Muted})
+		tally = append(tally, st.pieces([]render.Piece{render.Mails(c)})...)
 	}
 	tally = append(tally, piece{plural(len(r.Outcomes), "row", "rows") + " accounted for", st.Muted})
 	for _, line := range append(joinWrap(counts, piece{" · ", st.Muted}, "", max(w-2, 20)), joinWrap(tally, piece{" · ", st.Muted}, "", max(w-2, 20))...) {
@@ -148,18 +139,13 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 	}
 	if v := r.Verify; v.Differs() {
 		// Mismatch.String quotes the values (%q), so server text is escaped.
-		b.WriteString(" " + st.Warn.Render(fmt.Sprintf("! Read back after the import, %d of %d users differ from what was sent (the report says which): %s",
-			len(v.Mismatches), v.Users, v.Mismatches[0])) + "\n")
+		b.WriteString(" " + st.Warn.Render("! Read back after the import, "+render.Differs(v)+" (the report says which): "+show(v.Mismatches[0].String())) + "\n")
 	}
 	if s.err != nil {
 		b.WriteString(" " + strings.Join(wrapStyled(st.Error, "✗ "+errText(s.err), w-2, "  "), "\n ") + "\n")
 	}
 	if r.Interrupted {
-		reason := show(r.Reason)
-		if reason == "" {
-			reason = "stopped on request"
-		}
-		b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! "+reason, w-2, "  "), "\n ") + "\n")
+		b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! "+render.StopReason(r), w-2, "  "), "\n ") + "\n")
 		b.WriteString(" " + st.Text.Render("Press r to resume here, or later run:") + "\n")
 		b.WriteString(st.Accent.Render(wrapCommand(s.resume, max(w-6, 30))) + "\n")
 		if s.unsaved {
@@ -222,7 +208,7 @@ func wrapCommand(cmd string, w int) string {
 	var lines []string
 	line := "   " + parts[0]
 	for _, p := range parts[1:] {
-		if lipgloss.Width(line)+3+len(p) > w {
+		if lipgloss.Width(line)+3+lipgloss.Width(p) > w { // cells: a path may hold wide characters
 			lines = append(lines, line+" \\")
 			line = "     --" + p
 			continue

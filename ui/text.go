@@ -6,6 +6,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"usersync/sync/render"
 )
 
 // piece is a run of text with its style, for lines that wrap between
@@ -99,12 +101,7 @@ func quoteRune(r rune) string { return strconv.QuoteRune(r) }
 
 // padRight pads s with spaces to n terminal columns: a CJK character or an
 // emoji takes two, a combining accent none.
-func padRight(s string, n int) string {
-	if w := ansi.StringWidth(s); w < n {
-		return s + strings.Repeat(" ", n-w)
-	}
-	return s
-}
+func padRight(s string, n int) string { return render.Pad(s, n) }
 
 // wrap breaks s into lines of at most w columns at spaces; continuation
 // lines start with indent. Widths are terminal columns, not runes.
