@@ -3,91 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	gosync "sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"usersync/sandbox"
-	"usersync/sandbox/sandboxtest"
 )
-
-var (
-	binOnce gosync.Once
-	binPath string
-	binErr  error
-)
-
-// usersyncBinary builds the command once per test run.
-func usersyncBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "usersync-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "usersync")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-// The sandbox helpers the system suites (systest/) share.
-var (
-	sandboxToken = sandboxtest.Login
-	writeUsers   = sandboxtest.WriteUsers
-)
-
-// killRepeatedly starts the command built by start and SIGKILLs it after a
-// random pause (from min to min+spread), until kills have landed; then it
-// lets a run finish and returns the kills. A run that ends by itself before
-// its kill ends the loop too; one that fails fails the test.
-func killRepeatedly(t *testing.T, start func(context.Context) *exec.Cmd, kills int, seed uint64, min, spread time.Duration) int {
-	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 1))
-	deadline := time.Now().Add(90 * time.Second)
-	landed := 0
-	for {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		cmd := start(ctx)
-		out := &strings.Builder{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		if landed < kills {
-			time.Sleep(min + time.Duration(rng.Int64N(int64(spread))))
-			cmd.Process.Signal(syscall.SIGKILL)
-		}
-		err := cmd.Wait()
-		timedOut := ctx.Err() != nil
-		cancel()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && !timedOut {
-			landed++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s after %d kills: %v\n%s", cmd.Args[1], landed, err, out)
-		}
-		return landed
-	}
-}
 
 // TestApplySurvivesSIGKILL kills `usersync apply` at random moments, again
 // and again, then lets it finish: every user ends as the file says and no

@@ -20,23 +20,6 @@ import (
 	"usersync/sync/coursedog"
 )
 
-// runCommand runs usersync in-process with args, bounded by limit, and
-// returns its exit code and what it wrote on stdout and stderr.
-func runCommand(t *testing.T, getenv func(string) string, stdin string, limit time.Duration, args ...string) (int, string, string) {
-	t.Helper()
-	env, out, errs := testEnv(stdin, nil)
-	env.getenv = getenv
-	done := make(chan int, 1)
-	go func() { done <- run(env, args) }()
-	select {
-	case code := <-done:
-		return code, out.String(), errs.String()
-	case <-time.After(limit):
-		t.Fatalf("usersync %s did not finish within %v; stderr so far:\n%s", args[0], limit, errs.String())
-		return 0, "", ""
-	}
-}
-
 // The TLS tests give real-looking school and tenant names (which are not
 // loopback, so every rule for remote servers applies) to local test
 // servers, by swapping http.DefaultTransport for one whose dialer maps
