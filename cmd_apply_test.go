@@ -2,136 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	gosync "sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"usersync/sandbox"
-	"usersync/sync/coursedog"
 )
-
-var (
-	binOnce gosync.Once
-	binPath string
-	binErr  error
-)
-
-// usersyncBinary builds the command once per test run.
-func usersyncBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "usersync-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "usersync")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-// sandboxToken starts a sandbox and logs in to it with the demo identity.
-func sandboxToken(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
-	t.Helper()
-	srv, err := sandbox.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c, err := coursedog.NewClient(coursedog.Options{BaseURL: srv.URL(), School: sandbox.DemoSchool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.Login(context.Background(), sandbox.DemoEmail, sandbox.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, tok
-}
-
-// writeUsers writes n new users and n changes to existing ones.
-func writeUsers(t *testing.T, srv *sandbox.Server, dir string, n int) (string, map[string]string) {
-	t.Helper()
-	path := filepath.Join(dir, "users.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"First Name", "Last Name", "Email", "Products"})
-	want := map[string]string{} // email → last name
-	for i := 0; i < n; i++ {
-		email := fmt.Sprintf("crash%04d@example.edu", i)
-		w.Write([]string{"Crash", fmt.Sprintf("Test%d", i), email, "scheduling"})
-		want[email] = fmt.Sprintf("Test%d", i)
-	}
-	k := 0
-	for _, u := range srv.Users() {
-		if k == n || u.Email == sandbox.DemoEmail {
-			continue
-		}
-		w.Write([]string{u.FirstName, u.LastName + "-Renamed", u.Email, "catalog"})
-		want[strings.ToLower(u.Email)] = u.LastName + "-Renamed"
-		k++
-	}
-	w.Flush()
-	f.Close()
-	return path, want
-}
-
-// killRepeatedly starts the command built by start and SIGKILLs it after a
-// random pause (from min to min+spread), until kills have landed; then it
-// lets a run finish and returns the kills. A run that ends by itself before
-// its kill ends the loop too; one that fails fails the test.
-func killRepeatedly(t *testing.T, start func(context.Context) *exec.Cmd, kills int, seed uint64, min, spread time.Duration) int {
-	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 1))
-	deadline := time.Now().Add(90 * time.Second)
-	landed := 0
-	for {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		cmd := start(ctx)
-		out := &strings.Builder{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		if landed < kills {
-			time.Sleep(min + time.Duration(rng.Int64N(int64(spread))))
-			cmd.Process.Signal(syscall.SIGKILL)
-		}
-		err := cmd.Wait()
-		timedOut := ctx.Err() != nil
-		cancel()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() && !timedOut {
-			landed++
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s after %d kills: %v\n%s", cmd.Args[1], landed, err, out)
-		}
-		return landed
-	}
-}
 
 // TestApplySurvivesSIGKILL kills `usersync apply` at random moments, again
 // and again, then lets it finish: every user ends as the file says and no

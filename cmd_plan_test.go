@@ -15,23 +15,6 @@ import (
 	"usersync/sync/coursedog"
 )
 
-// runCmd runs usersync in-process with the token in the environment.
-func runCmd(t *testing.T, token string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := &cmdEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string {
-		switch k {
-		case "USERSYNC_TOKEN":
-			return token
-		case "NO_COLOR":
-			return "1"
-		}
-		return ""
-	}}
-	code = run(env, args)
-	return code, out.String(), errb.String()
-}
-
 func TestPlanSavedThenAppliedAndRefusedWhenStale(t *testing.T) {
 	srv, tok := sandboxToken(t, sandbox.Options{Users: 40, Seed: 4})
 	dir := t.TempDir()

@@ -13,15 +13,6 @@ import (
 	"usersync/csvfile"
 )
 
-// runOffline runs usersync in-process with empty stdin and no environment.
-func runOffline(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	env := &cmdEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
-	code = run(env, args)
-	return code, out.String(), errOut.String()
-}
-
 func TestValidateDemoFile(t *testing.T) {
 	code, stdout, stderr := runOffline(t, "validate", "testdata/users.csv")
 	want := `testdata/users.csv: 17 rows for coursedog (UTF-8, comma-delimited)

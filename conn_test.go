@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -10,37 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
 	"usersync/sandbox"
 	"usersync/sync/coursedog"
 )
-
-// lockedBuffer is a bytes.Buffer a command may write from another goroutine.
-type lockedBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func testEnv(stdin string, vars map[string]string) (*cmdEnv, *lockedBuffer, *lockedBuffer) {
-	out, errs := &lockedBuffer{}, &lockedBuffer{}
-	return &cmdEnv{stdin: strings.NewReader(stdin), stdout: out, stderr: errs,
-		getenv: func(k string) string { return vars[k] }}, out, errs
-}
 
 func TestSandboxCommand(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")

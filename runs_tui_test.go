@@ -23,7 +23,18 @@ import (
 func TestTUIResumeHintWorksInANewShell(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
-			b := newBinRun(t, sandbox.Options{Users: 100, Seed: 120, Latency: 5 * time.Millisecond})
+			if testing.Short() {
+				t.Skip("builds the binary and runs it")
+			}
+			// The sandbox, the binary and a directory for the run's files.
+			srv, _ := sandboxToken(t, sandbox.Options{Users: 100, Seed: 120, Latency: 5 * time.Millisecond})
+			b := struct {
+				srv  *sandbox.Server
+				bin  string
+				dir  string
+				path func(string) string
+			}{srv: srv, bin: usersyncBinary(t), dir: t.TempDir()}
+			b.path = func(name string) string { return filepath.Join(b.dir, name) }
 			config := t.TempDir()
 			t.Setenv("XDG_CONFIG_HOME", config)
 			t.Setenv("HOME", config)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -215,5 +216,66 @@ func TestStateFileMustBeAFile(t *testing.T) {
 	}
 	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the FIFO was replaced: %v %v", st, err)
+	}
+}
+
+func TestStatePersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	srv, err := Start(Options{Users: 20, StateFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := login(t, srv)
+	u := newUser("kept@example.edu")
+	delete(u, "disableRegistrationMail")
+	if status, b, _ := call(t, "POST", usersURL(srv), token, u); status != 201 {
+		t.Fatalf("create: %d %s", status, b)
+	}
+	// The debounced save happens without Close.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if bytes.Contains(b, []byte("kept@example.edu")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("state not written within 3 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want := srv.Users()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file mode: %v %v", fi.Mode(), err)
+	}
+
+	again := start(t, Options{Users: 5, StateFile: path})
+	if got := again.Users(); !reflect.DeepEqual(got, want) {
+		t.Errorf("restarted with %d users, want %d", len(got), len(want))
+	}
+	// Sessions and the creates history survive too.
+	if status, _, _ := call(t, "GET", usersURL(again), token, nil); status != 200 {
+		t.Errorf("token after restart: %d", status)
+	}
+	if st := again.Stats(); st.CreatesPerEmail["kept@example.edu"] != 1 || st.MailsSent != 1 {
+		t.Errorf("history after restart: %+v", st)
+	}
+	if status, _, _ := call(t, "POST", usersURL(again), token, newUser("KEPT@example.edu")); status != 409 {
+		t.Errorf("create after restart: %d, want 409", status)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte("{not json"), 0o600)
+	if _, err := Start(Options{StateFile: bad}); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("damaged state: %v", err)
+	}
+	if b, _ := os.ReadFile(bad); string(b) != "{not json" {
+		t.Error("damaged state file was overwritten")
+	}
+	if _, err := Start(Options{StateFile: filepath.Join(t.TempDir(), "no", "such", "dir.json")}); err == nil ||
+		!strings.Contains(err.Error(), "save state") {
+		t.Errorf("unwritable state path: %v", err)
 	}
 }

@@ -1,10 +1,9 @@
-package main
+package systest
 
 import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,107 +18,6 @@ import (
 // The tests in this file each reproduce one way a run used to lose the
 // operator's decisions or its own record (issue 11), against the sandbox
 // over HTTP, through the real command.
-
-// binRun is the usersync binary pointed at one sandbox with a token.
-type binRun struct {
-	t   *testing.T
-	bin string
-	srv *sandbox.Server
-	tok string
-	dir string
-}
-
-func newBinRun(t *testing.T, opts sandbox.Options) *binRun {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary and runs it")
-	}
-	srv, tok := sandboxToken(t, opts)
-	return &binRun{t: t, bin: usersyncBinary(t), srv: srv, tok: tok, dir: t.TempDir()}
-}
-
-func (b *binRun) conn() []string {
-	return []string{"--env", b.srv.URL(), "--school", sandbox.DemoSchool}
-}
-
-// cmd is usersync args with the sandbox's CONN flags added.
-func (b *binRun) cmd(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, b.bin, append(args, b.conn()...)...)
-	cmd.Env = append(os.Environ(), "USERSYNC_TOKEN="+b.tok, "NO_COLOR=1")
-	cmd.Dir = b.dir
-	return cmd
-}
-
-// run runs usersync to its end (bounded) and returns its exit code and output.
-func (b *binRun) run(args ...string) (int, string) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := b.cmd(ctx, args...).CombinedOutput()
-	if ctx.Err() != nil {
-		b.t.Fatalf("usersync %s did not finish in 60 s:\n%s", strings.Join(args, " "), out)
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		b.t.Fatal(err)
-	}
-	return code, string(out)
-}
-
-// stopWhen starts usersync args and sends sig once cond holds (polled every
-// 2 ms), then waits for it; it returns the output and whether the signal
-// was sent before the command ended by itself.
-func (b *binRun) stopWhen(sig syscall.Signal, cond func() bool, args ...string) (string, bool) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := b.cmd(ctx, args...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		b.t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	sent := false
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-done:
-			return out.String(), sent
-		case <-tick.C:
-			if !sent && cond() {
-				cmd.Process.Signal(sig)
-				sent = true
-			}
-		}
-	}
-}
-
-func (b *binRun) path(name string) string { return filepath.Join(b.dir, name) }
-
-// preexisting is every user the sandbox has now, by lowercase email.
-func (b *binRun) preexisting() map[string]sandbox.User {
-	m := map[string]sandbox.User{}
-	for _, u := range b.srv.Users() {
-		m[strings.ToLower(u.Email)] = u
-	}
-	return m
-}
-
-// writes counts the user writes the sandbox has answered since its start.
-func (b *binRun) writes() int {
-	n := 0
-	for route, c := range b.srv.Stats().Requests {
-		if strings.HasPrefix(route, "POST /api/v1/{school}/users") || strings.HasPrefix(route, "PUT /api/v1/{school}/users") {
-			n += c
-		}
-	}
-	return n
-}
 
 // checkRolledBack: every user the import created is Inactive, every other
 // user is exactly as before the import (status, names, products).
@@ -366,9 +264,4 @@ func TestInFlightWritesSettledOnResume(t *testing.T) {
 		t.Fatalf("rollback: exit %d\n%s", code, out)
 	}
 	checkRolledBack(t, b.srv, before)
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"context"
@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,104 +20,7 @@ import (
 
 var updateScreens = flag.Bool("update-screens", false, "rewrite docs/screens.md from the tmux run's captures")
 
-// tmuxSession drives the built binary in a detached tmux session on a
-// server socket of its own, so it never touches anyone else's tmux.
-type tmuxSession struct {
-	t      *testing.T
-	socket string
-	name   string
-}
-
-func (s *tmuxSession) tmux(args ...string) string {
-	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func (s *tmuxSession) capture() string {
-	s.t.Helper()
-	return s.tmux("capture-pane", "-p", "-t", s.name)
-}
-
-// keys sends tmux key names ("Enter", "Escape", "C-c") or single letters.
-func (s *tmuxSession) keys(keys ...string) {
-	s.t.Helper()
-	for _, k := range keys {
-		s.tmux("send-keys", "-t", s.name, k)
-		time.Sleep(120 * time.Millisecond)
-	}
-}
-
-func (s *tmuxSession) typeText(text string) {
-	s.t.Helper()
-	s.tmux("send-keys", "-t", s.name, "-l", text)
-	time.Sleep(150 * time.Millisecond)
-}
-
-// waitFor waits until the screen shows every text and returns it.
-func (s *tmuxSession) waitFor(texts ...string) string {
-	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		screen := s.capture()
-		ok := true
-		for _, text := range texts {
-			ok = ok && strings.Contains(screen, text)
-		}
-		if ok {
-			return screen
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never showed %q; it shows:\n%s", texts, screen)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// startTUI builds usersync, copies a testdata file into a fresh folder as
-// name, and runs `usersync ARGS name` there in a detached 120x40 tmux
-// session (NO_COLOR, a config folder of its own). After the program exits
-// the pane prints "EXITED <status>".
-func startTUI(t *testing.T, testdata, name string, args ...string) (s *tmuxSession, dir string, original []byte) {
-	t.Helper()
-	return startTUISized(t, 120, 40, testdata, name, args...)
-}
-
-// startTUISized is startTUI in a w×h terminal.
-func startTUISized(t *testing.T, w, h int, testdata, name string, args ...string) (s *tmuxSession, dir string, original []byte) {
-	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (CI installs it)")
-	}
-	dir = t.TempDir()
-	bin := filepath.Join(dir, "usersync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	original, err := os.ReadFile(testdata)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), original, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if slices.Contains(args, "--sandbox") {
-		// The sandbox works on copies of the files it opens: here, in
-		// place, so the test reads what the session saved.
-		args = append(args, "--sandbox-dir", ".")
-	}
-	s = &tmuxSession{t: t, socket: fmt.Sprintf("usersync-e2e-%d-%s", os.Getpid(), strings.TrimSuffix(name, ".csv")), name: "e2e"}
-	cmd := fmt.Sprintf("cd %q && XDG_CONFIG_HOME=%q HOME=%q NO_COLOR=1 %q %s %s; echo EXITED $?; sleep 30",
-		dir, filepath.Join(dir, "config"), dir, bin, strings.Join(args, " "), name)
-	s.tmux("new-session", "-d", "-s", s.name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	return s, dir, original
-}
-
-// TestTUIEndToEndInTmux builds usersync, runs `usersync --sandbox
+// TestTUIEndToEndInTmux runs the built usersync as `usersync --sandbox
 // testdata/users.csv` (the README's first command) in a 120x40 tmux session
 // and walks the guided import: sign in, fix every row in the preview (four
 // suggested fixes, one cell edited inline), save, the dry run, apply
@@ -414,7 +314,7 @@ func writeScreensFile(t *testing.T, path, title, command string, shots []shot) {
 	var b strings.Builder
 	b.WriteString("# " + title + "\n\n")
 	b.WriteString("Text captures of " + command + " in a 120×40 terminal (NO_COLOR),\n")
-	b.WriteString("taken by the end-to-end tests (`go test -run 'TestTUI.*InTmux' -update-screens .`).\n")
+	b.WriteString("taken by the end-to-end tests (`go test -run 'TestTUI.*InTmux' -update-screens ./systest/`).\n")
 	for _, s := range shots {
 		lines := strings.Split(strings.TrimRight(s.screen, "\n"), "\n")
 		for i := range lines {

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"usersync/sync"
 	"usersync/sync/ccai"
@@ -92,11 +93,10 @@ func TestLoginFollowsNoRedirect(t *testing.T) {
 			// The command says the same and stores nothing.
 			home := t.TempDir()
 			props := filepath.Join(home, "coursedog.properties")
-			var out, errb strings.Builder
-			env := &cmdEnv{stdin: strings.NewReader("s3cret-password\n"), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-			code := run(env, []string{"login", "--env", c.base, "--email", "operator@example.edu", "--password-stdin", "--properties", props})
-			if code == exitOK || !strings.Contains(errb.String(), "answered with a redirect to "+c.to) || strings.Contains(errb.String()+out.String(), "s3cret-password") {
-				t.Errorf("usersync login: exit %d\n%s", code, errb.String())
+			code, stdout, stderr := runCommand(t, noEnv, "s3cret-password\n", 30*time.Second,
+				"login", "--env", c.base, "--email", "operator@example.edu", "--password-stdin", "--properties", props)
+			if code == exitOK || !strings.Contains(stderr, "answered with a redirect to "+c.to) || strings.Contains(stderr+stdout, "s3cret-password") {
+				t.Errorf("usersync login: exit %d\n%s", code, stderr)
 			}
 			if _, err := os.Stat(props); err == nil {
 				t.Error("a token file was written")

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"encoding/json"
@@ -14,8 +14,8 @@ import (
 	"usersync/sandbox"
 )
 
-// The fault tests drive the real `usersync apply` (in-process, through
-// run) against the sandbox over real HTTP with one kind of bad weather
+// The fault tests drive the real `usersync apply` (the built binary, as a
+// script runs it) against the sandbox over real HTTP with one kind of bad weather
 // each. Every run must account for every row of the file in its report;
 // running the same command again must reach the state the file asks for;
 // and the sandbox's own counters must show that no user was ever created
@@ -63,23 +63,6 @@ func (f *faultRun) applyArgs() []string {
 		"--backup", filepath.Join(f.dir, "backup.json")}
 	args = append(args, f.conn...)
 	return append(args, f.extra...)
-}
-
-// runCommand runs usersync in-process with args, bounded by limit, and
-// returns its exit code and what it wrote on stdout and stderr.
-func runCommand(t *testing.T, getenv func(string) string, stdin string, limit time.Duration, args ...string) (int, string, string) {
-	t.Helper()
-	env, out, errs := testEnv(stdin, nil)
-	env.getenv = getenv
-	done := make(chan int, 1)
-	go func() { done <- run(env, args) }()
-	select {
-	case code := <-done:
-		return code, out.String(), errs.String()
-	case <-time.After(limit):
-		t.Fatalf("usersync %s did not finish within %v; stderr so far:\n%s", args[0], limit, errs.String())
-		return 0, "", ""
-	}
 }
 
 // apply runs the apply command once.
