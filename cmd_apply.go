@@ -65,14 +65,11 @@ func runApply(env *cmdEnv, args []string) int {
 	}
 	// The run: its journal is locked from here to the end, and an
 	// unfinished run there decides every option.
-	rf, err := sync.OpenRun(ao.JournalPath)
+	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
 	defer rf.Close()
-	if err := rf.Check(); err != nil {
-		return fail(exitUsage, err)
-	}
 	if code, err := settleOptions(fs, pf, rf, saved, pos[0], ao); err != nil {
 		return fail(code, err)
 	}
@@ -143,6 +140,20 @@ func runApply(env *cmdEnv, args []string) int {
 	}
 	ao.Run = rf
 	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
+}
+
+// openCheckedRun locks and reads a run's journal and refuses a damaged
+// one (the run is closed again then): apply and rollback each start so.
+func openCheckedRun(path string) (*sync.RunFile, error) {
+	rf, err := sync.OpenRun(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := rf.Check(); err != nil {
+		rf.Close()
+		return nil, err
+	}
+	return rf, nil
 }
 
 // settleOptions makes the plan's options those a saved plan or the

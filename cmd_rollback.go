@@ -70,14 +70,11 @@ func runRollback(env *cmdEnv, args []string) int {
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
 	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
-	rf, err := sync.OpenRun(ao.JournalPath)
+	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
 	defer rf.Close()
-	if err := rf.Check(); err != nil {
-		return fail(exitUsage, err)
-	}
 	journal := imp.State()
 	head := journal.Head
 	resumed := rf.Unfinished()

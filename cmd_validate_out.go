@@ -230,7 +230,7 @@ func summaryKind(sum csvfile.Summary) string {
 	if sum.Delimiter == 0 {
 		return "JSON"
 	}
-	return sum.Encoding + ", " + delimiterWord(sum.Delimiter) + "-delimited"
+	return sum.Encoding + ", " + csvfile.DelimiterName(sum.Delimiter) + "-delimited"
 }
 
 // jsonMessages writes validate's --json document as the scan goes: the
@@ -319,18 +319,4 @@ func countNoun(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func delimiterWord(d rune) string {
-	switch d {
-	case ',':
-		return "comma"
-	case ';':
-		return "semicolon"
-	case '\t':
-		return "tab"
-	case '|':
-		return "pipe"
-	}
-	return string(d)
 }

@@ -1,10 +1,5 @@
 package csvfile
 
-import (
-	"cmp"
-	"slices"
-)
-
 // changeMany runs mutate on each of rows (distinct) and revalidates what
 // they affect in one pass: each row once, and every row of each identity
 // group they left or joined once, with the group looked up once. Changing
@@ -92,19 +87,5 @@ func (x *identities) rowsWithKey(key string) []int32 {
 	if !ok {
 		return nil
 	}
-	var out []int32
-	add := func(r int32) {
-		if rh, ok := x.hash(int(r)); ok && rh == h && x.key(int(r)) == key {
-			out = append(out, r)
-		}
-	}
-	at, _ := slices.BinarySearchFunc(x.sorted, h, func(e idEntry, h uint64) int { return cmp.Compare(e.h, h) })
-	for ; at < len(x.sorted) && x.sorted[at].h == h; at++ {
-		add(x.sorted[at].row)
-	}
-	for _, r := range x.moved[h] {
-		add(r)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return x.rowsWith(h, key)
 }

@@ -118,5 +118,5 @@ func (f *File) String() string {
 	if f.delim == 0 {
 		return fmt.Sprintf("%s: %d rows, %s", f.path, len(f.rows), f.encoding)
 	}
-	return fmt.Sprintf("%s: %d rows, %s, %s-delimited", f.path, len(f.rows), f.encoding, delimiterName(f.delim))
+	return fmt.Sprintf("%s: %d rows, %s, %s-delimited", f.path, len(f.rows), f.encoding, DelimiterName(f.delim))
 }

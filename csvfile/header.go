@@ -186,7 +186,7 @@ func MatchHeaders(s *Schema, headers []string, mapping map[string]string) ([]int
 		if hs := nonEmpty(headers); len(hs) == 1 {
 			for _, d := range []rune{',', ';', '\t', '|'} {
 				if strings.ContainsRune(hs[0], d) {
-					found += " (one column holding " + delimiterName(d) + "s: is the delimiter right?)"
+					found += " (one column holding " + DelimiterName(d) + "s: is the delimiter right?)"
 					break
 				}
 			}

@@ -129,7 +129,13 @@ func (x *identities) rowsLike(i int) []int32 {
 	if !ok {
 		return nil
 	}
-	key := x.key(i)
+	return x.rowsWith(h, x.key(i))
+}
+
+// rowsWith returns the rows (ascending) whose identity is key, h being its
+// hash: the full pass's entries of that hash and the rows moved to it, each
+// checked against the row's current identity.
+func (x *identities) rowsWith(h uint64, key string) []int32 {
 	var out []int32
 	add := func(r int32) {
 		if rh, ok := x.hash(int(r)); ok && rh == h && x.key(int(r)) == key {

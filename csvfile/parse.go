@@ -238,8 +238,10 @@ func sniffDelimiter(s string) byte {
 	return ','
 }
 
-// delimiterName names a delimiter in messages.
-func delimiterName(d rune) string {
+// DelimiterName names a delimiter in messages and summaries: a word for
+// the usual four, any other quoted and escaped (a "sep=" line can name any
+// ASCII byte).
+func DelimiterName(d rune) string {
 	switch d {
 	case ',':
 		return "comma"

@@ -206,7 +206,7 @@ func raggedMessage(l *layout, r *rowView, want int) Message {
 		if !isBlank(r.cells[c]) {
 			m.Severity = Error
 			m.Text = "the row has " + strconv.Itoa(n) + " cells but the header has " + strconv.Itoa(want) +
-				"; a value may hold an unquoted " + delimiterName(l.delim)
+				"; a value may hold an unquoted " + DelimiterName(l.delim)
 			if c := loneCR(r); c >= 0 {
 				// Two rows run together: a line ended with a CR alone,
 				// which this file's other lines do not.

@@ -125,15 +125,9 @@ func (s *PendingSave) Write() (*SaveResult, error) {
 		return s.writeSource()
 	}
 	f := s.f
-	if f.disk == nil {
-		return nil, fmt.Errorf("save %s: it was not read from a file on disk", f.path)
-	}
-	now, err := os.Stat(f.path)
+	now, err := f.unchangedOnDisk()
 	if err != nil {
-		return nil, fmt.Errorf("save %s: %w", f.path, err)
-	}
-	if changed(f.disk, now) { // written to, or replaced by another file
-		return nil, fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
+		return nil, err
 	}
 	if ee := f.unencodable(); ee != nil {
 		return nil, ee
@@ -157,11 +151,10 @@ func (s *PendingSave) Write() (*SaveResult, error) {
 	return &SaveResult{Backup: bak, p: s, v: f.saved(lines, hdrLine), disk: disk}, nil
 }
 
-// writeSource writes the cells that differ from the file on disk back
-// through the File's Source, atomically, keeping the untouched original
-// as FILE.bak once. Lines stay as they are: cells change in place.
-func (s *PendingSave) writeSource() (*SaveResult, error) {
-	f := s.f
+// unchangedOnDisk answers the file's state on disk now, and refuses a save
+// over a file that was not read from disk, or that was written to or
+// replaced by another file since it was read.
+func (f *File) unchangedOnDisk() (os.FileInfo, error) {
 	if f.disk == nil {
 		return nil, fmt.Errorf("save %s: it was not read from a file on disk", f.path)
 	}
@@ -171,6 +164,18 @@ func (s *PendingSave) writeSource() (*SaveResult, error) {
 	}
 	if changed(f.disk, now) {
 		return nil, fmt.Errorf("save %s: the file changed on disk since it was read; not overwriting it", f.path)
+	}
+	return now, nil
+}
+
+// writeSource writes the cells that differ from the file on disk back
+// through the File's Source, atomically, keeping the untouched original
+// as FILE.bak once. Lines stay as they are: cells change in place.
+func (s *PendingSave) writeSource() (*SaveResult, error) {
+	f := s.f
+	now, err := f.unchangedOnDisk()
+	if err != nil {
+		return nil, err
 	}
 	bak := f.path + ".bak"
 	disk := f.disk

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -134,20 +133,7 @@ const unknownKey = `"sandbox_unknown_key":{"note":"not documented: clients must 
 // withUnknownKeys buffers a handler's answer and, when it is a 2xx JSON
 // object or list of objects, adds unknownKey to each of them.
 func (c *ccai) withUnknownKeys(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		bw := &bufferedWriter{header: w.Header()}
-		h(bw, r)
-		body := bw.body.Bytes()
-		if bw.status == 0 {
-			bw.status = http.StatusOK
-		}
-		if bw.status >= 200 && bw.status < 300 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
-			body = addKey(body, unknownKey)
-			w.Header().Del("Content-Length")
-		}
-		w.WriteHeader(bw.status)
-		w.Write(body)
-	}
+	return rewriteJSON(h, func(body []byte) []byte { return addKey(body, unknownKey) })
 }
 
 // addKey puts key (`"k":v`) first in body's object, or in each object of

@@ -87,10 +87,7 @@ func (c *coursedog) replaceAll(w http.ResponseWriter, r *http.Request) {
 	c.setUsers(next)
 	c.mu.Unlock()
 	for _, b := range created {
-		c.s.recordCreate(b.Email)
-		if !b.DisableRegistrationMail {
-			c.s.recordMail("coursedog", b.Email)
-		}
+		c.recordCreated(b.Email, b.DisableRegistrationMail)
 	}
 	c.s.mutate.RUnlock()
 	if !c.s.saved(w) {

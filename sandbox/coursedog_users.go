@@ -96,10 +96,7 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	c.byEmail[strings.ToLower(u.Email)] = u
 	b := u.enc
 	c.mu.Unlock()
-	c.s.recordCreate(u.Email)
-	if !body.DisableRegistrationMail {
-		c.s.recordMail("coursedog", u.Email)
-	}
+	c.recordCreated(u.Email, body.DisableRegistrationMail)
 	c.s.mutate.RUnlock()
 	if !c.s.saved(w) {
 		return
@@ -107,6 +104,15 @@ func (c *coursedog) createUser(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	w.Write(b)
+}
+
+// recordCreated counts a created user and, unless the request turned it
+// off, the registration mail Coursedog sends them.
+func (c *coursedog) recordCreated(email string, noMail bool) {
+	c.s.recordCreate(email)
+	if !noMail {
+		c.s.recordMail("coursedog", email)
+	}
 }
 
 func (c *coursedog) updateUser(w http.ResponseWriter, r *http.Request) {

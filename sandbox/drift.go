@@ -20,6 +20,12 @@ func (s *Server) drifted(renames map[string]string, h http.HandlerFunc) http.Han
 	if !s.opts.Drift {
 		return h
 	}
+	return rewriteJSON(h, func(body []byte) []byte { return renameKeys(body, renames) })
+}
+
+// rewriteJSON buffers h's answer and, when it is a 2xx JSON answer, passes
+// its body through rewrite before it goes out.
+func rewriteJSON(h http.HandlerFunc, rewrite func([]byte) []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		bw := &bufferedWriter{header: w.Header()}
 		h(bw, r)
@@ -28,7 +34,7 @@ func (s *Server) drifted(renames map[string]string, h http.HandlerFunc) http.Han
 			bw.status = http.StatusOK
 		}
 		if bw.status >= 200 && bw.status < 300 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
-			body = renameKeys(body, renames)
+			body = rewrite(body)
 			w.Header().Del("Content-Length")
 		}
 		w.WriteHeader(bw.status)

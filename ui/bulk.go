@@ -15,13 +15,9 @@ import (
 // fix and asks before fixing them all.
 func (m *Model) askFixAll() tea.Cmd {
 	p := &m.preview
-	i := p.current()
-	if i < 0 {
-		return nil
-	}
-	msg := p.fixFor(i)
+	_, msg, cmd := m.currentFix()
 	if msg == nil {
-		return m.setStatus(sevInfo, "No suggested fix for line "+itoa(p.file.Line(i))+"; e edits the cell.")
+		return cmd
 	}
 	rows := p.v.SameProblem(*msg)
 	if len(rows) <= 1 {

@@ -238,15 +238,25 @@ func (m *Model) handleEditKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// currentFix is the selected row and its suggested fix (fixFor); when
+// there is none, msg is nil and cmd says so.
+func (m *Model) currentFix() (i int, msg *csvfile.Message, cmd tea.Cmd) {
+	p := &m.preview
+	i = p.current()
+	if i < 0 {
+		return i, nil, nil
+	}
+	if msg = p.fixFor(i); msg == nil {
+		return i, nil, m.setStatus(sevInfo, "No suggested fix for line "+itoa(p.file.Line(i))+"; e edits the cell.")
+	}
+	return i, msg, nil
+}
+
 func (m *Model) applyFix() tea.Cmd {
 	p := &m.preview
-	i := p.current()
-	if i < 0 {
-		return nil
-	}
-	msg := p.fixFor(i)
+	i, msg, cmd := m.currentFix()
 	if msg == nil {
-		return m.setStatus(sevInfo, "No suggested fix for line "+itoa(p.file.Line(i))+"; e edits the cell.")
+		return cmd
 	}
 	fix := *msg.Fix
 	if err := p.ed.ApplyFix(i, fix); err != nil {

@@ -40,6 +40,16 @@ func Open(path string, schema *csvfile.Schema, opts csvfile.Options) (f *csvfile
 	fail := func(format string, args ...any) (*csvfile.File, error) {
 		return nil, &csvfile.FileError{Path: path, Msg: fmt.Sprintf(format, args...)}
 	}
+	// failWith names the file in a sheet's error: a *csvfile.FileError
+	// keeps its line and column, anything else becomes one.
+	failWith := func(err error) (*csvfile.File, error) {
+		var fe *csvfile.FileError
+		if errors.As(err, &fe) {
+			fe.Path = path
+			return nil, fe
+		}
+		return fail("%v", err)
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(path, "cannot open the file", err)
@@ -99,22 +109,12 @@ func Open(path string, schema *csvfile.Schema, opts csvfile.Options) (f *csvfile
 
 	sh, warns, err := chooseSheet(a, sheets, opts)
 	if err != nil {
-		var fe *csvfile.FileError
-		if errors.As(err, &fe) {
-			fe.Path = path
-			return nil, fe
-		}
-		return fail("%v", err)
+		return failWith(err)
 	}
 	src := &source{path: path, sheet: sh.name, size: a.parts[sh.part].UncompressedSize64}
 	recs, err := readSheet(a, ex, sh, src)
 	if err != nil {
-		var fe *csvfile.FileError
-		if errors.As(err, &fe) {
-			fe.Path = path
-			return nil, fe
-		}
-		return fail("%v", err)
+		return failWith(err)
 	}
 	recs.Warnings = append(warns, recs.Warnings...)
 	recs.Mapping = opts.Mapping

@@ -22,17 +22,11 @@ func (t *Target) rejectRows(ctx context.Context, jobID string, bf *batchFile, op
 		return false, err
 	}
 	skip := append([]int(nil), bf.skip...)
-	var general []string
-	for _, e := range log {
-		i, ok := placeEntry(bf, ops, e)
-		if !ok {
-			general = append(general, logText(e))
-			continue
-		}
+	general := placeLog(bf, ops, log, func(i int, e logEntry) {
 		addErr(&results[i], ops[i], e, "refused by the server's file check")
 		schemeMsg[i] = true
 		skip = append(skip, i)
-	}
+	})
 	fail := func(msg string) {
 		for _, i := range bf.rows {
 			if results[i].Err == nil {
@@ -84,19 +78,13 @@ func (t *Target) collect(ctx context.Context, jobID string, bf *batchFile, ops [
 	if err != nil {
 		return err
 	}
-	var general []string
-	for _, e := range log {
-		i, ok := placeEntry(bf, ops, e)
-		if !ok {
-			general = append(general, logText(e))
-			continue
-		}
+	general := placeLog(bf, ops, log, func(i int, e logEntry) {
 		if strings.EqualFold(e.ErrorType, errorTypeWarning) {
 			addWarning(&results[i], e)
-			continue
+			return
 		}
 		addErr(&results[i], ops[i], e, "refused by the server")
-	}
+	})
 	for _, s := range bf.skip {
 		if !schemeMsg[s] && results[s].Err == nil {
 			// Left out by an earlier run whose scheme log is gone with the
@@ -118,6 +106,20 @@ func (t *Target) collect(ctx context.Context, jobID string, bf *batchFile, ops [
 		}
 	}
 	return nil
+}
+
+// placeLog hands each entry of a job's log to placed with the op it is
+// about (placeEntry), in the log's order, and returns the text of those no
+// single op fits.
+func placeLog(bf *batchFile, ops []sync.Op, log []logEntry, placed func(i int, e logEntry)) (general []string) {
+	for _, e := range log {
+		if i, ok := placeEntry(bf, ops, e); ok {
+			placed(i, e)
+		} else {
+			general = append(general, logText(e))
+		}
+	}
+	return general
 }
 
 // placeEntry finds the op a log entry is about: the row it names (1-based
