@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"runtime/debug"
 
 	"usersync/csvfile"
+	"usersync/csvfile/workbook"
 )
 
 func init() {
@@ -91,12 +93,7 @@ func runValidate(env *cmdEnv, args []string) int {
 // through scanUserFile) and writes what it found: grouped for people on
 // stderr, or every message as JSON on stdout, streamed as it is found.
 func validateFile(env *cmdEnv, target, path string, schema *csvfile.Schema, opts csvfile.Options, asJSON, all bool) int {
-	// What validate keeps is small (the duplicate index, without pointers,
-	// and the messages shown); what it allocates per message it drops at
-	// once. Collecting at half the live heap's growth instead of all of it
-	// keeps the process near what it holds, for a collection's cost of a
-	// millisecond or two.
-	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	defer debug.SetGCPercent(debug.SetGCPercent(validateGCPercent(path)))
 	var h csvfile.ScanHandler
 	var js *jsonMessages
 	groups := newMessageGroups(shownPerRule)
@@ -137,6 +134,21 @@ func validateFile(env *cmdEnv, target, path string, schema *csvfile.Schema, opts
 		return exitRowsFailed
 	}
 	return exitOK
+}
+
+// validateGCPercent is the collector's target while validate reads path.
+// What validate keeps is small (the duplicate index, without pointers, and
+// the messages shown) and what it allocates per message it drops at once,
+// so for a large file collecting at half the live heap's growth keeps the
+// process near what it holds (62 MiB → 54 MiB at 1,000,000 rows). Below
+// 32 MiB the process's own 13 MiB outweighs all it holds, and that same
+// target means a collection every 2 MiB allocated: a fifth of the time at
+// 100,000 rows, for 2 MiB less.
+func validateGCPercent(path string) int {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() < 32<<20 && !workbook.Detect(path) {
+		return 200
+	}
+	return 50
 }
 
 // loadValidateMapping merges the mapping file (given, or the one saved

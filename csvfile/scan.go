@@ -120,7 +120,7 @@ func scanReader(r io.Reader, name string, schema *Schema, opts Options, h ScanHa
 	if schema == nil {
 		schema = &Schema{}
 	}
-	s := &scan{h: h, sum: Summary{Path: name}, pipe: size < 0 || size >= scanPipeMin}
+	s := &scan{h: h, sum: Summary{Path: name}, size: size, pipe: size < 0 || size >= scanPipeMin}
 	err := s.text(r, schema, opts)
 	if ferr := s.finishDups(err == nil); err == nil {
 		err = ferr
@@ -149,6 +149,7 @@ type scan struct {
 	dupFree  chan []dupWork // batches the index is done with
 	tr       *textReader    // nil for records
 	pipe     bool           // read, check and find duplicates on goroutines of their own
+	size     int64          // of the text, in bytes; -1 when not known
 	// blank lines not yet reported: only those before a row are (as
 	// parse keeps them), so they wait for the next row.
 	blanks []lineRun

@@ -96,7 +96,12 @@ func (s *scan) rows(w *window, pos, line int) error {
 		}
 		return err
 	}
-	w.block = 4 * scanBlock // fewer hand-overs
+	// Larger windows mean fewer hand-overs; but each of the blocks in
+	// flight holds one, which is most of what a file under 64 MiB costs.
+	w.block = 4 * scanBlock
+	if s.size >= 0 && s.size < 64<<20 {
+		w.block = scanBlock
+	}
 	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
 	// Blocks in flight (in ordered, and the ones being split and handed
 	// out) are most of Scan's memory after the duplicate index.
