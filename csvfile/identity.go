@@ -3,7 +3,6 @@ package csvfile
 import (
 	"cmp"
 	"hash/maphash"
-	"math/bits"
 	"slices"
 	"strings"
 )
@@ -27,6 +26,10 @@ type idEntry struct {
 	h   uint64
 	row int32
 }
+
+func (e idEntry) key() uint64 { return e.h }
+
+func (e idEntry) less(q idEntry) bool { return e.h < q.h || e.h == q.h && e.row < q.row }
 
 func newIdentities(v *Validation, field int) *identities {
 	return &identities{v: v, field: field, email: v.f.schema.Fields[field].Email, seed: maphash.MakeSeed()}
@@ -82,7 +85,7 @@ func (x *identities) hashValue(val string) (h uint64, ok bool) {
 // build indexes the rows' entries (from hash) and returns the groups of
 // rows that share an identity, each ascending.
 func (x *identities) build(entries []idEntry) [][]int32 {
-	x.sorted = sortByHash(entries)
+	x.sorted, _ = sortByHash(entries, nil, nil)
 	x.moved = nil
 	var groups [][]int32
 	for lo := 0; lo < len(x.sorted); {
@@ -165,48 +168,4 @@ func (x *identities) moveTo(i int) {
 	if !slices.Contains(x.moved[h], int32(i)) {
 		x.moved[h] = append(x.moved[h], int32(i))
 	}
-}
-
-// sortByHash sorts by hash then row: one counting pass on the top bits of
-// the (uniform) hash, about one entry a bucket, then each bucket put in
-// order in place. Two sequential passes and one scatter, where a
-// comparison sort of a million entries takes several times longer.
-func sortByHash(a []idEntry) []idEntry {
-	if len(a) < 1<<12 {
-		slices.SortFunc(a, func(p, q idEntry) int {
-			if c := cmp.Compare(p.h, q.h); c != 0 {
-				return c
-			}
-			return cmp.Compare(p.row, q.row)
-		})
-		return a
-	}
-	width := bits.Len(uint(len(a)))
-	shift := 64 - width
-	starts := make([]int32, 1<<width+1)
-	for _, e := range a {
-		starts[e.h>>shift+1]++
-	}
-	for b := 1; b < len(starts); b++ {
-		starts[b] += starts[b-1]
-	}
-	next := slices.Clone(starts[:len(starts)-1])
-	out := make([]idEntry, len(a))
-	for _, e := range a {
-		b := e.h >> shift
-		out[next[b]] = e
-		next[b]++
-	}
-	for b := 0; b < len(starts)-1; b++ {
-		lo, hi := int(starts[b]), int(starts[b+1])
-		for i := lo + 1; i < hi; i++ {
-			e, j := out[i], i
-			for j > lo && (e.h < out[j-1].h || (e.h == out[j-1].h && e.row < out[j-1].row)) {
-				out[j] = out[j-1]
-				j--
-			}
-			out[j] = e
-		}
-	}
-	return out
 }

@@ -2,8 +2,6 @@ package csvfile
 
 import (
 	"hash/maphash"
-	"math/bits"
-	"slices"
 	"strings"
 	"unsafe"
 )
@@ -37,7 +35,6 @@ type dupIndex struct {
 	tail    []dupRec   // rows not yet merged, in file order
 	scratch []dupRec
 	starts  []int32 // sortTail's buckets, kept from merge to merge
-	next    []int32
 }
 
 // dupRec is one identity: its hash (h, then check's top 30 bits) and the
@@ -125,6 +122,8 @@ func (d *dupIndex) take(batch []dupWork) []dupFound {
 	}
 	return nil
 }
+
+func (r dupRec) key() uint64 { return r.h }
 
 func (r dupRec) less(q dupRec) bool {
 	return r.h < q.h || r.h == q.h && r.check&^dupFlags < q.check&^dupFlags
@@ -215,54 +214,10 @@ func (d *dupIndex) putAll(es []dupRec) {
 	}
 }
 
-// sortTail sorts the tail by key, rows of one key in file order: one
-// counting pass on the top bits of the (uniform) hash, about one entry a
-// bucket, then each bucket put in order in place (as sortByHash does).
+// sortTail sorts the tail by key, rows of one key in file order.
 func (d *dupIndex) sortTail() []dupRec {
-	a := d.tail
-	if len(a) < 1<<10 {
-		slices.SortStableFunc(a, func(p, q dupRec) int {
-			switch {
-			case p.less(q):
-				return -1
-			case q.less(p):
-				return 1
-			}
-			return 0
-		})
-		return a
-	}
-	width := bits.Len(uint(len(a)))
-	shift := 64 - width
-	d.starts = grow(d.starts, 1<<width+1)
-	starts := d.starts
-	clear(starts)
-	for _, e := range a {
-		starts[e.h>>shift+1]++
-	}
-	for b := 1; b < len(starts); b++ {
-		starts[b] += starts[b-1]
-	}
-	d.next = append(d.next[:0], starts[:len(starts)-1]...)
-	next := d.next
-	out := grow(d.scratch, len(a))
-	for _, e := range a {
-		b := e.h >> shift
-		out[next[b]] = e
-		next[b]++
-	}
-	for b := 0; b < len(starts)-1; b++ {
-		lo, hi := int(starts[b]), int(starts[b+1])
-		for i := lo + 1; i < hi; i++ {
-			e, j := out[i], i
-			for j > lo && e.less(out[j-1]) {
-				out[j] = out[j-1]
-				j--
-			}
-			out[j] = e
-		}
-	}
-	d.scratch, d.tail = d.tail, out // the tail's array serves as the next scratch
+	out, starts := sortByHash(d.tail, d.scratch, d.starts)
+	d.starts, d.scratch, d.tail = starts, d.tail, out // the tail's array serves as the next scratch
 	return out
 }
 
