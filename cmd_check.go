@@ -60,6 +60,9 @@ func runCheck(env *cmdEnv, args []string) int {
 		enc.Encode(p)
 	}
 	printProbe(env.stderr, p)
+	if p.Unanswered() {
+		return exitInterrupted // as plan and apply: the server stopped answering
+	}
 	if !p.OK() {
 		return exitRowsFailed
 	}
@@ -154,6 +157,10 @@ func printProbe(w io.Writer, p *sync.Probe) {
 	}
 	if p.OK() {
 		fmt.Fprintln(w, "Everything the adapter depends on answers as it expects.")
+		return
+	}
+	if p.Unanswered() {
+		fmt.Fprintf(w, "The server did not answer, so nothing could be checked (nothing was sent); run the same command again when it is back.\n")
 		return
 	}
 	fmt.Fprintf(w, "The server differs from what the adapter expects; do not import until this is understood:\n")
