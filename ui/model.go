@@ -384,7 +384,7 @@ func (m *Model) render() string {
 		bands = append(bands, fit(m.status.render(m.styles, l.Width, m.screen), l.Width, l.Status))
 	}
 	if l.Help > 0 {
-		bands = append(bands, fit(m.helpView(), l.Width, l.Help))
+		bands = append(bands, fit(cutHelp(m.helpView(), l.Help, l.Width), l.Width, l.Help))
 	}
 	return safeFrame(strings.Join(bands, "\n"))
 }
@@ -461,6 +461,20 @@ func (m *Model) helpView() string {
 		return fullHelp(m.help.Styles, m.currentBindings(), m.width)
 	}
 	return m.help.ShortHelpView(m.currentBindings())
+}
+
+// cutHelp fits the full help into h lines: what does not fit is said on
+// the last line rather than cut without a word.
+func cutHelp(s string, h, w int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= h || h < 2 {
+		return s
+	}
+	note := "… more keys: enlarge the terminal"
+	if lipgloss.Width(note) > w {
+		note = "… more keys"
+	}
+	return strings.Join(append(lines[:h-1], note), "\n")
 }
 
 // fit cuts s to w columns and exactly h lines.
