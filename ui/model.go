@@ -381,7 +381,7 @@ func (m *Model) render() string {
 		bands = append(bands, fit(m.page().detail(m, m.detailDialog(), l), l.Width, l.Detail))
 	}
 	if l.Status > 0 {
-		bands = append(bands, fit(m.status.render(m.styles, l.Width, m.screen), l.Width, l.Status))
+		bands = append(bands, fit(markCut(m.status.render(m.styles, l.Width, m.screen), l.Status, l.Width), l.Width, l.Status))
 	}
 	if l.Help > 0 {
 		bands = append(bands, fit(cutHelp(m.helpView(), l.Help, l.Width), l.Width, l.Help))
@@ -475,6 +475,21 @@ func cutHelp(s string, h, w int) string {
 		note = "… more keys"
 	}
 	return strings.Join(append(lines[:h-1], note), "\n")
+}
+
+// markCut keeps the first h lines of s; when it drops some, the last
+// kept one ends with "…", so a message is never cut without a mark.
+func markCut(s string, h, w int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= h || h < 1 {
+		return s
+	}
+	last := strings.TrimRight(lines[h-1], " ")
+	if lipgloss.Width(last)+1 > w {
+		last = ansi.Truncate(last, max(w-1, 0), "")
+	}
+	lines[h-1] = last + "…"
+	return strings.Join(lines[:h], "\n")
 }
 
 // fit cuts s to w columns and exactly h lines.
