@@ -34,3 +34,31 @@ func TestHelpFlagLinesNameOneValue(t *testing.T) {
 		}
 	}
 }
+
+// A tired operator's slips: a typo in the command, FILE left out, a
+// second word where one FILE goes. Each says what is wrong, first or
+// last, not a screen of usage with the cause scrolled away or unsaid.
+func TestSlipsSayWhatIsWrong(t *testing.T) {
+	code, _, stderr := runOffline(t, "vaildate", "users.csv")
+	if code != exitUsage || !strings.Contains(stderr, `unknown command "vaildate"; did you mean validate?`) {
+		t.Errorf("typo: exit %d\n%s", code, stderr)
+	}
+	if lines := strings.Count(stderr, "\n"); lines > 3 {
+		t.Errorf("typo: %d lines, the mistake buried in the usage:\n%s", lines, stderr)
+	}
+	if _, _, stderr := runOffline(t, "frobnicate"); strings.Contains(stderr, "did you mean") {
+		t.Errorf("a word near no command got a suggestion:\n%s", stderr)
+	}
+	code, _, stderr = runOffline(t, "validate")
+	if code != exitUsage || !strings.HasPrefix(stderr, "usersync validate: FILE is missing\n") {
+		t.Errorf("no FILE: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runOffline(t, "validate", "testdata/users.csv", "Given=First Name")
+	if code != exitUsage || !strings.Contains(stderr, `"Given=First Name"`) {
+		t.Errorf("a second word: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runOffline(t, "check", "users.csv")
+	if code != exitUsage || !strings.Contains(stderr, "takes no FILE") {
+		t.Errorf("check with a FILE: exit %d\n%s", code, stderr)
+	}
+}

@@ -57,13 +57,9 @@ func runValidate(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error")
 		fset.PrintDefaults()
 	}
-	pos, code, ok := parseFlags(fset, args)
+	pos, code, ok := parseArgs(fset, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fset.Usage()
-		return exitUsage
 	}
 	path := pos[0]
 	fail := func(err error) int {
