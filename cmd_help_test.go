@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -60,5 +62,30 @@ func TestSlipsSayWhatIsWrong(t *testing.T) {
 	code, _, stderr = runOffline(t, "check", "users.csv")
 	if code != exitUsage || !strings.Contains(stderr, "takes no FILE") {
 		t.Errorf("check with a FILE: exit %d\n%s", code, stderr)
+	}
+}
+
+// A --map whose header is not in the file (a typo) left the file's
+// missing column reported with "map it: --map \"HEADER=Email\"", as if
+// no mapping had been given; it now names the mapping and why it missed.
+func TestMissingColumnNamesTheMapThatMissed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(path, []byte("First Name,Last Name,Work Mail,Products\nAda,Lovelace,ada@example.edu,scheduling\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runOffline(t, "validate", path, "--map", "Work Mial=Email")
+	if code != exitUsage {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, `--map "Work Mial=Email" named no header of the file`) {
+		t.Errorf("the mapping that missed is not named:\n%s", stderr)
+	}
+	if strings.Contains(stderr, `map it: --map "HEADER=Email"`) {
+		t.Errorf("asks for a mapping that was given:\n%s", stderr)
+	}
+	// The right header maps it.
+	if code, _, stderr := runOffline(t, "validate", path, "--map", "Work Mail=Email"); code != exitOK {
+		t.Errorf("mapped: exit %d\n%s", code, stderr)
 	}
 }
