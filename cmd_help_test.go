@@ -89,3 +89,19 @@ func TestMissingColumnNamesTheMapThatMissed(t *testing.T) {
 		t.Errorf("mapped: exit %d\n%s", code, stderr)
 	}
 }
+
+// A command's flag typed before the command (`usersync --json validate
+// FILE`) was refused as a flag of the guided import, whose usage then
+// filled the screen without the commands; it now says where the flag goes.
+func TestFlagBeforeTheCommandSaysWhereItGoes(t *testing.T) {
+	code, _, stderr := runOffline(t, "--json", "validate", "testdata/users.csv")
+	if code != exitUsage {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "usersync validate --json testdata/users.csv") {
+		t.Errorf("does not say where the flag goes:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "usage: usersync [--sandbox] [flags] [FILE] | usersync COMMAND [flags]") {
+		t.Errorf("the guided import's usage differs from --help's:\n%s", stderr)
+	}
+}
