@@ -268,7 +268,7 @@ func groupHelp(a sync.Action, o sync.PlanOptions, mail, rollback bool) string {
 	case sync.Deactivate:
 		return "Existing users the file does not name: set Inactive, never deleted."
 	case sync.Skip:
-		return "Rows that are not sent: invalid, or excluded in the preview."
+		return "Rows that are not sent: invalid, or excluded or deleted in the preview."
 	}
 	return "Users already as the file says: no request is sent for them."
 }
