@@ -400,7 +400,7 @@ func (d *diffScreen) body(m *Model, l Layout) string {
 	return d.view(m.styles, m.session, m.canBulk(), l.Width, l.Body)
 }
 func (d *diffScreen) detail(m *Model, dlg dialog, l Layout) string {
-	return d.detailView(m.styles, dlg, l.Width, l.Detail)
+	return d.detailView(m.styles, m.keys.Diff, dlg, l.Width, l.Detail)
 }
 func (d *diffScreen) hasDetail() bool            { return true }
 func (d *diffScreen) keys(m *Model) bindings     { return d.bindings(m.keys, m.canBulk()) }
