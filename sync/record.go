@@ -127,8 +127,8 @@ func (o PlanOptions) Differences(asked PlanOptions) []Setting {
 	return out
 }
 
-// rowList names the rows o leaves out, each with why when o says: "row
-// 3 (deleted from the file, not yet saved), row 5".
+// rowList names the rows o leaves out, each with why when o says: "row 3
+// (deleted from the file (not yet saved)), row 5 (excluded by the operator)".
 func rowList(o PlanOptions) string {
 	rows := o.Exclude
 	if len(rows) == 0 {
