@@ -35,6 +35,19 @@ func matchUser(byEmail map[string]*User, d *User) *User {
 	return nil
 }
 
+// LeftOut is why a row of PlanOptions.Exclude is left out when its
+// options do not say (a plan or a run recorded before they could): it was
+// excluded, or deleted from the file, by the operator.
+const LeftOut = "left out by the operator"
+
+// leftOutWhy is why row i, which o excludes, is left out.
+func (o PlanOptions) leftOutWhy(i int) string {
+	if why := strings.TrimSpace(o.Why[i]); why != "" {
+		return why
+	}
+	return LeftOut
+}
+
 // DefaultMaxDeactivate guards --deactivate-missing when no limit is given.
 const DefaultMaxDeactivate = 10
 
@@ -162,7 +175,7 @@ func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int
 		r := PlanRow{Row: i, Line: line, Email: desired.Email}
 		switch {
 		case excluded[i]:
-			r.Action, r.Reasons = Skip, []string{"excluded by the operator"}
+			r.Action, r.Reasons = Skip, []string{opts.leftOutWhy(i)}
 		case hasError(msgs):
 			r.Action, r.Reasons = Skip, rowErrors(msgs)
 		case matchUser(byEmail, &desired) == nil && emailChange(byPerson, &desired) != "":

@@ -30,6 +30,13 @@ type PlanOptions struct {
 	Mail bool `json:"mail"`
 	// Exclude lists rows (file row indexes) the operator chose to leave out.
 	Exclude []int `json:"exclude,omitempty"`
+	// Why says, by row index, why a row of Exclude is left out, in the
+	// words of the front end that left it out (render.Excluded,
+	// render.Deleted): a row excluded from this import and a row deleted
+	// from the file are both left out, but they are not the same decision.
+	// The plan's reasons, its JSON, the run's record and report, and a
+	// resume all say it. A row it does not name says LeftOut.
+	Why map[int]string `json:"why,omitempty"`
 	// Bulk sends every user in one replace (coursedog: GET all → merge →
 	// one PUT); BatchSize is rows per job for batch targets (default 500).
 	// They are decisions of the plan like the others: a saved plan and a

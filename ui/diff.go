@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -116,7 +118,7 @@ func (m *Model) startPlan() tea.Cmd {
 		d.opts.Mail = true // the vendor's default: new users get the registration mail
 		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
 	}
-	d.opts.Exclude = p.leftOut()
+	d.opts.Exclude, d.opts.Why = p.leftOut(), p.leftOutWhy()
 	d.mail = m.session.Schema != nil && m.session.Schema.Mail
 	d.schema = m.session.Schema
 	d.names = idNames(d.schema)
@@ -170,7 +172,7 @@ func (m *Model) plan() tea.Cmd {
 	target := m.session.Target.Name()
 	f, v := m.preview.ed.Snapshot()
 	users, opts := d.existing, d.opts
-	opts.Exclude = append([]int(nil), opts.Exclude...)
+	opts.Exclude, opts.Why = slices.Clone(opts.Exclude), maps.Clone(opts.Why)
 	plan := func() tea.Msg {
 		p, err := sync.NewPlan(target, f, v, users, opts)
 		return plannedMsg{job: job, plan: p, err: err}
@@ -398,7 +400,7 @@ func (d *diffScreen) body(m *Model, l Layout) string {
 	return d.view(m.styles, m.session, m.canBulk(), l.Width, l.Body)
 }
 func (d *diffScreen) detail(m *Model, dlg dialog, l Layout) string {
-	return d.detailView(m.styles, dlg, l.Width, l.Detail)
+	return d.detailView(m.styles, m.keys.Diff, dlg, l.Width, l.Detail)
 }
 func (d *diffScreen) hasDetail() bool            { return true }
 func (d *diffScreen) keys(m *Model) bindings     { return d.bindings(m.keys, m.canBulk()) }

@@ -44,9 +44,11 @@ func importPlan(mail bool) *sync.Plan {
 			{Line: 4, Email: "alan@example.edu", Action: sync.Unchanged},
 			{Line: 5, Email: "x\u202eevil@example.edu", Action: sync.Skip, Reasons: []string{"email is not an address", "role r-9 does not exist"}},
 			{Line: 6, Action: sync.Skip, Reasons: []string{"no email"}},
+			{Line: 7, Email: "gone@example.edu", Action: sync.Skip, Reasons: []string{Deleted}},
+			{Line: 8, Email: "later@example.edu", Action: sync.Skip, Reasons: []string{Excluded}},
 			{Line: 0, Email: "left@example.edu", Action: sync.Deactivate},
 		}}
-	p.Counts = sync.Counts{Create: 1, Update: 1, Unchanged: 1, Skip: 2, Deactivate: 1}
+	p.Counts = sync.Counts{Create: 1, Update: 1, Unchanged: 1, Skip: 4, Deactivate: 1}
 	if mail {
 		p.Counts.Mails = 1
 	}

@@ -12,6 +12,17 @@ import (
 // users it updated, leaves alone those changed since, and finds the rest
 // already undone.
 
+// Why a file row the operator left out of an import is not sent. The
+// front end that leaves a row out puts these words in the plan's options
+// (sync.PlanOptions.Why), so the dry run, the plan's text and JSON, the
+// run's record and report, and a resume all say the same. A deleted row
+// is one deleted in the preview and not saved yet: once the file is saved
+// it is no longer in the file, and no plan has it.
+const (
+	Excluded = "excluded by the operator"
+	Deleted  = "deleted from the file (not yet saved)"
+)
+
 // Mark is the one-character sign of an action.
 func Mark(a sync.Action) string {
 	switch a {
