@@ -335,18 +335,8 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.startPlan() // try again after an error
 		}
 		return nil
-	case key.Matches(msg, dk.Up):
-		d.cursor--
-	case key.Matches(msg, dk.Down):
-		d.cursor++
-	case key.Matches(msg, dk.PageUp):
-		d.cursor -= d.listRows()
-	case key.Matches(msg, dk.PageDown):
-		d.cursor += d.listRows()
-	case key.Matches(msg, dk.Top):
-		d.cursor = 0
-	case key.Matches(msg, dk.Bottom):
-		d.cursor = len(d.items) - 1
+	case dk.ListKeys.Matches(msg):
+		d.cursor = dk.Move(msg, d.cursor, d.listRows(), len(d.items))
 	case key.Matches(msg, dk.Expand):
 		d.toggle()
 	case key.Matches(msg, dk.ExpandAll):

@@ -33,7 +33,8 @@ type dirPicker struct {
 }
 
 type pickerKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom, Open, Back key.Binding
+	ListKeys
+	Open, Back key.Binding
 }
 
 type dirEntry struct {
@@ -64,12 +65,7 @@ func newDirPicker(dir string, types []string) dirPicker {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
 	return dirPicker{id: id, CurrentDirectory: dir, AllowedTypes: types, KeyMap: pickerKeys{
-		Up:       b([]string{"up", "k"}, "↑/k", "up"),
-		Down:     b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
-		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
-		Top:      b([]string{"home", "g"}, "g", "first"),
-		Bottom:   b([]string{"end", "G"}, "G", "last"),
+		ListKeys: listKeys(b, nil, nil),
 		Open:     b([]string{"enter", "right", "l"}, "enter", "open"),
 		Back:     b([]string{"h", "backspace", "left"}, "h", "parent dir"),
 	}}
@@ -165,18 +161,8 @@ func (p dirPicker) Update(msg tea.Msg) (dirPicker, tea.Cmd) {
 	case tea.KeyPressMsg:
 		k := p.KeyMap
 		switch {
-		case key.Matches(msg, k.Up):
-			p.selected--
-		case key.Matches(msg, k.Down):
-			p.selected++
-		case key.Matches(msg, k.PageUp):
-			p.selected -= p.height
-		case key.Matches(msg, k.PageDown):
-			p.selected += p.height
-		case key.Matches(msg, k.Top):
-			p.selected = 0
-		case key.Matches(msg, k.Bottom):
-			p.selected = len(p.entries) - 1
+		case k.ListKeys.Matches(msg):
+			p.selected = k.Move(msg, p.selected, p.height, len(p.entries))
 		case key.Matches(msg, k.Back):
 			p.CurrentDirectory = filepath.Dir(p.CurrentDirectory)
 			p.selected, p.offset = 0, 0
