@@ -52,8 +52,11 @@ func runApply(env *cmdEnv, args []string) int {
 	if loadErr == nil {
 		file = saved.File
 	}
+	// A default report name carries the time to the second: the run takes
+	// the first free of it, -2, -3, … (two runs in one second).
+	ao.FreshReport = ao.ReportPath == ""
 	if ao.JournalPath == "" || ao.ReportPath == "" || ao.BackupPath == "" {
-		j, r, b := sync.DefaultPaths(file, time.Now())
+		j, r, b := sync.DefaultPaths(file, env.clock())
 		ao.JournalPath = orDefault(ao.JournalPath, j)
 		ao.ReportPath = orDefault(ao.ReportPath, r)
 		ao.BackupPath = orDefault(ao.BackupPath, b)

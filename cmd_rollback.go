@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"usersync/sync"
 )
@@ -66,9 +65,10 @@ func runRollback(env *cmdEnv, args []string) int {
 	// The rollback's files sit beside the journal itself, however it was
 	// named (a symlink, a relative path): one rollback per import.
 	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
-	stamp := time.Now().UTC().Format("20060102-150405")
+	stamp := env.clock().UTC().Format("20060102-150405")
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
+	ao.FreshReport = ao.ReportPath == "" // a default name: never over another run's report
 	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
 	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {

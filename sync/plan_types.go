@@ -158,6 +158,11 @@ type ApplyOptions struct {
 	Run        *RunFile
 	BackupPath string // the existing users, written before the first write
 	ReportPath string // CSV report; a JSON twin is written beside it (.json)
+	// FreshReport says ReportPath is a name made up for the run (a default,
+	// with the time to the second): the run never writes over a report
+	// there, but takes the first free of PATH, PATH-2, PATH-3, … (CSV and
+	// twin alike), created exclusively. Run.ReportPath says which.
+	FreshReport bool
 
 	// Relogin, when set, is called after a 401 to renew credentials (the
 	// TUI can ask), never twice at once and at most three times a run:
