@@ -67,12 +67,21 @@ func runApply(env *cmdEnv, args []string) int {
 		ao.BackupPath = abs
 	}
 	// The run: its journal is locked from here to the end, and an
-	// unfinished run there decides every option.
+	// unfinished run there decides every option. A rollback's journal, or
+	// a file that is no journal, is refused before a lock is made beside it.
+	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
+		return fail(exitUsage, err)
+	} else if err := st.Holds(sync.KindApply); err != nil {
+		return fail(exitUsage, err)
+	}
 	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
 	defer rf.Close()
+	if err := rf.State().Holds(sync.KindApply); err != nil {
+		return fail(exitUsage, err) // it became one meanwhile
+	}
 	if code, err := settleOptions(fs, pf, rf, saved, pos[0], ao); err != nil {
 		return fail(code, err)
 	}
@@ -165,10 +174,7 @@ func openCheckedRun(path string) (*sync.RunFile, error) {
 // anything keeps its decisions for the flags not given, and takes those
 // given.
 func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *sync.Plan, planPath string, ao *sync.ApplyOptions) (int, error) {
-	prior := rf.Unfinished()
-	if prior != nil && prior.Head.Kind == sync.KindRollback {
-		return exitUsage, fmt.Errorf("the journal %s holds an unfinished rollback, not an import: resume it with usersync rollback", rf.Path())
-	}
+	prior := rf.Unfinished() // an import's: runApply refused a rollback's journal
 	if saved != nil {
 		if _, diffs := pf.merged(fs, saved.Options); len(diffs) > 0 {
 			return exitUsage, &sync.ConflictError{Of: "the saved plan " + planPath, Settings: diffs}

@@ -44,6 +44,12 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync rollback: %v\n", err)
 		return code
 	}
+	// A file that is no journal is refused before a lock is made beside it.
+	if st, err := sync.PeekJournal(*journalPath); err != nil {
+		return fail(exitUsage, err)
+	} else if st == nil {
+		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist or records no run: nothing to undo", *journalPath))
+	}
 	// The import's journal first, then the rollback's: both are held.
 	imp, err := sync.OpenRun(*journalPath)
 	if err != nil {
@@ -70,6 +76,11 @@ func runRollback(env *cmdEnv, args []string) int {
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
 	ao.FreshReport = ao.ReportPath == "" // a default name: never over another run's report
 	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
+	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
+		return fail(exitUsage, err)
+	} else if err := st.Holds(sync.KindRollback); err != nil {
+		return fail(exitUsage, err)
+	}
 	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)

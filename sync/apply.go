@@ -117,6 +117,9 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 	if p.Mode == KindRollback {
 		rec.Kind, rec.Targets = KindRollback, recordedTargets(work.Rows)
 	}
+	if err := rf.State().Holds(rec.kind()); err != nil {
+		return nil, err // never set aside, nor resume, a run of the other kind
+	}
 	if err := checkPlanFile(p); err != nil {
 		return nil, err
 	}
