@@ -60,6 +60,11 @@ func runCheck(env *cmdEnv, args []string) int {
 		enc.Encode(p)
 	}
 	printProbe(env.stderr, p)
+	if p.Refused() {
+		// The same cause as a refused token in a run, the same exit.
+		fmt.Fprintf(env.stderr, "usersync check: %s: nothing was sent; run the same command again\n", sync.SignInAgain)
+		return exitInterrupted
+	}
 	if !p.OK() {
 		return exitRowsFailed
 	}

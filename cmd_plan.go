@@ -234,11 +234,16 @@ func interruptedBefore(ctx context.Context) (int, error, bool) {
 }
 
 // readFailed is the exit code for a read before anything was sent: a
-// server that did not answer (retries ran out) is exit 3, run again; the
-// rest are the operator's to fix (2).
+// server that did not answer (retries ran out) is exit 3, run again; one
+// that refused the credentials is exit 3 too, once logged in again, as
+// it is when that happens half-way through a run; the rest are the
+// operator's to fix (2).
 func readFailed(err error) (int, error) {
-	if unavailable(err) {
+	switch {
+	case unavailable(err):
 		return exitInterrupted, fmt.Errorf("%w\nthe server did not answer: nothing was sent; run the same command again", err)
+	case sync.Unauthorized(err):
+		return exitInterrupted, withLoginHint(err)
 	}
 	return exitUsage, err
 }
@@ -249,12 +254,11 @@ func unavailable(err error) bool {
 	return errors.As(err, &se) && se.Retryable()
 }
 
-// withLoginHint says what to do about a refused token: the error alone
-// ("unauthorized (HTTP 401): token expired") does not.
+// withLoginHint says what to do about a refused token before anything was
+// sent: the error alone ("unauthorized (HTTP 401): token expired") does not.
 func withLoginHint(err error) error {
-	var se *sync.Error
-	if errors.As(err, &se) && se.Kind == sync.KindUnauthorized {
-		return fmt.Errorf("%w\nthe session expired or was revoked: log in again (usersync login), then run the same command", err)
+	if sync.Unauthorized(err) {
+		return fmt.Errorf("%w\n%s: nothing was sent; run the same command again", err, sync.SignInAgain)
 	}
 	return err
 }
@@ -302,7 +306,8 @@ func runPlan(env *cmdEnv, args []string) int {
 
 // exitFor maps a run error to an exit code: a stale plan or refused
 // deactivation is the operator's to fix (1); a server that did not answer
-// before the first write is 3 (run again); the rest (a contradicting flag,
+// or refused the credentials before the first write is 3 (run again,
+// logged in again for the latter); the rest (a contradicting flag,
 // a busy or damaged journal, a changed file, I/O) are 2.
 func exitFor(err error) int {
 	var stale *sync.StaleError
@@ -310,7 +315,7 @@ func exitFor(err error) int {
 	switch {
 	case errors.As(err, &stale) || errors.As(err, &limit):
 		return exitRowsFailed
-	case unavailable(err):
+	case unavailable(err) || sync.Unauthorized(err):
 		return exitInterrupted
 	}
 	return exitUsage

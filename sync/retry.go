@@ -104,7 +104,7 @@ func retry(ctx context.Context, p Policy, fn func(context.Context) error) (ambig
 			if run.login.renew(ctx, gen) {
 				continue
 			}
-			run.stop("the session expired or was revoked: log in again (usersync login)")
+			run.stop(SignInAgain)
 			return ambiguous, err
 		}
 		if se.Kind == KindServer || se.Kind == KindNetwork {

@@ -7,6 +7,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 
@@ -103,6 +104,19 @@ type BulkReplacer interface {
 // users a bulk replace creates; the engine turns it on when the plan says so.
 type BulkMailer interface {
 	SetBulkMail(on bool)
+}
+
+// SignInAgain is what the operator is told when the server refuses the
+// credentials (a KindUnauthorized error: a token expired, revoked, never
+// issued, or none at all), wherever that happens: before anything is sent
+// or half-way through a run. The command line exits 3 on it (run the same
+// command again once signed in: a stopped run resumes).
+const SignInAgain = "the server refused the credentials (a token expired, revoked or missing): log in again (usersync login)"
+
+// Unauthorized reports whether err is the server refusing the credentials.
+func Unauthorized(err error) bool {
+	var se *Error
+	return errors.As(err, &se) && se.Kind == KindUnauthorized
 }
 
 // Kind classifies an adapter error so the engine can decide what to retry.
