@@ -150,7 +150,7 @@ func runApply(env *cmdEnv, args []string) int {
 			return code
 		}
 	}
-	ao.Run = rf
+	ao.Run, ao.SignInAgain = rf, signInAgain(t.Name())
 	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
 }
 

@@ -41,7 +41,7 @@ func runCheck(env *cmdEnv, args []string) int {
 		t, err = c.open(ctx, env)
 	}
 	if err != nil {
-		fmt.Fprintf(env.stderr, "usersync check: %v\n", withLoginHint(err))
+		fmt.Fprintf(env.stderr, "usersync check: %v\n", withLoginHint(err, c.target))
 		return exitUsage
 	}
 	pr, ok := t.(sync.Prober)
@@ -62,7 +62,7 @@ func runCheck(env *cmdEnv, args []string) int {
 	printProbe(env.stderr, p)
 	if p.Refused() {
 		// The same cause as a refused token in a run, the same exit.
-		fmt.Fprintf(env.stderr, "usersync check: %s: nothing was sent; run the same command again\n", sync.SignInAgain)
+		fmt.Fprintf(env.stderr, "usersync check: %s; nothing was sent; run the same command again\n", signInAgain(t.Name()))
 		return exitInterrupted
 	}
 	if !p.OK() {

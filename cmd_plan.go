@@ -13,6 +13,7 @@ import (
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/sync/targets"
 )
 
 func init() {
@@ -157,7 +158,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 		return nil, code, ierr
 	}
 	if err != nil {
-		code, err := readFailed(withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)))
+		code, err := readFailed(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err), t.Name())
 		return nil, code, err
 	}
 	mapping, from, err := loadValidateMapping(path, pf.mapping, pf.maps)
@@ -176,7 +177,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 		return nil, code, ierr
 	}
 	if err != nil {
-		code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+		code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
 		return nil, code, err
 	}
 	p, err := sync.NewPlanFromRows(t.Name(), path, schema, rows, existing, pf.options())
@@ -238,12 +239,12 @@ func interruptedBefore(ctx context.Context) (int, error, bool) {
 // that refused the credentials is exit 3 too, once logged in again, as
 // it is when that happens half-way through a run; the rest are the
 // operator's to fix (2).
-func readFailed(err error) (int, error) {
+func readFailed(err error, target string) (int, error) {
 	switch {
 	case unavailable(err):
 		return exitInterrupted, fmt.Errorf("%w\nthe server did not answer: nothing was sent; run the same command again", err)
 	case sync.Unauthorized(err):
-		return exitInterrupted, withLoginHint(err)
+		return exitInterrupted, withLoginHint(err, target)
 	}
 	return exitUsage, err
 }
@@ -256,11 +257,20 @@ func unavailable(err error) bool {
 
 // withLoginHint says what to do about a refused token before anything was
 // sent: the error alone ("unauthorized (HTTP 401): token expired") does not.
-func withLoginHint(err error) error {
+func withLoginHint(err error, target string) error {
 	if sync.Unauthorized(err) {
-		return fmt.Errorf("%w\n%s: nothing was sent; run the same command again", err, sync.SignInAgain)
+		return fmt.Errorf("%w\n%s; nothing was sent; run the same command again", err, signInAgain(target))
 	}
 	return err
+}
+
+// signInAgain is target's words for refused credentials (log in again, or
+// give a valid token), the same before a run and in it.
+func signInAgain(target string) string {
+	if d, ok := targets.Lookup(target); ok {
+		return d.SignInAgain()
+	}
+	return sync.SignInAgain
 }
 
 func runPlan(env *cmdEnv, args []string) int {

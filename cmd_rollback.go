@@ -148,7 +148,7 @@ func runRollback(env *cmdEnv, args []string) int {
 			return fail(code, ierr)
 		}
 		if err != nil {
-			code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+			code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
 			return fail(code, err)
 		}
 		if p, err = sync.RollbackPlan(journal, backup, current, *force); err != nil {
@@ -181,7 +181,7 @@ func runRollback(env *cmdEnv, args []string) int {
 			return fail(exitUsage, err)
 		}
 	}
-	ao.Run = rf
+	ao.Run, ao.SignInAgain = rf, signInAgain(t.Name())
 	code = applyWithProgress(ctx, env, "rollback", t, p, *ao, current, *asJSON, conflicts > 0)
 	if len(p.Doubts) > 0 && code == exitOK {
 		fmt.Fprintln(env.stderr, "the journal was damaged: see above for what the rollback could not establish")

@@ -45,6 +45,11 @@ func TestRefusedTokenExitsTheSameEverywhere(t *testing.T) {
 	refused("plan", code, stderr, false)
 	code, _, stderr = runCmd(t, tok, append([]string{"check"}, conn...)...)
 	refused("check", code, stderr, false)
+	// A target that takes its API token as it is (no login) says so.
+	code, _, stderr = runCmd(t, "not-the-api-token", "plan", path, "--target", "ccai", "--env", srv.URL(), "--tenant", sandbox.DemoTenant)
+	if code != exitInterrupted || !strings.Contains(stderr, "the server refused the API token: give a valid one") || strings.Contains(stderr, "not-the-api-token") {
+		t.Errorf("ccai plan with a refused token: exit %d:\n%s", code, stderr)
+	}
 	if n := serverWrites(srv); n != writes {
 		t.Fatalf("%d writes sent with a refused token", n-writes)
 	}

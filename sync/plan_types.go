@@ -170,6 +170,10 @@ type ApplyOptions struct {
 	// the run goes on (no engine lock is held). Without it, or when it
 	// fails, a 401 stops the run resumably.
 	Relogin func(ctx context.Context) error
+	// SignInAgain is why a run stopped on refused credentials, and what to
+	// do (the target's words, targets.Descriptor.SignInAgain); default the
+	// package's SignInAgain.
+	SignInAgain string
 	// Events receives progress; sends never block (a full channel drops the
 	// event, and every event carries complete counts, so nothing is lost).
 	Events chan<- Event

@@ -107,11 +107,14 @@ type BulkMailer interface {
 }
 
 // SignInAgain is what the operator is told when the server refuses the
-// credentials (a KindUnauthorized error: a token expired, revoked, never
-// issued, or none at all), wherever that happens: before anything is sent
-// or half-way through a run. The command line exits 3 on it (run the same
-// command again once signed in: a stopped run resumes).
-const SignInAgain = "the server refused the credentials (a token expired, revoked or missing): log in again (usersync login)"
+// credentials of a target one signs in to (a KindUnauthorized error: the
+// session expired, was revoked, or is not one it issued), wherever that
+// happens: before anything is sent or half-way through a run. The command
+// line exits 3 on it (run the same command again once signed in: a
+// stopped run resumes). A target's descriptor words it for its own
+// credential (targets.Descriptor.SignInAgain); ApplyOptions.SignInAgain
+// carries it into a run.
+const SignInAgain = "the server refused the session (expired, revoked, or not one it issued): log in again (usersync login)"
 
 // Unauthorized reports whether err is the server refusing the credentials.
 func Unauthorized(err error) bool {
