@@ -145,6 +145,9 @@ func runApply(env *cmdEnv, args []string) int {
 	}
 
 	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), render.PlanSummary(p.Counts, render.Rollback(p)))
+	if s := render.Inactive(p.Counts); s != "" {
+		fmt.Fprintln(env.stderr, "note: "+s)
+	}
 	if !*yes {
 		if code, ok := confirm(env, "apply", p); !ok {
 			return code
@@ -250,6 +253,7 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 		return exitRowsFailed
 	}
 	if asJSON {
+		run.Notes = render.Notes(run.Counts) // what the summary below says, for scripts
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", " ")
 		enc.Encode(run)

@@ -13,6 +13,7 @@ import (
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 )
 
@@ -297,6 +298,7 @@ func runPlan(env *cmdEnv, args []string) int {
 		}
 	}
 	if pf.json {
+		p.Notes = render.Notes(p.Counts) // what the readable plan says, for scripts
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", " ")
 		if err := enc.Encode(p); err != nil {

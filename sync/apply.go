@@ -46,6 +46,8 @@ type Run struct {
 	// (canary.go); nil when they did not run.
 	Canary *ReadBack `json:"canary,omitempty"`
 	Verify *ReadBack `json:"verify,omitempty"`
+	// Notes are what a person is told beyond the counts (Plan.Notes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Describer is implemented by targets that can name their connection (base

@@ -71,6 +71,12 @@ type PlanRow struct {
 	// Done carries a row's outcome from an earlier run (a retry of the
 	// failed rows keeps the others as they ended).
 	Done *Outcome `json:"done,omitempty"`
+	// StaysInactive marks a file row whose user is Inactive on the server
+	// and stays so, because the row sets no status (what a file does not
+	// say is left as it is): after a rollback, say, it matches the file
+	// yet is not back. Plans, runs and reports say so, never a plain
+	// "unchanged".
+	StaysInactive bool `json:"stays_inactive,omitempty"`
 }
 
 // Counts tallies plan actions or apply outcomes.
@@ -83,6 +89,10 @@ type Counts struct {
 	Failed     int `json:"failed"`            // apply only
 	Pending    int `json:"pending,omitempty"` // apply only: not sent before an interruption
 	Mails      int `json:"mails"`             // registration mails (to be) sent
+	// Inactive counts the file's users that are Inactive on the server and
+	// stay so (PlanRow.StaysInactive), unchanged or updated: a count across
+	// the others, not one more outcome.
+	Inactive int `json:"inactive,omitempty"`
 }
 
 // Writes is the number of user writes the counts stand for.
@@ -112,6 +122,10 @@ type Plan struct {
 	// could not establish (a damaged journal), for people.
 	Undoes []string `json:"undoes,omitempty"`
 	Doubts []string `json:"doubts,omitempty"`
+	// Notes are what a person is told about the plan beyond its counts
+	// (sync/render's words: users that stay Inactive, say); the command
+	// line's --json fills them, so a script reads what a person reads.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Outcome is what became of one plan row.
@@ -124,6 +138,9 @@ type Outcome struct {
 	Status  int    `json:"http_status,omitempty"`
 	Column  string `json:"column,omitempty"` // the file column an error concerns, when known
 	Message string `json:"message,omitempty"`
+	// StaysInactive: the row's user is Inactive on the server and the
+	// file left it so (PlanRow.StaysInactive).
+	StaysInactive bool `json:"stays_inactive,omitempty"`
 }
 
 // Result is the end state of one row.
