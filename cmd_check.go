@@ -41,7 +41,9 @@ func runCheck(env *cmdEnv, args []string) int {
 		t, err = c.open(ctx, env)
 	}
 	if err != nil {
-		fmt.Fprintf(env.stderr, "usersync check: %v\n", withLoginHint(err, c.target))
+		// A sign-in refused here is the password given (exit 2, as login
+		// says); no saved token is involved yet.
+		fmt.Fprintf(env.stderr, "usersync check: %v\n", err)
 		return exitUsage
 	}
 	pr, ok := t.(sync.Prober)

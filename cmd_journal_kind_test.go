@@ -12,12 +12,12 @@ import (
 	"usersync/sandbox"
 )
 
-// serverWrites counts the writes the sandbox was asked for: creates and
-// updates, one at a time or all at once (not sign-ins).
+// serverWrites counts the writes the sandbox was asked for (writesSeen),
+// sign-ins aside.
 func serverWrites(srv *sandbox.Server) int {
 	n := 0
-	for route, c := range srv.Stats().Requests {
-		if (strings.HasPrefix(route, "POST ") || strings.HasPrefix(route, "PUT ")) && !strings.HasSuffix(route, "/sessions") {
+	for route, c := range writesSeen(srv.Stats()) {
+		if !strings.HasSuffix(route, "/sessions") {
 			n += c
 		}
 	}
