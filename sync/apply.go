@@ -346,16 +346,17 @@ type applier struct {
 	notBefore time.Time   // shared pause after a 429
 	login     session
 	stopNote  string
+	batch     BatchEvent       // the batch running now (batch targets)
+	netFails  int              // network failures in a row
+	lastOK    time.Time        // the last answer from the server
+	doubts    []int            // rows whose intent stays open (inDoubt)
+	before    map[string]*User // the users as the backup has them, for settling
+	backup    *Backup          // the backup itself, put back if it goes missing (keepBackup)
+	retries   int              // requests tried again (Event.Retries)
+	lastErr   string           // the latest error retried (Event.LastError)
+
 	// reportClaimed: the report's names are this run's (putReport).
 	reportClaimed bool
-	batch         BatchEvent       // the batch running now (batch targets)
-	netFails      int              // network failures in a row
-	lastOK        time.Time        // the last answer from the server
-	doubts        []int            // rows whose intent stays open (inDoubt)
-	before        map[string]*User // the users as the backup has them, for settling
-	backup        *Backup          // the backup itself, put back if it goes missing (keepBackup)
-	retries       int              // requests tried again (Event.Retries)
-	lastErr       string           // the latest error retried (Event.LastError)
 }
 
 // stop ends the run early for a reason the operator must act on.

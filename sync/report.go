@@ -86,8 +86,7 @@ func (lr *liveReport) loop() {
 			continue
 		}
 		start := time.Now()
-		a := lr.a
-		a.putReport(lr.write)                         // a failure here leaves the last good report; the final write reports it
+		lr.a.putReport(lr.write)                      // a failure here leaves the last good report; the final write reports it
 		wait = max(reportEvery, 20*time.Since(start)) // at most 5% of the time goes to the report
 	}
 }
