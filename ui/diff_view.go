@@ -21,6 +21,9 @@ func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail, rollback bool) stri
 	if c.Skip > 0 || c.Unchanged > 0 {
 		s += " " + render.Unsent(c, rollback) + "."
 	}
+	if note := render.Inactive(c); note != "" {
+		s += " " + note + "."
+	}
 	switch {
 	case p.Options.Replace && rollback:
 		s += " Lists become exactly what the backup holds."
@@ -57,6 +60,9 @@ func (d *diffScreen) headLines(st Styles, sess *Session, bulkOK bool) []string {
 			toggles = append(toggles, toggle(st, "bulk", d.bulk, "one PUT of all users"))
 		}
 		lines = append(lines, joinWrap(toggles, piece{"  ", st.Muted}, "", w)...)
+	}
+	if note := render.Inactive(c); note != "" {
+		lines = append(lines, wrapStyled(st.Warn, "! "+note, w, "  ")...)
 	}
 	if f := d.filterText(); f != "" {
 		lines = append(lines, wrapStyled(st.Accent, f+"; f and F change it", w, "")...)

@@ -119,11 +119,12 @@ func readable(name string, types []string) bool {
 }
 
 // ownOutputs match what usersync writes beside a file (sync.DefaultPaths,
-// the TUI's retry and rollback paths, exported plans, the editor's .bak,
+// with the -2, -3 a name taken in the same second gets, the TUI's retry
+// and rollback paths, exported plans, the editor's .bak,
 // saved mappings); picker_test.go builds each from the code that names it.
 var ownOutputs = regexp.MustCompile(`(?i)(` +
-	`\.(report|backup|rollback-report|rollback-backup)-\d{8}-\d{6}(\.retry-\d{8}-\d{6})?\.(csv|json)` +
-	`|\.retry-\d{8}-\d{6}\.(csv|json|jsonl)` +
+	`\.(report|backup|rollback-report|rollback-backup)-\d{8}-\d{6}(-\d+)?(\.retry-\d{8}-\d{6}(-\d+)?)?\.(csv|json)` +
+	`|\.retry-\d{8}-\d{6}(-\d+)?\.(csv|json|jsonl)` +
 	`|\.(plan|rollback-plan)\.json` +
 	`|\.jsonl|\.bak|\.mapping)$`)
 

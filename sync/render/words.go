@@ -117,9 +117,39 @@ func PlanCounts(c sync.Counts, rollback bool) []Piece {
 		return []Piece{{"- " + Count(c.Deactivate) + " deactivate", Removed}, {"~ " + Count(c.Update) + " restore", Changed},
 			{"= " + Count(c.Unchanged) + " already undone", Muted}, {"⊘ " + Count(c.Skip) + " left alone", Muted}}
 	}
-	return []Piece{{"+ " + Count(c.Create) + " create", Added}, {"~ " + Count(c.Update) + " update", Changed},
+	ps := []Piece{{"+ " + Count(c.Create) + " create", Added}, {"~ " + Count(c.Update) + " update", Changed},
 		{"- " + Count(c.Deactivate) + " deactivate", Removed}, {"= " + Count(c.Unchanged) + " unchanged", Muted},
 		{"⊘ " + Count(c.Skip) + " skipped", Muted}}
+	if c.Inactive > 0 {
+		ps = append(ps, Piece{"! " + Count(c.Inactive) + " stay Inactive", Warn})
+	}
+	return ps
+}
+
+// Inactive says how many of the file's users are Inactive on the server
+// and stay so, because the file sets no Status for them, and how to make
+// them Active; "" when there are none. After a rollback (which made the
+// users an import created Inactive) the same file matches them again, and
+// "unchanged" alone would let the operator believe they are back.
+func Inactive(c sync.Counts) string {
+	switch c.Inactive {
+	case 0:
+		return ""
+	case 1:
+		return "1 user in the file is Inactive on the server and stays Inactive: the file sets no Status for it; " +
+			"to make it Active, add a Status column with Active"
+	}
+	return Count(c.Inactive) + " users in the file are Inactive on the server and stay Inactive: the file sets no Status for them; " +
+		"to make them Active, add a Status column with Active"
+}
+
+// Notes are what a person is told about a plan or a run beyond its
+// counts, as sentences (Plan.Notes and Run.Notes for --json).
+func Notes(c sync.Counts) []string {
+	if s := Inactive(c); s != "" {
+		return []string{s}
+	}
+	return nil
 }
 
 // PlanSummary says in one line what an apply of the plan would do, every
@@ -137,6 +167,9 @@ func PlanSummary(c sync.Counts, rollback bool) string {
 	}
 	if c.Deactivate > 0 {
 		parts = append(parts, Count(c.Deactivate)+" to deactivate")
+	}
+	if c.Inactive > 0 {
+		parts = append(parts, Count(c.Inactive)+" stay Inactive (no Status in the file)")
 	}
 	return strings.Join(parts, ", ")
 }
