@@ -52,8 +52,11 @@ func runApply(env *cmdEnv, args []string) int {
 	if loadErr == nil {
 		file = saved.File
 	}
+	// A default report name carries the time to the second: the run takes
+	// the first free of it, -2, -3, … (two runs in one second).
+	ao.FreshReport = ao.ReportPath == ""
 	if ao.JournalPath == "" || ao.ReportPath == "" || ao.BackupPath == "" {
-		j, r, b := sync.DefaultPaths(file, time.Now())
+		j, r, b := sync.DefaultPaths(file, env.clock())
 		ao.JournalPath = orDefault(ao.JournalPath, j)
 		ao.ReportPath = orDefault(ao.ReportPath, r)
 		ao.BackupPath = orDefault(ao.BackupPath, b)
@@ -64,12 +67,21 @@ func runApply(env *cmdEnv, args []string) int {
 		ao.BackupPath = abs
 	}
 	// The run: its journal is locked from here to the end, and an
-	// unfinished run there decides every option.
+	// unfinished run there decides every option. A rollback's journal, or
+	// a file that is no journal, is refused before a lock is made beside it.
+	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
+		return fail(exitUsage, err)
+	} else if err := st.Holds(sync.KindApply); err != nil {
+		return fail(exitUsage, err)
+	}
 	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
 	defer rf.Close()
+	if err := rf.State().Holds(sync.KindApply); err != nil {
+		return fail(exitUsage, err) // it became one meanwhile
+	}
 	if code, err := settleOptions(fs, pf, rf, saved, pos[0], ao); err != nil {
 		return fail(code, err)
 	}
@@ -133,12 +145,15 @@ func runApply(env *cmdEnv, args []string) int {
 	}
 
 	fmt.Fprintf(env.stderr, "%s → %s: %s\n", p.File, t.Name(), render.PlanSummary(p.Counts, render.Rollback(p)))
+	if s := render.Inactive(p.Counts); s != "" {
+		fmt.Fprintln(env.stderr, "note: "+s)
+	}
 	if !*yes {
 		if code, ok := confirm(env, "apply", p); !ok {
 			return code
 		}
 	}
-	ao.Run = rf
+	ao.Run, ao.SignInAgain = rf, signInAgain(t.Name())
 	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
 }
 
@@ -162,10 +177,7 @@ func openCheckedRun(path string) (*sync.RunFile, error) {
 // anything keeps its decisions for the flags not given, and takes those
 // given.
 func settleOptions(fs *flag.FlagSet, pf *planFlags, rf *sync.RunFile, saved *sync.Plan, planPath string, ao *sync.ApplyOptions) (int, error) {
-	prior := rf.Unfinished()
-	if prior != nil && prior.Head.Kind == sync.KindRollback {
-		return exitUsage, fmt.Errorf("the journal %s holds an unfinished rollback, not an import: resume it with usersync rollback", rf.Path())
-	}
+	prior := rf.Unfinished() // an import's: runApply refused a rollback's journal
 	if saved != nil {
 		if _, diffs := pf.merged(fs, saved.Options); len(diffs) > 0 {
 			return exitUsage, &sync.ConflictError{Of: "the saved plan " + planPath, Settings: diffs}
@@ -241,6 +253,7 @@ func applyWithProgress(ctx context.Context, env *cmdEnv, name string, t sync.Tar
 		return exitRowsFailed
 	}
 	if asJSON {
+		run.Notes = render.Notes(run.Counts) // what the summary below says, for scripts
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", " ")
 		enc.Encode(run)

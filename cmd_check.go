@@ -41,7 +41,9 @@ func runCheck(env *cmdEnv, args []string) int {
 		t, err = c.open(ctx, env)
 	}
 	if err != nil {
-		fmt.Fprintf(env.stderr, "usersync check: %v\n", withLoginHint(err))
+		// A sign-in refused here is the password given (exit 2, as login
+		// says); no saved token is involved yet.
+		fmt.Fprintf(env.stderr, "usersync check: %v\n", err)
 		return exitUsage
 	}
 	pr, ok := t.(sync.Prober)
@@ -60,6 +62,11 @@ func runCheck(env *cmdEnv, args []string) int {
 		enc.Encode(p)
 	}
 	printProbe(env.stderr, p)
+	if p.Refused() {
+		// The same cause as a refused token in a run, the same exit.
+		fmt.Fprintf(env.stderr, "usersync check: %s; nothing was sent; run the same command again\n", signInAgain(t.Name()))
+		return exitInterrupted
+	}
 	if p.Unanswered() {
 		return exitInterrupted // as plan and apply: the server stopped answering
 	}

@@ -77,10 +77,12 @@ func TestCheckFaithfulAndDrifted(t *testing.T) {
 		t.Errorf("check signing in: exit %d\n%s", code, errb.String())
 	}
 
-	// A refused token: reached, credentials refused, exit 1.
+	// A refused token: reached, credentials refused, exit 3 (log in again,
+	// as everywhere a token is refused).
 	srv, _ = sandboxToken(t, sandbox.Options{Users: 2})
 	code, _, stderr := runCmd(t, "not-a-token", "check", "--env", srv.URL(), "--school", sandbox.DemoSchool)
-	if code != exitRowsFailed || !strings.Contains(stderr, "credentials were refused (HTTP 401)") || strings.Contains(stderr, "not-a-token") {
+	if code != exitInterrupted || !strings.Contains(stderr, "credentials were refused (HTTP 401)") || !strings.Contains(stderr, "usersync login") ||
+		strings.Contains(stderr, "not-a-token") {
 		t.Errorf("refused token: exit %d\n%s", code, stderr)
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"usersync/csvfile"
 	"usersync/sync"
+	"usersync/sync/render"
+	"usersync/sync/targets"
 )
 
 func init() {
@@ -157,7 +159,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 		return nil, code, ierr
 	}
 	if err != nil {
-		code, err := readFailed(withLoginHint(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err)))
+		code, err := readFailed(fmt.Errorf("read %s's roles and settings: %w", t.Name(), err), t.Name())
 		return nil, code, err
 	}
 	mapping, from, err := loadValidateMapping(path, pf.mapping, pf.maps)
@@ -176,7 +178,7 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 		return nil, code, ierr
 	}
 	if err != nil {
-		code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+		code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
 		return nil, code, err
 	}
 	p, err := sync.NewPlanFromRows(t.Name(), path, schema, rows, existing, pf.options())
@@ -234,11 +236,16 @@ func interruptedBefore(ctx context.Context) (int, error, bool) {
 }
 
 // readFailed is the exit code for a read before anything was sent: a
-// server that did not answer (retries ran out) is exit 3, run again; the
-// rest are the operator's to fix (2).
-func readFailed(err error) (int, error) {
-	if unavailable(err) {
+// server that did not answer (retries ran out) is exit 3, run again; one
+// that refused the credentials is exit 3 too, once logged in again, as
+// it is when that happens half-way through a run; the rest are the
+// operator's to fix (2).
+func readFailed(err error, target string) (int, error) {
+	switch {
+	case unavailable(err):
 		return exitInterrupted, fmt.Errorf("%w\nthe server did not answer: nothing was sent; run the same command again", err)
+	case sync.Unauthorized(err):
+		return exitInterrupted, withLoginHint(err, target)
 	}
 	return exitUsage, err
 }
@@ -249,14 +256,22 @@ func unavailable(err error) bool {
 	return errors.As(err, &se) && se.Retryable()
 }
 
-// withLoginHint says what to do about a refused token: the error alone
-// ("unauthorized (HTTP 401): token expired") does not.
-func withLoginHint(err error) error {
-	var se *sync.Error
-	if errors.As(err, &se) && se.Kind == sync.KindUnauthorized {
-		return fmt.Errorf("%w\nthe session expired or was revoked: log in again (usersync login), then run the same command", err)
+// withLoginHint says what to do about a refused token before anything was
+// sent: the error alone ("unauthorized (HTTP 401): token expired") does not.
+func withLoginHint(err error, target string) error {
+	if sync.Unauthorized(err) {
+		return fmt.Errorf("%w\n%s; nothing was sent; run the same command again", err, signInAgain(target))
 	}
 	return err
+}
+
+// signInAgain is target's words for refused credentials (log in again, or
+// give a valid token), the same before a run and in it.
+func signInAgain(target string) string {
+	if d, ok := targets.Lookup(target); ok {
+		return d.SignInAgain()
+	}
+	return sync.SignInAgain
 }
 
 func runPlan(env *cmdEnv, args []string) int {
@@ -283,6 +298,7 @@ func runPlan(env *cmdEnv, args []string) int {
 		}
 	}
 	if pf.json {
+		p.Notes = render.Notes(p.Counts) // what the readable plan says, for scripts
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", " ")
 		if err := enc.Encode(p); err != nil {
@@ -302,7 +318,8 @@ func runPlan(env *cmdEnv, args []string) int {
 
 // exitFor maps a run error to an exit code: a stale plan or refused
 // deactivation is the operator's to fix (1); a server that did not answer
-// before the first write is 3 (run again); the rest (a contradicting flag,
+// or refused the credentials before the first write is 3 (run again,
+// logged in again for the latter); the rest (a contradicting flag,
 // a busy or damaged journal, a changed file, I/O) are 2.
 func exitFor(err error) int {
 	var stale *sync.StaleError
@@ -310,7 +327,7 @@ func exitFor(err error) int {
 	switch {
 	case errors.As(err, &stale) || errors.As(err, &limit):
 		return exitRowsFailed
-	case unavailable(err):
+	case unavailable(err) || sync.Unauthorized(err):
 		return exitInterrupted
 	}
 	return exitUsage

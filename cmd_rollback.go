@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"usersync/sync"
 )
@@ -45,6 +44,12 @@ func runRollback(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync rollback: %v\n", err)
 		return code
 	}
+	// A file that is no journal is refused before a lock is made beside it.
+	if st, err := sync.PeekJournal(*journalPath); err != nil {
+		return fail(exitUsage, err)
+	} else if st == nil {
+		return fail(exitUsage, fmt.Errorf("read journal: %s does not exist or records no run: nothing to undo", *journalPath))
+	}
 	// The import's journal first, then the rollback's: both are held.
 	imp, err := sync.OpenRun(*journalPath)
 	if err != nil {
@@ -66,10 +71,16 @@ func runRollback(env *cmdEnv, args []string) int {
 	// The rollback's files sit beside the journal itself, however it was
 	// named (a symlink, a relative path): one rollback per import.
 	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
-	stamp := time.Now().UTC().Format("20060102-150405")
+	stamp := env.clock().UTC().Format("20060102-150405")
 	ao.JournalPath = base + ".rollback.jsonl"
 	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
+	ao.FreshReport = ao.ReportPath == "" // a default name: never over another run's report
 	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
+	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
+		return fail(exitUsage, err)
+	} else if err := st.Holds(sync.KindRollback); err != nil {
+		return fail(exitUsage, err)
+	}
 	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
@@ -137,7 +148,7 @@ func runRollback(env *cmdEnv, args []string) int {
 			return fail(code, ierr)
 		}
 		if err != nil {
-			code, err := readFailed(withLoginHint(fmt.Errorf("list existing users: %w", err)))
+			code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
 			return fail(code, err)
 		}
 		if p, err = sync.RollbackPlan(journal, backup, current, *force); err != nil {
@@ -170,7 +181,7 @@ func runRollback(env *cmdEnv, args []string) int {
 			return fail(exitUsage, err)
 		}
 	}
-	ao.Run = rf
+	ao.Run, ao.SignInAgain = rf, signInAgain(t.Name())
 	code = applyWithProgress(ctx, env, "rollback", t, p, *ao, current, *asJSON, conflicts > 0)
 	if len(p.Doubts) > 0 && code == exitOK {
 		fmt.Fprintln(env.stderr, "the journal was damaged: see above for what the rollback could not establish")

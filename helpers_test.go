@@ -52,6 +52,7 @@ func usersyncBinary(t *testing.T) string {
 // The sandbox helpers, shared with the system suites (systest/).
 var (
 	sandboxToken = sandboxtest.Login
+	sandboxLogin = sandboxtest.LoginTo
 	writeUsers   = sandboxtest.WriteUsers
 )
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"usersync/csvfile/textsafe"
 )
@@ -35,6 +36,17 @@ type cmdEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// now, when set, is the clock that names a run's default files (tests
+	// stop it to start two runs in the same second).
+	now func() time.Time
+}
+
+// clock is the time now, by env.now when set.
+func (env *cmdEnv) clock() time.Time {
+	if env.now != nil {
+		return env.now()
+	}
+	return time.Now()
 }
 
 var commands = map[string]command{}

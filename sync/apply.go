@@ -46,6 +46,8 @@ type Run struct {
 	// (canary.go); nil when they did not run.
 	Canary *ReadBack `json:"canary,omitempty"`
 	Verify *ReadBack `json:"verify,omitempty"`
+	// Notes are what a person is told beyond the counts (Plan.Notes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Describer is implemented by targets that can name their connection (base
@@ -116,6 +118,9 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		Started: time.Now().UTC(), Undoes: p.Undoes}
 	if p.Mode == KindRollback {
 		rec.Kind, rec.Targets = KindRollback, recordedTargets(work.Rows)
+	}
+	if err := rf.State().Holds(rec.kind()); err != nil {
+		return nil, err // never set aside, nor resume, a run of the other kind
 	}
 	if err := checkPlanFile(p); err != nil {
 		return nil, err
@@ -349,6 +354,9 @@ type applier struct {
 	backup    *Backup          // the backup itself, put back if it goes missing (keepBackup)
 	retries   int              // requests tried again (Event.Retries)
 	lastErr   string           // the latest error retried (Event.LastError)
+
+	// reportClaimed: the report's names are this run's (putReport).
+	reportClaimed bool
 }
 
 // stop ends the run early for a reason the operator must act on.
@@ -401,7 +409,8 @@ func (a *applier) finish(ctx context.Context) (*Run, error) {
 			return r, err
 		}
 	}
-	if err := WriteReport(r.ReportPath, a.p, r); err != nil {
+	final := func(path string, fresh bool) error { return writeFinalReport(path, a.p, r, fresh) }
+	if err := a.putReport(final); err != nil {
 		return r, err
 	}
 	a.emit(Event{Note: "finished"})

@@ -204,21 +204,31 @@ func ReadBackup(path string) (*Backup, error) {
 // deactivations) and a JSON twin beside it. Cells a spreadsheet would run as
 // formulas are escaped, and what would steer a terminal is shown escaped
 // (textsafe.Show).
-func WriteReport(path string, p *Plan, r *Run) error {
+func WriteReport(path string, p *Plan, r *Run) error { return writeFinalReport(path, p, r, false) }
+
+// writeFinalReport is WriteReport, creating the files exclusively when
+// fresh (writeReport).
+func writeFinalReport(path string, p *Plan, r *Run, fresh bool) error {
 	each := func(visit func(i int, o Outcome)) {
 		for i, o := range r.Outcomes {
 			visit(i, o)
 		}
 	}
-	return writeReport(path, p, r, each, func() Counts { return r.Counts })
+	return writeReport(path, p, r, each, func() Counts { return r.Counts }, fresh)
 }
 
 // writeReport writes the report of r with its rows from each, in plan
 // order, one at a time (a run rewrites its report as it goes, and must not
 // hold a second copy of every row to do it); counts, asked after the JSON
 // rows are written, gives the counts (the live report counts what it wrote,
-// so a report's counts always add up to its rows).
-func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Outcome)), counts func() Counts) error {
+// so a report's counts always add up to its rows). fresh creates both
+// files exclusively (an error that is os.ErrExist when either name is
+// taken): the pair is claimed together or not at all.
+func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Outcome)), counts func() Counts, fresh bool) error {
+	var opts []atomicfile.Option
+	if fresh {
+		opts = append(opts, atomicfile.Exclusive())
+	}
 	err := writeFileAtomic(path, func(w *bufio.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"line", "email", "action", "outcome", "http_status", "column", "message"})
@@ -235,7 +245,7 @@ func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Out
 		})
 		cw.Flush()
 		return cw.Error()
-	})
+	}, opts...)
 	if err != nil {
 		return err
 	}
@@ -252,7 +262,7 @@ func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Out
 		Canary *ReadBack `json:"canary,omitempty"`
 		Verify *ReadBack `json:"verify,omitempty"`
 	}{p.Target, p.File, p.Mode, p.FileRows, r.Interrupted, r.Running, r.JournalPath, r.BackupPath, r.Canary, r.Verify}
-	return writeFileAtomic(jsonTwin(path), func(bw *bufio.Writer) error {
+	err = writeFileAtomic(jsonTwin(path), func(bw *bufio.Writer) error {
 		// JSON through the renderer stays JSON with the same data, its
 		// bidi and control characters written as \u escapes.
 		w := textsafe.NewWriter(bw)
@@ -287,7 +297,11 @@ func writeReport(path string, p *Plan, r *Run, each func(visit func(i int, o Out
 		w.Write(b)
 		w.WriteString("\n}\n")
 		return w.Flush()
-	})
+	}, opts...)
+	if err != nil && fresh {
+		os.Remove(path) // the CSV this call created: its twin's name was taken
+	}
+	return err
 }
 
 // reportCell is a report's cell: its control, bidi and invisible
@@ -298,8 +312,8 @@ func reportCell(s string) string { return csvfile.EscapeFormula(textsafe.Show(s)
 // writeFileAtomic writes atomically (see atomicfile): a crash leaves the
 // old file or the new one, never half of one. Files are 0600: backups and
 // reports hold people's data.
-func writeFileAtomic(path string, write func(*bufio.Writer) error) error {
-	return atomicfile.Write(path, atomicfile.Secret, write, atomicfile.MakeDir())
+func writeFileAtomic(path string, write func(*bufio.Writer) error, opts ...atomicfile.Option) error {
+	return atomicfile.Write(path, atomicfile.Secret, write, append(opts, atomicfile.MakeDir())...)
 }
 
 // SavePlan writes the plan as JSON (plan --out).

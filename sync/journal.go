@@ -86,9 +86,10 @@ type JournalState struct {
 	// Torn is set when the last line was cut short (a crash mid-write).
 	Torn bool
 
-	open   map[string]int // lowercased email → 1 + index in ints of its open intent
-	ints   []JournalEntry
-	damage []*DamageError
+	records int            // lines that are journal records, of every run
+	open    map[string]int // lowercased email → 1 + index in ints of its open intent
+	ints    []JournalEntry
+	damage  []*DamageError
 }
 
 // Last returns the latest outcome for each email (lowercased).
@@ -145,8 +146,12 @@ func readJournalFile(path string) (*JournalState, int64, error) {
 	return readJournal(f, path)
 }
 
-// check refuses a journal with damage or without a run.
+// check refuses a file that is no journal, a journal with damage or one
+// without a run.
 func (s *JournalState) check() error {
+	if err := s.notJournal(); err != nil {
+		return err
+	}
 	if len(s.Damaged) > 0 {
 		return s.damage[0]
 	}
@@ -177,10 +182,12 @@ func readJournal(r io.Reader, path string) (*JournalState, int64, error) {
 				}
 				st.addDamage(&DamageError{Path: path, Line: lineNo, Err: jerr})
 			} else if rec.T == "run" {
-				damage := st.damage
+				damage, records := st.damage, st.records
 				st = newState(path, *rec.RunRecord)
 				st.damage = damage // damage before a run's start still counts
+				st.records = records + 1
 			} else {
+				st.records++
 				st.apply(&rec)
 			}
 		} else if len(line) > 0 {

@@ -23,6 +23,9 @@ func countOutcomes(outs []Outcome, rows []PlanRow) Counts {
 // tally adds n (1, or -1 to take back) outcomes o; mail says whether the
 // row's create sends the registration mail.
 func (c *Counts) tally(o Outcome, mail bool, n int) {
+	if o.StaysInactive && (o.Result == Same || o.Result == Updated) {
+		c.Inactive += n
+	}
 	switch o.Result {
 	case Created:
 		c.Create += n

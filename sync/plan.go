@@ -35,6 +35,19 @@ func matchUser(byEmail map[string]*User, d *User) *User {
 	return nil
 }
 
+// LeftOut is why a row of PlanOptions.Exclude is left out when its
+// options do not say (a plan or a run recorded before they could): it was
+// excluded, or deleted from the file, by the operator.
+const LeftOut = "left out by the operator"
+
+// leftOutWhy is why row i, which o excludes, is left out.
+func (o PlanOptions) leftOutWhy(i int) string {
+	if why := strings.TrimSpace(o.Why[i]); why != "" {
+		return why
+	}
+	return LeftOut
+}
+
 // DefaultMaxDeactivate guards --deactivate-missing when no limit is given.
 const DefaultMaxDeactivate = 10
 
@@ -162,7 +175,7 @@ func newPlan(target, path string, s *csvfile.Schema, n int, row func(i int) (int
 		r := PlanRow{Row: i, Line: line, Email: desired.Email}
 		switch {
 		case excluded[i]:
-			r.Action, r.Reasons = Skip, []string{"excluded by the operator"}
+			r.Action, r.Reasons = Skip, []string{opts.leftOutWhy(i)}
 		case hasError(msgs):
 			r.Action, r.Reasons = Skip, rowErrors(msgs)
 		case matchUser(byEmail, &desired) == nil && emailChange(byPerson, &desired) != "":
@@ -235,7 +248,7 @@ func emailChange(idx personIndex, d *User) string {
 // none), from the row's Desired user. Resume and 409 recovery call it again
 // with a fresher user, so the same rules decide every time.
 func (p *Plan) decide(r *PlanRow, old *User) {
-	r.Changes, r.Old, r.New = nil, nil, nil
+	r.Changes, r.Old, r.New, r.StaysInactive = nil, nil, nil, false
 	if r.Deactivation || r.Action == Deactivate {
 		r.Action = Deactivate
 		if old == nil || old.Fields[StatusKey] == Inactive {
@@ -265,12 +278,26 @@ func (p *Plan) decide(r *PlanRow, old *User) {
 	merged, changes := merge(old, desired, p.Options.Replace, p.header)
 	r.Old = old
 	r.Mail = false
+	r.StaysInactive = p.Mode != KindRollback && staysInactive(old, desired) // a rollback restores what the backup holds
 	if len(changes) == 0 {
 		r.Action = Unchanged
 		return
 	}
 	r.Action, r.Changes, r.New = Update, changes, &merged
 }
+
+// staysInactive reports whether the existing user is Inactive and stays
+// so because the file row sets no status: a blank or absent Status leaves
+// it as it is, as every field the file does not give. A status the
+// listing does not carry (ccai) is unknown, so nothing is said of it.
+func staysInactive(old, desired *User) bool {
+	return strings.EqualFold(old.Fields[StatusKey], Inactive) && !slices.Contains(old.Unlisted, StatusKey) &&
+		desired.Fields[StatusKey] == ""
+}
+
+// StaysInactiveNote is the reason a report gives on the line of a user
+// that stays Inactive (PlanRow.StaysInactive).
+const StaysInactiveNote = "Inactive on the server, and the file sets no Status for this user, so it stays Inactive (a Status of Active makes it Active)"
 
 func (p *Plan) planDeactivations(existing []User, seen map[string]bool) error {
 	var rows []PlanRow
@@ -295,6 +322,9 @@ func (p *Plan) planDeactivations(existing []User, seen map[string]bool) error {
 func (p *Plan) Count() {
 	var c Counts
 	for i := range p.Rows {
+		if p.Rows[i].StaysInactive && (p.Rows[i].Action == Unchanged || p.Rows[i].Action == Update) {
+			c.Inactive++
+		}
 		switch p.Rows[i].Action {
 		case Create:
 			c.Create++

@@ -30,6 +30,13 @@ type PlanOptions struct {
 	Mail bool `json:"mail"`
 	// Exclude lists rows (file row indexes) the operator chose to leave out.
 	Exclude []int `json:"exclude,omitempty"`
+	// Why says, by row index, why a row of Exclude is left out, in the
+	// words of the front end that left it out (render.Excluded,
+	// render.Deleted): a row excluded from this import and a row deleted
+	// from the file are both left out, but they are not the same decision.
+	// The plan's reasons, its JSON, the run's record and report, and a
+	// resume all say it. A row it does not name says LeftOut.
+	Why map[int]string `json:"why,omitempty"`
 	// Bulk sends every user in one replace (coursedog: GET all → merge →
 	// one PUT); BatchSize is rows per job for batch targets (default 500).
 	// They are decisions of the plan like the others: a saved plan and a
@@ -71,6 +78,12 @@ type PlanRow struct {
 	// Done carries a row's outcome from an earlier run (a retry of the
 	// failed rows keeps the others as they ended).
 	Done *Outcome `json:"done,omitempty"`
+	// StaysInactive marks a file row whose user is Inactive on the server
+	// and stays so, because the row sets no status (what a file does not
+	// say is left as it is): after a rollback, say, it matches the file
+	// yet is not back. Plans, runs and reports say so, never a plain
+	// "unchanged".
+	StaysInactive bool `json:"stays_inactive,omitempty"`
 }
 
 // Counts tallies plan actions or apply outcomes.
@@ -83,6 +96,10 @@ type Counts struct {
 	Failed     int `json:"failed"`            // apply only
 	Pending    int `json:"pending,omitempty"` // apply only: not sent before an interruption
 	Mails      int `json:"mails"`             // registration mails (to be) sent
+	// Inactive counts the file's users that are Inactive on the server and
+	// stay so (PlanRow.StaysInactive), unchanged or updated: a count across
+	// the others, not one more outcome.
+	Inactive int `json:"inactive,omitempty"`
 }
 
 // Writes is the number of user writes the counts stand for.
@@ -112,6 +129,10 @@ type Plan struct {
 	// could not establish (a damaged journal), for people.
 	Undoes []string `json:"undoes,omitempty"`
 	Doubts []string `json:"doubts,omitempty"`
+	// Notes are what a person is told about the plan beyond its counts
+	// (sync/render's words: users that stay Inactive, say); the command
+	// line's --json fills them, so a script reads what a person reads.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Outcome is what became of one plan row.
@@ -124,6 +145,9 @@ type Outcome struct {
 	Status  int    `json:"http_status,omitempty"`
 	Column  string `json:"column,omitempty"` // the file column an error concerns, when known
 	Message string `json:"message,omitempty"`
+	// StaysInactive: the row's user is Inactive on the server and the
+	// file left it so (PlanRow.StaysInactive).
+	StaysInactive bool `json:"stays_inactive,omitempty"`
 }
 
 // Result is the end state of one row.
@@ -158,6 +182,11 @@ type ApplyOptions struct {
 	Run        *RunFile
 	BackupPath string // the existing users, written before the first write
 	ReportPath string // CSV report; a JSON twin is written beside it (.json)
+	// FreshReport says ReportPath is a name made up for the run (a default,
+	// with the time to the second): the run never writes over a report
+	// there, but takes the first free of PATH, PATH-2, PATH-3, … (CSV and
+	// twin alike), created exclusively. Run.ReportPath says which.
+	FreshReport bool
 
 	// Relogin, when set, is called after a 401 to renew credentials (the
 	// TUI can ask), never twice at once and at most three times a run:
@@ -165,6 +194,10 @@ type ApplyOptions struct {
 	// the run goes on (no engine lock is held). Without it, or when it
 	// fails, a 401 stops the run resumably.
 	Relogin func(ctx context.Context) error
+	// SignInAgain is why a run stopped on refused credentials, and what to
+	// do (the target's words, targets.Descriptor.SignInAgain); default the
+	// package's SignInAgain.
+	SignInAgain string
 	// Events receives progress; sends never block (a full channel drops the
 	// event, and every event carries complete counts, so nothing is lost).
 	Events chan<- Event

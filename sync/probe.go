@@ -53,6 +53,18 @@ func (p *Probe) Unanswered() bool {
 	return silent
 }
 
+// Refused reports whether the server refused the credentials on an
+// endpoint it answered: nothing else could be checked there, and logging
+// in again is what to do (SignInAgain), not reading the contract.
+func (p *Probe) Refused() bool {
+	for _, e := range p.Endpoints {
+		if e.Probed && e.Reached && !e.AuthOK {
+			return true
+		}
+	}
+	return false
+}
+
 // Mismatches describes, one line each, the endpoints that did not match.
 func (p *Probe) Mismatches() []string {
 	var out []string

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,6 +87,20 @@ func (o PlanOptions) normalized() PlanOptions {
 	}
 	o.Exclude = slices.Clone(o.Exclude)
 	slices.Sort(o.Exclude)
+	o.Exclude = slices.Compact(o.Exclude)
+	if len(o.Why) > 0 {
+		// Only the reasons of rows left out count, each as the plan says it.
+		why := make(map[int]string, len(o.Exclude))
+		for _, i := range o.Exclude {
+			if w := o.leftOutWhy(i); w != LeftOut {
+				why[i] = w
+			}
+		}
+		o.Why = why
+		if len(why) == 0 {
+			o.Why = nil
+		}
+	}
 	return o
 }
 
@@ -106,11 +121,16 @@ func (o PlanOptions) Differences(asked PlanOptions) []Setting {
 	}
 	add("bulk", "bulk mode", onOff(a.Bulk), onOff(b.Bulk))
 	add("batch_size", "batch size", strconv.Itoa(a.BatchSize), strconv.Itoa(b.BatchSize))
-	add("exclude", "rows excluded", rowList(a.Exclude), rowList(b.Exclude))
+	if was, now := rowList(a), rowList(b); was != now || !maps.Equal(a.Why, b.Why) {
+		out = append(out, Setting{Key: "exclude", Name: "rows left out", Recorded: was, Asked: now})
+	}
 	return out
 }
 
-func rowList(rows []int) string {
+// rowList names the rows o leaves out, each with why when o says: "row 3
+// (deleted from the file (not yet saved)), row 5 (excluded by the operator)".
+func rowList(o PlanOptions) string {
+	rows := o.Exclude
 	if len(rows) == 0 {
 		return "none"
 	}
@@ -120,7 +140,11 @@ func rowList(rows []int) string {
 			parts = append(parts, fmt.Sprintf("… (%d rows)", len(rows)))
 			break
 		}
-		parts = append(parts, "row "+strconv.Itoa(r+1))
+		part := "row " + strconv.Itoa(r+1)
+		if why := o.Why[r]; why != "" {
+			part += " (" + why + ")"
+		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,12 @@
 package sync
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	gosync "sync"
 	"time"
 )
@@ -35,7 +41,7 @@ func (a *applier) startReport() error {
 		lr.base[i] = outcomeOf(&a.p.Rows[i], Pending, 0, "not sent yet")
 		lr.mail[i] = a.p.Rows[i].Mail
 	}
-	if err := lr.write(); err != nil {
+	if err := a.putReport(lr.write); err != nil {
 		return err
 	}
 	a.report = lr
@@ -80,7 +86,7 @@ func (lr *liveReport) loop() {
 			continue
 		}
 		start := time.Now()
-		lr.write()                                    // a failure here leaves the last good report; the final write reports it
+		lr.a.putReport(lr.write)                      // a failure here leaves the last good report; the final write reports it
 		wait = max(reportEvery, 20*time.Since(start)) // at most 5% of the time goes to the report
 	}
 }
@@ -88,12 +94,12 @@ func (lr *liveReport) loop() {
 // write writes the run so far: rows not finished yet are pending. It
 // copies the outcomes a chunk at a time under the lock, never all at once,
 // and counts what it writes.
-func (lr *liveReport) write() error {
+func (lr *liveReport) write(path string, fresh bool) error {
 	a := lr.a
 	a.mu.Lock()
 	run := *a.run
 	a.mu.Unlock()
-	run.Outcomes, run.Running = nil, true
+	run.Outcomes, run.Running, run.ReportPath = nil, true, path
 	var counts Counts
 	each := func(visit func(i int, o Outcome)) {
 		counts = Counts{}
@@ -114,5 +120,38 @@ func (lr *liveReport) write() error {
 			}
 		}
 	}
-	return writeReport(run.ReportPath, a.p, &run, each, func() Counts { return counts })
+	return writeReport(path, a.p, &run, each, func() Counts { return counts }, fresh)
+}
+
+// putReport writes the run's report by write. The first write of a run
+// with FreshReport claims its names: the first of PATH, PATH-2, PATH-3, …
+// whose CSV and JSON twin are both free, created exclusively, so that a
+// run never writes over another's report (two runs started in the same
+// second have the same default name). Later writes replace the run's own.
+func (a *applier) putReport(write func(path string, fresh bool) error) error {
+	a.mu.Lock()
+	path, claim := a.run.ReportPath, a.opts.FreshReport && !a.reportClaimed
+	a.mu.Unlock()
+	if !claim {
+		return write(path, false)
+	}
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for n := 1; n < 1000; n++ {
+		cand := path
+		if n > 1 {
+			cand = base + "-" + strconv.Itoa(n) + ext
+		}
+		err := write(cand, true)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err == nil {
+			a.mu.Lock()
+			a.run.ReportPath, a.run.ReportJSONPath, a.reportClaimed = cand, jsonTwin(cand), true
+			a.mu.Unlock()
+		}
+		return err
+	}
+	return fmt.Errorf("report %s: it and %s-2…999%s are all taken by other runs' reports: give this run another path (--report PATH)", path, base, ext)
 }

@@ -84,6 +84,7 @@ func (a *applier) carry(prior *JournalState) {
 		}
 		o := e.Outcome
 		o.Row, o.Line = r.Row, r.Line
+		o.StaysInactive = r.StaysInactive && o.Result == Updated // the journal does not keep it
 		if o.Message == "" {
 			o.Message = "done in an earlier run"
 		}

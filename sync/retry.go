@@ -104,7 +104,7 @@ func retry(ctx context.Context, p Policy, fn func(context.Context) error) (ambig
 			if run.login.renew(ctx, gen) {
 				continue
 			}
-			run.stop("the session expired or was revoked: log in again (usersync login)")
+			run.stop(orText(run.opts.SignInAgain, SignInAgain))
 			return ambiguous, err
 		}
 		if se.Kind == KindServer || se.Kind == KindNetwork {
@@ -186,4 +186,11 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func orText(s, otherwise string) string {
+	if s != "" {
+		return s
+	}
+	return otherwise
 }

@@ -7,6 +7,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 
@@ -103,6 +104,22 @@ type BulkReplacer interface {
 // users a bulk replace creates; the engine turns it on when the plan says so.
 type BulkMailer interface {
 	SetBulkMail(on bool)
+}
+
+// SignInAgain is what the operator is told when the server refuses the
+// credentials of a target one signs in to (a KindUnauthorized error: the
+// session expired, was revoked, or is not one it issued), wherever that
+// happens: before anything is sent or half-way through a run. The command
+// line exits 3 on it (run the same command again once signed in: a
+// stopped run resumes). A target's descriptor words it for its own
+// credential (targets.Descriptor.SignInAgain); ApplyOptions.SignInAgain
+// carries it into a run.
+const SignInAgain = "the server refused the session (expired, revoked, or not one it issued): log in again (usersync login)"
+
+// Unauthorized reports whether err is the server refusing the credentials.
+func Unauthorized(err error) bool {
+	var se *Error
+	return errors.As(err, &se) && se.Kind == KindUnauthorized
 }
 
 // Kind classifies an adapter error so the engine can decide what to retry.

@@ -258,7 +258,14 @@ func resultOf(action Action) (Result, int) {
 func isWriteResult(r Result) bool { return r == Created || r == Updated || r == Deactivated }
 
 func outcomeOf(r *PlanRow, res Result, status int, msg string) Outcome {
-	return Outcome{Row: r.Row, Line: r.Line, Email: r.Email, Action: r.Action, Result: res, Status: status, Message: msg}
+	o := Outcome{Row: r.Row, Line: r.Line, Email: r.Email, Action: r.Action, Result: res, Status: status, Message: msg}
+	if r.StaysInactive && (res == Same || res == Updated) {
+		o.StaysInactive = true
+		if o.Message == "" {
+			o.Message = StaysInactiveNote
+		}
+	}
+	return o
 }
 
 func failure(r *PlanRow, err error, prefix string) Outcome {

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -116,7 +118,7 @@ func (m *Model) startPlan() tea.Cmd {
 		d.opts.Mail = true // the vendor's default: new users get the registration mail
 		d.collapsed = map[sync.Action]bool{sync.Unchanged: true}
 	}
-	d.opts.Exclude = p.leftOut()
+	d.opts.Exclude, d.opts.Why = p.leftOut(), p.leftOutWhy()
 	d.mail = m.session.Schema != nil && m.session.Schema.Mail
 	d.schema = m.session.Schema
 	d.names = idNames(d.schema)
@@ -170,7 +172,7 @@ func (m *Model) plan() tea.Cmd {
 	target := m.session.Target.Name()
 	f, v := m.preview.ed.Snapshot()
 	users, opts := d.existing, d.opts
-	opts.Exclude = append([]int(nil), opts.Exclude...)
+	opts.Exclude, opts.Why = slices.Clone(opts.Exclude), maps.Clone(opts.Why)
 	plan := func() tea.Msg {
 		p, err := sync.NewPlan(target, f, v, users, opts)
 		return plannedMsg{job: job, plan: p, err: err}
@@ -333,18 +335,8 @@ func (m *Model) handleDiffKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.startPlan() // try again after an error
 		}
 		return nil
-	case key.Matches(msg, dk.Up):
-		d.cursor--
-	case key.Matches(msg, dk.Down):
-		d.cursor++
-	case key.Matches(msg, dk.PageUp):
-		d.cursor -= d.listRows()
-	case key.Matches(msg, dk.PageDown):
-		d.cursor += d.listRows()
-	case key.Matches(msg, dk.Top):
-		d.cursor = 0
-	case key.Matches(msg, dk.Bottom):
-		d.cursor = len(d.items) - 1
+	case dk.ListKeys.Matches(msg):
+		d.cursor = dk.Move(msg, d.cursor, d.listRows(), len(d.items))
 	case key.Matches(msg, dk.Expand):
 		d.toggle()
 	case key.Matches(msg, dk.ExpandAll):
@@ -398,7 +390,7 @@ func (d *diffScreen) body(m *Model, l Layout) string {
 	return d.view(m.styles, m.session, m.canBulk(), l.Width, l.Body)
 }
 func (d *diffScreen) detail(m *Model, dlg dialog, l Layout) string {
-	return d.detailView(m.styles, dlg, l.Width, l.Detail)
+	return d.detailView(m.styles, m.keys.Diff, dlg, l.Width, l.Detail)
 }
 func (d *diffScreen) hasDetail() bool            { return true }
 func (d *diffScreen) keys(m *Model) bindings     { return d.bindings(m.keys, m.canBulk()) }

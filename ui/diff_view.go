@@ -21,6 +21,9 @@ func whatWillHappen(p *sync.Plan, sess *Session, bulk, mail, rollback bool) stri
 	if c.Skip > 0 || c.Unchanged > 0 {
 		s += " " + render.Unsent(c, rollback) + "."
 	}
+	if note := render.Inactive(c); note != "" {
+		s += " " + note + "."
+	}
 	switch {
 	case p.Options.Replace && rollback:
 		s += " Lists become exactly what the backup holds."
@@ -57,6 +60,9 @@ func (d *diffScreen) headLines(st Styles, sess *Session, bulkOK bool) []string {
 			toggles = append(toggles, toggle(st, "bulk", d.bulk, "one PUT of all users"))
 		}
 		lines = append(lines, joinWrap(toggles, piece{"  ", st.Muted}, "", w)...)
+	}
+	if note := render.Inactive(c); note != "" {
+		lines = append(lines, wrapStyled(st.Warn, "! "+note, w, "  ")...)
 	}
 	if f := d.filterText(); f != "" {
 		lines = append(lines, wrapStyled(st.Accent, f+"; f and F change it", w, "")...)
@@ -203,7 +209,7 @@ func (d *diffScreen) changeText(st Styles, c sync.Change, create bool) string {
 
 // detailView shows the open dialog (dlg: the confirmation, a prompt), or
 // the selected row's changes, each wrapped to the width.
-func (d diffScreen) detailView(st Styles, dlg dialog, w, h int) string {
+func (d diffScreen) detailView(st Styles, k DiffKeys, dlg dialog, w, h int) string {
 	var lines []string
 	title := "Details"
 	if dlg != nil && dlg.paneTitle() != "" {
@@ -228,13 +234,8 @@ func (d diffScreen) detailView(st Styles, dlg dialog, w, h int) string {
 		}
 		r := d.plan.Rows[it.row]
 		lines = append(lines, " "+st.Text.Render(show(r.Email))+st.Muted.Render(" · "+string(r.Action)))
-		for _, c := range d.changesOf(int(it.row)) {
-			lines = append(lines, joinWrap([]piece{{"   " + padRight(d.header(c), 22), st.Label}, {d.changeText(Styles{}, c, r.Action == sync.Create), st.Text}},
-				piece{" ", st.Text}, strings.Repeat(" ", 26), w-1)...)
-		}
-		for _, reason := range r.Reasons {
-			lines = append(lines, wrapStyled(st.Bad, "   "+reason, w-1, "   ")...)
-		}
+		used := strings.Count(strings.Join(lines, "\n"), "\n") + 1 // the pane's title has a border line
+		lines = append(lines, d.rowDetail(st, k, it, w, h-used)...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -268,7 +269,7 @@ func groupHelp(a sync.Action, o sync.PlanOptions, mail, rollback bool) string {
 	case sync.Deactivate:
 		return "Existing users the file does not name: set Inactive, never deleted."
 	case sync.Skip:
-		return "Rows that are not sent: invalid, or excluded in the preview."
+		return "Rows that are not sent: invalid, or excluded or deleted in the preview."
 	}
 	return "Users already as the file says: no request is sent for them."
 }

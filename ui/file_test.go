@@ -60,9 +60,18 @@ func TestFilePickerHidesUsersyncOutputs(t *testing.T) {
 	imp := m.importPaths()
 	run := &sync.Run{JournalPath: imp.journal, ReportPath: imp.report, BackupPath: imp.backup}
 	retry := m.retryPaths(run)
+	// A second retry in the same second has a journal of its own.
+	m.journals = []string{imp.journal, retry.journal}
+	retry2 := m.retryPaths(run)
+	if retry2.journal == retry.journal {
+		t.Fatalf("two retries in one second share the journal %s", retry.journal)
+	}
 	rb := m.rollbackPaths(imp.journal)
+	// A name taken in the same second gets -2 (a report, sync.FreeBackupPath).
+	second := func(p string) string { return strings.TrimSuffix(p, filepath.Ext(p)) + "-2" + filepath.Ext(p) }
 	outputs := []string{imp.journal, imp.report, strings.TrimSuffix(imp.report, ".csv") + ".json", imp.backup,
 		retry.journal, retry.report, rb.journal, rb.report, rb.backup, strings.TrimSuffix(rb.report, ".csv") + ".json",
+		retry2.journal, second(imp.report), second(imp.backup), second(rb.report), second(retry.report),
 		file + ".bak", file + ".mapping", filepath.Join(dir, "users.plan.json"), strings.TrimSuffix(imp.journal, ".jsonl") + ".rollback-plan.json"}
 	keep := []string{file, filepath.Join(dir, "report.csv"), filepath.Join(dir, "users.json.csv"), filepath.Join(dir, "backup-users.csv")}
 	for _, p := range append(outputs, keep...) {

@@ -122,6 +122,45 @@ func TestGoldenScreens(t *testing.T) {
 			d.until("the sign-in again", func(m *Model) bool { return m.signingInAgain() && !m.login.busy })
 			shot(t, d, dir, "relogin")
 		})
+		t.Run("left_out"+suffix, func(t *testing.T) {
+			// Ada's row deleted (not saved), the invalid rows excluded: the
+			// dry run tells the one from the others, in the list and the pane.
+			dir := goldenDir(t)
+			d := newDriver(t, New(newMemBackend(seededTarget()), sandboxDefaults(filepath.Join(dir, "users.csv")), false), w, h)
+			d.send(tea.BackgroundColorMsg{Color: color.Black})
+			d.keys("enter")
+			d.until("the preview", func(m *Model) bool { return m.screen == ScreenPreview })
+			d.keys("D", "X", "enter")
+			d.until("the plan", func(m *Model) bool { return m.diff.plan != nil && !m.diff.busy })
+			d.keys("down") // Ada's row, under the Skipped heading
+			shot(t, d, dir, "diff_deleted")
+		})
+		t.Run("create_pane"+suffix, func(t *testing.T) {
+			// A create with more fields than the pane has lines: the pane
+			// says how many more and how to see them; expanded, the cursor
+			// on a field shows it, whole, with what is above and below.
+			dir := goldenDir(t)
+			fields, err := os.ReadFile(filepath.Join("testdata", "many_fields.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, "many_fields.csv")
+			if err := os.WriteFile(file, fields, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d := newDriver(t, New(newMemBackend(newMemTarget()), sandboxDefaults(file), false), w, h)
+			d.send(tea.BackgroundColorMsg{Color: color.Black})
+			d.keys("enter")
+			d.until("the preview", func(m *Model) bool { return m.screen == ScreenPreview })
+			d.keys("enter")
+			d.until("the plan", func(m *Model) bool { return m.diff.plan != nil && !m.diff.busy })
+			d.keys("down")
+			shot(t, d, dir, "diff_create")
+			d.keys("space", "down", "down", "down", "down")
+			shot(t, d, dir, "diff_create_field")
+			d.keys("down", "down")
+			shot(t, d, dir, "diff_create_last_field")
+		})
 		t.Run("mapping"+suffix, func(t *testing.T) {
 			dir := goldenDir(t)
 			d := newDriver(t, New(newMemBackend(newMemTarget()), sandboxDefaults(filepath.Join(dir, "odd_headers.csv")), false), w, h)

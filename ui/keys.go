@@ -1,6 +1,9 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap holds every binding, grouped by screen. Screens match with
 // key.Matches and the help line is built from the current screen's group,
@@ -35,8 +38,39 @@ type MappingKeys struct {
 	Up, Down, Choice, Save, Continue key.Binding
 }
 
+// ListKeys move a cursor through a list; each list screen embeds them.
+type ListKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+}
+
+// Matches reports whether msg is one of l's keys.
+func (l ListKeys) Matches(msg tea.KeyPressMsg) bool {
+	return key.Matches(msg, l.Up, l.Down, l.PageUp, l.PageDown, l.Top, l.Bottom)
+}
+
+// Move returns where msg moves a cursor at cursor in a list of n rows shown
+// page at a time; the screen keeps it in range.
+func (l ListKeys) Move(msg tea.KeyPressMsg, cursor, page, n int) int {
+	switch {
+	case key.Matches(msg, l.Up):
+		return cursor - 1
+	case key.Matches(msg, l.Down):
+		return cursor + 1
+	case key.Matches(msg, l.PageUp):
+		return cursor - page
+	case key.Matches(msg, l.PageDown):
+		return cursor + page
+	case key.Matches(msg, l.Top):
+		return 0
+	case key.Matches(msg, l.Bottom):
+		return n - 1
+	}
+	return cursor
+}
+
 type PreviewKeys struct {
-	Up, Down, Left, Right, PageUp, PageDown, Top, Bottom key.Binding
+	ListKeys
+	Left, Right                                          key.Binding
 	NextProblem, PrevProblem, Filter                     key.Binding
 	Search, NextMatch, PrevMatch, GoToLine               key.Binding
 	Edit, Fix, FixAll, Fill, Replace, Delete, Undo, Save key.Binding
@@ -49,11 +83,11 @@ type EditKeys struct {
 }
 
 type DiffKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Expand, ExpandAll, CollapseAll          key.Binding
-	Search, NextMatch, PrevMatch, GoToLine  key.Binding
-	FilterAction, FilterField               key.Binding
-	Mail, Replace, Bulk, Export, Apply      key.Binding
+	ListKeys
+	Expand, ExpandAll, CollapseAll         key.Binding
+	Search, NextMatch, PrevMatch, GoToLine key.Binding
+	FilterAction, FilterField              key.Binding
+	Mail, Replace, Bulk, Export, Apply     key.Binding
 }
 
 // ConfirmKeys answer a yes/no question (the apply confirmation, exclusion).
@@ -69,11 +103,25 @@ type SummaryKeys struct {
 	Up, Down, Retry, Rollback, NewImport, Quit key.Binding
 }
 
+// listKeys are the list keys of every screen; pageUp and pageDown are keys
+// for a page besides pgup and pgdown.
+func listKeys(b func(keys []string, k, help string) key.Binding, pageUp, pageDown []string) ListKeys {
+	return ListKeys{
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b(append([]string{"pgup"}, pageUp...), "pgup", "page up"),
+		PageDown: b(append([]string{"pgdown"}, pageDown...), "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g", "first"),
+		Bottom:   b([]string{"end", "G"}, "G", "last"),
+	}
+}
+
 // DefaultKeyMap returns the bindings the help line documents.
 func DefaultKeyMap() KeyMap {
 	b := func(keys []string, k, help string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
+	list := listKeys(b, []string{"ctrl+u"}, []string{"ctrl+d"})
 	return KeyMap{
 		Global: GlobalKeys{
 			Quit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
@@ -99,14 +147,9 @@ func DefaultKeyMap() KeyMap {
 			Continue: b([]string{"enter"}, "enter", "load with mapping"),
 		},
 		Preview: PreviewKeys{
-			Up:          b([]string{"up", "k"}, "↑/k", "up"),
-			Down:        b([]string{"down", "j"}, "↓/j", "down"),
+			ListKeys:    list,
 			Left:        b([]string{"left", "h"}, "←/h", "column"),
 			Right:       b([]string{"right", "l"}, "→/l", "column"),
-			PageUp:      b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
-			PageDown:    b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
-			Top:         b([]string{"home", "g"}, "g", "first"),
-			Bottom:      b([]string{"end", "G"}, "G", "last"),
 			NextProblem: b([]string{"n"}, "n/N", "next/prev problem"),
 			PrevProblem: b([]string{"N"}, "N", "previous problem"),
 			Filter:      b([]string{"f"}, "f", "filter: err/warn/edited/excluded"),
@@ -132,12 +175,7 @@ func DefaultKeyMap() KeyMap {
 			Cancel: b([]string{"esc"}, "esc", "cancel edit"),
 		},
 		Diff: DiffKeys{
-			Up:           b([]string{"up", "k"}, "↑/k", "up"),
-			Down:         b([]string{"down", "j"}, "↓/j", "down"),
-			PageUp:       b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
-			PageDown:     b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
-			Top:          b([]string{"home", "g"}, "g", "first"),
-			Bottom:       b([]string{"end", "G"}, "G", "last"),
+			ListKeys:     list,
 			Expand:       b([]string{"space", "right", "left"}, "space", "expand"),
 			ExpandAll:    b([]string{"e"}, "e", "expand all"),
 			CollapseAll:  b([]string{"E"}, "E", "collapse all"),

@@ -33,7 +33,8 @@ type dirPicker struct {
 }
 
 type pickerKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom, Open, Back key.Binding
+	ListKeys
+	Open, Back key.Binding
 }
 
 type dirEntry struct {
@@ -64,12 +65,7 @@ func newDirPicker(dir string, types []string) dirPicker {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
 	return dirPicker{id: id, CurrentDirectory: dir, AllowedTypes: types, KeyMap: pickerKeys{
-		Up:       b([]string{"up", "k"}, "↑/k", "up"),
-		Down:     b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
-		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
-		Top:      b([]string{"home", "g"}, "g", "first"),
-		Bottom:   b([]string{"end", "G"}, "G", "last"),
+		ListKeys: listKeys(b, nil, nil),
 		Open:     b([]string{"enter", "right", "l"}, "enter", "open"),
 		Back:     b([]string{"h", "backspace", "left"}, "h", "parent dir"),
 	}}
@@ -123,11 +119,12 @@ func readable(name string, types []string) bool {
 }
 
 // ownOutputs match what usersync writes beside a file (sync.DefaultPaths,
-// the TUI's retry and rollback paths, exported plans, the editor's .bak,
+// with the -2, -3 a name taken in the same second gets, the TUI's retry
+// and rollback paths, exported plans, the editor's .bak,
 // saved mappings); picker_test.go builds each from the code that names it.
 var ownOutputs = regexp.MustCompile(`(?i)(` +
-	`\.(report|backup|rollback-report|rollback-backup)-\d{8}-\d{6}(\.retry-\d{8}-\d{6})?\.(csv|json)` +
-	`|\.retry-\d{8}-\d{6}\.(csv|json|jsonl)` +
+	`\.(report|backup|rollback-report|rollback-backup)-\d{8}-\d{6}(-\d+)?(\.retry-\d{8}-\d{6}(-\d+)?)?\.(csv|json)` +
+	`|\.retry-\d{8}-\d{6}(-\d+)?\.(csv|json|jsonl)` +
 	`|\.(plan|rollback-plan)\.json` +
 	`|\.jsonl|\.bak|\.mapping)$`)
 
@@ -165,18 +162,8 @@ func (p dirPicker) Update(msg tea.Msg) (dirPicker, tea.Cmd) {
 	case tea.KeyPressMsg:
 		k := p.KeyMap
 		switch {
-		case key.Matches(msg, k.Up):
-			p.selected--
-		case key.Matches(msg, k.Down):
-			p.selected++
-		case key.Matches(msg, k.PageUp):
-			p.selected -= p.height
-		case key.Matches(msg, k.PageDown):
-			p.selected += p.height
-		case key.Matches(msg, k.Top):
-			p.selected = 0
-		case key.Matches(msg, k.Bottom):
-			p.selected = len(p.entries) - 1
+		case k.ListKeys.Matches(msg):
+			p.selected = k.Move(msg, p.selected, p.height, len(p.entries))
 		case key.Matches(msg, k.Back):
 			p.CurrentDirectory = filepath.Dir(p.CurrentDirectory)
 			p.selected, p.offset = 0, 0

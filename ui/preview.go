@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"usersync/csvfile"
+	"usersync/sync/render"
 )
 
 // previewScreen shows the validated rows. The table is virtual: it draws
@@ -316,6 +317,20 @@ func (p *previewScreen) leftOut() []int {
 	out := append(p.ed.Exclusions(), p.ed.Deletions()...)
 	slices.Sort(out)
 	return out
+}
+
+// leftOutWhy says why each row the import leaves out is left out, in the
+// words every front end shows (the plan's options carry them into the
+// plan, the run's record and its report): deleted is not excluded.
+func (p *previewScreen) leftOutWhy() map[int]string {
+	why := map[int]string{}
+	for _, i := range p.ed.Exclusions() {
+		why[i] = render.Excluded
+	}
+	for _, i := range p.ed.Deletions() {
+		why[i] = render.Deleted
+	}
+	return why
 }
 
 func (p *previewScreen) updateComponents(msg tea.Msg) tea.Cmd {

@@ -42,18 +42,8 @@ func (m *Model) handlePreviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Global.Back):
 		m.setState(ScreenFile)
 		return nil
-	case key.Matches(msg, pk.Up):
-		p.cursor--
-	case key.Matches(msg, pk.Down):
-		p.cursor++
-	case key.Matches(msg, pk.PageUp):
-		p.cursor -= p.tableRows()
-	case key.Matches(msg, pk.PageDown):
-		p.cursor += p.tableRows()
-	case key.Matches(msg, pk.Top):
-		p.cursor = 0
-	case key.Matches(msg, pk.Bottom):
-		p.cursor = p.shown() - 1
+	case pk.ListKeys.Matches(msg):
+		p.cursor = pk.Move(msg, p.cursor, p.tableRows(), p.shown())
 	case key.Matches(msg, pk.Left):
 		p.col, p.colRow = max(p.col-1, 0), p.current()
 	case key.Matches(msg, pk.Right):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +103,15 @@ func (m *Model) retryPaths(r *sync.Run) applyPaths {
 	base := strings.TrimSuffix(r.JournalPath, filepath.Ext(r.JournalPath))
 	stamp := m.defaults.Now().UTC().Format("20060102-150405")
 	report := strings.TrimSuffix(r.ReportPath, filepath.Ext(r.ReportPath))
-	return applyPaths{journal: base + ".retry-" + stamp + ".jsonl", report: report + ".retry-" + stamp + ".csv", backup: r.BackupPath}
+	journal := base + ".retry-" + stamp + ".jsonl"
+	// Two retries in one second: each keeps a journal of its own (the
+	// engine would set the first aside, and the rollback of the import
+	// reads every journal it is made of). The report takes a free name
+	// itself (FreshReport).
+	for n := 2; slices.Contains(m.journals, journal); n++ {
+		journal = base + ".retry-" + stamp + "-" + strconv.Itoa(n) + ".jsonl"
+	}
+	return applyPaths{journal: journal, report: report + ".retry-" + stamp + ".csv", backup: r.BackupPath}
 }
 
 // startApply runs plan in a command and streams its events.
@@ -129,7 +138,10 @@ func (m *Model) startApply(plan *sync.Plan, kind applyKind, paths applyPaths) te
 	asks := make(chan chan error)
 	opts := sync.ApplyOptions{
 		JournalPath: paths.journal, ReportPath: paths.report, BackupPath: paths.backup,
-		Events: events, Gate: m.progress.gate,
+		// Every path here carries the time to the second (a resume's is
+		// the interrupted run's): a run never writes over another's report.
+		FreshReport: true,
+		Events:      events, Gate: m.progress.gate,
 		Rebase: kind == applyRetry, Relogin: askRelogin(asks),
 	}
 	b, sess := m.backend, *m.session

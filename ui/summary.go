@@ -146,6 +146,9 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 	for _, line := range append(joinWrap(counts, piece{" · ", st.Muted}, "", max(w-2, 20)), joinWrap(tally, piece{" · ", st.Muted}, "", max(w-2, 20))...) {
 		b.WriteString(" " + line + "\n")
 	}
+	if note := render.Inactive(c); note != "" {
+		b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! "+note, w-2, "  "), "\n ") + "\n")
+	}
 	if v := r.Verify; v.Differs() {
 		// Mismatch.String quotes the values (%q), so server text is escaped.
 		b.WriteString(" " + st.Warn.Render("! Read back after the import, "+render.Differs(v)+" (the report says which): "+show(v.Mismatches[0].String())) + "\n")

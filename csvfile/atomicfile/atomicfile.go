@@ -13,7 +13,9 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -28,11 +30,18 @@ type Option func(*config)
 
 type config struct {
 	mkdir        bool
+	exclusive    bool
 	beforeRename func() error
 }
 
 // MakeDir creates the file's directory (mode 0700) when it is missing.
 func MakeDir() Option { return func(c *config) { c.mkdir = true } }
+
+// Exclusive creates path and never replaces it: when path exists (or
+// appears meanwhile) Write fails with an error that is os.ErrExist, and
+// leaves it as it was. The new file is still complete or absent: it is
+// linked into place once its content is on disk.
+func Exclusive() Option { return func(c *config) { c.exclusive = true } }
 
 // BeforeRename runs f after the new content is safe on disk and before it
 // replaces the old file (a save keeps its backup of the original there);
@@ -47,6 +56,9 @@ func Write(path string, perm os.FileMode, write func(*bufio.Writer) error, opts 
 	var c config
 	for _, o := range opts {
 		o(&c)
+	}
+	if _, err := os.Lstat(path); err == nil && c.exclusive {
+		return fmt.Errorf("write %s: %w", path, fs.ErrExist)
 	}
 	// The rename replaces whatever path names: a FIFO, or as root a
 	// device (/dev/full became a plan). Only a file is replaced by one.
@@ -70,6 +82,30 @@ func Write(path string, perm os.FileMode, write func(*bufio.Writer) error, opts 
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if c.exclusive {
+		// link(2) never replaces: of two writers of one name, one wins.
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := os.Link(f.Name(), path); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			// A file system without hard links: claim the name, then
+			// replace the (empty) claim.
+			claim, cerr := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+			if cerr != nil {
+				return fmt.Errorf("write %s: %w", path, cerr)
+			}
+			claim.Close()
+			if err := f.CloseAtomicallyReplace(); err != nil {
+				os.Remove(path)
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+		}
+		syncDir(dir)
+		return nil // the deferred Cleanup removes the temporary name
 	}
 	if c.beforeRename != nil {
 		// Sync first, so the hook runs only once the content is on disk.

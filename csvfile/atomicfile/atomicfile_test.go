@@ -85,3 +85,51 @@ func assertAlone(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+// Exclusive creates a file whole and never replaces one: of writers racing
+// for one name exactly one wins, the others get os.ErrExist, and no
+// temporary file is left.
+func TestExclusiveNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.csv")
+	if err := WriteBytes(path, Secret, []byte("first\n"), Exclusive()); err != nil {
+		t.Fatal(err)
+	}
+	assertFile(t, path, "first\n", Secret)
+	if err := WriteBytes(path, Secret, []byte("second\n"), Exclusive()); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("a second exclusive write: %v, want os.ErrExist", err)
+	}
+	assertFile(t, path, "first\n", Secret)
+	assertAlone(t, dir, "report.csv")
+	// A dangling symlink is a name taken too: nothing is written through it.
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(filepath.Join(dir, "nowhere.csv"), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteBytes(link, Secret, []byte("x"), Exclusive()); !errors.Is(err, os.ErrExist) {
+		t.Errorf("through a dangling symlink: %v, want os.ErrExist", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "nowhere.csv")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the symlink's target was written: %v", err)
+	}
+
+	race := filepath.Join(dir, "race.csv")
+	const writers = 8
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() { errs <- WriteBytes(race, Secret, []byte{byte('a' + i)}, Exclusive()) }()
+	}
+	won := 0
+	for range writers {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, os.ErrExist):
+			t.Errorf("a racing writer: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d writers created %s, want exactly 1", won, race)
+	}
+	assertAlone(t, dir, "link.csv", "race.csv", "report.csv")
+}

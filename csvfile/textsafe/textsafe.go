@@ -107,7 +107,18 @@ func Show(s string) string {
 // firstUnsafe returns the index of the first byte of s that starts a
 // character Show must escape, or len(s).
 func firstUnsafe(s string) int {
-	for i := 0; i < len(s); {
+	i := 0
+	// Eight bytes at a time while all are printable ASCII (0x20 to 0x7e):
+	// no high bit, none below 0x20 (subtracting 0x20 from each sets a high
+	// bit), none 0x7f (adding 1 to each sets one). A cell is mostly that.
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if (x|(x-0x2020202020202020)|(x+0x0101010101010101))&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
 			i++

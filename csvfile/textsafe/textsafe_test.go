@@ -146,3 +146,47 @@ func TestWriterExpandsTabs(t *testing.T) {
 		t.Errorf("wrote\n%q\nwant\n%q", b.String(), want)
 	}
 }
+
+// slowFirstUnsafe is firstUnsafe a byte at a time: what the word-at-a-time
+// path must agree with.
+func slowFirstUnsafe(s string) int {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			return i
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || Classify(r) != Plain {
+			return i
+		}
+		i += size
+	}
+	return len(s)
+}
+
+// TestFirstUnsafeEveryByteEveryPlace: every byte value at every place of
+// strings of 1 to 24 bytes, among printable ASCII, is found where the
+// byte-at-a-time loop finds it.
+func TestFirstUnsafeEveryByteEveryPlace(t *testing.T) {
+	for n := 1; n <= 24; n++ {
+		for at := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a~ ", n)[:n])
+				b[at] = byte(c)
+				s := string(b)
+				if got, want := firstUnsafe(s), slowFirstUnsafe(s); got != want {
+					t.Fatalf("firstUnsafe(%q) = %d, want %d", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"", "Müller-Lüdenscheidt, Jürgen", "abcdefgh\u202eevil", "abcdefg\u00e9", "\x7f" + strings.Repeat("a", 20)} {
+		if got, want := firstUnsafe(s), slowFirstUnsafe(s); got != want {
+			t.Fatalf("firstUnsafe(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

@@ -26,6 +26,13 @@ func Login(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	return srv, LoginTo(t, srv)
+}
+
+// LoginTo logs in to a running sandbox with the demo identity again (a
+// new session, as after its tokens expired) and returns the token.
+func LoginTo(t testing.TB, srv *sandbox.Server) string {
+	t.Helper()
 	c, err := coursedog.NewClient(coursedog.Options{BaseURL: srv.URL(), School: sandbox.DemoSchool})
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +41,7 @@ func Login(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, tok
+	return tok
 }
 
 // WriteUsers writes dir/users.csv with n new users and n changes to

@@ -44,9 +44,11 @@ func importPlan(mail bool) *sync.Plan {
 			{Line: 4, Email: "alan@example.edu", Action: sync.Unchanged},
 			{Line: 5, Email: "x\u202eevil@example.edu", Action: sync.Skip, Reasons: []string{"email is not an address", "role r-9 does not exist"}},
 			{Line: 6, Action: sync.Skip, Reasons: []string{"no email"}},
+			{Line: 7, Email: "gone@example.edu", Action: sync.Skip, Reasons: []string{Deleted}},
+			{Line: 8, Email: "later@example.edu", Action: sync.Skip, Reasons: []string{Excluded}},
 			{Line: 0, Email: "left@example.edu", Action: sync.Deactivate},
 		}}
-	p.Counts = sync.Counts{Create: 1, Update: 1, Unchanged: 1, Skip: 2, Deactivate: 1}
+	p.Counts = sync.Counts{Create: 1, Update: 1, Unchanged: 1, Skip: 4, Deactivate: 1}
 	if mail {
 		p.Counts.Mails = 1
 	}
@@ -67,8 +69,23 @@ func rollbackPlan() *sync.Plan {
 	return p
 }
 
+// inactivePlan is the same file applied again after its rollback: the
+// users the import created match it, but are Inactive and stay so.
+func inactivePlan() *sync.Plan {
+	p := &sync.Plan{File: "users.csv", Target: "coursedog", Mode: "merge",
+		Rows: []sync.PlanRow{
+			{Line: 2, Email: "ada@example.edu", Action: sync.Unchanged, StaysInactive: true},
+			{Line: 3, Email: "grace@example.edu", Action: sync.Update, StaysInactive: true, Changes: []sync.Change{
+				{Field: "lastName", Header: "Last Name", Old: "Hopper", New: "Murray Hopper"}}},
+			{Line: 4, Email: "alan@example.edu", Action: sync.Unchanged},
+		}}
+	p.Counts = sync.Counts{Update: 1, Unchanged: 2, Inactive: 2}
+	return p
+}
+
 func TestGoldenPlan(t *testing.T) {
-	for name, p := range map[string]*sync.Plan{"import_mail": importPlan(true), "import_no_mail": importPlan(false), "rollback": rollbackPlan()} {
+	for name, p := range map[string]*sync.Plan{"import_mail": importPlan(true), "import_no_mail": importPlan(false), "rollback": rollbackPlan(),
+		"import_inactive": inactivePlan()} {
 		t.Run(name, func(t *testing.T) {
 			lines := PlanLines(p)
 			rb := Rollback(p)
@@ -105,6 +122,7 @@ func TestGoldenRun(t *testing.T) {
 		"verify_differs":        {files(&sync.Run{Counts: sync.Counts{Update: 30}, Verify: &sync.ReadBack{Users: 30, Mismatches: mismatches}}), false},
 		"verify_failed":         {files(&sync.Run{Counts: sync.Counts{Update: 1}, Verify: &sync.ReadBack{Err: "list users: HTTP 500"}}), false},
 		"rollback":              {files(&sync.Run{Counts: sync.Counts{Deactivate: 13, Update: 3, Unchanged: 1, Skip: 1, Failed: 1}}), true},
+		"inactive":              {files(&sync.Run{Counts: sync.Counts{Update: 1, Unchanged: 1, Inactive: 1}}), false},
 		"rollback_interrupted":  {files(&sync.Run{Counts: sync.Counts{Deactivate: 2, Pending: 3}, Interrupted: true, Reason: "stopped on request"}), true},
 	}
 	for name, c := range runs {

@@ -62,6 +62,9 @@ func PlanLines(p *sync.Plan) []Line {
 	for _, d := range p.Doubts {
 		out = append(out, Line{{"! damaged journal:", Warn}, {" " + Show(d), Plain}})
 	}
+	if s := Inactive(p.Counts); s != "" {
+		out = append(out, Line{{"! " + s, Warn}})
+	}
 	return append(out, nil, Line{{PlanSummary(p.Counts, rb), Plain}})
 }
 
@@ -75,6 +78,9 @@ func RunLines(r *sync.Run, rollback bool) []Line {
 		counts = append(counts, Mails(c))
 	}
 	out := []Line{Join(counts, ", ")}
+	if s := Inactive(c); s != "" {
+		out = append(out, Line{{"! " + s, Warn}})
+	}
 	if r.Interrupted {
 		out = append(out, Line{{"Stopped: " + StopReason(r) + ".", Warn}})
 	}

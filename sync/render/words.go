@@ -12,6 +12,17 @@ import (
 // users it updated, leaves alone those changed since, and finds the rest
 // already undone.
 
+// Why a file row the operator left out of an import is not sent. The
+// front end that leaves a row out puts these words in the plan's options
+// (sync.PlanOptions.Why), so the dry run, the plan's text and JSON, the
+// run's record and report, and a resume all say the same. A deleted row
+// is one deleted in the preview and not saved yet: once the file is saved
+// it is no longer in the file, and no plan has it.
+const (
+	Excluded = "excluded by the operator"
+	Deleted  = "deleted from the file (not yet saved)"
+)
+
 // Mark is the one-character sign of an action.
 func Mark(a sync.Action) string {
 	switch a {
@@ -106,9 +117,39 @@ func PlanCounts(c sync.Counts, rollback bool) []Piece {
 		return []Piece{{"- " + Count(c.Deactivate) + " deactivate", Removed}, {"~ " + Count(c.Update) + " restore", Changed},
 			{"= " + Count(c.Unchanged) + " already undone", Muted}, {"⊘ " + Count(c.Skip) + " left alone", Muted}}
 	}
-	return []Piece{{"+ " + Count(c.Create) + " create", Added}, {"~ " + Count(c.Update) + " update", Changed},
+	ps := []Piece{{"+ " + Count(c.Create) + " create", Added}, {"~ " + Count(c.Update) + " update", Changed},
 		{"- " + Count(c.Deactivate) + " deactivate", Removed}, {"= " + Count(c.Unchanged) + " unchanged", Muted},
 		{"⊘ " + Count(c.Skip) + " skipped", Muted}}
+	if c.Inactive > 0 {
+		ps = append(ps, Piece{"! " + Count(c.Inactive) + " stay Inactive", Warn})
+	}
+	return ps
+}
+
+// Inactive says how many of the file's users are Inactive on the server
+// and stay so, because the file sets no Status for them, and how to make
+// them Active; "" when there are none. After a rollback (which made the
+// users an import created Inactive) the same file matches them again, and
+// "unchanged" alone would let the operator believe they are back.
+func Inactive(c sync.Counts) string {
+	switch c.Inactive {
+	case 0:
+		return ""
+	case 1:
+		return "1 user in the file is Inactive on the server and stays Inactive: the file sets no Status for it; " +
+			"to make it Active, add a Status column with Active"
+	}
+	return Count(c.Inactive) + " users in the file are Inactive on the server and stay Inactive: the file sets no Status for them; " +
+		"to make them Active, add a Status column with Active"
+}
+
+// Notes are what a person is told about a plan or a run beyond its
+// counts, as sentences (Plan.Notes and Run.Notes for --json).
+func Notes(c sync.Counts) []string {
+	if s := Inactive(c); s != "" {
+		return []string{s}
+	}
+	return nil
 }
 
 // PlanSummary says in one line what an apply of the plan would do, every
@@ -126,6 +167,9 @@ func PlanSummary(c sync.Counts, rollback bool) string {
 	}
 	if c.Deactivate > 0 {
 		parts = append(parts, Count(c.Deactivate)+" to deactivate")
+	}
+	if c.Inactive > 0 {
+		parts = append(parts, Count(c.Inactive)+" stay Inactive (no Status in the file)")
 	}
 	return strings.Join(parts, ", ")
 }

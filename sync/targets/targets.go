@@ -168,6 +168,17 @@ func (d *Descriptor) Account() Field {
 	return Field{}
 }
 
+// SignInAgain is what the operator is told when the target's server
+// refuses the credentials, the same words wherever it happens: log in
+// again for a target that signs in with a password (sync.SignInAgain),
+// give a valid token for one that takes its token as it is.
+func (d *Descriptor) SignInAgain() string {
+	if _, ok := d.Field(FieldPassword); ok {
+		return sync.SignInAgain
+	}
+	return "the server refused the " + d.Credential() + ": give a valid one (USERSYNC_TOKEN, or token=… in the --properties file)"
+}
+
 // Credential names what the target signs in with when it is not a
 // password (its secret field's label, "API token"), for messages.
 func (d *Descriptor) Credential() string {
