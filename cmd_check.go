@@ -67,6 +67,9 @@ func runCheck(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "usersync check: %s; nothing was sent; run the same command again\n", signInAgain(t.Name()))
 		return exitInterrupted
 	}
+	if p.Unanswered() {
+		return exitInterrupted // as plan and apply: the server stopped answering
+	}
 	if !p.OK() {
 		return exitRowsFailed
 	}
@@ -161,6 +164,10 @@ func printProbe(w io.Writer, p *sync.Probe) {
 	}
 	if p.OK() {
 		fmt.Fprintln(w, "Everything the adapter depends on answers as it expects.")
+		return
+	}
+	if p.Unanswered() {
+		fmt.Fprintf(w, "The server did not answer, so nothing could be checked (nothing was sent); run the same command again when it is back.\n")
 		return
 	}
 	fmt.Fprintf(w, "The server differs from what the adapter expects; do not import until this is understood:\n")

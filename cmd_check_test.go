@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"usersync/sandbox"
 	"usersync/sync"
@@ -83,5 +84,37 @@ func TestCheckFaithfulAndDrifted(t *testing.T) {
 	if code != exitInterrupted || !strings.Contains(stderr, "credentials were refused (HTTP 401)") || !strings.Contains(stderr, "usersync login") ||
 		strings.Contains(stderr, "not-a-token") {
 		t.Errorf("refused token: exit %d\n%s", code, stderr)
+	}
+}
+
+// `usersync check` against a server that does not answer said "The server
+// differs from what the adapter expects; do not import" and exited 1, as
+// for a changed API; it now says the server could not be reached and
+// exits 3 like plan and apply do (run it again when the server is back).
+func TestCheckServerNotAnsweringIsNotADifference(t *testing.T) {
+	// ccai: its probe tries each read once, so the test takes no time.
+	srv, err := sandbox.Start(sandbox.Options{Users: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL()
+	srv.Close()
+	start := time.Now()
+	code, stdout, stderr := runCommand(t, func(k string) string {
+		return map[string]string{"USERSYNC_TOKEN": sandbox.DemoAPIToken, "NO_COLOR": "1"}[k]
+	}, "", 60*time.Second, "check", "--target", "ccai", "--env", url, "--tenant", sandbox.DemoTenant, "--json")
+	t.Logf("check took %v", time.Since(start))
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want %d (the server stopped answering)\n%s", code, exitInterrupted, stderr)
+	}
+	if strings.Contains(stderr, "differs") || strings.Contains(stderr, "do not import") {
+		t.Errorf("an unreachable server is reported as a changed API:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "did not answer") || !strings.Contains(stderr, "run the same command again") {
+		t.Errorf("the message does not say what happened and what to do:\n%s", stderr)
+	}
+	var p sync.Probe
+	if err := json.Unmarshal([]byte(stdout), &p); err != nil || len(p.Endpoints) == 0 {
+		t.Errorf("check --json printed no findings: %v\n%s", err, stdout)
 	}
 }

@@ -278,7 +278,7 @@ func runPlan(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "plan", "usage: usersync plan FILE [CONN] [--json] [--out plan.json] [--replace] [--deactivate-missing [--max-deactivate N]]\n"+
 		"         [--no-registration-mail] [--bulk] [--batch-size N]")
 	pf := addPlanFlags(fs)
-	out := fs.String("out", "", "save the plan as JSON, for `usersync apply PLAN.json`")
+	out := fs.String("out", "", "save the plan as JSON in `PLAN.json`, for usersync apply PLAN.json")
 	pos, code, ok := parseArgs(fs, args, 1)
 	if !ok {
 		return code

@@ -49,7 +49,7 @@ func serveSandbox(ctx context.Context, env *cmdEnv, args []string) int {
 		o.IgnoreFields = append(o.IgnoreFields, strings.TrimSpace(v))
 		return nil
 	})
-	fs.BoolVar(&o.Drift, "drift", false, "answer shapes the adapters do not expect (keys they read, renamed), to see `usersync check` catch it")
+	fs.BoolVar(&o.Drift, "drift", false, "answer shapes the adapters do not expect (keys they read, renamed), to see usersync check catch it")
 	asJSON := fs.Bool("json", false, "print the address and credentials as one JSON document on stdout")
 	_, code, ok := parseArgs(fs, args, 0)
 	if !ok {

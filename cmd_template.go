@@ -112,13 +112,9 @@ func runTemplate(env *cmdEnv, args []string) int {
 			"                                     the API token from USERSYNC_TOKEN or --properties)")
 		fset.PrintDefaults()
 	}
-	pos, code, ok := parseFlags(fset, args)
+	_, code, ok := parseArgs(fset, args, 0)
 	if !ok {
 		return code
-	}
-	if len(pos) != 0 {
-		fset.Usage()
-		return exitUsage
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(env.stderr, "usersync template: %v\n", err)

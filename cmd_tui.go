@@ -51,9 +51,25 @@ func runTUI(env *cmdEnv, args []string) int {
 	fs := tuiFlagSet(env.stderr, &tf)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
+		if code == exitUsage {
+			sayCommandFirst(env.stderr, args)
+		}
 		return code
 	}
 	return runTUIWith(env, tf, pos)
+}
+
+// sayCommandFirst: args name a command after a flag the guided import
+// does not know (`usersync --json validate FILE`): the flag is the
+// command's, and goes after its name.
+func sayCommandFirst(w io.Writer, args []string) {
+	for i, a := range args {
+		if _, ok := commands[a]; ok && i > 0 {
+			rest := append(append([]string{a}, args[:i]...), args[i+1:]...)
+			fmt.Fprintf(w, "\nusersync: a command's flags go after its name: usersync %s\n", strings.Join(rest, " "))
+			return
+		}
+	}
 }
 
 // tuiFlagSet declares the guided import's flags into tf.
@@ -67,8 +83,9 @@ func tuiFlagSet(out io.Writer, tf *tuiFlags) *flag.FlagSet {
 	fs.DurationVar(&tf.jobPace, "sandbox-job-pace", 0, "how long each stage of a ccai job takes in the sandbox (default: its realistic pace)")
 	fs.StringVar(&tf.workDir, "sandbox-dir", "", "where the sandbox works on copies of the files it opens, and writes their journals and reports\n(default: a new temporary folder; your files are never changed by a sandbox session)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: usersync [--sandbox] [--env E --school ID] [FILE]\n\nThe guided import: sign in, choose a file, fix it, see the dry run, apply.")
+		fmt.Fprintln(out, "usage: usersync [--sandbox] [flags] [FILE] | usersync COMMAND [flags]\n\nThe guided import (sign in, choose a file, fix it, dry run, apply); its flags:")
 		fs.PrintDefaults()
+		fmt.Fprintln(out, "\nRun 'usersync --help' for the commands.")
 	}
 	return fs
 }

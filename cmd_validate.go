@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"usersync/csvfile"
 	"usersync/csvfile/workbook"
@@ -57,13 +59,9 @@ func runValidate(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error")
 		fset.PrintDefaults()
 	}
-	pos, code, ok := parseFlags(fset, args)
+	pos, code, ok := parseArgs(fset, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fset.Usage()
-		return exitUsage
 	}
 	path := pos[0]
 	fail := func(err error) int {
@@ -123,7 +121,12 @@ func validateFile(env *cmdEnv, target, path string, schema *csvfile.Schema, opts
 	} else {
 		if fe != nil {
 			fmt.Fprintf(env.stderr, "usersync validate: %v\n", err)
-			if len(fe.Missing) > 0 {
+			if missed := mappingsThatMissed(opts.Mapping, fe); len(missed) > 0 {
+				// The operator mapped the column: say why it did not take.
+				for _, m := range missed {
+					fmt.Fprintf(env.stderr, "--map %q named no header of the file: check its spelling against the header above\n", m)
+				}
+			} else if len(fe.Missing) > 0 {
 				fmt.Fprintf(env.stderr, "if a column has another name, map it: --map \"HEADER=%s\"\n", fe.Missing[0])
 			}
 			return exitUsage
@@ -134,6 +137,22 @@ func validateFile(env *cmdEnv, target, path string, schema *csvfile.Schema, opts
 		return exitRowsFailed
 	}
 	return exitOK
+}
+
+// mappingsThatMissed are the mappings (HEADER=COLUMN) to a column the
+// file lacks whose HEADER is none of the file's.
+func mappingsThatMissed(mapping map[string]string, fe *csvfile.FileError) []string {
+	var out []string
+	for from, to := range mapping {
+		if !slices.ContainsFunc(fe.Missing, func(c string) bool { return strings.EqualFold(c, to) }) {
+			continue
+		}
+		if !slices.ContainsFunc(fe.Headers, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(from)) }) {
+			out = append(out, from+"="+to)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // validateGCPercent is the collector's target while validate reads path.

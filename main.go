@@ -89,7 +89,14 @@ func run(env *cmdEnv, args []string) int {
 	}
 	if rootCommand == nil || (len(args) > 0 && !strings.HasPrefix(args[0], "-") && !isFile(args[0])) {
 		if len(args) > 0 {
-			fmt.Fprintf(env.stderr, "usersync: unknown command %q\n\n", args[0])
+			// Said last and short, so the mistake is not scrolled away
+			// above the whole usage.
+			fmt.Fprintf(env.stderr, "usersync: unknown command %q", args[0])
+			if near := nearestCommand(args[0]); near != "" {
+				fmt.Fprintf(env.stderr, "; did you mean %s?", near)
+			}
+			fmt.Fprintf(env.stderr, "\nRun 'usersync --help' for the commands and flags.\n")
+			return exitUsage
 		}
 		usage(env.stderr)
 		return exitUsage
@@ -135,14 +142,56 @@ func newFlagSet(env *cmdEnv, name, usageLine string) *flag.FlagSet {
 }
 
 // parseArgs is parseFlags that also wants exactly n positional arguments,
-// showing the usage when they are not there.
+// saying what is missing or extra, then showing the usage.
 func parseArgs(fs *flag.FlagSet, args []string, n int) (positional []string, code int, ok bool) {
 	pos, code, ok := parseFlags(fs, args)
 	if ok && len(pos) != n {
+		switch {
+		case len(pos) < n:
+			fmt.Fprintf(fs.Output(), "usersync %s: FILE is missing\n", fs.Name())
+		case n == 0:
+			fmt.Fprintf(fs.Output(), "usersync %s takes no FILE; unexpected %q\n", fs.Name(), pos)
+		default:
+			fmt.Fprintf(fs.Output(), "usersync %s: one FILE, and %q besides (a flag's value with spaces needs quotes)\n", fs.Name(), pos[n:])
+		}
 		fs.Usage()
 		return nil, exitUsage, false
 	}
 	return pos, code, ok
+}
+
+// nearestCommand is the command a mistyped name most likely meant: one
+// within two edits, or "" when none is that close.
+func nearestCommand(s string) string {
+	best, bestD := "", 3
+	for n := range commands {
+		if d := editDistance(strings.ToLower(s), n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
 }
 
 // parseFlags parses fs, allowing flags after positional arguments

@@ -76,6 +76,11 @@ func (a *applier) canary(ctx context.Context, writes []int) []int {
 		return nil
 	}
 	rb := a.readBack(ctx, pick)
+	if ctx.Err() != nil {
+		// Stopped while reading back (Ctrl-C, the server gone): the run
+		// says why it stopped, not that the canary failed.
+		return nil
+	}
 	a.mu.Lock()
 	a.run.Canary = rb
 	a.noteMismatches(pick, rb, "canary")

@@ -35,6 +35,24 @@ func (p *Probe) OK() bool {
 	return true
 }
 
+// Unanswered reports whether the probe failed only because the server
+// did not answer (no endpoint it depends on was reached, or those reached
+// matched): that says nothing of the API's shape, and trying again later
+// may pass.
+func (p *Probe) Unanswered() bool {
+	silent := false
+	for _, e := range p.Endpoints {
+		switch {
+		case e.OK():
+		case e.Probed && !e.Reached:
+			silent = true
+		default:
+			return false // an answer that differs
+		}
+	}
+	return silent
+}
+
 // Refused reports whether the server refused the credentials on an
 // endpoint it answered: nothing else could be checked there, and logging
 // in again is what to do (SignInAgain), not reading the contract.

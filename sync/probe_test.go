@@ -63,3 +63,24 @@ func TestEndpointProbeRecord(t *testing.T) {
 		t.Errorf("probe: %v", p.Mismatches())
 	}
 }
+
+// A probe that got no answer is told apart from one whose answers differ.
+func TestProbeUnanswered(t *testing.T) {
+	silent := EndpointProbe{Name: "a", Needed: true, Probed: true, Err: "connection refused"}
+	fine := EndpointProbe{Name: "b", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 200}
+	moved := EndpointProbe{Name: "c", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 200, Missing: []string{"email"}}
+	for _, tt := range []struct {
+		eps  []EndpointProbe
+		want bool
+	}{
+		{[]EndpointProbe{silent, silent}, true},
+		{[]EndpointProbe{fine, silent}, true},
+		{[]EndpointProbe{silent, moved}, false},
+		{[]EndpointProbe{fine, fine}, false},
+	} {
+		p := &Probe{Endpoints: tt.eps}
+		if got := p.Unanswered(); got != tt.want {
+			t.Errorf("%+v: Unanswered %v, want %v", tt.eps, got, tt.want)
+		}
+	}
+}

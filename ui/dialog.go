@@ -105,17 +105,21 @@ func (m *Model) detailDialog() dialog {
 	return d
 }
 
-// quitDialog is ctrl+c pressed with unsaved edits: ctrl+c again quits;
-// any other key closes it and goes on to what is beneath. It draws
-// nothing: the status line says what it asks.
-type quitDialog struct{}
+// quitDialog is a key that drops unsaved edits (ctrl+c, or the
+// summary's q or o) pressed once: the same key again does it; any other
+// key closes it and goes on to what is beneath. It draws nothing: the
+// status line says what it asks.
+type quitDialog struct {
+	again key.Binding // the key that asked, which confirms
+	then  tea.Msg     // what confirming does: quitConfirmedMsg{} or newImportMsg{}
+}
 
-// quitConfirmedMsg: ctrl+c twice, the edits are dropped.
+// quitConfirmedMsg: the quit key twice, the edits are dropped.
 type quitConfirmedMsg struct{}
 
 func (q *quitDialog) handleKey(msg tea.KeyPressMsg, k KeyMap) (bool, tea.Msg, tea.Cmd) {
-	if key.Matches(msg, k.Global.Quit) {
-		return true, quitConfirmedMsg{}, nil
+	if key.Matches(msg, q.again) {
+		return true, q.then, nil
 	}
 	return true, msg, nil // the key was meant for the screen
 }
@@ -126,11 +130,15 @@ func (q *quitDialog) paneTitle() string         { return "" }
 func (q *quitDialog) typing() bool              { return false }
 func (q *quitDialog) setWidth(int)              {}
 func (q *quitDialog) bindings(k KeyMap) bindings {
-	return bindings{key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit without saving")),
+	what := "quit without saving"
+	if _, another := q.then.(newImportMsg); another {
+		what = "another file without saving"
+	}
+	return bindings{key.NewBinding(key.WithKeys(q.again.Keys()...), key.WithHelp(q.again.Help().Key, what)),
 		key.NewBinding(key.WithKeys("any"), key.WithHelp("any key", "keep working"))}
 }
 
-// quitAsked reports whether ctrl+c was pressed once with unsaved edits.
+// quitAsked reports whether a quit key was pressed once with unsaved edits.
 func (m *Model) quitAsked() bool {
 	_, ok := find[*quitDialog](&m.dialogs)
 	return ok

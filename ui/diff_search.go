@@ -318,5 +318,5 @@ func (d *diffScreen) filterText() string {
 			n++
 		}
 	}
-	return "showing " + strings.Join(parts, ", ") + " (" + count(n) + " rows shown)"
+	return "showing " + strings.Join(parts, ", ") + " (" + plural(n, "row", "rows") + " shown)"
 }

@@ -29,7 +29,8 @@ func ComputeLayout(width, height int, wantDetail bool) Layout {
 }
 
 // ComputeLayoutHelp is ComputeLayout with a help band of helpLines (the
-// full help, toggled with ?); a help that does not fit gets one line.
+// full help, toggled with ?); a help too tall to leave the body its room
+// takes the body's lines instead (the header and status stay).
 func ComputeLayoutHelp(width, height int, wantDetail bool, helpLines int) Layout {
 	return ComputeLayoutBands(width, height, wantDetail, helpLines, 1)
 }
@@ -48,9 +49,14 @@ func ComputeLayoutBands(width, height int, wantDetail bool, helpLines, statusLin
 		}
 		return 0
 	}
-	if helpLines > 1 && height-helpLines-2 >= bodyMinDet {
+	switch {
+	case helpLines > 1 && height-helpLines-2 >= bodyMinDet:
 		l.Help = take(helpLines)
-	} else {
+	case helpLines > 1 && height >= 4:
+		// Too tall to share the screen with the body: the operator asked
+		// for the keys (?), so they take the body's place until ? again.
+		l.Help = take(min(helpLines, height-2))
+	default:
 		l.Help = take(1)
 	}
 	l.Header = take(1)

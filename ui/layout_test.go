@@ -39,8 +39,15 @@ func TestComputeLayoutFullHelp(t *testing.T) {
 	if got.Help != 5 || got.Header+got.Body+got.Detail+got.Status+got.Help != 24 || got.Body < bodyMinDet {
 		t.Fatalf("full help at 80x24: %+v", got)
 	}
-	// Too short for the full help: one line, the body keeps its room.
-	if got := ComputeLayoutHelp(80, 9, false, 5); got.Help != 1 || got.Body != 6 {
+	// Too short for the full help beside the body: the keys take the
+	// body's place (header and status stay), cut to what there is.
+	if got := ComputeLayoutHelp(80, 9, false, 5); got.Help != 5 || got.Body != 2 || got.Header != 1 || got.Status != 1 {
 		t.Fatalf("full help at 80x9: %+v", got)
+	}
+	if got := ComputeLayoutHelp(40, 12, true, 15); got.Help != 10 || got.Body != 0 || got.Detail != 0 || got.Header+got.Status != 2 {
+		t.Fatalf("full help at 40x12: %+v", got)
+	}
+	if got := ComputeLayoutHelp(20, 3, false, 15); got.Help != 1 {
+		t.Fatalf("full help at 20x3: %+v", got)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -361,9 +362,25 @@ func (l loginScreen) view(st Styles, d Defaults, w, h int) string {
 	case l.err != "":
 		b.WriteString("  " + st.Error.Render("✗ ") + st.Error.Render(wrap(show(l.err), max(w-6, 20), "    ")))
 	default:
-		b.WriteString(st.Muted.Render("  Press enter to sign in. The password is sent once and never stored."))
+		b.WriteString(st.Muted.Render("  " + wrap("Press enter to sign in. "+l.secretNote(), max(w-4, 20), "  ")))
 	}
 	return b.String()
+}
+
+// secretNote says what becomes of the secret the target asks for: a
+// password signs in once; an API token (ccai) goes with every request.
+func (l *loginScreen) secretNote() string {
+	shown := l.fields()
+	for _, fd := range l.desc().Fields {
+		if f, ok := loginInputs[fd.Key]; !fd.Secret || !ok || !slices.Contains(shown, f) {
+			continue // a saved token asks for no password
+		}
+		if fd.Key == targets.FieldPassword {
+			return "The password is sent once and never stored."
+		}
+		return "The " + fd.Label + " is used for this session and never stored."
+	}
+	return ""
 }
 
 func choiceView(st Styles, v string, focused bool) string {

@@ -127,7 +127,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.applyTheme()
 		return nil
 	case tea.KeyPressMsg:
-		if q, ok := m.dialogs.top().(*quitDialog); ok && !key.Matches(msg, m.keys.Global.Quit) {
+		if q, ok := m.dialogs.top().(*quitDialog); ok && !key.Matches(msg, q.again) {
 			m.closeDialog(q) // another key: the operator keeps working
 		}
 		if key.Matches(msg, m.keys.Global.Help) && !m.typing() {
@@ -324,14 +324,31 @@ func (m *Model) applyNewImport() tea.Cmd {
 }
 
 // quit stops any job and ends the program.
-func (m *Model) quit() tea.Cmd {
-	if m.unsaved() && !m.quitAsked() {
-		// Edits live only in memory until saved: ask once.
-		m.openDialog(&quitDialog{})
-		return m.setStatus(sevWarn, "Unsaved edits in "+filepath.Base(m.preview.path)+": ctrl+s in the preview saves them; ctrl+c again quits without saving.")
+func (m *Model) quit() tea.Cmd { return m.quitWith(m.keys.Global.Quit) }
+
+// quitWith is quit by the key k (ctrl+c, or the summary's q): with unsaved
+// edits it asks once, and k again quits.
+func (m *Model) quitWith(k key.Binding) tea.Cmd {
+	if cmd, asked := m.askDiscard(k, quitConfirmedMsg{}, "quits without saving"); asked {
+		return cmd
 	}
 	m.stopJob()
 	return tea.Quit
+}
+
+// askDiscard asks once before k drops unsaved edits (edits live only in
+// memory until saved): asked is false when there is nothing to lose or k
+// was pressed already, and then sends what k does.
+func (m *Model) askDiscard(k key.Binding, then tea.Msg, what string) (tea.Cmd, bool) {
+	if !m.unsaved() || m.quitAsked() {
+		return nil, false
+	}
+	m.openDialog(&quitDialog{again: k, then: then})
+	save := "ctrl+s in the preview saves them"
+	if m.screen == ScreenPreview || m.screen == ScreenSummary {
+		save = "ctrl+s saves them"
+	}
+	return m.setStatus(sevWarn, "Unsaved edits in "+filepath.Base(m.preview.path)+": "+save+"; "+k.Help().Key+" again "+what+"."), true
 }
 
 // unsaved reports whether the open file has edits not written back.
@@ -364,10 +381,10 @@ func (m *Model) render() string {
 		bands = append(bands, fit(m.page().detail(m, m.detailDialog(), l), l.Width, l.Detail))
 	}
 	if l.Status > 0 {
-		bands = append(bands, fit(m.status.render(m.styles, l.Width, m.screen), l.Width, l.Status))
+		bands = append(bands, fit(markCut(m.status.render(m.styles, l.Width, m.screen), l.Status, l.Width), l.Width, l.Status))
 	}
 	if l.Help > 0 {
-		bands = append(bands, fit(m.helpView(), l.Width, l.Help))
+		bands = append(bands, fit(cutHelp(m.helpView(), l.Help, l.Width), l.Width, l.Help))
 	}
 	return safeFrame(strings.Join(bands, "\n"))
 }
@@ -444,6 +461,35 @@ func (m *Model) helpView() string {
 		return fullHelp(m.help.Styles, m.currentBindings(), m.width)
 	}
 	return m.help.ShortHelpView(m.currentBindings())
+}
+
+// cutHelp fits the full help into h lines: what does not fit is said on
+// the last line rather than cut without a word.
+func cutHelp(s string, h, w int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= h || h < 2 {
+		return s
+	}
+	note := "… more keys: enlarge the terminal"
+	if lipgloss.Width(note) > w {
+		note = "… more keys"
+	}
+	return strings.Join(append(lines[:h-1], note), "\n")
+}
+
+// markCut keeps the first h lines of s; when it drops some, the last
+// kept one ends with "…", so a message is never cut without a mark.
+func markCut(s string, h, w int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= h || h < 1 {
+		return s
+	}
+	last := strings.TrimRight(lines[h-1], " ")
+	if lipgloss.Width(last)+1 > w {
+		last = ansi.Truncate(last, max(w-1, 0), "")
+	}
+	lines[h-1] = last + "…"
+	return strings.Join(lines[:h], "\n")
 }
 
 // fit cuts s to w columns and exactly h lines.

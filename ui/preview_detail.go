@@ -26,6 +26,10 @@ func (p *previewScreen) summaryLines(st Styles, w int) []string {
 	if n := p.ed.Deleted(); n > 0 {
 		parts = append(parts, piece{"− " + count(n) + " deleted on save", st.Muted})
 	}
+	if n := len(p.drawn(p.colFrom)); n < len(p.fields) {
+		// The columns that do not fit are not drawn: say they are there.
+		parts = append(parts, piece{count(n) + " of " + count(len(p.fields)) + " columns (←/→)", st.Muted})
+	}
 	if p.filter != filterAll {
 		parts = append(parts, piece{p.filterLabel(), st.Accent})
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -113,7 +114,14 @@ func (m *Model) applyQuestionAnswered(msg questionAnsweredMsg) tea.Cmd {
 	switch q.kind {
 	case askExclude:
 		if !yes {
-			p.nextProblem(1)
+			// Keep fixing: a row with errors (the cursor's, else the next),
+			// never a warning an x would then fix instead.
+			target := rows[0]
+			if k, _ := slices.BinarySearch(rows, p.current()); k < len(rows) {
+				target = rows[k]
+			}
+			p.reveal(target)
+			p.selectProblemColumn(target)
 			return nil
 		}
 		p.ed.Exclude(rows, true)

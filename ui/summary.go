@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -83,8 +84,13 @@ func (m *Model) handleSummaryKey(msg tea.KeyPressMsg) tea.Cmd {
 	s := &m.summary
 	k := m.keys
 	switch {
-	case key.Matches(msg, k.Global.Quit, k.Summary.Quit):
+	case key.Matches(msg, k.Summary.Quit):
+		return m.quitWith(k.Summary.Quit)
+	case key.Matches(msg, k.Global.Quit):
 		return m.quit()
+	case key.Matches(msg, k.Preview.Save) && m.unsaved():
+		// The preview cannot be reached from here: its fixes are saved here.
+		return m.startSave(false)
 	case key.Matches(msg, k.Summary.Retry) && s.canRetry():
 		if s.run.Interrupted {
 			// The journal makes the same apply resume where it stopped.
@@ -98,6 +104,9 @@ func (m *Model) handleSummaryKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Summary.Up):
 		s.cursor = max(s.cursor-1, 0)
 	case key.Matches(msg, k.Summary.NewImport):
+		if cmd, asked := m.askDiscard(k.Summary.NewImport, newImportMsg{}, "starts another file without them"); asked {
+			return cmd
+		}
 		return m.update(newImportMsg{})
 	case key.Matches(msg, k.Global.Back):
 		return m.setStatus(sevInfo, "The import is done: o starts another, q quits.")
@@ -152,7 +161,7 @@ func (s summaryScreen) view(st Styles, w, h int) string {
 		b.WriteString(" " + st.Text.Render("Press r to resume here, or later run:") + "\n")
 		b.WriteString(st.Accent.Render(wrapCommand(s.resume, max(w-6, 30))) + "\n")
 		if s.unsaved {
-			b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! The file has unsaved edits: save them in the preview (ctrl+s) before resuming from the command line.", w-2, "  "), "\n ") + "\n")
+			b.WriteString(" " + strings.Join(wrapStyled(st.Warn, "! The file has unsaved edits: save them (ctrl+s) before resuming from the command line.", w-2, "  "), "\n ") + "\n")
 		}
 	}
 	// Paths are shortened from the middle: the file name always shows.
@@ -227,10 +236,32 @@ func (s *summaryScreen) handleKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	return m.handleSummaryKey(msg)
 }
 func (s *summaryScreen) handlePaste(tea.PasteMsg) tea.Cmd { return nil }
-func (s *summaryScreen) body(m *Model, l Layout) string   { return s.view(m.styles, l.Width, l.Body) }
-func (s *summaryScreen) keys(m *Model) bindings           { return s.bindings(m.keys) }
-func (s *summaryScreen) textEntry() bool                  { return false }
-func (s *summaryScreen) resize(w, body, _ int)            { s.setSize(w, body) }
+func (s *summaryScreen) body(m *Model, l Layout) string {
+	v := *s
+	v.unsaved = m.unsaved() // a save from here clears it
+	out := v.view(m.styles, l.Width, l.Body)
+	if m.preview.saving {
+		out += "\n " + m.styles.Text.Render("Saving "+filepath.Base(m.preview.path)+"…")
+	}
+	// The summary has no detail band: a question of the save (an
+	// encoding the file cannot hold) draws above it, never cut.
+	if dlg := m.detailDialog(); dlg != nil {
+		out = strings.Join(dlg.view(m.styles, l.Width), "\n") + "\n" + out
+	}
+	return out
+}
+
+// keys are the summary's, with ctrl+s while the file has unsaved edits
+// (the preview, where it is otherwise, is behind the import).
+func (s *summaryScreen) keys(m *Model) bindings {
+	b := s.bindings(m.keys)
+	if m.unsaved() && !m.preview.saving {
+		b = append(b[:len(b)-1:len(b)-1], m.keys.Preview.Save, b[len(b)-1])
+	}
+	return b
+}
+func (s *summaryScreen) textEntry() bool       { return false }
+func (s *summaryScreen) resize(w, body, _ int) { s.setSize(w, body) }
 func (s *summaryScreen) title() string {
 	if s.kind == applyRollback {
 		return "Rollback summary"
