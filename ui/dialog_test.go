@@ -107,6 +107,29 @@ func TestConfirmationDialog(t *testing.T) {
 	}
 }
 
+// Enter opens the apply's confirmation; a second enter (a tired operator's
+// double press) must not be the yes that writes users and sends their
+// registration mail: only y is, and the dialog says so.
+func TestEnterTwiceDoesNotApply(t *testing.T) {
+	file := copyTestdata(t, "users.csv")
+	tgt := seededTarget()
+	d, _ := loginToPreview(t, file, tgt)
+	fixAndPlan(t, d)
+	d.keys("enter", "enter")
+	if !d.m.confirming() || d.m.screen != ScreenDiff {
+		t.Fatalf("enter twice: confirmation open %v, screen %v", d.m.confirming(), d.m.screen)
+	}
+	d.sees("Press y to apply", "enter does not confirm an apply")
+	if _, ok := tgt.user("alan@example.edu"); ok {
+		t.Fatal("enter twice sent the plan")
+	}
+	d.keys("y")
+	d.until("the summary", func(m *Model) bool { return m.screen == ScreenSummary })
+	if _, ok := tgt.user("alan@example.edu"); !ok {
+		t.Fatal("y did not send the plan")
+	}
+}
+
 // Signing in again mid-apply is one dialog over the progress screen: it
 // takes the keys (p does not pause the apply, it is typed), a quit
 // question nests over it and gives the keys back, and once signed in the

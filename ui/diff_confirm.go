@@ -58,10 +58,12 @@ func (c *confirmDialog) handleKey(msg tea.KeyPressMsg, k KeyMap) (bool, tea.Msg,
 		return false, nil, cmd
 	}
 	switch {
-	case key.Matches(msg, k.Confirm.Yes):
+	case key.Matches(msg, k.Confirm.Apply):
 		return true, applyConfirmedMsg{}, nil
 	case key.Matches(msg, k.Confirm.No):
 		return true, nil, nil
+	case msg.String() == "enter":
+		c.err = "Press y to apply, or n to go back: enter does not confirm an apply."
 	}
 	return false, nil, nil
 }
@@ -78,9 +80,10 @@ func (c *confirmDialog) update(msg tea.Msg) tea.Cmd {
 func (c *confirmDialog) view(st Styles, w int) []string {
 	lines := []string{" " + st.Text.Render(wrap(c.what, max(w-3, 20), " "))}
 	if !c.production {
-		return append(lines, " "+st.Focused.Render("y")+st.Text.Render(" apply now   ")+st.Focused.Render("n")+st.Text.Render(" not yet"))
+		lines = append(lines, " "+st.Focused.Render("y")+st.Text.Render(" apply now   ")+st.Focused.Render("n")+st.Text.Render(" not yet"))
+	} else {
+		lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+c.typed.View())
 	}
-	lines = append(lines, " "+st.Prod.Render(" PRODUCTION ")+st.Bad.Render(" Type the School ID to apply: ")+c.typed.View())
 	if c.err != "" {
 		lines = append(lines, " "+st.Error.Render("✗ "+show(c.err)))
 	}
@@ -91,7 +94,7 @@ func (c *confirmDialog) paneTitle() string { return "Confirm" }
 func (c *confirmDialog) typing() bool      { return c.production }
 func (c *confirmDialog) setWidth(int)      {}
 func (c *confirmDialog) bindings(k KeyMap) bindings {
-	return bindings{k.Confirm.Yes, k.Confirm.No}
+	return bindings{k.Confirm.Apply, k.Confirm.No}
 }
 
 // confirmApply opens the confirmation of the dry run's plan.

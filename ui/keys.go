@@ -93,6 +93,9 @@ type DiffKeys struct {
 // ConfirmKeys answer a yes/no question (the apply confirmation, exclusion).
 type ConfirmKeys struct {
 	Yes, No key.Binding
+	// Apply is the apply's yes: y alone, so that the enter that opened the
+	// confirmation, pressed twice, writes nobody and mails nobody.
+	Apply key.Binding
 }
 
 type ProgressKeys struct {
@@ -192,8 +195,9 @@ func DefaultKeyMap() KeyMap {
 			Apply:        b([]string{"enter"}, "enter", "apply…"),
 		},
 		Confirm: ConfirmKeys{
-			Yes: b([]string{"y", "enter"}, "y", "yes"),
-			No:  b([]string{"n", "esc"}, "n/esc", "no"),
+			Yes:   b([]string{"y", "enter"}, "y", "yes"),
+			No:    b([]string{"n", "esc"}, "n/esc", "no"),
+			Apply: b([]string{"y"}, "y", "apply now"),
 		},
 		Progress: ProgressKeys{
 			Pause:  b([]string{"p", "space"}, "p", "pause/resume"),
