@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -18,7 +17,8 @@ func init() {
 }
 
 // A rollback is a run of its own, with its own journal beside the import's
-// (JOURNAL.rollback.jsonl): its targets are fixed when it starts, and
+// (sync.RollbackPaths: J.rollback.jsonl, J.TIME.rollback.jsonl for an
+// import set aside as J.TIME): its targets are fixed when it starts, and
 // running the command again resumes that list. Both journals are locked
 // for its life, so no apply of the import runs meanwhile.
 func runRollback(env *cmdEnv, args []string) int {
@@ -70,12 +70,10 @@ func runRollback(env *cmdEnv, args []string) int {
 	}
 	// The rollback's files sit beside the journal itself, however it was
 	// named (a symlink, a relative path): one rollback per import.
-	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
-	stamp := env.clock().UTC().Format("20060102-150405")
-	ao.JournalPath = base + ".rollback.jsonl"
-	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
+	j, report, backup := sync.RollbackPaths(imp.Path(), env.clock())
+	ao.JournalPath, ao.BackupPath = j, backup
 	ao.FreshReport = ao.ReportPath == "" // a default name: never over another run's report
-	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
+	ao.ReportPath = orDefault(ao.ReportPath, report)
 	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
 		return fail(exitUsage, err)
 	} else if err := st.Holds(sync.KindRollback); err != nil {

@@ -38,6 +38,17 @@ func DefaultPaths(file string, now time.Time) (journal, report, backup string) {
 	return
 }
 
+// RollbackPaths names the journal, report and backup of a rollback of the
+// import whose journal is importJournal: beside it and named after all of
+// it (only a final .jsonl gives way), so that the rollbacks of two imports,
+// J and J.TIME set aside by a later run, never share a journal. The one
+// place these names are made (the command line and the guided import).
+func RollbackPaths(importJournal string, now time.Time) (journal, report, backup string) {
+	base := strings.TrimSuffix(importJournal, ".jsonl")
+	stamp := now.UTC().Format("20060102-150405")
+	return base + ".rollback.jsonl", base + ".rollback-report-" + stamp + ".csv", base + ".rollback-backup-" + stamp + ".json"
+}
+
 func jsonTwin(csvPath string) string {
 	return strings.TrimSuffix(csvPath, filepath.Ext(csvPath)) + ".json"
 }
@@ -171,6 +182,10 @@ func (e *PlanFileError) Error() string {
 	}
 	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again (usersync plan %s --out …)", e.File, e.File)
 }
+
+// CheckPlanFile refuses, as a *PlanFileError, a saved plan whose file is
+// no longer what it was planned from.
+func CheckPlanFile(p *Plan) error { return checkPlanFile(p) }
 
 // checkPlanFile refuses a plan whose file is no longer what it was planned from.
 func checkPlanFile(p *Plan) error {
