@@ -233,16 +233,12 @@ func OpenRun(path string) (*RunFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	lf, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	lf, err := lockAt(path + ".lock")
 	if err != nil {
-		return nil, fmt.Errorf("journal lock: %w", err)
-	}
-	if err := lockFile(lf); err != nil {
-		lf.Close()
 		if errors.Is(err, errLocked) {
 			return nil, &BusyError{Journal: path}
 		}
-		return nil, fmt.Errorf("journal lock %s: %w", lf.Name(), err)
+		return nil, err
 	}
 	rf := &RunFile{path: path, lock: lf}
 	st, good, err := readJournalFile(path)
@@ -258,6 +254,35 @@ func OpenRun(path string) (*RunFile, error) {
 		return nil, err
 	}
 	return rf, nil
+}
+
+// lockAt creates (or opens) the lock file at name and locks it. The lock
+// held must be the file at name once locked: its holder removes it when
+// done (RunFile.Close), so one opened just before that is no lock any
+// more, and a new file is locked instead.
+func lockAt(name string) (*os.File, error) {
+	for tries := 0; ; tries++ {
+		lf, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("journal lock: %w", err)
+		}
+		if err := lockFile(lf); err != nil {
+			lf.Close()
+			if errors.Is(err, errLocked) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("journal lock %s: %w", name, err)
+		}
+		mine, err1 := lf.Stat()
+		now, err2 := os.Stat(name)
+		if err1 == nil && err2 == nil && os.SameFile(mine, now) {
+			return lf, nil
+		}
+		lf.Close()
+		if tries == 100 {
+			return nil, fmt.Errorf("journal lock %s: removed again and again while being taken", name)
+		}
+	}
 }
 
 // journalPath is the one name of the journal at path, however it is
@@ -338,10 +363,15 @@ func (rf *RunFile) Unfinished() *JournalState {
 	return rf.state
 }
 
-// Close releases the lock.
+// Close releases the lock and removes its file, still holding it (a
+// run waiting for it then locks a new one, lockAt): a command leaves no
+// lock behind, least of all one refused before it started a run.
 func (rf *RunFile) Close() error {
 	if rf.lock == nil {
 		return nil
+	}
+	if rf.held() == nil {
+		os.Remove(rf.lock.Name()) // Windows keeps it (an open file): harmless, the next lockAt takes it
 	}
 	err := rf.lock.Close() // closing the descriptor releases the flock
 	rf.lock = nil
