@@ -207,3 +207,55 @@ func TestEarlyRefusalsLeaveNoFile(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoAppliesOfOnePlanAtOnce: the same saved plan applied twice at the
+// same moment: one applies it, the other is refused (busy, or stale once
+// the first is done) and sets nothing aside, so the journal holds the one
+// run and its rollback works.
+func TestTwoAppliesOfOnePlanAtOnce(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 5, Seed: 10})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.csv")
+	writeEmails(t, path, "t0@example.edu", "t1@example.edu", "t2@example.edu")
+	plan := filepath.Join(dir, "plan.json")
+	conn := []string{"--env", srv.URL(), "--school", sandbox.DemoSchool}
+	if code, _, stderr := runCmd(t, tok, append([]string{"plan", path, "--no-registration-mail", "--out", plan}, conn...)...); code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	codes := make(chan int, 2)
+	errs := make(chan string, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			code, _, stderr := runCmd(t, tok, append([]string{"apply", plan, "--yes"}, conn...)...)
+			codes <- code
+			errs <- stderr
+		}()
+	}
+	got := map[int]int{}
+	var out []string
+	for i := 0; i < 2; i++ {
+		got[<-codes]++
+		out = append(out, <-errs)
+	}
+	if got[exitOK] != 1 || got[exitUsage]+got[exitRowsFailed] != 1 {
+		t.Fatalf("exits %v, want one 0 and one refusal:\n%s", got, strings.Join(out, "\n---\n"))
+	}
+	if n := srv.Stats().CreatesPerEmailMax; n > 1 {
+		t.Errorf("a user was created %d times", n)
+	}
+	journal := filepath.Join(dir, "users.usersync-journal.jsonl")
+	if a := setAside(t, journal); len(a) != 0 {
+		t.Errorf("the refused apply set %v aside", a)
+	}
+	if _, err := os.Lstat(journal + ".lock"); err == nil {
+		t.Errorf("a lock is left: %s", dirNames(t, dir))
+	}
+	if code, _, stderr := runCmd(t, tok, append([]string{"rollback", "--journal", journal, "--yes"}, conn...)...); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s", code, stderr)
+	}
+	for _, e := range []string{"t0@example.edu", "t1@example.edu", "t2@example.edu"} {
+		if u, _ := srv.User(e); u.Status != "Inactive" {
+			t.Errorf("%s is %q after the rollback", e, u.Status)
+		}
+	}
+}
