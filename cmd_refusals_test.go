@@ -166,6 +166,8 @@ func TestEarlyRefusalsLeaveNoFile(t *testing.T) {
 	}{
 		{"apply a missing file", tok, append([]string{"apply", missing, "--yes"}, conn...)},
 		{"apply a missing file, no token", "", append([]string{"apply", missing, "--yes"}, conn...)},
+		{"apply a missing file, its journal in a new folder", tok, append([]string{"apply", missing, "--yes", "--journal", filepath.Join(dir, "runs", "a", "j.jsonl")}, conn...)},
+		{"apply without --yes, its journal in a new folder", tok, append([]string{"apply", path, "--journal", filepath.Join(dir, "runs", "j.jsonl")}, conn...)},
 		{"apply without a token", "", append([]string{"apply", path, "--yes"}, conn...)},
 		{"apply without --yes", tok, append([]string{"apply", path}, conn...)},
 		{"apply with a bad token", "not-a-token", append([]string{"apply", path, "--yes"}, conn...)},

@@ -219,10 +219,11 @@ func (e *BusyError) Error() string {
 // RunFile is a run's journal, held under an exclusive lock for as long as
 // it is open (flock on a file beside it, so a dead process releases it).
 type RunFile struct {
-	path  string
-	lock  *os.File
-	state *JournalState // nil when there is no journal yet
-	good  int64         // bytes of whole lines
+	path    string
+	lock    *os.File
+	madeDir string        // the outermost folder OpenRun made for it, if any
+	state   *JournalState // nil when there is no journal yet
+	good    int64         // bytes of whole lines
 }
 
 // OpenRun locks the journal at path and reads it (damage is kept in the
@@ -233,14 +234,24 @@ func OpenRun(path string) (*RunFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	made, err := makeDirs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if made != "" {
+		if path, err = journalPath(path); err != nil {
+			return nil, err
+		}
+	}
 	lf, err := lockAt(path + ".lock")
 	if err != nil {
+		removeDirs(filepath.Dir(path), made)
 		if errors.Is(err, errLocked) {
 			return nil, &BusyError{Journal: path}
 		}
 		return nil, err
 	}
-	rf := &RunFile{path: path, lock: lf}
+	rf := &RunFile{path: path, lock: lf, madeDir: made}
 	st, good, err := readJournalFile(path)
 	switch {
 	case err == nil && good == 0 && len(st.damage) == 0:
@@ -263,6 +274,13 @@ func OpenRun(path string) (*RunFile, error) {
 func lockAt(name string) (*os.File, error) {
 	for tries := 0; ; tries++ {
 		lf, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
+		if errors.Is(err, os.ErrNotExist) && tries < 100 {
+			// Its folder, made for a run refused meanwhile, went with it.
+			if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+				return nil, fmt.Errorf("journal lock: %w", err)
+			}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("journal lock: %w", err)
 		}
@@ -281,6 +299,36 @@ func lockAt(name string) (*os.File, error) {
 		lf.Close()
 		if tries == 100 {
 			return nil, fmt.Errorf("journal lock %s: removed again and again while being taken", name)
+		}
+	}
+}
+
+// makeDirs makes dir and its missing parents; it returns the outermost
+// folder it made ("" when dir was there).
+func makeDirs(dir string) (string, error) {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return top, os.MkdirAll(dir, 0o700)
+}
+
+// removeDirs removes dir and its parents up to top, those makeDirs made,
+// while they are empty: a command refused before its run began leaves
+// no folder behind either.
+func removeDirs(dir, top string) {
+	if top == "" {
+		return
+	}
+	for d := dir; len(d) >= len(top); d = filepath.Dir(d) {
+		if os.Remove(d) != nil || d == top {
+			return
 		}
 	}
 }
@@ -312,10 +360,10 @@ func journalPath(path string) (string, error) {
 		}
 		p = filepath.Clean(to)
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", fmt.Errorf("journal: %w", err)
-	}
 	dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if errors.Is(err, os.ErrNotExist) {
+		return p, nil // its folder is not there yet (OpenRun makes it)
+	}
 	if err != nil {
 		return "", fmt.Errorf("journal %s: %w", path, err)
 	}
@@ -375,6 +423,9 @@ func (rf *RunFile) Close() error {
 	}
 	err := rf.lock.Close() // closing the descriptor releases the flock
 	rf.lock = nil
+	if _, serr := os.Lstat(rf.path); errors.Is(serr, os.ErrNotExist) {
+		removeDirs(filepath.Dir(rf.path), rf.madeDir) // no run was recorded there
+	}
 	return err
 }
 
