@@ -303,7 +303,10 @@ func confirm(env *cmdEnv, name string, p *sync.Plan) (int, bool) {
 		if name == "rollback" {
 			fmt.Fprintln(env.stderr, "usersync rollback: not applied: add --yes to roll back without a terminal (the plan above is what it would do)")
 		} else {
-			fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+			// The diff itself, not a command to see it: `usersync plan`
+			// reads no saved plan, and would need this one's CONN and options.
+			printPlan(env.stderr, p)
+			fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (the plan above is what it would do)")
 		}
 		return exitUsage, false
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 )
 
@@ -124,8 +125,9 @@ func runRollback(env *cmdEnv, args []string) int {
 			// may be the import meant.
 			if earlier, st := sync.EarlierRun(imp.Path()); st != nil {
 				return fail(exitUsage, fmt.Errorf("the last run in %s (started %s) sent nothing, so there is nothing of it to undo: nothing was done; "+
-					"the run before it, started %s, is kept in %s: to undo that one, usersync rollback --journal %s",
-					imp.Path(), journal.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), st.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), earlier, earlier))
+					"the run before it, started %s, is kept in %s: to undo that one, usersync rollback --journal %s%s",
+					imp.Path(), journal.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), st.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), earlier,
+					textsafe.ShellQuote(earlier), conn.args(fs)))
 			}
 		}
 		if len(journal.Damaged) > 0 {

@@ -180,7 +180,7 @@ func (e *PlanFileError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("the plan's file %s cannot be read (%v): nothing was sent; make the plan again from the file as it is", e.File, e.Err)
 	}
-	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again (usersync plan %s --out …)", e.File, e.File)
+	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again from the file as it is (the usersync plan command that saved it, run again)", e.File)
 }
 
 // CheckPlanFile refuses, as a *PlanFileError, a saved plan whose file is

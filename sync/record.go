@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"usersync/csvfile/textsafe"
 )
 
 // Run kinds a RunRecord names.
@@ -63,7 +65,7 @@ func (e *ConflictError) Error() string {
 	}
 	if e.Journal != "" {
 		fmt.Fprintf(&b, "\nto finish that run, run it on its own file and connection, leaving out the options above (it keeps its own); "+
-			"to start a new run instead, give it another journal (--journal PATH); the unfinished run stays undoable: usersync rollback --journal %s", e.Journal)
+			"to start a new run instead, give it another journal (--journal PATH); the unfinished run stays undoable: usersync rollback --journal %s", textsafe.ShellQuote(e.Journal))
 	} else {
 		b.WriteString("\nto apply with other options, make the plan again with them")
 	}

@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 	"usersync/sync/render"
 	"usersync/sync/targets"
@@ -225,12 +226,7 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return textsafe.ShellQuote(s) }
 
 // ResumeCommand is the command that resumes the last run when it was
 // interrupted, or "".
