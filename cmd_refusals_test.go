@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"usersync/sandbox"
 )
@@ -260,4 +263,44 @@ func TestTwoAppliesOfOnePlanAtOnce(t *testing.T) {
 			t.Errorf("%s is %q after the rollback", e, u.Status)
 		}
 	}
+}
+
+// TestSavedPlanSurvivesSIGKILL kills `usersync apply plan.json` at random
+// moments (before its run is recorded, while it checks the plan, mid-
+// write) and runs it again until it finishes: no user is created twice,
+// every user ends as planned, no lock is left, and the plan is never
+// refused as stale by its own writes.
+func TestSavedPlanSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it repeatedly")
+	}
+	bin := usersyncBinary(t)
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 100, Seed: 13, Latency: 10 * time.Millisecond})
+	dir := t.TempDir()
+	path, want := writeUsers(t, srv, dir, 80)
+	plan := filepath.Join(dir, "plan.json")
+	conn := []string{"--env", srv.URL(), "--school", sandbox.DemoSchool}
+	if code, _, stderr := runCmd(t, tok, append([]string{"plan", path, "--no-registration-mail", "--out", plan}, conn...)...); code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	command := func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, bin, append([]string{"apply", plan, "--yes", "--concurrency", "2"}, conn...)...)
+		cmd.Env = append(os.Environ(), "USERSYNC_TOKEN="+tok, "NO_COLOR=1")
+		cmd.Dir = dir
+		return cmd
+	}
+	kills := killRepeatedly(t, command, 8, 13, 5*time.Millisecond, 200*time.Millisecond)
+	if n := srv.Stats().CreatesPerEmailMax; n > 1 {
+		t.Errorf("a user was created %d times across %d kills", n, kills)
+	}
+	for email, last := range want {
+		if u, ok := srv.User(email); !ok || u.LastName != last {
+			t.Errorf("%s: %v %q, want %q", email, ok, u.LastName, last)
+		}
+	}
+	journal := filepath.Join(dir, "users.usersync-journal.jsonl")
+	if _, err := os.Lstat(journal + ".lock"); err == nil {
+		t.Errorf("a lock is left after the run finished")
+	}
+	t.Logf("%d kills; set aside: %v", kills, setAside(t, journal))
 }
