@@ -66,14 +66,26 @@ func runApply(env *cmdEnv, args []string) int {
 	if abs, err := filepath.Abs(ao.BackupPath); err == nil {
 		ao.BackupPath = abs
 	}
-	// The run: its journal is locked from here to the end, and an
-	// unfinished run there decides every option. A rollback's journal, or
-	// a file that is no journal, is refused before a lock is made beside it.
+	// A refused command changes nothing on disk: whatever can refuse (the
+	// journal's kind, the token, the plan's target, a contradicting flag,
+	// the file, a stale plan, no --yes) is checked before a finished run
+	// is set aside or a new one recorded. A rollback's journal, or a file
+	// that is no journal, is refused before a lock is made beside it.
 	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
 		return fail(exitUsage, err)
 	} else if err := st.Holds(sync.KindApply); err != nil {
 		return fail(exitUsage, err)
 	}
+	t, err := pf.conn.open(ctx, env)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	if saved != nil && t.Name() != saved.Target {
+		return fail(exitUsage, fmt.Errorf("the plan is for %s, not %s", saved.Target, t.Name()))
+	}
+	// The run: its journal is locked from here to the end (the lock goes
+	// with it, refused or not), and an unfinished run there decides every
+	// option.
 	rf, err := openCheckedRun(ao.JournalPath)
 	if err != nil {
 		return fail(exitUsage, err)
@@ -85,16 +97,6 @@ func runApply(env *cmdEnv, args []string) int {
 	if code, err := settleOptions(fs, pf, rf, saved, pos[0], ao); err != nil {
 		return fail(code, err)
 	}
-
-	t, err := pf.conn.open(ctx, env)
-	if err != nil {
-		return fail(exitUsage, err)
-	}
-	if saved != nil && t.Name() != saved.Target {
-		return fail(exitUsage, fmt.Errorf("the plan is for %s, not %s", saved.Target, t.Name()))
-	}
-	// The decisions are recorded before anything else is done: a stop at
-	// any moment from here on leaves them for the next run.
 	rec := sync.RunRecord{Kind: sync.KindApply, Target: t.Name(), File: file, Options: pf.options(), Backup: ao.BackupPath}
 	if abs, err := filepath.Abs(file); err == nil {
 		rec.File = abs // the record names the file from anywhere
@@ -108,35 +110,36 @@ func runApply(env *cmdEnv, args []string) int {
 	if err := rf.Conflict(rec); err != nil {
 		return fail(exitUsage, err)
 	}
-	if prior := rf.Unfinished(); prior == nil || !prior.Sent() {
-		// A new run: its backup never goes over another run's (whose
-		// rollback reads it); decided before the record names it.
-		since := time.Now().UTC()
-		if prior != nil {
-			since = prior.Head.Started
-		}
-		free, note, err := sync.FreeBackupPath(ao.BackupPath, since)
-		if err != nil {
-			return fail(exitUsage, err)
-		}
-		if note != "" {
-			fmt.Fprintf(env.stderr, "note: %s\n", note)
-		}
-		ao.BackupPath, rec.Backup = free, free
-	}
-	if err := rf.Begin(rec); err != nil {
-		return fail(exitUsage, err)
-	}
 	pf.target = t
 
 	var (
 		p        *sync.Plan
 		existing []sync.User
 	)
-	if saved != nil {
-		// A saved plan: Apply re-reads the users and refuses it if they changed.
+	prior := rf.Unfinished()
+	switch {
+	case saved != nil && prior != nil && prior.Sent():
+		p = saved // resumed: Apply settles it against the users as they are now
+	case saved != nil:
+		// Refused here, not once the run is recorded: a changed file, or
+		// users that changed since the plan was made (the lock is held, so
+		// no other usersync changes them before this run starts).
 		p = saved
-	} else {
+		if err := sync.CheckPlanFile(p); err != nil {
+			return fail(exitUsage, err)
+		}
+		existing, err = t.ListUsers(ctx)
+		if code, ierr, stopped := interruptedBefore(ctx); stopped {
+			return fail(code, ierr)
+		}
+		if err != nil {
+			code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
+			return fail(code, err)
+		}
+		if err := sync.Drift(p, existing); err != nil {
+			return fail(exitFor(err), err)
+		}
+	default:
 		pl, code, err := makePlan(ctx, env, pf, pos[0])
 		if err != nil {
 			return fail(code, err)
@@ -152,6 +155,28 @@ func runApply(env *cmdEnv, args []string) int {
 		if code, ok := confirm(env, "apply", p); !ok {
 			return code
 		}
+	}
+	if prior == nil || !prior.Sent() {
+		// A new run: its backup never goes over another run's (whose
+		// rollback reads it); decided before the record names it.
+		since := time.Now().UTC()
+		if prior != nil {
+			since = prior.Head.Started
+		}
+		free, note, err := sync.FreeBackupPath(ao.BackupPath, since)
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		if note != "" {
+			fmt.Fprintf(env.stderr, "note: %s\n", note)
+		}
+		ao.BackupPath, rec.Backup = free, free
+	}
+	// The decisions are recorded (a finished run there set aside) only now,
+	// once nothing is left to refuse them; a stop from here on leaves them
+	// for the next run.
+	if err := rf.Begin(rec); err != nil {
+		return fail(exitUsage, err)
 	}
 	ao.Run, ao.SignInAgain = rf, signInAgain(t.Name())
 	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
@@ -278,7 +303,10 @@ func confirm(env *cmdEnv, name string, p *sync.Plan) (int, bool) {
 		if name == "rollback" {
 			fmt.Fprintln(env.stderr, "usersync rollback: not applied: add --yes to roll back without a terminal (the plan above is what it would do)")
 		} else {
-			fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (see `usersync plan` for the diff)")
+			// The diff itself, not a command to see it: `usersync plan`
+			// reads no saved plan, and would need this one's CONN and options.
+			printPlan(env.stderr, p)
+			fmt.Fprintln(env.stderr, "usersync apply: not applied: add --yes to apply without a terminal (the plan above is what it would do)")
 		}
 		return exitUsage, false
 	}

@@ -15,6 +15,7 @@ import (
 
 	"usersync/csvfile/textsafe"
 	"usersync/sync"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 )
 
@@ -166,11 +167,15 @@ func printProbe(w io.Writer, p *sync.Probe) {
 		fmt.Fprintln(w, "Everything the adapter depends on answers as it expects.")
 		return
 	}
-	if p.Unanswered() {
-		fmt.Fprintf(w, "The server did not answer, so nothing could be checked (nothing was sent); run the same command again when it is back.\n")
+	switch head := render.ProbeHeading(p); head {
+	case render.ProbeUnanswered:
+		fmt.Fprintf(w, "%s (nothing was sent); run the same command again when it is back.\n", head)
 		return
+	case render.ProbeRefused:
+		fmt.Fprintf(w, "%s (nothing was sent):\n", head) // what to do follows (runCheck)
+	default:
+		fmt.Fprintf(w, "%s; do not import until this is understood:\n", head)
 	}
-	fmt.Fprintf(w, "The server differs from what the adapter expects; do not import until this is understood:\n")
 	for _, m := range p.Mismatches() {
 		fmt.Fprintf(w, "  - %s\n", textsafe.Show(m))
 	}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"usersync/csvfile"
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 	"usersync/sync/render"
 	"usersync/sync/targets"
@@ -308,7 +309,7 @@ func runPlan(env *cmdEnv, args []string) int {
 		printPlan(env.stderr, p)
 	}
 	if *out != "" {
-		fmt.Fprintf(env.stderr, "plan saved to %s; apply it with: usersync apply %s --yes\n", *out, *out)
+		fmt.Fprintf(env.stderr, "plan saved to %s; apply it with: usersync apply %s%s --yes\n", *out, textsafe.ShellQuote(*out), pf.conn.args(fs))
 	}
 	if p.Counts.Skip > 0 {
 		return exitRowsFailed

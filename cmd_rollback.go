@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 )
 
@@ -18,7 +18,8 @@ func init() {
 }
 
 // A rollback is a run of its own, with its own journal beside the import's
-// (JOURNAL.rollback.jsonl): its targets are fixed when it starts, and
+// (sync.RollbackPaths: J.rollback.jsonl, J.TIME.rollback.jsonl for an
+// import set aside as J.TIME): its targets are fixed when it starts, and
 // running the command again resumes that list. Both journals are locked
 // for its life, so no apply of the import runs meanwhile.
 func runRollback(env *cmdEnv, args []string) int {
@@ -70,12 +71,10 @@ func runRollback(env *cmdEnv, args []string) int {
 	}
 	// The rollback's files sit beside the journal itself, however it was
 	// named (a symlink, a relative path): one rollback per import.
-	base := strings.TrimSuffix(imp.Path(), filepath.Ext(imp.Path()))
-	stamp := env.clock().UTC().Format("20060102-150405")
-	ao.JournalPath = base + ".rollback.jsonl"
-	ao.BackupPath = base + ".rollback-backup-" + stamp + ".json"
+	j, report, backup := sync.RollbackPaths(imp.Path(), env.clock())
+	ao.JournalPath, ao.BackupPath = j, backup
 	ao.FreshReport = ao.ReportPath == "" // a default name: never over another run's report
-	ao.ReportPath = orDefault(ao.ReportPath, base+".rollback-report-"+stamp+".csv")
+	ao.ReportPath = orDefault(ao.ReportPath, report)
 	if st, err := sync.PeekJournal(ao.JournalPath); err != nil {
 		return fail(exitUsage, err)
 	} else if err := st.Holds(sync.KindRollback); err != nil {
@@ -126,8 +125,9 @@ func runRollback(env *cmdEnv, args []string) int {
 			// may be the import meant.
 			if earlier, st := sync.EarlierRun(imp.Path()); st != nil {
 				return fail(exitUsage, fmt.Errorf("the last run in %s (started %s) sent nothing, so there is nothing of it to undo: nothing was done; "+
-					"the run before it, started %s, is kept in %s: to undo that one, usersync rollback --journal %s",
-					imp.Path(), journal.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), st.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), earlier, earlier))
+					"the run before it, started %s, is kept in %s: to undo that one, usersync rollback --journal %s%s",
+					imp.Path(), journal.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), st.Head.Started.UTC().Format("2006-01-02 15:04 UTC"), earlier,
+					textsafe.ShellQuote(earlier), conn.args(fs)))
 			}
 		}
 		if len(journal.Damaged) > 0 {

@@ -324,9 +324,17 @@ func (b *tuiBackend) Check(ctx context.Context, s ui.Session) ([]string, error) 
 	if !ok {
 		return nil, nil
 	}
+	p := pr.Probe(ctx)
 	var out []string
-	for _, m := range pr.Probe(ctx).Mismatches() {
+	for _, m := range p.Mismatches() {
 		out = append(out, textsafe.Show(m))
+	}
+	switch {
+	case p.Refused():
+		// The target's own words for what to do (its descriptor's).
+		return nil, &ui.CheckStopped{Heading: render.ProbeRefused, Lines: append(out, signInAgain(s.Target.Name()))}
+	case p.Unanswered():
+		return nil, &ui.CheckStopped{Heading: render.ProbeUnanswered, Lines: out}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 	"usersync/sync/targets"
 )
@@ -56,6 +57,20 @@ func addConnFlags(fs *flag.FlagSet) *connFlags {
 		c.values[k] = fs.String(k, "", strings.Join(usage[k], "; "))
 	}
 	return c
+}
+
+// args is the CONN flags given on the command line as they would be typed
+// again (quoted), for a command usersync tells the operator to run next:
+// pasted, it reaches the same server. A token is never a flag, so none is
+// in them.
+func (c *connFlags) args(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "target" || f.Name == "env" || f.Name == "properties" || c.values[f.Name] != nil {
+			b.WriteString(" --" + f.Name + " " + textsafe.ShellQuote(f.Value.String()))
+		}
+	})
+	return b.String()
 }
 
 // value is a login field's flag, "" when no target declares it.

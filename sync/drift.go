@@ -87,6 +87,16 @@ func sameUser(a, b *User) bool {
 	return UsersFingerprint([]User{*a}) == UsersFingerprint([]User{*b})
 }
 
+// Drift reports, as a *StaleError, whether the users now are other than
+// those the plan was made from (nil when they are the same), so that a
+// saved plan is refused before its run is recorded.
+func Drift(p *Plan, now []User) error {
+	if UsersFingerprint(now) != p.UsersFingerprint {
+		return planDrift(p, now)
+	}
+	return nil
+}
+
 // CheckDrift lists the users and reports, as a *StaleError, whether they
 // changed since the plan was made.
 func CheckDrift(ctx context.Context, t Target, p *Plan) error {

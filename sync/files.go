@@ -38,6 +38,17 @@ func DefaultPaths(file string, now time.Time) (journal, report, backup string) {
 	return
 }
 
+// RollbackPaths names the journal, report and backup of a rollback of the
+// import whose journal is importJournal: beside it and named after all of
+// it (only a final .jsonl gives way), so that the rollbacks of two imports,
+// J and J.TIME set aside by a later run, never share a journal. The one
+// place these names are made (the command line and the guided import).
+func RollbackPaths(importJournal string, now time.Time) (journal, report, backup string) {
+	base := strings.TrimSuffix(importJournal, ".jsonl")
+	stamp := now.UTC().Format("20060102-150405")
+	return base + ".rollback.jsonl", base + ".rollback-report-" + stamp + ".csv", base + ".rollback-backup-" + stamp + ".json"
+}
+
 func jsonTwin(csvPath string) string {
 	return strings.TrimSuffix(csvPath, filepath.Ext(csvPath)) + ".json"
 }
@@ -169,8 +180,12 @@ func (e *PlanFileError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("the plan's file %s cannot be read (%v): nothing was sent; make the plan again from the file as it is", e.File, e.Err)
 	}
-	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again (usersync plan %s --out …)", e.File, e.File)
+	return fmt.Sprintf("the plan's file %s changed since the plan was made: nothing was sent; make the plan again from the file as it is (the usersync plan command that saved it, run again)", e.File)
 }
+
+// CheckPlanFile refuses, as a *PlanFileError, a saved plan whose file is
+// no longer what it was planned from.
+func CheckPlanFile(p *Plan) error { return checkPlanFile(p) }
 
 // checkPlanFile refuses a plan whose file is no longer what it was planned from.
 func checkPlanFile(p *Plan) error {

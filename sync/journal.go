@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	gosync "sync"
 	"time"
+
+	"usersync/csvfile/textsafe"
 )
 
 // The journal is an append-only JSON-lines file, one record a line. A run
@@ -110,7 +112,7 @@ type DamageError struct {
 
 func (e *DamageError) Error() string {
 	return e.short() + ": the run is not resumed from it (nothing is guessed); " +
-		"a rollback can still work from its other lines, the backup and the server (usersync rollback --journal " + e.Path + ")"
+		"a rollback can still work from its other lines, the backup and the server (usersync rollback --journal " + textsafe.ShellQuote(e.Path) + ")"
 }
 
 func (e *DamageError) short() string {

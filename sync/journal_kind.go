@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"usersync/csvfile/textsafe"
 )
 
 // A journal holds one kind of run: an import's journal holds applies, a
@@ -40,10 +42,10 @@ func (e *WrongJournalError) Error() string {
 		}
 		return fmt.Sprintf("%s is the journal of a rollback%s, not of an import: nothing was sent; "+
 			"an apply keeps its runs in a journal of their own: leave --journal out (FILE.usersync-journal.jsonl beside the file) or give another path; "+
-			"to resume or undo that rollback: usersync rollback --journal %s", e.Path, of, e.Path)
+			"to resume or undo that rollback: usersync rollback --journal %s", e.Path, of, textsafe.ShellQuote(e.Path))
 	}
 	return fmt.Sprintf("%s is the journal of an import, not of a rollback: nothing was sent; "+
-		"to undo that import: usersync rollback --journal %s (its rollback keeps its own journal beside it)", e.Path, e.Path)
+		"to undo that import: usersync rollback --journal %s (its rollback keeps its own journal beside it)", e.Path, textsafe.ShellQuote(e.Path))
 }
 
 // PeekJournal reads the journal at path without taking its lock, to refuse

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"usersync/csvfile/textsafe"
 )
 
 // Run kinds a RunRecord names.
@@ -63,7 +65,7 @@ func (e *ConflictError) Error() string {
 	}
 	if e.Journal != "" {
 		fmt.Fprintf(&b, "\nto finish that run, run it on its own file and connection, leaving out the options above (it keeps its own); "+
-			"to start a new run instead, give it another journal (--journal PATH); the unfinished run stays undoable: usersync rollback --journal %s", e.Journal)
+			"to start a new run instead, give it another journal (--journal PATH); the unfinished run stays undoable: usersync rollback --journal %s", textsafe.ShellQuote(e.Journal))
 	} else {
 		b.WriteString("\nto apply with other options, make the plan again with them")
 	}
@@ -219,10 +221,11 @@ func (e *BusyError) Error() string {
 // RunFile is a run's journal, held under an exclusive lock for as long as
 // it is open (flock on a file beside it, so a dead process releases it).
 type RunFile struct {
-	path  string
-	lock  *os.File
-	state *JournalState // nil when there is no journal yet
-	good  int64         // bytes of whole lines
+	path    string
+	lock    *os.File
+	madeDir string        // the outermost folder OpenRun made for it, if any
+	state   *JournalState // nil when there is no journal yet
+	good    int64         // bytes of whole lines
 }
 
 // OpenRun locks the journal at path and reads it (damage is kept in the
@@ -233,18 +236,24 @@ func OpenRun(path string) (*RunFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	lf, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	made, err := makeDirs(filepath.Dir(path))
 	if err != nil {
-		return nil, fmt.Errorf("journal lock: %w", err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
-	if err := lockFile(lf); err != nil {
-		lf.Close()
+	if made != "" {
+		if path, err = journalPath(path); err != nil {
+			return nil, err
+		}
+	}
+	lf, err := lockAt(path + ".lock")
+	if err != nil {
+		removeDirs(filepath.Dir(path), made)
 		if errors.Is(err, errLocked) {
 			return nil, &BusyError{Journal: path}
 		}
-		return nil, fmt.Errorf("journal lock %s: %w", lf.Name(), err)
+		return nil, err
 	}
-	rf := &RunFile{path: path, lock: lf}
+	rf := &RunFile{path: path, lock: lf, madeDir: made}
 	st, good, err := readJournalFile(path)
 	switch {
 	case err == nil && good == 0 && len(st.damage) == 0:
@@ -258,6 +267,72 @@ func OpenRun(path string) (*RunFile, error) {
 		return nil, err
 	}
 	return rf, nil
+}
+
+// lockAt creates (or opens) the lock file at name and locks it. The lock
+// held must be the file at name once locked: its holder removes it when
+// done (RunFile.Close), so one opened just before that is no lock any
+// more, and a new file is locked instead.
+func lockAt(name string) (*os.File, error) {
+	for tries := 0; ; tries++ {
+		lf, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
+		if errors.Is(err, os.ErrNotExist) && tries < 100 {
+			// Its folder, made for a run refused meanwhile, went with it.
+			if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+				return nil, fmt.Errorf("journal lock: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("journal lock: %w", err)
+		}
+		if err := lockFile(lf); err != nil {
+			lf.Close()
+			if errors.Is(err, errLocked) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("journal lock %s: %w", name, err)
+		}
+		mine, err1 := lf.Stat()
+		now, err2 := os.Stat(name)
+		if err1 == nil && err2 == nil && os.SameFile(mine, now) {
+			return lf, nil
+		}
+		lf.Close()
+		if tries == 100 {
+			return nil, fmt.Errorf("journal lock %s: removed again and again while being taken", name)
+		}
+	}
+}
+
+// makeDirs makes dir and its missing parents; it returns the outermost
+// folder it made ("" when dir was there).
+func makeDirs(dir string) (string, error) {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return top, os.MkdirAll(dir, 0o700)
+}
+
+// removeDirs removes dir and its parents up to top, those makeDirs made,
+// while they are empty: a command refused before its run began leaves
+// no folder behind either.
+func removeDirs(dir, top string) {
+	if top == "" {
+		return
+	}
+	for d := dir; len(d) >= len(top); d = filepath.Dir(d) {
+		if os.Remove(d) != nil || d == top {
+			return
+		}
+	}
 }
 
 // journalPath is the one name of the journal at path, however it is
@@ -287,10 +362,10 @@ func journalPath(path string) (string, error) {
 		}
 		p = filepath.Clean(to)
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", fmt.Errorf("journal: %w", err)
-	}
 	dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if errors.Is(err, os.ErrNotExist) {
+		return p, nil // its folder is not there yet (OpenRun makes it)
+	}
 	if err != nil {
 		return "", fmt.Errorf("journal %s: %w", path, err)
 	}
@@ -338,13 +413,21 @@ func (rf *RunFile) Unfinished() *JournalState {
 	return rf.state
 }
 
-// Close releases the lock.
+// Close releases the lock and removes its file, still holding it (a
+// run waiting for it then locks a new one, lockAt): a command leaves no
+// lock behind, least of all one refused before it started a run.
 func (rf *RunFile) Close() error {
 	if rf.lock == nil {
 		return nil
 	}
+	if rf.held() == nil {
+		os.Remove(rf.lock.Name()) // Windows keeps it (an open file): harmless, the next lockAt takes it
+	}
 	err := rf.lock.Close() // closing the descriptor releases the flock
 	rf.lock = nil
+	if _, serr := os.Lstat(rf.path); errors.Is(serr, os.ErrNotExist) {
+		removeDirs(filepath.Dir(rf.path), rf.madeDir) // no run was recorded there
+	}
 	return err
 }
 

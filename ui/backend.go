@@ -40,6 +40,17 @@ type Backend interface {
 	Check(ctx context.Context, s Session) ([]string, error)
 }
 
+// CheckStopped is the error Check answers when the probe could not judge
+// the API at all (the server refused the credentials, or did not answer):
+// Heading says which, in sync/render's words, and Lines what was seen and
+// what to do (safe to show).
+type CheckStopped struct {
+	Heading string
+	Lines   []string
+}
+
+func (e *CheckStopped) Error() string { return e.Heading }
+
 // Env is where a session connects: the sandbox, one of the target's
 // named servers (a staging-like one or a production one: the descriptor
 // says which, LoginRequest.EnvName which one), or a URL.

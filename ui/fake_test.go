@@ -192,8 +192,9 @@ type memBackend struct {
 	failList error
 	// session, when set, is the target sessions get (default: target).
 	session sync.Target
-	// mismatches is what Check answers.
+	// mismatches is what Check answers; checkErr its error.
 	mismatches []string
+	checkErr   error
 }
 
 func newMemBackend(t *memTarget) *memBackend {
@@ -270,7 +271,7 @@ func (b *memBackend) Reauthenticate(_ context.Context, _ Session, req LoginReque
 func (b *memBackend) Check(context.Context, Session) ([]string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.mismatches, nil
+	return b.mismatches, b.checkErr
 }
 
 func (b *memBackend) RememberDir(dir string) error {

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"usersync/csvfile"
+	"usersync/sync/render"
 	"usersync/sync/targets"
 )
 
@@ -41,7 +42,10 @@ type fileScreen struct {
 	sheetPath, sheet string // the sheet chosen for the workbook at sheetPath
 
 	checkJob int      // the contract check of this session
-	contract []string // how the server differs from what the adapter expects
+	contract []string // what the check found: how the server differs, or why it could not say
+	// contractHead heads contract: render.ProbeDiffers, or the cause that
+	// kept the check from judging the API (a refused token, no answer).
+	contractHead string
 }
 
 // checkedMsg is the result of the read-only contract check after sign-in.
@@ -69,14 +73,21 @@ func (m *Model) applyChecked(msg checkedMsg) tea.Cmd {
 	if msg.job != m.file.checkJob {
 		return nil // another session's
 	}
-	m.file.contract = msg.mismatches
-	if msg.err != nil {
-		m.file.contract = []string{"the check could not run: " + msg.err.Error()}
+	m.file.contract, m.file.contractHead = msg.mismatches, render.ProbeDiffers
+	var stopped *CheckStopped
+	switch {
+	case errors.As(msg.err, &stopped):
+		m.file.contract, m.file.contractHead = stopped.Lines, stopped.Heading
+		if len(m.file.contract) == 0 {
+			m.file.contract = []string{stopped.Heading}
+		}
+	case msg.err != nil:
+		m.file.contract, m.file.contractHead = []string{msg.err.Error()}, render.ProbeNotRun
 	}
 	if len(m.file.contract) == 0 {
 		return nil
 	}
-	return m.setStatus(sevWarn, "The server differs from what usersync expects; see the file screen.")
+	return m.setStatus(sevWarn, m.file.contractHead+"; see the file screen.")
 }
 
 // fileOpenedMsg is the result of reading a file.
@@ -360,8 +371,11 @@ func (f fileScreen) view(st Styles, sess *Session, w, h int) string {
 		return f.choice.view(st, w)
 	}
 	if len(f.contract) > 0 {
-		b.WriteString("  " + st.Warn.Render("! The server differs from what usersync expects (usersync check says more); "+
-			"do not import until this is understood:") + "\n")
+		head := "! " + f.contractHead + " (usersync check says more)"
+		if f.contractHead == render.ProbeDiffers {
+			head += "; do not import until this is understood"
+		}
+		b.WriteString("  " + st.Warn.Render(wrap(head+":", max(w-4, 20), "    ")) + "\n")
 		for _, c := range f.contract {
 			b.WriteString("    " + st.Warn.Render(wrap(show(c), max(w-8, 20), "      ")) + "\n")
 		}

@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"usersync/csvfile/textsafe"
 	"usersync/sync"
 	"usersync/sync/render"
 	"usersync/sync/targets"
@@ -83,10 +84,8 @@ func (m *Model) importPaths() applyPaths {
 // state before it), as `usersync rollback` does, so it resumes like an
 // apply and can itself be undone.
 func (m *Model) rollbackPaths(journal string) applyPaths {
-	base := strings.TrimSuffix(journal, filepath.Ext(journal))
-	stamp := m.defaults.Now().UTC().Format("20060102-150405")
-	return applyPaths{journal: base + ".rollback.jsonl", report: base + ".rollback-report-" + stamp + ".csv",
-		backup: base + ".rollback-backup-" + stamp + ".json"}
+	j, r, b := sync.RollbackPaths(journal, m.defaults.Now())
+	return applyPaths{journal: j, report: r, backup: b}
 }
 
 // resumePaths are an interrupted run's own paths: its journal makes the
@@ -199,9 +198,12 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 		conn += " --" + d.Account().Key + " " + shellQuote(m.session.Account) // the account's CONN flag
 	}
 	if m.progress.kind == applyRollback && len(m.journals) > 0 {
-		// `usersync rollback` takes the import's journal and finds the
-		// rollback's own beside it (IMPORT.rollback.jsonl).
-		imp := strings.TrimSuffix(r.JournalPath, ".rollback.jsonl") + ".jsonl"
+		// `usersync rollback` takes the import's journal (the one the
+		// rollback's plan undoes) and finds the rollback's own beside it.
+		imp := r.JournalPath
+		if u := m.progress.plan.Undoes; len(u) > 0 {
+			imp = u[0]
+		}
 		return "usersync rollback --journal " + shellQuote(imp) + conn + " --yes"
 	}
 	file := m.preview.path
@@ -224,12 +226,7 @@ func (m *Model) resumeCommand(r *sync.Run) string {
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return textsafe.ShellQuote(s) }
 
 // ResumeCommand is the command that resumes the last run when it was
 // interrupted, or "".

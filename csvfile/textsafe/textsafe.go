@@ -261,3 +261,15 @@ func name(r rune) string {
 	}
 	return otherNames[r]
 }
+
+// ShellQuote is s as one word of a POSIX shell command line, quoted when
+// it needs it, for the commands usersync tells the operator to run: a path
+// with a space in it still works when the line is pasted. Characters a
+// terminal would act on are shown escaped (Show), never raw.
+func ShellQuote(s string) string {
+	s = Show(s)
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -341,3 +341,25 @@ func Batch(b *sync.BatchEvent) (where, state string) {
 	}
 	return where + ": ", Show(b.State)
 }
+
+// What a read-only check of the server (usersync check, and the guided
+// import's after sign-in) found, by its cause: only an answer other than
+// the adapter reads is a difference; a refused token or a server that did
+// not answer says nothing of the API and is headed as what it is.
+const (
+	ProbeDiffers    = "The server differs from what usersync expects"
+	ProbeRefused    = "The server refused the credentials, so its API could not be checked"
+	ProbeUnanswered = "The server did not answer, so nothing could be checked"
+	ProbeNotRun     = "The check of the server could not run"
+)
+
+// ProbeHeading heads the findings of a probe that did not pass.
+func ProbeHeading(p *sync.Probe) string {
+	switch {
+	case p.Refused():
+		return ProbeRefused
+	case p.Unanswered():
+		return ProbeUnanswered
+	}
+	return ProbeDiffers
+}
