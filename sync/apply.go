@@ -148,7 +148,9 @@ func ApplyWith(ctx context.Context, t Target, p *Plan, opts ApplyOptions, existi
 		}
 	}
 
-	a := &applier{t: t, p: &work, opts: opts, start: time.Now()}
+	// Until the run knows which writes are left (after reading the users
+	// again), its events say what the plan writes.
+	a := &applier{t: t, p: &work, opts: opts, start: time.Now(), total: work.Counts.Writes()}
 	a.lastOK = a.start // the health check counts quiet time from here
 	a.run = &Run{JournalPath: rf.Path(), BackupPath: opts.BackupPath, ReportPath: opts.ReportPath,
 		ReportJSONPath: jsonTwin(opts.ReportPath), Outcomes: make([]Outcome, len(work.Rows))}
