@@ -118,7 +118,7 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 
 	// 3. The dry run: new users, three seeded users updated, one unchanged.
 	s.waitFor("+ 13 create", "~ 3 update", "= 1 unchanged", "⊘ 0 skipped", "13 registration emails", "rosalind.franklin@example.edu", "zoe.quinn@example.edu")
-	snap("Dry run", "Counts per action and the rows grouped by action; `space` expands a row (an update to field-level old → new, a create to every field it sets), `e`/`E` expand and collapse all, `f` and `F` filter by action and by changed field, `/` searches; `m` and `r` toggle the registration mail and replace mode, `w` exports the plan.")
+	snap("Dry run", "Counts per action and the rows grouped by action; `space` expands a row (an update to field-level old → new, a create to every field it sets), `e`/`E` expand and collapse all, `f` and `F` filter by action and by changed field, `/` searches; `m` and `r` toggle the registration mail and replace mode, `w` exports the plan. The Details pane lists the selected row's fields (or why it is skipped: a row deleted in the preview and not saved says \"deleted from the file (not yet saved)\", an excluded one \"excluded by the operator\"); when they do not all fit, its last line says how many more there are and how to see them (`space` expands the row, and `↓` on each field shows it whole in the pane).")
 	s.keys("f", "f", "e")
 	s.waitFor("showing Update", "Department", "History → Philosophy", "+ r-d0a4c7b5 Registrar Office", "+ curriculum")
 	snap("Dry run of the updates", "`f` shows one action (here the updates), `e` expands every row: field-level old → new, role IDs with their names.")
@@ -133,7 +133,7 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	}
 	s.keys("Enter")
 	s.waitFor("This will: 13 users created (13 registration emails sent), 3 users updated")
-	snap("Confirmation", "The confirmation says exactly what will happen. In Production the School ID must be typed.")
+	snap("Confirmation", "The confirmation says exactly what will happen. Only `y` applies (enter, pressed twice from the dry run, does not); in Production the School ID must be typed.")
 	s.keys("y", "p")
 
 	// 4. Progress, paused and resumed.
