@@ -86,15 +86,23 @@ func writeMix(tb testing.TB, e *env, n int) (string, map[string][]string) {
 		tb.Fatalf("the sandbox has too few users for a %d-row mix", n)
 	}
 	path := filepath.Join(e.dir, "users.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := csv.NewWriter(f)
+	writeUsers(tb, path, records)
+	return path, rows
+}
+
+// writeUsers writes a user file of the header and records at path.
+func writeUsers(tb testing.TB, path string, records [][]string) {
+	tb.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
 	w.Write(header)
 	w.WriteAll(records)
-	f.Close()
-	return path, rows
+	if err := w.Error(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func plan(tb testing.TB, e *env, path string, opts sync.PlanOptions) (*sync.Plan, []sync.User) {

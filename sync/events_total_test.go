@@ -2,9 +2,7 @@ package sync_test
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,17 +18,11 @@ import (
 func TestEveryEventCarriesThePlannedTotal(t *testing.T) {
 	e := startEnv(t, sandbox.Options{Users: 20, Seed: 7})
 	path := filepath.Join(e.dir, "users.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.Write(header)
+	var records [][]string
 	for i := range 5 {
-		w.Write([]string{"New", "Person", fmt.Sprintf("new%d@example.edu", i), "scheduling", "", "", "", ""})
+		records = append(records, []string{"New", "Person", fmt.Sprintf("new%d@example.edu", i), "scheduling", "", "", "", ""})
 	}
-	w.Flush()
-	f.Close()
+	writeUsers(t, path, records)
 	p, _ := plan(t, e, path, sync.PlanOptions{})
 	if p.Counts.Writes() != 5 {
 		t.Fatalf("plan: %+v", p.Counts)

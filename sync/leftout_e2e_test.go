@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,17 +21,11 @@ import (
 func TestDeletedAndExcludedRowsSayWhyThroughTheRun(t *testing.T) {
 	e := startEnv(t, sandbox.Options{Users: 20, Seed: 41})
 	path := filepath.Join(e.dir, "users.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.WriteAll([][]string{header,
+	writeUsers(t, path, [][]string{
 		{"Kept", "Person", "kept@example.edu", "scheduling", "", "", "", ""},
 		{"Deleted", "Person", "deleted@example.edu", "scheduling", "", "", "", ""},
 		{"Excluded", "Person", "excluded@example.edu", "scheduling", "", "", "", ""},
 	})
-	f.Close()
 	opts := sync.PlanOptions{Exclude: []int{1, 2}, Why: map[int]string{1: render.Deleted, 2: render.Excluded}}
 	p, existing := plan(t, e, path, opts)
 	want := map[string]string{"deleted@example.edu": render.Deleted, "excluded@example.edu": render.Excluded}

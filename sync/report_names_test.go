@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -31,17 +30,11 @@ func TestRunsAtOnceUnderOneReportNameKeepEachTheirOwn(t *testing.T) {
 	var all []started
 	for i := range runs {
 		path := filepath.Join(e.dir, fmt.Sprintf("users%d.csv", i))
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := csv.NewWriter(f)
-		w.Write(header)
+		var records [][]string
 		for k := range 3 {
-			w.Write([]string{"Run", fmt.Sprint(i), fmt.Sprintf("run%d.user%d@example.edu", i, k), "scheduling", "", "", "", ""})
+			records = append(records, []string{"Run", fmt.Sprint(i), fmt.Sprintf("run%d.user%d@example.edu", i, k), "scheduling", "", "", "", ""})
 		}
-		w.Flush()
-		f.Close()
+		writeUsers(t, path, records)
 		p, existing := plan(t, e, path, sync.PlanOptions{})
 		all = append(all, started{p, existing, sync.ApplyOptions{Concurrency: 2, FreshReport: true, ReportPath: report,
 			JournalPath: filepath.Join(e.dir, fmt.Sprintf("j%d.jsonl", i)), BackupPath: filepath.Join(e.dir, fmt.Sprintf("b%d.json", i)),
