@@ -128,12 +128,8 @@ func runApply(env *cmdEnv, args []string) int {
 		if err := sync.CheckPlanFile(p); err != nil {
 			return fail(exitUsage, err)
 		}
-		existing, err = t.ListUsers(ctx)
-		if code, ierr, stopped := interruptedBefore(ctx); stopped {
-			return fail(code, ierr)
-		}
-		if err != nil {
-			code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
+		var code int
+		if existing, code, err = listBeforeSending(ctx, t); err != nil {
 			return fail(code, err)
 		}
 		if err := sync.Drift(p, existing); err != nil {

@@ -174,12 +174,8 @@ func makePlan(ctx context.Context, env *cmdEnv, pf *planFlags, path string) (*pl
 	if err != nil {
 		return nil, exitUsage, err
 	}
-	existing, err := t.ListUsers(ctx)
-	if code, ierr, stopped := interruptedBefore(ctx); stopped {
-		return nil, code, ierr
-	}
+	existing, code, err := listBeforeSending(ctx, t)
 	if err != nil {
-		code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
 		return nil, code, err
 	}
 	p, err := sync.NewPlanFromRows(t.Name(), path, schema, rows, existing, pf.options())
@@ -234,6 +230,20 @@ func interruptedBefore(ctx context.Context) (int, error, bool) {
 		return 0, nil, false
 	}
 	return exitInterrupted, errors.New("interrupted before anything was sent; run the same command again"), true
+}
+
+// listBeforeSending reads every existing user before anything is sent,
+// with the exit code for a read that fails or is interrupted.
+func listBeforeSending(ctx context.Context, t sync.Target) ([]sync.User, int, error) {
+	users, err := t.ListUsers(ctx)
+	if code, ierr, stopped := interruptedBefore(ctx); stopped {
+		return nil, code, ierr
+	}
+	if err != nil {
+		code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
+		return nil, code, err
+	}
+	return users, exitOK, nil
 }
 
 // readFailed is the exit code for a read before anything was sent: a

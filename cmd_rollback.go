@@ -143,12 +143,8 @@ func runRollback(env *cmdEnv, args []string) int {
 		if err != nil {
 			return fail(exitUsage, err)
 		}
-		current, err = t.ListUsers(ctx)
-		if code, ierr, stopped := interruptedBefore(ctx); stopped {
-			return fail(code, ierr)
-		}
-		if err != nil {
-			code, err := readFailed(fmt.Errorf("list existing users: %w", err), t.Name())
+		var code int
+		if current, code, err = listBeforeSending(ctx, t); err != nil {
 			return fail(code, err)
 		}
 		if p, err = sync.RollbackPlan(journal, backup, current, *force); err != nil {
