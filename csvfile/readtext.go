@@ -251,6 +251,22 @@ func (p *parser) blank(first int) bool {
 	return true
 }
 
+// keep adds the record next just read (its cells from first, on line) to
+// rows, and its notes to notes; a blank one is dropped instead, and ok is
+// false with the message it gets.
+func (p *parser) keep(first, line int, rows *[]row, notes *[]cellNoteAt) (blank Message, ok bool) {
+	if p.blank(first) {
+		blank = p.blankMessage(first, line)
+		p.spans = p.spans[:first]
+		return blank, false
+	}
+	for _, n := range p.notes {
+		*notes = append(*notes, cellNoteAt{len(*rows), n})
+	}
+	*rows = append(*rows, row{first: uint32(first), n: uint32(len(p.spans) - first), line: uint32(line)})
+	return Message{}, true
+}
+
 func (p *parser) blankMessage(first, line int) Message {
 	if len(p.spans)-first == 1 {
 		return Message{Severity: Warning, Line: line, Text: textBlankLine, Rule: RuleBlankLine}

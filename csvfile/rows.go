@@ -130,15 +130,9 @@ func (c *chunk) read(text string, delim byte, spans []span, lines int) {
 		if !ok {
 			break
 		}
-		if p.blank(first) {
-			c.blanks = append(c.blanks, p.blankMessage(first, line))
-			p.spans = p.spans[:first]
-			continue
+		if m, ok := p.keep(first, line, &c.rows, &c.notes); !ok {
+			c.blanks = append(c.blanks, m)
 		}
-		for _, n := range p.notes {
-			c.notes = append(c.notes, cellNoteAt{len(c.rows), n})
-		}
-		c.rows = append(c.rows, row{first: uint32(first), n: uint32(len(p.spans) - first), line: uint32(line)})
 	}
 	c.end, c.breaks = p.pos, p.line
 }

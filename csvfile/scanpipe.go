@@ -250,15 +250,9 @@ func (s *scan) split(w *window, pos, line int, out func(*block) bool, next func(
 				pos, line = recPos, recLine
 				break
 			}
-			if p.blank(first) {
-				b.blanks = append(b.blanks, blankAt{len(b.rows), p.blankMessage(first, line0)})
-				p.spans = p.spans[:first]
-				continue
+			if m, ok := p.keep(first, line0, &b.rows, &b.notes); !ok {
+				b.blanks = append(b.blanks, blankAt{len(b.rows), m})
 			}
-			for _, n := range p.notes {
-				b.notes = append(b.notes, cellNoteAt{len(b.rows), n})
-			}
-			b.rows = append(b.rows, row{first: uint32(first), n: uint32(len(p.spans) - first), line: uint32(line0)})
 		}
 		b.spans, b.owned = p.spans, p.owned
 		if b.err == nil && !b.eof && len(b.rows) == 0 && len(b.blanks) == 0 {
