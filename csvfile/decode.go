@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -70,10 +69,7 @@ func decode(raw string) (decoded, *FileError) {
 		line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
 		return decoded{text: readInvalidAs1252(raw), encoding: EncUTF8, warning: mixedWarning(EncUTF8, line)}, nil
 	}
-	text, err := charmap.Windows1252.NewDecoder().String(raw)
-	if err != nil { // Windows-1252 maps every byte; kept for safety
-		return decoded{}, &FileError{Msg: "cannot read the file as text: " + err.Error()}
-	}
+	text := decode1252(raw)
 	line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
 	return decoded{text: text, encoding: EncWindows1252, warning: ansiWarning(line)}, nil
 }
@@ -161,7 +157,7 @@ func readInvalidAs1252(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(charmap.Windows1252.DecodeByte(s[i]))
+			b.WriteRune(win1252[s[i]])
 		} else {
 			b.WriteString(s[i : i+size])
 		}

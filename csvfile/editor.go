@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -256,7 +255,7 @@ func (f *File) write(w io.Writer) (lines []uint32, hdrLine int, err error) {
 			return nil, 0, err
 		}
 	case EncWindows1252: // Save checked that every character has its byte
-		tw = transform.NewWriter(w, charmap.Windows1252.NewEncoder())
+		tw = transform.NewWriter(w, encoder1252{})
 		w = tw
 	case EncUTF16LE, EncUTF16BE:
 		order := unicode.LittleEndian

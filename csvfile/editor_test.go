@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
 )
@@ -436,4 +437,56 @@ func TestEditInALargeGroup(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	assertIncremental(t, f, v)
+}
+
+// Five bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) are no character in
+// Windows-1252. Reading one as U+FFFD lost it: the file could then be
+// neither saved as it was nor told apart from a real U+FFFD. Windows
+// reads them as the C1 controls of the same number, so they are kept as
+// those, flagged on their line and column, and a save writes the byte
+// back.
+func TestWindows1252BytesWithoutACharacterAreKept(t *testing.T) {
+	for _, tt := range []struct{ name, content string }{
+		{"Windows-1252", testHeader + "Zo\xeb,N\x8dg,zoe@example.edu,events,,,,\n"},
+		{"UTF-8 with an ANSI row", testHeader + "Zoé,Ng,zoe@example.edu,events,,,,\nA\x81,B,b@example.edu,events,,,,\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := writeFile(t, dir, "w.csv", tt.content)
+			f, err := Open(path, testSchema(nil, nil), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := Validate(f)
+			flagged := false
+			for i := range f.Len() {
+				for _, m := range v.Row(i) {
+					if strings.Contains(m.Text, "U+008D") || strings.Contains(m.Text, "U+0081") {
+						flagged = true
+					}
+				}
+				for c := range f.Cells(i) {
+					if strings.ContainsRune(f.Cells(i)[c], utf8.RuneError) {
+						t.Fatalf("row %d holds U+FFFD: %q", i, f.Cells(i))
+					}
+				}
+			}
+			if !flagged {
+				t.Fatalf("the byte is not flagged: %v %v", v.Row(0), v.Row(f.Len()-1))
+			}
+			ed := NewEditor(f, v)
+			ed.Set(0, "email", "zoe2@example.edu")
+			if _, err := ed.Save(); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(path)
+			if want := strings.Replace(tt.content, "zoe@", "zoe2@", 1); f.Encoding() == EncWindows1252 && string(b) != want {
+				t.Fatalf("saved %q, want %q", b, want)
+			}
+			again, err := Open(path, testSchema(nil, nil), Options{})
+			if err != nil || !reflect.DeepEqual(again.Cells(f.Len()-1), f.Cells(f.Len()-1)) {
+				t.Fatalf("re-read %v: %q, wrote %q", err, again.Cells(f.Len()-1), f.Cells(f.Len()-1))
+			}
+		})
+	}
 }

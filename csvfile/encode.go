@@ -3,8 +3,6 @@ package csvfile
 import (
 	"fmt"
 	"strconv"
-
-	"golang.org/x/text/encoding/charmap"
 )
 
 // EncodingError says a file cannot be saved in its own encoding: a cell
@@ -33,7 +31,7 @@ func (f *File) unencodable() *EncodingError {
 			if r < 0x80 {
 				continue
 			}
-			if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+			if _, ok := encode1252(r); !ok {
 				return r, true
 			}
 		}
