@@ -175,7 +175,7 @@ func runApply(env *cmdEnv, args []string) int {
 		return fail(exitUsage, err)
 	}
 	ao.Run, ao.SignInAgain = rf, signInAgain(t.Name())
-	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Counts.Skip > 0)
+	return applyWithProgress(ctx, env, "apply", t, p, *ao, existing, pf.json, p.Rejected() > 0)
 }
 
 // openCheckedRun locks and reads a run's journal and refuses a damaged

@@ -48,6 +48,24 @@ func (o PlanOptions) leftOutWhy(i int) string {
 	return LeftOut
 }
 
+// Rejected counts the rows skipped for what they hold (an error, an email
+// that would move to another person), not the ones the operator left out:
+// a run with rejected rows did not import the file, one that left rows
+// out did what it was told.
+func (p *Plan) Rejected() int {
+	leftOut := make(map[int]bool, len(p.Options.Exclude))
+	for _, i := range p.Options.Exclude {
+		leftOut[i] = true
+	}
+	n := 0
+	for _, r := range p.Rows {
+		if r.Action == Skip && !leftOut[r.Row] {
+			n++
+		}
+	}
+	return n
+}
+
 // DefaultMaxDeactivate guards --deactivate-missing when no limit is given.
 const DefaultMaxDeactivate = 10
 
