@@ -105,3 +105,30 @@ func TestFlagBeforeTheCommandSaysWhereItGoes(t *testing.T) {
 		t.Errorf("the guided import's usage differs from --help's:\n%s", stderr)
 	}
 }
+
+// Help that is asked for is the output: `usersync plan --help | less`
+// pages it, and `> help.txt` keeps it. Help shown because of a mistake is
+// a message, on stderr with the mistake, and stdout stays empty for the
+// script that reads it.
+func TestHelpAskedForGoesToStdout(t *testing.T) {
+	asks := [][]string{{"--help"}, {"-h"}, {"help"}}
+	for n := range commands {
+		asks = append(asks, []string{n, "--help"}, []string{n, "-h"})
+	}
+	for _, args := range asks {
+		code, stdout, stderr := runOffline(t, args...)
+		if code != exitOK || !strings.HasPrefix(stdout, "usage: usersync") || stderr != "" {
+			t.Errorf("usersync %s: exit %d, stdout %.40q, stderr %.80q", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+	for n := range commands {
+		code, stdout, stderr := runOffline(t, n, "--no-such-flag")
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "flag provided but not defined: -no-such-flag") || !strings.Contains(stderr, "usage: usersync") {
+			t.Errorf("usersync %s --no-such-flag: exit %d, stdout %.40q, stderr %.80q", n, code, stdout, stderr)
+		}
+	}
+	code, stdout, stderr := runOffline(t, "--no-such-flag")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "usage: usersync") {
+		t.Errorf("usersync --no-such-flag: exit %d, stdout %.40q, stderr %.80q", code, stdout, stderr)
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -103,15 +102,10 @@ func scanUserFile(target, path string, s *csvfile.Schema, opts csvfile.Options, 
 }
 
 func runTemplate(env *cmdEnv, args []string) int {
-	fset := flag.NewFlagSet("template", flag.ContinueOnError)
-	fset.SetOutput(env.stderr)
+	fset := newFlagSet(env, "template", "usage: usersync template [--target T] > users.csv\n"+
+		"       usersync template --target ccai --env DOMAIN|URL --tenant SUBDOMAIN > users.json   (the tenant's live template;\n"+
+		"                                     the API token from USERSYNC_TOKEN or --properties)")
 	conn := addConnFlags(fset) // --target, and where a live template is
-	fset.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync template [--target T] > users.csv\n"+
-			"       usersync template --target ccai --env DOMAIN|URL --tenant SUBDOMAIN > users.json   (the tenant's live template;\n"+
-			"                                     the API token from USERSYNC_TOKEN or --properties)")
-		fset.PrintDefaults()
-	}
 	_, code, ok := parseArgs(fset, args, 0)
 	if !ok {
 		return code

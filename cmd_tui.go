@@ -48,7 +48,7 @@ type tuiFlags struct {
 // runTUI is `usersync [--sandbox] [CONN] [FILE]`: the guided import.
 func runTUI(env *cmdEnv, args []string) int {
 	var tf tuiFlags
-	fs := tuiFlagSet(env.stderr, &tf)
+	fs := tuiFlagSet(newFlagOutput(env), &tf)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		if code == exitUsage {
@@ -83,9 +83,9 @@ func tuiFlagSet(out io.Writer, tf *tuiFlags) *flag.FlagSet {
 	fs.DurationVar(&tf.jobPace, "sandbox-job-pace", 0, "how long each stage of a ccai job takes in the sandbox (default: its realistic pace)")
 	fs.StringVar(&tf.workDir, "sandbox-dir", "", "where the sandbox works on copies of the files it opens, and writes their journals and reports\n(default: a new temporary folder; your files are never changed by a sandbox session)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: usersync [--sandbox] [flags] [FILE] | usersync COMMAND [flags]\n\nThe guided import (sign in, choose a file, fix it, dry run, apply); its flags:")
+		fmt.Fprintln(fs.Output(), "usage: usersync [--sandbox] [flags] [FILE] | usersync COMMAND [flags]\n\nThe guided import (sign in, choose a file, fix it, dry run, apply); its flags:")
 		fs.PrintDefaults()
-		fmt.Fprintln(out, "\nRun 'usersync --help' for the commands.")
+		fmt.Fprintln(fs.Output(), "\nRun 'usersync --help' for the commands.")
 	}
 	return fs
 }

@@ -152,10 +152,10 @@ func TestTUIFlags(t *testing.T) {
 
 // usersync -h names the guided import's own flags, not only the commands.
 func TestHelpListsTheGuidedImportsFlags(t *testing.T) {
-	code, _, stderr := runOffline(t, "-h")
+	code, help, _ := runOffline(t, "-h")
 	for _, want := range []string{"-sandbox\n", "-sandbox-users int", "-sandbox-latency duration", "-target string", "-env string", "-school string", "-tenant string", "-properties string", "commands:", "validate"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("usersync -h lacks %q:\n%s", want, stderr)
+		if !strings.Contains(help, want) {
+			t.Errorf("usersync -h lacks %q:\n%s", want, help)
 		}
 	}
 	if code != exitOK {

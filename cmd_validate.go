@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -44,8 +43,8 @@ type validateFileError struct {
 }
 
 func runValidate(env *cmdEnv, args []string) int {
-	fset := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fset.SetOutput(env.stderr)
+	fset := newFlagSet(env, "validate", "usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE] [--sheet NAME]\n"+
+		"exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error")
 	target := fset.String("target", defaultFileTarget, "the target whose rules apply")
 	asJSON := fset.Bool("json", false, "print one JSON document on stdout, with every message")
 	all := fset.Bool("all", false, fmt.Sprintf("list every message, not the first %d of each kind", shownPerRule))
@@ -54,11 +53,6 @@ func runValidate(env *cmdEnv, args []string) int {
 	fset.Var(&maps, "map", "map a file header to a field: \"Given=First Name\" (repeatable)")
 	mappingFile := fset.String("mapping", "", "read header mappings from this file (default: FILE.mapping when it exists)")
 	sheet := fset.String("sheet", "", "the sheet of an Excel workbook to read (default: the first with data)")
-	fset.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: usersync validate FILE [--target T] [--json | --all] [--delimiter D] [--map \"Header=Field\"]... [--mapping FILE] [--sheet NAME]")
-		fmt.Fprintln(env.stderr, "exit status: 0 no row errors, 1 some rows have errors, 2 the file cannot be read or a usage error")
-		fset.PrintDefaults()
-	}
 	pos, code, ok := parseArgs(fset, args, 1)
 	if !ok {
 		return code

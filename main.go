@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -80,7 +81,7 @@ func run(env *cmdEnv, args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "help", "-h", "--help":
-			usage(env.stderr)
+			usage(env.stdout) // asked for, it is the output
 			return exitOK
 		}
 		if c, ok := commands[args[0]]; ok {
@@ -129,16 +130,36 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'usersync COMMAND -h' for a command's flags.")
 }
 
-// newFlagSet is a command's flag set: errors and help go to stderr, help
-// opens with the usage line.
+// newFlagSet is a command's flag set: help opens with the usage line, and
+// goes to stdout when asked for, to stderr with a mistake (flagOutput).
 func newFlagSet(env *cmdEnv, name, usageLine string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs.SetOutput(newFlagOutput(env))
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, usageLine)
+		fmt.Fprintln(fs.Output(), usageLine)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// flagOutput is a flag set's output. Help asked for (-h, --help) is the
+// command's output and goes to stdout, so it can be paged or kept; help
+// shown because of a mistake is a message and goes to stderr with it.
+// Only Parse can tell which, so what it prints is held until it returns.
+type flagOutput struct {
+	stdout, stderr io.Writer
+	held           *bytes.Buffer // while parseFlags runs Parse
+}
+
+func newFlagOutput(env *cmdEnv) *flagOutput {
+	return &flagOutput{stdout: env.stdout, stderr: env.stderr}
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	if o.held != nil {
+		return o.held.Write(p)
+	}
+	return o.stderr.Write(p)
 }
 
 // parseArgs is parseFlags that also wants exactly n positional arguments,
@@ -198,7 +219,7 @@ func editDistance(a, b string) int {
 // ("validate users.csv --json"), and maps flag errors to exitUsage.
 func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseOnce(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, exitOK, false
 			}
@@ -211,6 +232,24 @@ func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int,
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// parseOnce is fs.Parse, with what it prints sent where flagOutput says.
+func parseOnce(fs *flag.FlagSet, args []string) error {
+	out, ok := fs.Output().(*flagOutput)
+	if !ok {
+		return fs.Parse(args)
+	}
+	out.held = new(bytes.Buffer)
+	err := fs.Parse(args)
+	held := out.held
+	out.held = nil
+	w := out.stderr
+	if errors.Is(err, flag.ErrHelp) {
+		w = out.stdout
+	}
+	w.Write(held.Bytes())
+	return err
 }
 
 // rawWriter returns the writer under run's renderer, for the program's

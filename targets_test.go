@@ -92,8 +92,8 @@ func TestAThirdTargetIsOfferedEverywhere(t *testing.T) {
 	}
 
 	// usersync -h offers it.
-	if _, _, stderr := runOffline(t, "-h"); !strings.Contains(stderr, "coursedog, acme or ccai") || !strings.Contains(stderr, "acme: the workspace") {
-		t.Errorf("help:\n%s", stderr)
+	if _, help, _ := runOffline(t, "-h"); !strings.Contains(help, "coursedog, acme or ccai") || !strings.Contains(help, "acme: the workspace") {
+		t.Errorf("help:\n%s", help)
 	}
 
 	// The guided import's backend signs in to it the same way, and its
