@@ -92,29 +92,74 @@ func TestCheckFaithfulAndDrifted(t *testing.T) {
 // for a changed API; it now says the server could not be reached and
 // exits 3 like plan and apply do (run it again when the server is back).
 func TestCheckServerNotAnsweringIsNotADifference(t *testing.T) {
-	// ccai: its probe tries each read once, so the test takes no time.
 	srv, err := sandbox.Start(sandbox.Options{Users: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	url := srv.URL()
 	srv.Close()
-	start := time.Now()
-	code, stdout, stderr := runCommand(t, func(k string) string {
-		return map[string]string{"USERSYNC_TOKEN": sandbox.DemoAPIToken, "NO_COLOR": "1"}[k]
-	}, "", 60*time.Second, "check", "--target", "ccai", "--env", url, "--tenant", sandbox.DemoTenant, "--json")
-	t.Logf("check took %v", time.Since(start))
-	if code != exitInterrupted {
-		t.Errorf("exit %d, want %d (the server stopped answering)\n%s", code, exitInterrupted, stderr)
+	for _, tt := range []struct{ target, token, where, value string }{
+		{"ccai", sandbox.DemoAPIToken, "--tenant", sandbox.DemoTenant},
+		{"coursedog", "a-saved-session-token", "--school", sandbox.DemoSchool},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			start := time.Now()
+			code, stdout, stderr := runCommand(t, func(k string) string {
+				return map[string]string{"USERSYNC_TOKEN": tt.token, "NO_COLOR": "1"}[k]
+			}, "", 60*time.Second, "check", "--target", tt.target, "--env", url, tt.where, tt.value, "--json")
+			// A probe tries a read twice, soon, and sends nothing more
+			// once the server has not answered: a server that is down is
+			// said at once, not after every endpoint's retries
+			// (coursedog's took 15 s).
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("check took %v against a server that is down", took)
+			}
+			if code != exitInterrupted {
+				t.Errorf("exit %d, want %d (the server stopped answering)\n%s", code, exitInterrupted, stderr)
+			}
+			if strings.Contains(stderr, "differs") || strings.Contains(stderr, "do not import") {
+				t.Errorf("an unreachable server is reported as a changed API:\n%s", stderr)
+			}
+			if !strings.Contains(stderr, "did not answer") || !strings.Contains(stderr, "run the same command again") {
+				t.Errorf("the message does not say what happened and what to do:\n%s", stderr)
+			}
+			var p sync.Probe
+			if err := json.Unmarshal([]byte(stdout), &p); err != nil || len(p.Endpoints) == 0 {
+				t.Errorf("check --json printed no findings: %v\n%s", err, stdout)
+			}
+		})
 	}
-	if strings.Contains(stderr, "differs") || strings.Contains(stderr, "do not import") {
-		t.Errorf("an unreachable server is reported as a changed API:\n%s", stderr)
+}
+
+// A server that answers every request with a 503 is failing, not showing
+// another API: check says it could not check (exit 3, run it again), not
+// "do not import", and stops asking after the first endpoint's two tries.
+func TestCheckServerFailingIsNotADifference(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 3})
+	if err := srv.SetFaults(sandbox.Options{FailRate: 1}); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(stderr, "did not answer") || !strings.Contains(stderr, "run the same command again") {
-		t.Errorf("the message does not say what happened and what to do:\n%s", stderr)
-	}
-	var p sync.Probe
-	if err := json.Unmarshal([]byte(stdout), &p); err != nil || len(p.Endpoints) == 0 {
-		t.Errorf("check --json printed no findings: %v\n%s", err, stdout)
+	for _, tt := range []struct{ target, token, where, value string }{
+		{"coursedog", tok, "--school", sandbox.DemoSchool},
+		{"ccai", sandbox.DemoAPIToken, "--tenant", sandbox.DemoTenant},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			before := srv.Stats().Requests
+			code, stdout, stderr := runCmd(t, tt.token, "check", "--target", tt.target, "--env", srv.URL(), tt.where, tt.value, "--json")
+			if code != exitInterrupted || strings.Contains(stderr, "do not import") || !strings.Contains(stderr, "did not answer") {
+				t.Errorf("exit %d, want %d, and no \"do not import\"\n%s", code, exitInterrupted, stderr)
+			}
+			var p sync.Probe
+			if err := json.Unmarshal([]byte(stdout), &p); err != nil {
+				t.Fatalf("check --json: %v\n%s", err, stdout)
+			}
+			sent := 0
+			for k, n := range srv.Stats().Requests {
+				sent += n - before[k]
+			}
+			if sent != 2 {
+				t.Errorf("%d requests sent to a failing server, want 2 (one read, tried twice)", sent)
+			}
+		})
 	}
 }

@@ -44,7 +44,7 @@ func (p *Probe) Unanswered() bool {
 	for _, e := range p.Endpoints {
 		switch {
 		case e.OK():
-		case e.Probed && !e.Reached:
+		case e.silent():
 			silent = true
 		default:
 			return false // an answer that differs
@@ -52,6 +52,23 @@ func (p *Probe) Unanswered() bool {
 	}
 	return silent
 }
+
+// Silent reports whether an endpoint probed so far found the server not
+// answering. A probe sends nothing more then (NotSent): each request
+// would only wait out its own retries, and a server that is down is
+// better said at once than after every endpoint's.
+func (p *Probe) Silent() bool {
+	for _, e := range p.Endpoints {
+		if e.silent() {
+			return true
+		}
+	}
+	return false
+}
+
+// NotSent is the note of an endpoint left unsent because the server had
+// not answered an earlier one.
+const NotSent = "not probed: the server did not answer the request before"
 
 // Refused reports whether the server refused the credentials on an
 // endpoint it answered: nothing else could be checked there, and logging
@@ -108,6 +125,13 @@ func (e EndpointProbe) OK() bool {
 		return true
 	}
 	return e.Reached && e.AuthOK && e.Err == "" && len(e.Missing) == 0 && len(e.Wrong) == 0
+}
+
+// silent reports whether e found the server not answering: no answer at
+// all, or a server error that outlasted the probe's retry, which says
+// nothing of the API's shape.
+func (e EndpointProbe) silent() bool {
+	return e.Probed && (!e.Reached || e.Status >= 500)
 }
 
 // Problem says in a few words what is wrong ("" when nothing).

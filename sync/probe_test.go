@@ -68,6 +68,7 @@ func TestEndpointProbeRecord(t *testing.T) {
 func TestProbeUnanswered(t *testing.T) {
 	silent := EndpointProbe{Name: "a", Needed: true, Probed: true, Err: "connection refused"}
 	fine := EndpointProbe{Name: "b", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 200}
+	failing := EndpointProbe{Name: "d", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 503, Err: "HTTP 503"}
 	moved := EndpointProbe{Name: "c", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 200, Missing: []string{"email"}}
 	for _, tt := range []struct {
 		eps  []EndpointProbe
@@ -77,6 +78,8 @@ func TestProbeUnanswered(t *testing.T) {
 		{[]EndpointProbe{fine, silent}, true},
 		{[]EndpointProbe{silent, moved}, false},
 		{[]EndpointProbe{fine, fine}, false},
+		{[]EndpointProbe{failing, fine}, true},
+		{[]EndpointProbe{failing, moved}, false},
 	} {
 		p := &Probe{Endpoints: tt.eps}
 		if got := p.Unanswered(); got != tt.want {

@@ -30,6 +30,10 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 		}
 		e := sync.EndpointProbe{Name: ep.Name, Method: ep.Method, Path: prefix + ep.Path,
 			Source: ep.Status + ": " + ep.Source, Needed: needed}
+		if p.Silent() {
+			e.Note = sync.NotSent
+			return e, nil
+		}
 		r.method, r.manager, r.op = http.MethodGet, ep.Manager, "check "+ep.Name
 		if r.path == "" {
 			r.path = ep.Path
@@ -64,8 +68,12 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 	}
 	for _, ep := range []Endpoint{epJob, epSchemeErrors, epUpdateErrors} {
 		if newest == "" {
+			note := "not probed: the tenant has no job yet"
+			if p.Silent() {
+				note = sync.NotSent
+			}
 			add(sync.EndpointProbe{Name: ep.Name, Method: ep.Method, Path: apiPrefix + "/" + ep.Path,
-				Source: ep.Status + ": " + ep.Source, Needed: true, Note: "not probed: the tenant has no job yet"})
+				Source: ep.Status + ": " + ep.Source, Needed: true, Note: note})
 			continue
 		}
 		e, _ := get(ep, request{path: jobPath(ep, newest)}, true)
@@ -81,17 +89,13 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 
 var documentedStatuses = []string{JobCreated, JobValidScheme, JobInvalidScheme, JobInProgress, JobCompleted}
 
-// probePolicy waits out a 429 (twice at most: the probe must not read a
-// busy tenant as a broken one) and reports any other failure as it came.
-var probePolicy = sync.Policy{MaxTries: 1, MaxRateLimited: 2}
-
 // probeGet sends one read and answers the status, headers and body, with
 // the error for anything but a 2xx.
 func (c *Client) probeGet(ctx context.Context, r request) (int, http.Header, []byte, error) {
 	var h http.Header
 	var body []byte
 	var last *sync.Error
-	err := sync.Retry(ctx, probePolicy, func(ctx context.Context) error {
+	err := sync.Retry(ctx, sync.ProbePolicy, func(ctx context.Context) error {
 		h, body, last = c.once(ctx, r)
 		if last != nil {
 			return last
