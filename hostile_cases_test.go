@@ -71,6 +71,14 @@ var hostileCases = []hostileCase{
 		"$F: 4 rows for coursedog (Windows-1252, comma-delimited)",
 		"$F: the file is not UTF-8 (first on line 3); it was read as Windows-1252, so check accented letters",
 		"$F: 4 rows valid, 0 rows with errors; 0 errors, 1 warning"}},
+	// The byte is kept (as Windows reads it, a C1 control) and named where
+	// it is, not turned into U+FFFD that no save could write back.
+	{file: "windows1252_undefined_bytes.csv", code: exitRowsFailed, out: []string{
+		"$F: 2 rows for coursedog (Windows-1252, comma-delimited)",
+		`$F:3: Last Name: "Love\u008dlace" contains U+008D, a control character`,
+		"    fix: remove U+008D",
+		"$F: the file is not UTF-8 (first on line 2); it was read as Windows-1252, so check accented letters",
+		"$F: 1 row valid, 1 row with errors; 1 error, 1 warning"}},
 	{file: "windows1252_semicolon_german.csv", code: exitOK, out: []string{
 		"$F: 2 rows for coursedog (Windows-1252, semicolon-delimited)",
 		"$F: the file is not UTF-8 (first on line 1); it was read as Windows-1252, so check accented letters",

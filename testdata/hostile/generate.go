@@ -81,6 +81,12 @@ func main() {
 		"Begoña,Ibáñez,begona.ibanez@example.edu,catalog,U4003,Physics,,\n" +
 		"Jürgen,Groß,juergen.gross@example.edu,events,U4004,Chemistry,,\n"))
 
+	// An ANSI file holding one of the five bytes Windows-1252 gives no
+	// character (a byte of another code page, or a broken export).
+	files["windows1252_undefined_bytes.csv"] = append(win1252(crlf(header+"\n"+
+		"Zoë,O’Neil,zoe.oneil@example.edu,events,U4101,Mathematics,,\n")),
+		"Ada,Love\x8dlace,ada.lovelace@example.edu,events,U4102,Mathematics,,\r\n"...)
+
 	// German Excel, ANSI and semicolons, with a column named in German.
 	files["windows1252_semicolon_german.csv"] = win1252(crlf(
 		"First Name;Last Name;Email;Products;Straße\n" +
