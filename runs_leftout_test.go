@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -100,5 +101,26 @@ func TestHeadlessResumeSaysDeletedNotExcluded(t *testing.T) {
 	}
 	if seen != 2 || resumed.Counts.Skip != 2 || resumed.Counts.Create != 18 {
 		t.Errorf("resumed: %d rows left out seen, counts %+v; want 2 skipped and 18 created", seen, resumed.Counts)
+	}
+}
+
+// The other side of it: a row skipped for what it holds (an address that
+// is none) was not imported, so the apply that skipped it exits 1, though
+// every write it sent succeeded.
+func TestApplySkippingAnInvalidRowExits1(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 5, Seed: 141})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(file, []byte("First Name,Last Name,Email,Products\n"+
+		"Ada,Lovelace,ada.skip@example.edu,events\nAlan,Turing,alan at example.edu,events\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, tok, "apply", file, "--env", srv.URL(), "--school", sandbox.DemoSchool,
+		"--yes", "--no-registration-mail", "--journal", filepath.Join(dir, "j.jsonl"))
+	if code != exitRowsFailed {
+		t.Errorf("exit %d, want %d\n%s", code, exitRowsFailed, stderr)
+	}
+	if _, ok := srv.User("ada.skip@example.edu"); !ok {
+		t.Errorf("the valid row was not written:\n%s", stderr)
 	}
 }
