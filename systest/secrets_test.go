@@ -187,9 +187,11 @@ func TestSecretsNeverWritten(t *testing.T) {
 	wrong := "wrong-" + rand.Text()
 	scan := &secretScan{t: t}
 	noEnv := func(string) string { return "" }
+	var said string // the last command's stderr, for a failure to show
 	cmd := func(stdin string, args ...string) int {
 		t.Helper()
 		code, stdout, stderr := runCommand(t, noEnv, stdin, 60*time.Second, args...)
+		said = stderr
 		scan.add("stdout of "+strings.Join(args[:2], " "), stdout)
 		scan.add("stderr of "+strings.Join(args[:2], " "), stderr)
 		return code
@@ -252,7 +254,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	apply := append(append([]string{"apply", "plan.json", "--yes", "--no-registration-mail", "--concurrency", "2", "--json"}, conn...), paths...)
 	fired := untilCreates(srv, 5, 30*time.Second, srv.ExpireSessions)
 	if code := cmd("", apply...); code != exitInterrupted {
-		t.Fatalf("apply with the token expiring: exit %d, want 3", code)
+		t.Fatalf("apply with the token expiring: exit %d, want 3\n%s", code, said)
 	}
 	<-fired
 	if code := cmd("", apply...); code == exitOK {
@@ -270,14 +272,14 @@ func TestSecretsNeverWritten(t *testing.T) {
 		tok = tok2
 	}
 	if code := cmd("", apply...); code != exitRowsFailed {
-		t.Fatalf("resumed apply: exit %d, want 1 (the echoed rows fail)", code)
+		t.Fatalf("resumed apply: exit %d, want 1 (the echoed rows fail)\n%s", code, said)
 	}
 	report, _ := os.ReadFile(filepath.Join(work, "run", "report.csv"))
 	if !strings.Contains(string(report), "[redacted]") {
 		t.Errorf("the rejected rows do not carry the server's (redacted) message:\n%s", report)
 	}
 	if code := cmd("", append([]string{"rollback", "--journal", filepath.Join(work, "run", "journal.jsonl"), "--yes", "--json"}, conn...)...); code != exitOK {
-		t.Fatalf("rollback: exit %d", code)
+		t.Fatalf("rollback: exit %d\n%s", code, said)
 	}
 
 	// Journals, reports, backups and plans hold people's data: 0600 too.
