@@ -68,7 +68,7 @@ func (p *Probe) Silent() bool {
 
 // NotSent is the note of an endpoint left unsent because the server had
 // not answered an earlier one.
-const NotSent = "not probed: the server did not answer the request before"
+const NotSent = "not probed: the server did not answer an earlier read"
 
 // Refused reports whether the server refused the credentials on an
 // endpoint it answered: nothing else could be checked there, and logging
