@@ -119,9 +119,16 @@ type EndpointProbe struct {
 }
 
 // OK reports whether the endpoint answered what the adapter needs (an
-// optional one always passes).
+// optional one passes whatever it answered, but not a server that did
+// not answer it: the probe sends nothing more then, so what it left
+// unsent, needed or not, was not checked).
 func (e EndpointProbe) OK() bool {
-	if !e.Needed || !e.Probed {
+	switch {
+	case !e.Probed:
+		return true
+	case e.silent():
+		return false
+	case !e.Needed:
 		return true
 	}
 	return e.Reached && e.AuthOK && e.Err == "" && len(e.Missing) == 0 && len(e.Wrong) == 0
