@@ -10,6 +10,7 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"usersync/sandbox"
 	"usersync/sync/render"
@@ -51,6 +52,23 @@ func newFaultProxy(t *testing.T, srv *sandbox.Server, fault func(w http.Response
 	return p
 }
 
+// guidedCheckUnanswered runs the guided import's check after sign-in
+// (tuiBackend.Check) and wants it stopped as unanswered.
+func guidedCheckUnanswered(t *testing.T, target, env, key, value, token string) {
+	t.Helper()
+	c, err := targets.Open(context.Background(), targets.Request{Target: target, Env: env,
+		Values: map[string]string{key: value},
+		Getenv: func(k string) string { return map[string]string{"USERSYNC_TOKEN": token}[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&tuiBackend{}).Check(context.Background(), ui.Session{Target: c.Target})
+	var stopped *ui.CheckStopped
+	if !errors.As(err, &stopped) || stopped.Heading != render.ProbeUnanswered {
+		t.Errorf("the guided import's check: %v, want a CheckStopped headed %q", err, render.ProbeUnanswered)
+	}
+}
+
 func (p *faultProxy) requests() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -85,16 +103,49 @@ func TestCheckOptionalEndpointFailingIsNotAPass(t *testing.T) {
 				t.Errorf("%s answering 503: exit %d, want %d headed %q\n%s", failing, code, exitInterrupted, render.ProbeUnanswered, stderr)
 			}
 
-			c, err := targets.Open(context.Background(), targets.Request{Target: "ccai", Env: px.URL,
-				Values: map[string]string{"tenant": sandbox.DemoTenant},
-				Getenv: func(k string) string { return map[string]string{"USERSYNC_TOKEN": sandbox.DemoAPIToken}[k] }})
-			if err != nil {
-				t.Fatal(err)
+			guidedCheckUnanswered(t, "ccai", px.URL, "tenant", sandbox.DemoTenant, sandbox.DemoAPIToken)
+		})
+	}
+}
+
+// A server that answers 429 to everything was waited on for every
+// endpoint (three waits each, as long as its Retry-After said, up to five
+// minutes a wait), then reported as "differs from what usersync expects;
+// do not import". A busy server says nothing of the API: the probe stops
+// asking once a read is still refused after its waits, says it could not
+// check (exit 3), and waits out no Retry-After longer than a few seconds.
+func TestCheckRateLimitedForEverIsNotADifference(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 3, Seed: 6})
+	for _, tt := range []struct {
+		target, token, where, value, retryAfter string
+	}{
+		{"coursedog", tok, "--school", sandbox.DemoSchool, "1"},
+		{"ccai", sandbox.DemoAPIToken, "--tenant", sandbox.DemoTenant, "1"},
+		{"coursedog", tok, "--school", sandbox.DemoSchool, "3600"},
+		{"ccai", sandbox.DemoAPIToken, "--tenant", sandbox.DemoTenant, "300"},
+	} {
+		t.Run(tt.target+"/"+tt.retryAfter, func(t *testing.T) {
+			px := newFaultProxy(t, srv, func(w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Retry-After", tt.retryAfter)
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+				return true
+			})
+			start := time.Now()
+			code, _, stderr := runCommand(t, func(k string) string {
+				return map[string]string{"USERSYNC_TOKEN": tt.token, "NO_COLOR": "1"}[k]
+			}, "", 60*time.Second, "check", "--target", tt.target, "--env", px.URL, tt.where, tt.value)
+			took := time.Since(start)
+			if code != exitInterrupted || strings.Contains(stderr, "do not import") || strings.Contains(stderr, "differs") {
+				t.Errorf("exit %d, want %d, and no \"do not import\"\n%s", code, exitInterrupted, stderr)
 			}
-			_, err = (&tuiBackend{}).Check(context.Background(), ui.Session{Target: c.Target})
-			var stopped *ui.CheckStopped
-			if !errors.As(err, &stopped) || stopped.Heading != render.ProbeUnanswered {
-				t.Errorf("the guided import's check: %v, want a CheckStopped headed %q", err, render.ProbeUnanswered)
+			if n := len(px.requests()); n > 4 {
+				t.Errorf("%d requests sent to a server answering 429, want one read's tries at most: %v", n, px.requests())
+			}
+			if took > 10*time.Second {
+				t.Errorf("check took %v against a server answering 429 (Retry-After %s)", took, tt.retryAfter)
+			}
+			if tt.retryAfter != "1" {
+				guidedCheckUnanswered(t, tt.target, px.URL, strings.TrimPrefix(tt.where, "--"), tt.value, tt.token)
 			}
 		})
 	}

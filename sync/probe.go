@@ -135,10 +135,10 @@ func (e EndpointProbe) OK() bool {
 }
 
 // silent reports whether e found the server not answering: no answer at
-// all, or a server error that outlasted the probe's retry, which says
-// nothing of the API's shape.
+// all, or a server error or a rate limit that outlasted the probe's
+// retry and waits, which say nothing of the API's shape.
 func (e EndpointProbe) silent() bool {
-	return e.Probed && (!e.Reached || e.Status >= 500)
+	return e.Probed && (!e.Reached || e.Status >= 500 || e.Status == 429) // 429: rate limited
 }
 
 // Problem says in a few words what is wrong ("" when nothing).
