@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -146,6 +147,47 @@ func TestCheckRateLimitedForEverIsNotADifference(t *testing.T) {
 			}
 			if tt.retryAfter != "1" {
 				guidedCheckUnanswered(t, tt.target, px.URL, strings.TrimPrefix(tt.where, "--"), tt.value, tt.token)
+			}
+		})
+	}
+}
+
+// A server that answers the first reads and then goes down (each
+// connection closed with no answer): the check is unanswered, not a pass
+// nor a difference, and the read that went unanswered is the last sent.
+func TestCheckServerGoingDownMidway(t *testing.T) {
+	srv, tok := sandboxToken(t, sandbox.Options{Users: 3, Seed: 7})
+	for _, tt := range []struct {
+		target, token, where, value string
+		answered                    int
+	}{
+		{"coursedog", tok, "--school", sandbox.DemoSchool, 1},
+		{"ccai", sandbox.DemoAPIToken, "--tenant", sandbox.DemoTenant, 1},
+		{"ccai", sandbox.DemoAPIToken, "--tenant", sandbox.DemoTenant, 2},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tt.target, tt.answered), func(t *testing.T) {
+			var mu gosync.Mutex
+			n := 0
+			px := newFaultProxy(t, srv, func(w http.ResponseWriter, r *http.Request) bool {
+				mu.Lock()
+				n++
+				down := n > tt.answered
+				mu.Unlock()
+				if down {
+					if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+						c.Close()
+					}
+				}
+				return down
+			})
+			code, _, stderr := runCmd(t, tt.token, "check", "--target", tt.target, "--env", px.URL, tt.where, tt.value)
+			if code != exitInterrupted || !strings.Contains(stderr, render.ProbeUnanswered) {
+				t.Errorf("exit %d, want %d headed %q\n%s", code, exitInterrupted, render.ProbeUnanswered, stderr)
+			}
+			// One read's two tries, and Go's transport sends a GET once
+			// more when the kept-alive connection it reused is closed.
+			if got := len(px.requests()); got > tt.answered+3 {
+				t.Errorf("%d requests, want the %d answered and one read's tries: %v", got, tt.answered, px.requests())
 			}
 		})
 	}
