@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"usersync/sandbox"
+	"usersync/sync"
 	"usersync/sync/render"
 	"usersync/sync/targets"
 	"usersync/ui"
@@ -61,7 +62,8 @@ func guidedCheckUnanswered(t *testing.T, target, env, key, value, token string) 
 		Values: map[string]string{key: value},
 		Getenv: func(k string) string { return map[string]string{"USERSYNC_TOKEN": token}[k] }})
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err) // Error, not Fatal: it may run on another goroutine
+		return
 	}
 	_, err = (&tuiBackend{}).Check(context.Background(), ui.Session{Target: c.Target})
 	var stopped *ui.CheckStopped
@@ -188,6 +190,66 @@ func TestCheckServerGoingDownMidway(t *testing.T) {
 			// more when the kept-alive connection it reused is closed.
 			if got := len(px.requests()); got > tt.answered+3 {
 				t.Errorf("%d requests, want the %d answered and one read's tries: %v", got, tt.answered, px.requests())
+			}
+		})
+	}
+}
+
+// A server that takes the connection and answers nothing: usersync check
+// waited out each client's own timeout twice (coursedog 30 s, ccai 60 s:
+// one and two minutes with nothing on the screen). A probe's read now
+// gives up after sync.ProbeReadTimeout, its retry included, and says the
+// server did not answer; the guided import's check does the same.
+func TestCheckServerThatHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu gosync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // read from never, answered never
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	url := "http://" + ln.Addr().String()
+	limit := sync.ProbeReadTimeout + 10*time.Second
+	for _, tt := range []struct{ target, token, key, value string }{
+		{"coursedog", "a-saved-session-token", "school", sandbox.DemoSchool},
+		{"ccai", sandbox.DemoAPIToken, "tenant", sandbox.DemoTenant},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			t.Parallel()
+			guided := make(chan time.Duration, 1)
+			go func() { // the guided import's check after sign-in, meanwhile
+				start := time.Now()
+				guidedCheckUnanswered(t, tt.target, url, tt.key, tt.value, tt.token)
+				guided <- time.Since(start)
+			}()
+			start := time.Now()
+			code, _, stderr := runCommand(t, func(k string) string {
+				return map[string]string{"USERSYNC_TOKEN": tt.token, "NO_COLOR": "1"}[k]
+			}, "", limit, "check", "--target", tt.target, "--env", url, "--"+tt.key, tt.value)
+			t.Logf("check took %v", time.Since(start))
+			if code != exitInterrupted || !strings.Contains(stderr, render.ProbeUnanswered) || !strings.Contains(stderr, "no answer within") {
+				t.Errorf("exit %d, want %d headed %q saying how long it waited\n%s", code, exitInterrupted, render.ProbeUnanswered, stderr)
+			}
+			if took := <-guided; took > limit {
+				t.Errorf("the guided import's check took %v", took)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Prober is a target that can check, without writing anything, that the
@@ -64,6 +65,24 @@ func (p *Probe) Silent() bool {
 		}
 	}
 	return false
+}
+
+// ProbeReadTimeout bounds one read of a probe, its retry and waits
+// included: a server that takes the connection and answers nothing is
+// said in seconds, not after each client's own timeout twice over.
+const ProbeReadTimeout = 15 * time.Second
+
+// ProbeRead runs one read of a probe within ProbeReadTimeout. When that
+// runs out (and not ctx), its error says so: the adapter's would say
+// "canceled" or name the context.
+func ProbeRead(ctx context.Context, read func(ctx context.Context) error) error {
+	rctx, cancel := context.WithTimeout(ctx, ProbeReadTimeout)
+	defer cancel()
+	err := read(rctx)
+	if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+		return fmt.Errorf("no answer within %v", ProbeReadTimeout)
+	}
+	return err
 }
 
 // NotSent is the note of an endpoint left unsent because the server had
