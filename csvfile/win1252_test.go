@@ -2,7 +2,9 @@ package csvfile
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -56,6 +58,68 @@ func TestEncoder1252AcrossWrites(t *testing.T) {
 	for _, s := range []string{"a\xff", "a\xc3", "\xed\xa0\x80", "\u0080", "\u00a0\u0100"} {
 		if got, err := write([]byte(s)); err == nil {
 			t.Errorf("%q written as %q", s, got)
+		}
+	}
+}
+
+// A Windows-1252 file holding each of the five bytes, one in a large
+// file's last row so a save's buffers are full around it: the fix each
+// is offered removes it, and the saved file is the original without those
+// bytes, still Windows-1252; saved as UTF-8 instead, the controls are kept
+// as UTF-8 and read back the same.
+func TestWindows1252UndefinedBytesFixedAndSaved(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(testHeader)
+	for i := range 3000 {
+		fmt.Fprintf(&b, "Zo\xeb,Ng,zoe%d@example.edu,events,,,,\n", i)
+	}
+	undefined := []byte{0x81, 0x8D, 0x8F, 0x90, 0x9D}
+	for i, c := range undefined {
+		fmt.Fprintf(&b, "A%sda,L\xf6we,ada%d@example.edu,events,,,,\n", []byte{c}, i)
+	}
+	content := b.String()
+	for _, utf8 := range []bool{false, true} {
+		path := writeFile(t, t.TempDir(), "w.csv", content)
+		f, err := Open(path, testSchema(nil, nil), Options{})
+		if err != nil || f.Encoding() != EncWindows1252 {
+			t.Fatalf("open: %v, %s", err, f.Encoding())
+		}
+		ed := NewEditor(f, Validate(f))
+		if utf8 {
+			if _, err := ed.SaveAs(EncUTF8); err != nil {
+				t.Fatal(err)
+			}
+			again, err := Open(path, testSchema(nil, nil), Options{})
+			if err != nil || again.Encoding() != EncUTF8 {
+				t.Fatalf("re-read: %v, %s", err, again.Encoding())
+			}
+			for k, c := range undefined {
+				if got, want := again.Cells(3000 + k)[0], "A"+string(rune(c))+"da"; got != want {
+					t.Errorf("row %d read back as %q, want %q", 3000+k, got, want)
+				}
+			}
+			continue
+		}
+		v := Validate(f)
+		for k := range undefined {
+			ms := v.Row(3000 + k)
+			if len(ms) == 0 || ms[0].Fix == nil {
+				t.Fatalf("row %d: no fix offered: %v", 3000+k, ms)
+			}
+			if err := ed.ApplyFix(3000+k, *ms[0].Fix); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ed.Save(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		want := content
+		for _, c := range undefined {
+			want = strings.Replace(want, string([]byte{c}), "", 1)
+		}
+		if string(got) != want {
+			t.Fatalf("saved %d bytes, want %d: the fixes did not remove exactly the five bytes", len(got), len(want))
 		}
 	}
 }
