@@ -132,3 +132,20 @@ func TestHelpAskedForGoesToStdout(t *testing.T) {
 		t.Errorf("usersync --no-such-flag: exit %d, stdout %.40q, stderr %.80q", code, stdout, stderr)
 	}
 }
+
+// `usersync help apply` printed the list of commands, not apply's help:
+// it is now the same as `usersync apply --help`; a name that is no
+// command is said to be none, as `usersync nosuch` says it.
+func TestHelpNamingACommand(t *testing.T) {
+	for n := range commands {
+		code, stdout, stderr := runOffline(t, "help", n)
+		_, want, _ := runOffline(t, n, "--help")
+		if code != exitOK || stdout != want || stderr != "" {
+			t.Errorf("usersync help %s: exit %d, stdout %.60q, stderr %.80q; want %s --help's help", n, code, stdout, stderr, n)
+		}
+	}
+	code, stdout, stderr := runOffline(t, "help", "aply")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, `unknown command "aply"; did you mean apply?`) {
+		t.Errorf("usersync help aply: exit %d, stdout %.40q, stderr %q", code, stdout, stderr)
+	}
+}

@@ -81,6 +81,12 @@ func run(env *cmdEnv, args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "help", "-h", "--help":
+			if len(args) > 1 && args[0] == "help" { // `usersync help apply`: apply's help
+				if c, ok := commands[args[1]]; ok {
+					return c.run(env, []string{"--help"})
+				}
+				return unknownCommand(env, args[1])
+			}
 			usage(env.stdout) // asked for, it is the output
 			return exitOK
 		}
@@ -90,19 +96,24 @@ func run(env *cmdEnv, args []string) int {
 	}
 	if rootCommand == nil || (len(args) > 0 && !strings.HasPrefix(args[0], "-") && !isFile(args[0])) {
 		if len(args) > 0 {
-			// Said last and short, so the mistake is not scrolled away
-			// above the whole usage.
-			fmt.Fprintf(env.stderr, "usersync: unknown command %q", args[0])
-			if near := nearestCommand(args[0]); near != "" {
-				fmt.Fprintf(env.stderr, "; did you mean %s?", near)
-			}
-			fmt.Fprintf(env.stderr, "\nRun 'usersync --help' for the commands and flags.\n")
-			return exitUsage
+			return unknownCommand(env, args[0])
 		}
 		usage(env.stderr)
 		return exitUsage
 	}
 	return rootCommand(env, args)
+}
+
+// unknownCommand says name is no command, and the nearest that is. Said
+// last and short, so the mistake is not scrolled away above the whole
+// usage.
+func unknownCommand(env *cmdEnv, name string) int {
+	fmt.Fprintf(env.stderr, "usersync: unknown command %q", name)
+	if near := nearestCommand(name); near != "" {
+		fmt.Fprintf(env.stderr, "; did you mean %s?", near)
+	}
+	fmt.Fprintf(env.stderr, "\nRun 'usersync --help' for the commands and flags.\n")
+	return exitUsage
 }
 
 // isFile reports whether s names a file, so `usersync users.csv` opens the

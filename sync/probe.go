@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Prober is a target that can check, without writing anything, that the
@@ -66,6 +67,24 @@ func (p *Probe) Silent() bool {
 	return false
 }
 
+// ProbeReadTimeout bounds one read of a probe, its retry and waits
+// included: a server that takes the connection and answers nothing is
+// said in seconds, not after each client's own timeout twice over.
+const ProbeReadTimeout = 15 * time.Second
+
+// ProbeRead runs one read of a probe within ProbeReadTimeout. When that
+// runs out (and not ctx), its error says so: the adapter's would say
+// "canceled" or name the context.
+func ProbeRead(ctx context.Context, read func(ctx context.Context) error) error {
+	rctx, cancel := context.WithTimeout(ctx, ProbeReadTimeout)
+	defer cancel()
+	err := read(rctx)
+	if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+		return fmt.Errorf("no answer within %v", ProbeReadTimeout)
+	}
+	return err
+}
+
 // NotSent is the note of an endpoint left unsent because the server had
 // not answered an earlier one.
 const NotSent = "not probed: the server did not answer an earlier read"
@@ -119,19 +138,26 @@ type EndpointProbe struct {
 }
 
 // OK reports whether the endpoint answered what the adapter needs (an
-// optional one always passes).
+// optional one passes whatever it answered, but not a server that did
+// not answer it: the probe sends nothing more then, so what it left
+// unsent, needed or not, was not checked).
 func (e EndpointProbe) OK() bool {
-	if !e.Needed || !e.Probed {
+	switch {
+	case !e.Probed:
+		return true
+	case e.silent():
+		return false
+	case !e.Needed:
 		return true
 	}
 	return e.Reached && e.AuthOK && e.Err == "" && len(e.Missing) == 0 && len(e.Wrong) == 0
 }
 
 // silent reports whether e found the server not answering: no answer at
-// all, or a server error that outlasted the probe's retry, which says
-// nothing of the API's shape.
+// all, or a server error or a rate limit that outlasted the probe's
+// retry and waits, which say nothing of the API's shape.
 func (e EndpointProbe) silent() bool {
-	return e.Probed && (!e.Reached || e.Status >= 500)
+	return e.Probed && (!e.Reached || e.Status >= 500 || e.Status == 429) // 429: rate limited
 }
 
 // Problem says in a few words what is wrong ("" when nothing).

@@ -70,6 +70,11 @@ func TestProbeUnanswered(t *testing.T) {
 	fine := EndpointProbe{Name: "b", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 200}
 	failing := EndpointProbe{Name: "d", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 503, Err: "HTTP 503"}
 	moved := EndpointProbe{Name: "c", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 200, Missing: []string{"email"}}
+	busy := EndpointProbe{Name: "e", Needed: true, Probed: true, Reached: true, AuthOK: true, Status: 429, Err: "rate limited (HTTP 429)"}
+	optionalFailing := failing
+	optionalFailing.Needed = false
+	optionalMoved := moved
+	optionalMoved.Needed = false
 	for _, tt := range []struct {
 		eps  []EndpointProbe
 		want bool
@@ -80,10 +85,18 @@ func TestProbeUnanswered(t *testing.T) {
 		{[]EndpointProbe{fine, fine}, false},
 		{[]EndpointProbe{failing, fine}, true},
 		{[]EndpointProbe{failing, moved}, false},
+		// An optional endpoint the server did not answer stops the probe
+		// as a needed one does; one that answered otherwise only warns.
+		{[]EndpointProbe{fine, optionalFailing}, true},
+		{[]EndpointProbe{fine, optionalMoved}, false},
+		{[]EndpointProbe{busy, fine}, true}, // a 429 past the probe's waits
 	} {
 		p := &Probe{Endpoints: tt.eps}
 		if got := p.Unanswered(); got != tt.want {
 			t.Errorf("%+v: Unanswered %v, want %v", tt.eps, got, tt.want)
+		}
+		if p.OK() && (tt.want || p.Silent()) {
+			t.Errorf("%+v: OK, though the server did not answer a read", tt.eps)
 		}
 	}
 }

@@ -46,10 +46,12 @@ func Tries(n int) Policy {
 }
 
 // ProbePolicy is a probe's (usersync check): it waits out a 429 (twice at
-// most: a busy tenant must not read as a broken one) and tries a failed
-// read once more, soon, so a blip is not taken for the API; what the
-// server answers then is the finding (Probe.Silent stops the rest).
-var ProbePolicy = Policy{MaxTries: 2, MaxRateLimited: 2, Base: 250 * time.Millisecond, Max: time.Second}
+// most, and no Retry-After past a few seconds, so its waits end well
+// within ProbeReadTimeout: a busy tenant is said at once, not waited on
+// for minutes an endpoint) and tries a failed read once more, soon, so a
+// blip is not taken for the API; what the server answers then is the
+// finding (Probe.Silent stops the rest).
+var ProbePolicy = Policy{MaxTries: 2, MaxRateLimited: 2, Base: 250 * time.Millisecond, Max: time.Second, MaxWait: 3 * time.Second}
 
 type policyKey struct{}
 type tryingKey struct{}

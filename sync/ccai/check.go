@@ -38,7 +38,13 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 		if r.path == "" {
 			r.path = ep.Path
 		}
-		status, h, body, err := t.c.probeGet(ctx, r)
+		var status int
+		var h http.Header
+		var body []byte
+		err := sync.ProbeRead(ctx, func(ctx context.Context) (err error) {
+			status, h, body, err = t.c.probeGet(ctx, r)
+			return err
+		})
 		e.Record(status, h, body, err, ep.Answer)
 		return e, body
 	}

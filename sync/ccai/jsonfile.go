@@ -175,6 +175,13 @@ func (p *jsonParser) file() (*JSONFile, error) {
 	if len(bytes.TrimSpace(p.data)) == 0 {
 		return nil, &csvfile.FileError{Path: p.name, Msg: "the file is empty"}
 	}
+	// JSON is UTF-8. A file saved as ANSI would otherwise be read with
+	// each accented letter as U+FFFD, and sent so.
+	if !utf8.Valid(p.data) {
+		off := int64(firstInvalidUTF8(p.data))
+		return nil, p.errAt(off, "the file is not UTF-8 (byte 0x%02X here): JSON is UTF-8; save it as UTF-8 "+
+			"(in Notepad: Save As, Encoding UTF-8)", p.data[off])
+	}
 	// Syntax first, in one pass: Unmarshal's offsets are exact (the
 	// streaming decoder's are not), and the walk below then only meets
 	// well-formed JSON.
@@ -462,4 +469,17 @@ func ReadJSONRecords(r io.Reader, name string) (header []string, records [][]str
 	}
 	header, records, lines = f.Records()
 	return header, records, lines, f.Warnings, nil
+}
+
+// firstInvalidUTF8 is the offset of the first byte of b that is not
+// UTF-8 (len(b) when there is none).
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }

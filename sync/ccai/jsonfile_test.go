@@ -74,6 +74,11 @@ func TestReadTemplateJSONErrors(t *testing.T) {
 		{"text after", "[{\"email\":\"a@b.c\"}]\nnope", 2, 1, "unexpected text after the list"},
 		{"duplicate key", "[{\"email\":\"a@b.c\",\n \"email\":\"d@e.f\"}]", 2, 2, `user 1 has "email" twice`},
 		{"utf-8 columns", "[{\"first_name\":\"Zoë\", \"last_name\": [1]}]", 1, 36, "last_name must be"},
+		// Saved as ANSI (an old Notepad's default): the bytes that are not
+		// UTF-8 were read as U+FFFD and sent so, "José" as "Jos\uFFFD".
+		{"ansi in a value", "[\n {\"email\":\"jose@example.com\", \"first_name\":\"Jos\xe9\"}\n]", 2, 48, "not UTF-8"},
+		{"undefined byte", "[{\"email\":\"a@b.c\", \"last_name\":\"N\x8dg\"}]", 1, 34, "not UTF-8"},
+		{"ansi in a key", "[{\"r\xf4les\": []}]", 1, 5, "not UTF-8"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ReadTemplateJSON(strings.NewReader(c.in), "in.json")

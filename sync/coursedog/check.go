@@ -38,7 +38,11 @@ func (t *Target) Probe(ctx context.Context) *sync.Probe {
 			return
 		}
 		var seen answer
-		body, err := t.c.do(ctx, request{op: "check " + ep.Name, ep: ep, query: query, seen: &seen})
+		var body []byte
+		err := sync.ProbeRead(ctx, func(ctx context.Context) (err error) {
+			body, err = t.c.do(ctx, request{op: "check " + ep.Name, ep: ep, query: query, seen: &seen})
+			return err
+		})
 		e.Record(seen.status, seen.header, body, err, ep.Answer)
 		p.Endpoints = append(p.Endpoints, e)
 	}
