@@ -149,3 +149,23 @@ func TestHelpNamingACommand(t *testing.T) {
 		t.Errorf("usersync help aply: exit %d, stdout %.40q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// After `--` every word is a FILE, not a flag, as for every Unix tool: a
+// file named like a flag can be given, and a flag after `--` is not taken
+// for one.
+func TestDoubleDashEndsTheFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "-x.csv")
+	if err := os.WriteFile(file, []byte("First Name,Last Name,Email,Products\nAda,Lovelace,ada@example.edu,events\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	code, _, stderr := runOffline(t, "validate", "--", "-x.csv")
+	if code != exitOK || !strings.Contains(stderr, "-x.csv: 1 row valid") {
+		t.Errorf("validate -- -x.csv: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := runOffline(t, "validate", "--", "-x.csv", "--json")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, `["--json"]`) {
+		t.Errorf("validate -- -x.csv --json: exit %d, stdout %.40q\n%s", code, stdout, stderr)
+	}
+}

@@ -236,7 +236,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int,
 			}
 			return nil, exitUsage, false
 		}
-		args = fs.Args()
+		rest := fs.Args()
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			// Parse stopped at "--": the rest are FILEs, however they look.
+			return append(positional, rest...), 0, true
+		}
+		args = rest
 		if len(args) == 0 {
 			return positional, 0, true
 		}
