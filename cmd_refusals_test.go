@@ -178,15 +178,19 @@ func TestEarlyRefusalsLeaveNoFile(t *testing.T) {
 		{"plan a missing file", tok, append([]string{"plan", missing, "--out", filepath.Join(dir, "p.json")}, conn...)},
 	}
 	files := dirNames(t, dir)
-	for _, c := range cases {
-		code, _, stderr := runCmd(t, c.token, c.args...)
+	refusedLeavingNothing := func(name, token string, args []string) {
+		t.Helper()
+		code, _, stderr := runCmd(t, token, args...)
 		if code == exitOK {
-			t.Errorf("%s: exit 0\n%s", c.name, stderr)
+			t.Errorf("%s: exit 0\n%s", name, stderr)
 		}
 		if now := dirNames(t, dir); now != files {
-			t.Errorf("%s (exit %d) left files:\n was %s\n now %s\n%s", c.name, code, files, now, stderr)
+			t.Errorf("%s (exit %d) left files:\n was %s\n now %s\n%s", name, code, files, now, stderr)
 			files = now
 		}
+	}
+	for _, c := range cases {
+		refusedLeavingNothing(c.name, c.token, c.args)
 	}
 	// A finished import's rollback refused (no token, no --yes) leaves
 	// nothing either: no rollback journal, lock, backup or report.
@@ -202,14 +206,7 @@ func TestEarlyRefusalsLeaveNoFile(t *testing.T) {
 		{"rollback without a token", "", append([]string{"rollback", "--journal", journal, "--yes"}, conn...)},
 		{"rollback without --yes", tok, append([]string{"rollback", "--journal", journal}, conn...)},
 	} {
-		code, _, stderr := runCmd(t, c.token, c.args...)
-		if code == exitOK {
-			t.Errorf("%s: exit 0\n%s", c.name, stderr)
-		}
-		if now := dirNames(t, dir); now != files {
-			t.Errorf("%s (exit %d) left files:\n was %s\n now %s\n%s", c.name, code, files, now, stderr)
-			files = now
-		}
+		refusedLeavingNothing(c.name, c.token, c.args)
 	}
 }
 

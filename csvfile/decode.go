@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"usersync/csvfile/textsafe"
 
 	"golang.org/x/text/encoding/unicode"
 )
@@ -41,7 +42,7 @@ func decode(raw string) (decoded, *FileError) {
 		if !utf8.ValidString(text) {
 			// Rows pasted in from an ANSI export: their bytes are
 			// Windows-1252, the rest is UTF-8.
-			line := 1 + strings.Count(text[:firstInvalidUTF8(text)], "\n")
+			line := 1 + strings.Count(text[:textsafe.FirstInvalidUTF8(text)], "\n")
 			return decoded{text: readInvalidAs1252(text), encoding: EncUTF8BOM, warning: mixedWarning(EncUTF8BOM, line)}, nil
 		}
 		return decoded{text: text, encoding: EncUTF8BOM}, nil
@@ -66,11 +67,12 @@ func decode(raw string) (decoded, *FileError) {
 	if hasMultibyteUTF8(raw) {
 		// UTF-8 with some rows from an ANSI export: reading it all as
 		// Windows-1252 would garble every UTF-8 letter (Renée → RenÃ©e).
-		line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
+		line := 1 + strings.Count(raw[:textsafe.FirstInvalidUTF8(raw)], "\n")
 		return decoded{text: readInvalidAs1252(raw), encoding: EncUTF8, warning: mixedWarning(EncUTF8, line)}, nil
 	}
-	text := decode1252(raw)
-	line := 1 + strings.Count(raw[:firstInvalidUTF8(raw)], "\n")
+	// No UTF-8 beyond ASCII: every byte that is not ASCII is Windows-1252.
+	text := readInvalidAs1252(raw)
+	line := 1 + strings.Count(raw[:textsafe.FirstInvalidUTF8(raw)], "\n")
 	return decoded{text: text, encoding: EncWindows1252, warning: ansiWarning(line)}, nil
 }
 
@@ -164,17 +166,6 @@ func readInvalidAs1252(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-func firstInvalidUTF8(s string) int {
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				return i
-			}
-		}
-	}
-	return len(s)
 }
 
 const msgUTF32 = "this is UTF-32 text, which spreadsheets do not write and usersync does not read; " +

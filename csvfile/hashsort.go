@@ -12,6 +12,17 @@ type hashKeyed[T any] interface {
 	less(T) bool
 }
 
+// compareByLess is less as a comparison for slices.SortStableFunc.
+func compareByLess[T hashKeyed[T]](p, q T) int {
+	switch {
+	case p.less(q):
+		return -1
+	case q.less(p):
+		return 1
+	}
+	return 0
+}
+
 // sortByHash sorts a into out (grown to len(a)) by key, then less, stably:
 // one counting pass on the top bits of the hash, about one entry a bucket,
 // then each bucket put in order in place. Two sequential passes and one
@@ -22,15 +33,7 @@ func sortByHash[T hashKeyed[T]](a, out []T, starts []int32) ([]T, []int32) {
 	out = grow(out, len(a))
 	if len(a) < 1<<10 {
 		copy(out, a)
-		slices.SortStableFunc(out, func(p, q T) int {
-			switch {
-			case p.less(q):
-				return -1
-			case q.less(p):
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(out, compareByLess[T])
 		return out, starts
 	}
 	width := bits.Len(uint(len(a)))

@@ -21,15 +21,7 @@ func TestSortByHashIsAStableSort(t *testing.T) {
 			a[i] = dupRec{h: rng.Uint64() & 0xF000_0000_0000_00FF, check: uint32(rng.IntN(4)) << 2, line: uint32(i)}
 		}
 		want := slices.Clone(a)
-		slices.SortStableFunc(want, func(p, q dupRec) int {
-			switch {
-			case p.less(q):
-				return -1
-			case q.less(p):
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(want, compareByLess[dupRec])
 		out, starts = sortByHash(a, out, starts)
 		if !slices.Equal(out, want) {
 			t.Fatalf("%d entries: not the stable sort", n)

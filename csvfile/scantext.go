@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"usersync/csvfile/textsafe"
 
 	"golang.org/x/text/encoding/unicode"
 )
@@ -318,7 +319,7 @@ func (t *textReader) decodedUTF8() ([]byte, error) {
 	if !utf8.Valid(b) {
 		if !t.sawInvalid {
 			t.sawInvalid = true
-			at := firstInvalidUTF8(string(b))
+			at := textsafe.FirstInvalidUTF8(string(b))
 			t.invalidLine = t.lines + 1 + bytes.Count(b[:at], nl)
 		}
 		if !t.sawMultibyte {

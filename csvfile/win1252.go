@@ -2,7 +2,6 @@ package csvfile
 
 import (
 	"errors"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -23,21 +22,7 @@ var win1252 = func() (t [256]rune) {
 	return t
 }()
 
-// decode1252 reads s, every byte of it, as Windows-1252.
-func decode1252(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/16)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < utf8.RuneSelf {
-			b.WriteByte(c)
-		} else {
-			b.WriteRune(win1252[c])
-		}
-	}
-	return b.String()
-}
-
-// encode1252 is the byte Windows-1252 writes r as, as decode1252 reads it.
+// encode1252 is the byte Windows-1252 writes r as, as win1252 reads it.
 func encode1252(r rune) (byte, bool) {
 	if r >= 0x80 && r <= 0x9f && win1252[r] == r {
 		return byte(r), true

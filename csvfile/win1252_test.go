@@ -123,3 +123,13 @@ func TestWindows1252UndefinedBytesFixedAndSaved(t *testing.T) {
 		}
 	}
 }
+
+// decode1252 reads every byte of s as Windows-1252, through the table the
+// reader uses (which, reading files, keeps what is UTF-8 as UTF-8).
+func decode1252(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteRune(win1252[s[i]])
+	}
+	return b.String()
+}

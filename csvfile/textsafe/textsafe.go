@@ -104,6 +104,19 @@ func Show(s string) string {
 	return b.String()
 }
 
+// FirstInvalidUTF8 is the index of the first byte of s that is not UTF-8,
+// or len(s) when all of it is.
+func FirstInvalidUTF8(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return len(s)
+}
+
 // firstUnsafe returns the index of the first byte of s that starts a
 // character Show must escape, or len(s).
 func firstUnsafe(s string) int {
@@ -118,6 +131,11 @@ func firstUnsafe(s string) int {
 			break
 		}
 	}
+	return firstUnsafeFrom(s, i)
+}
+
+// firstUnsafeFrom is firstUnsafe a character at a time, from byte i.
+func firstUnsafeFrom(s string, i int) int {
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {

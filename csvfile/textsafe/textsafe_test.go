@@ -147,26 +147,9 @@ func TestWriterExpandsTabs(t *testing.T) {
 	}
 }
 
-// slowFirstUnsafe is firstUnsafe a byte at a time: what the word-at-a-time
-// path must agree with.
-func slowFirstUnsafe(s string) int {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			return i
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || Classify(r) != Plain {
-			return i
-		}
-		i += size
-	}
-	return len(s)
-}
+// slowFirstUnsafe is firstUnsafe a character at a time from the start:
+// what the word-at-a-time skip must agree with.
+func slowFirstUnsafe(s string) int { return firstUnsafeFrom(s, 0) }
 
 // TestFirstUnsafeEveryByteEveryPlace: every byte value at every place of
 // strings of 1 to 24 bytes, among printable ASCII, is found where the

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"usersync/csvfile"
+	"usersync/csvfile/textsafe"
 )
 
 // JSONFile is a file in the vendor's own JSON template format (a list of
@@ -178,7 +179,7 @@ func (p *jsonParser) file() (*JSONFile, error) {
 	// JSON is UTF-8. A file saved as ANSI would otherwise be read with
 	// each accented letter as U+FFFD, and sent so.
 	if !utf8.Valid(p.data) {
-		off := int64(firstInvalidUTF8(p.data))
+		off := int64(textsafe.FirstInvalidUTF8(string(p.data)))
 		return nil, p.errAt(off, "the file is not UTF-8 (byte 0x%02X here): JSON is UTF-8; save it as UTF-8 "+
 			"(in Notepad: Save As, Encoding UTF-8)", p.data[off])
 	}
@@ -469,17 +470,4 @@ func ReadJSONRecords(r io.Reader, name string) (header []string, records [][]str
 	}
 	header, records, lines = f.Records()
 	return header, records, lines, f.Warnings, nil
-}
-
-// firstInvalidUTF8 is the offset of the first byte of b that is not
-// UTF-8 (len(b) when there is none).
-func firstInvalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return len(b)
 }
