@@ -34,14 +34,7 @@ func TestHeadlessResumeSaysDeletedNotExcluded(t *testing.T) {
 		t.Fatal(err)
 	}
 	file, _ := writeUsers(t, srv, dir, 20)
-	f, err := csvfile.Open(file, sess.Schema, csvfile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	existing, err := sess.Target.ListUsers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, existing := openWithUsers(t, ctx, sess, file)
 	// Rows 0 and 1 are new users: crash0000 deleted, crash0001 excluded.
 	why := map[string]string{f.Value(0, "email"): render.Deleted, f.Value(1, "email"): render.Excluded}
 	opts := sync.PlanOptions{Mail: false, Exclude: []int{0, 1}, Why: map[int]string{0: render.Deleted, 1: render.Excluded}}

@@ -50,14 +50,7 @@ func TestTUIResumeHintWorksInANewShell(t *testing.T) {
 			journal := b.path("journal.jsonl")
 			// The TUI's apply, through its backend: mail turned off on the
 			// dry-run screen, stopped (Ctrl-C) after ten creates.
-			f, err := csvfile.Open(file, sess.Schema, csvfile.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			existing, err := sess.Target.ListUsers(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			f, existing := openWithUsers(t, ctx, sess, file)
 			p, err := sync.NewPlan(sess.Target.Name(), f, csvfile.Validate(f), existing, sync.PlanOptions{Mail: false})
 			if err != nil {
 				t.Fatal(err)
@@ -133,4 +126,19 @@ func TestTUIResumeHintWorksInANewShell(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openWithUsers opens file with the session's schema and lists the users
+// the session's server has: what the guided import holds when it plans.
+func openWithUsers(t *testing.T, ctx context.Context, sess ui.Session, file string) (*csvfile.File, []sync.User) {
+	t.Helper()
+	f, err := csvfile.Open(file, sess.Schema, csvfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	existing, err := sess.Target.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, existing
 }
